@@ -1,0 +1,83 @@
+import { Schema } from "effect"
+import type { Rejected } from "./Decision.ts"
+
+/** A top-up asked for while the balance is already at or above its ceiling. */
+export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
+  balance: Schema.Int,
+  ceiling: Schema.Int,
+  amount: Schema.Int,
+}) {
+  override get message() {
+    return `You already have enough balance: balance ${this.balance} is at or above the ceiling ${this.ceiling}, so a top-up of ${this.amount} was rejected`
+  }
+}
+
+/** A spend that would take the balance below the account's floor. */
+export class InsufficientCredits extends Schema.TaggedError<InsufficientCredits>()("InsufficientCredits", {
+  balance: Schema.Int,
+  amount: Schema.Int,
+  floor: Schema.Int,
+}) {
+  override get message() {
+    return `Insufficient credits: a spend of ${this.amount} would take the balance ${this.balance} below its floor ${this.floor}`
+  }
+}
+
+/** A top-up that would carry the balance past the largest balance Tally can hold exactly. */
+export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
+  balance: Schema.Int,
+  amount: Schema.Int,
+  balanceMax: Schema.Int,
+}) {
+  override get message() {
+    return `A top-up of ${this.amount} on balance ${this.balance} would pass the largest balance ${this.balanceMax}`
+  }
+}
+
+/** The same idempotency key was sent again with a different request. */
+export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>()("IdempotencyConflict", {
+  accountId: Schema.String,
+  idempotencyKey: Schema.String,
+}) {
+  override get message() {
+    return `Idempotency key ${this.idempotencyKey} of account ${this.accountId} was already used for a different request`
+  }
+}
+
+/** An overdraft limit that the account's current debt already exceeds. */
+export class OverdraftLimitBelowDebt extends Schema.TaggedError<OverdraftLimitBelowDebt>()("OverdraftLimitBelowDebt", {
+  balance: Schema.Int,
+  overdraftLimit: Schema.Int,
+}) {
+  override get message() {
+    return `An overdraft limit of ${this.overdraftLimit} cannot cover the current balance ${this.balance}`
+  }
+}
+
+/** Input that failed validation; nothing was written. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  message: Schema.String,
+}) {}
+
+/** The storage could not complete the operation (after retries); nothing was written. */
+export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("LedgerUnavailable", {
+  message: Schema.String,
+}) {}
+
+/** The business rules a write can break: its decision was Rejected, nothing was written. */
+export const RuleRejection = Schema.Union([BalanceAtCeiling, InsufficientCredits, BalanceLimitExceeded])
+export type RuleRejection = typeof RuleRejection.Type
+
+/** The typed error that tells a caller why the core rejected a change. */
+export const rejectionError = (decision: Rejected): RuleRejection => {
+  const balance = decision.balanceBefore
+  const amount = Math.abs(decision.requested)
+  switch (decision.reason) {
+    case "AtCeiling":
+      return new BalanceAtCeiling({ balance, ceiling: decision.limit, amount })
+    case "InsufficientCredits":
+      return new InsufficientCredits({ balance, amount, floor: decision.limit })
+    case "BalanceLimit":
+      return new BalanceLimitExceeded({ balance, amount, balanceMax: decision.limit })
+  }
+}

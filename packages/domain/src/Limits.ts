@@ -1,0 +1,22 @@
+/**
+ * Every bound Tally enforces, defined once. Amounts and balances are integer credits (minor units).
+ */
+export const Limits = {
+  /** The largest balance an account can hold: beyond it JavaScript numbers stop being exact. */
+  balanceMax: Number.MAX_SAFE_INTEGER,
+  /** The largest single amount; one operation can move at most the whole balance range. */
+  amountMax: Number.MAX_SAFE_INTEGER,
+  /** The largest overdraft, so the floor -overdraftLimitMax stays exact too. */
+  overdraftLimitMax: Number.MAX_SAFE_INTEGER,
+  /** Account ids are opaque keys chosen by the caller: short, URL- and log-safe. */
+  accountIdLengthMax: 128,
+  accountIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+  /** Same bound as common payment APIs use for their idempotency keys. */
+  idempotencyKeyLengthMax: 255,
+  idempotencyKeyPattern: /^[\x21-\x7E]+$/,
+  /** Metadata rides along every entry; a cap keeps one request from bloating the history. */
+  metadataBytesMax: 4096,
+  /** Entries per page of history. */
+  entriesPageSizeMax: 500,
+  entriesPageSizeDefault: 50,
+} as const

@@ -1,0 +1,63 @@
+import * as fc from "fast-check"
+import type { Amount, Balance, Ceiling, OverdraftLimit } from "../Credits.ts"
+import { Limits } from "../Limits.ts"
+import type { SpendMode } from "../Spend.ts"
+
+/**
+ * fast-check arbitraries for valid Tally values, for property-testing billing rules built on Tally.
+ * Each mixes small values (where most rules bite) with the full safe range (where overflow bites).
+ */
+const credits = (min: number, max: number) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: Math.max(min, -10_000), max: Math.min(max, 10_000) }) },
+    { weight: 1, arbitrary: fc.maxSafeInteger().filter((n) => n >= min && n <= max) },
+    { weight: 1, arbitrary: fc.constantFrom(min, max) },
+  )
+
+export const amount: fc.Arbitrary<Amount> = credits(1, Limits.amountMax) as fc.Arbitrary<Amount>
+
+export const ceiling: fc.Arbitrary<Ceiling> = credits(0, Limits.balanceMax) as fc.Arbitrary<Ceiling>
+
+export const overdraftLimit: fc.Arbitrary<OverdraftLimit> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: credits(0, Limits.overdraftLimitMax) },
+) as fc.Arbitrary<OverdraftLimit>
+
+/** A balance allowed by `overdraftLimit` (no overdraft by default). */
+export const balance = (limit = 0): fc.Arbitrary<Balance> =>
+  credits(0 - limit, Limits.balanceMax) as fc.Arbitrary<Balance>
+
+export const spendMode: fc.Arbitrary<SpendMode> = fc.constantFrom("exact", "available")
+
+export interface TopUpOperation {
+  readonly _tag: "TopUp"
+  readonly amount: Amount
+  readonly ceiling?: Ceiling
+}
+
+export interface SpendOperation {
+  readonly _tag: "Spend"
+  readonly amount: Amount
+  readonly mode: SpendMode
+}
+
+export type Operation = TopUpOperation | SpendOperation
+
+/** Amounts in the range of a day's usage, so sequences hit ceilings and floors often. */
+const everydayAmount = fc.integer({ min: 1, max: 2_000 }) as fc.Arbitrary<Amount>
+const everydayCeiling = fc.integer({ min: 0, max: 5_000 }) as fc.Arbitrary<Ceiling>
+
+export const topUpOperation = (amounts = everydayAmount, ceilings = everydayCeiling): fc.Arbitrary<TopUpOperation> =>
+  fc.record({ _tag: fc.constant("TopUp"), amount: amounts, ceiling: ceilings }, { requiredKeys: ["_tag", "amount"] })
+
+export const spendOperation = (amounts = everydayAmount): fc.Arbitrary<SpendOperation> =>
+  fc.record({ _tag: fc.constant("Spend"), amount: amounts, mode: spendMode })
+
+export const operation = (amounts = everydayAmount, ceilings = everydayCeiling): fc.Arbitrary<Operation> =>
+  fc.oneof(topUpOperation(amounts, ceilings), spendOperation(amounts))
+
+export const operations = (
+  constraints: fc.ArrayConstraints = { maxLength: 60 },
+  amounts = everydayAmount,
+  ceilings = everydayCeiling,
+): fc.Arbitrary<ReadonlyArray<Operation>> => fc.array(operation(amounts, ceilings), constraints)

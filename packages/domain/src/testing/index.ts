@@ -1,0 +1,1 @@
+export * as Arbitraries from "./Arbitraries.ts"
