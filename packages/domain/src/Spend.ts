@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import type { Amount, Balance, OverdraftLimit } from "./Credits.ts"
 import { applied, clamped, type Decision, rejected } from "./Decision.ts"
 
@@ -5,7 +6,8 @@ import { applied, clamped, type Decision, rejected } from "./Decision.ts"
  * `exact` spends the whole amount or nothing; `available` takes what the floor allows, like a
  * balancing transfer.
  */
-export type SpendMode = "exact" | "available"
+export const SpendMode = Schema.Literals(["exact", "available"])
+export type SpendMode = typeof SpendMode.Type
 
 export interface SpendPolicy {
   readonly overdraftLimit: OverdraftLimit

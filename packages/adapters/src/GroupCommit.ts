@@ -1,0 +1,52 @@
+import { Deferred, Effect, Exit, Queue } from "effect"
+
+export interface Options {
+  /** Operations one batch carries at most: bounds a transaction's size and lock count. */
+  readonly batchSizeMax: number
+  /** Operations waiting at most; past it callers wait for room, so load sheds as back-pressure. */
+  readonly queueLengthMax: number
+  /** Batches in flight at once. */
+  readonly writers: number
+}
+
+export const defaults: Options = { batchSizeMax: 512, queueLengthMax: 16_384, writers: 2 }
+
+interface Pending<I, O, E> {
+  readonly input: I
+  readonly done: Deferred.Deferred<O, E>
+}
+
+/**
+ * Group commit: while a writer runs a batch, operations that arrive queue up, and the next free
+ * writer takes all of them (up to `batchSizeMax`) at once. Nothing waits on a timer: an operation
+ * that finds a writer idle goes alone, straight away. `run` answers each input in order; if it
+ * fails, every operation of the batch fails with it.
+ */
+export const make = <I, O, E>(
+  options: Options,
+  run: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, E>,
+) =>
+  Effect.gen(function* () {
+    const queue = yield* Queue.bounded<Pending<I, O, E>>(options.queueLengthMax)
+
+    const writer = Effect.forever(
+      Effect.gen(function* () {
+        const batch = yield* Queue.takeBetween(queue, 1, options.batchSizeMax)
+        const exit = yield* Effect.exit(run(batch.map((pending) => pending.input)))
+        batch.forEach((pending, index) =>
+          Deferred.doneUnsafe(
+            pending.done,
+            Exit.isSuccess(exit) ? Exit.succeed(exit.value[index] as O) : (exit as Exit.Exit<never, E>),
+          ),
+        )
+      }),
+    )
+    for (let i = 0; i < options.writers; i++) yield* Effect.forkScoped(writer)
+
+    return (input: I): Effect.Effect<O, E> =>
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<O, E>()
+        yield* Queue.offer(queue, { input, done })
+        return yield* Deferred.await(done)
+      })
+  })

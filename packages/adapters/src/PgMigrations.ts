@@ -1,0 +1,67 @@
+import { Effect } from "effect"
+import { Migrator, SqlClient } from "effect/sql"
+
+/**
+ * The schema, versioned. The database re-checks what the core guarantees: every entry's running
+ * balance follows from the previous entry's (a foreign key on the chain), the stored balance is the
+ * newest entry's, bounds and signs hold, sequences and idempotency keys are unique per account.
+ * Checks that span tables are deferred to commit, where a whole batch is in place.
+ */
+const initialSchema = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE accounts (
+      account_id text PRIMARY KEY CHECK (account_id ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'),
+      balance bigint NOT NULL DEFAULT 0 CHECK (balance <= 9007199254740991),
+      last_sequence bigint CHECK (last_sequence >= 1),
+      overdraft_limit bigint NOT NULL DEFAULT 0 CHECK (overdraft_limit BETWEEN 0 AND 9007199254740991),
+      CHECK (balance >= -overdraft_limit),
+      CHECK (last_sequence IS NOT NULL OR balance = 0)
+    )`
+  yield* sql`
+    CREATE TABLE entries (
+      account_id text NOT NULL REFERENCES accounts,
+      sequence bigint NOT NULL CHECK (sequence >= 1),
+      kind text NOT NULL CHECK (kind IN ('top-up', 'grant', 'refund', 'adjustment', 'usage')),
+      decision text NOT NULL CHECK (decision IN ('Applied', 'Clamped')),
+      requested bigint NOT NULL,
+      amount bigint NOT NULL,
+      balance_after bigint NOT NULL CHECK (balance_after BETWEEN -9007199254740991 AND 9007199254740991),
+      balance_before bigint GENERATED ALWAYS AS (balance_after - amount) STORED,
+      previous_sequence bigint GENERATED ALWAYS AS (NULLIF(sequence - 1, 0)) STORED,
+      idempotency_key text,
+      metadata jsonb NOT NULL DEFAULT '{}',
+      created_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, sequence),
+      UNIQUE (account_id, sequence, balance_after),
+      CHECK (amount <> 0 AND sign(amount) = sign(requested) AND abs(amount) <= abs(requested)),
+      CHECK ((decision = 'Applied') = (amount = requested)),
+      CHECK (sequence > 1 OR balance_after = amount),
+      FOREIGN KEY (account_id, previous_sequence, balance_before)
+        REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED
+    )`
+  yield* sql`CREATE UNIQUE INDEX entries_idempotency_key ON entries (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL`
+  yield* sql`
+    ALTER TABLE accounts ADD FOREIGN KEY (account_id, last_sequence, balance)
+      REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED`
+  yield* sql`
+    CREATE TABLE idempotency_keys (
+      account_id text NOT NULL,
+      idempotency_key text NOT NULL,
+      fingerprint text NOT NULL,
+      entry_sequence bigint,
+      refusal jsonb,
+      PRIMARY KEY (account_id, idempotency_key),
+      CHECK ((entry_sequence IS NULL) <> (refusal IS NULL)),
+      FOREIGN KEY (account_id, entry_sequence) REFERENCES entries (account_id, sequence) DEFERRABLE INITIALLY DEFERRED
+    )`
+})
+
+/**
+ * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
+ * migrator takes an exclusive lock on its table and skips what another run already applied.
+ */
+export const migrate = Migrator.make({})({
+  loader: Migrator.fromRecord({ "1_initial_schema": initialSchema }),
+  table: "tally_migrations",
+})

@@ -1,0 +1,5 @@
+export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
+export * as GroupCommit from "./GroupCommit.ts"
+export * as MemoryLedgerStore from "./MemoryLedgerStore.ts"
+export * as PgLedgerStore from "./PgLedgerStore.ts"
+export * as PgMigrations from "./PgMigrations.ts"

@@ -1,0 +1,117 @@
+import type { AccountSettings, AccountState } from "./AccountState.ts"
+import type { Accepted } from "./Decision.ts"
+import type { Entry, Metadata } from "./Entry.ts"
+import type { IdempotencyKey } from "./IdempotencyKey.ts"
+import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
+import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
+import { applySpend } from "./Spend.ts"
+import { applyTopUp } from "./TopUp.ts"
+
+/**
+ * The ledger's rules as pure steps on one account: given its current state (and what an
+ * idempotency key already produced), a step returns its result and what to persist. Storage
+ * adapters run steps with exclusive access to the account and persist the transition atomically;
+ * they never decide anything themselves.
+ */
+
+/** The final outcome of a keyed write, returned again on every retry with that key. */
+export type Outcome =
+  | { readonly _tag: "Posted"; readonly entry: Entry }
+  | { readonly _tag: "Refused"; readonly error: RuleRejection }
+
+export interface IdempotencyRecord {
+  readonly key: IdempotencyKey
+  /** The request the key was first used for, as canonical JSON. */
+  readonly fingerprint: string
+  readonly outcome: Outcome
+}
+
+export interface AccountSnapshot {
+  readonly state: AccountState
+  /** The record of the write's idempotency key, if the key was used before. */
+  readonly prior: IdempotencyRecord | undefined
+}
+
+/** What a step asks storage to persist, all or nothing. */
+export interface Transition<A> {
+  readonly result: A
+  readonly state?: AccountState
+  readonly entry?: Entry
+  readonly record?: IdempotencyRecord
+}
+
+export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
+
+export type WriteResult =
+  | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
+  | { readonly _tag: "Refused"; readonly error: RuleRejection | IdempotencyConflict }
+
+/** Deterministic JSON with sorted keys, so equal requests compare equal as text. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
+
+/** Everything that makes two writes the same request; the key itself is not part of it. */
+export const fingerprint = (request: WriteRequest): string => {
+  const { idempotencyKey: _key, accountId: _account, ...rest } = request
+  return canonicalJson(rest)
+}
+
+const decide = (state: AccountState, request: WriteRequest) =>
+  request._tag === "TopUp"
+    ? applyTopUp(state.balance, request.amount, request.ceiling)
+    : applySpend(state.balance, request.amount, {
+        overdraftLimit: state.overdraftLimit,
+        mode: request.mode ?? "exact",
+      })
+
+const entryOf = (request: WriteRequest, state: AccountState, decision: Accepted, createdAt: string): Entry => ({
+  accountId: request.accountId,
+  sequence: state.sequence + 1,
+  kind: request._tag === "TopUp" ? (request.kind ?? "top-up") : "usage",
+  decision: decision._tag,
+  requested: decision.requested,
+  amount: decision.applied,
+  balanceAfter: decision.balanceAfter,
+  idempotencyKey: request.idempotencyKey ?? null,
+  metadata: request.metadata ?? ({} as Metadata),
+  createdAt,
+})
+
+/** Decides one write on the account's current state; a rejection changes nothing but its key. */
+export const post =
+  (request: WriteRequest, createdAt: string): Step<WriteResult> =>
+  ({ state, prior }) => {
+    const requestFingerprint = fingerprint(request)
+    if (prior !== undefined) {
+      if (prior.fingerprint !== requestFingerprint) {
+        const error = new IdempotencyConflict({ accountId: request.accountId, idempotencyKey: prior.key })
+        return { result: { _tag: "Refused", error } }
+      }
+      return { result: prior.outcome._tag === "Posted" ? { ...prior.outcome, replayed: true } : prior.outcome }
+    }
+    const decision = decide(state, request)
+    const outcome: Outcome =
+      decision._tag === "Rejected"
+        ? { _tag: "Refused", error: rejectionError(decision) }
+        : { _tag: "Posted", entry: entryOf(request, state, decision, createdAt) }
+    const key = request.idempotencyKey
+    const record = key === undefined ? {} : { record: { key, fingerprint: requestFingerprint, outcome } }
+    if (outcome._tag === "Refused") return { result: outcome, ...record }
+    const next = { ...state, balance: outcome.entry.balanceAfter, sequence: outcome.entry.sequence }
+    return { result: { ...outcome, replayed: false }, state: next, entry: outcome.entry, ...record }
+  }
+
+/** Changes an account's settings, refusing an overdraft limit its current debt already exceeds. */
+export const configure =
+  (request: SettingsRequest): Step<AccountSettings | OverdraftLimitBelowDebt> =>
+  ({ state }) => {
+    if (state.balance < -request.overdraftLimit) {
+      return { result: new OverdraftLimitBelowDebt({ balance: state.balance, overdraftLimit: request.overdraftLimit }) }
+    }
+    const settings = { overdraftLimit: request.overdraftLimit }
+    return { result: settings, state: { ...state, ...settings } }
+  }
