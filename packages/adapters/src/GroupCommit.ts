@@ -33,12 +33,12 @@ export const make = <I, O, E>(
       Effect.gen(function* () {
         const batch = yield* Queue.takeBetween(queue, 1, options.batchSizeMax)
         const exit = yield* Effect.exit(run(batch.map((pending) => pending.input)))
-        batch.forEach((pending, index) =>
+        batch.forEach((pending, index) => {
           Deferred.doneUnsafe(
             pending.done,
             Exit.isSuccess(exit) ? Exit.succeed(exit.value[index] as O) : (exit as Exit.Exit<never, E>),
-          ),
-        )
+          )
+        })
       }),
     )
     for (let i = 0; i < options.writers; i++) yield* Effect.forkScoped(writer)
