@@ -1,1 +1,2 @@
 export * as Arbitraries from "./Arbitraries.ts"
+export { ledgerContract } from "./LedgerContract.ts"

@@ -1,0 +1,295 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { Ledger } from "../Ledger.ts"
+import type { LedgerStore } from "../LedgerStore.ts"
+import { Limits } from "../Limits.ts"
+
+/**
+ * The behaviour every storage adapter must show, as a vitest suite. Run it against your own
+ * adapter with `ledgerContract("my store", MyStore.layer)`. Each test uses fresh account ids, so
+ * the store may be shared across tests and hold other data.
+ */
+export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unknown>) =>
+  describe(`the ledger on ${name}`, () => {
+    let runtime: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+    beforeAll(() => {
+      runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(store)))
+    })
+    afterAll(() => runtime.dispose())
+
+    const run = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
+      runtime.runPromise(Effect.flatMap(Ledger, body))
+    const fails = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
+      run((ledger) => Effect.flip(body(ledger)))
+    let accounts = 0
+    const newAccount = () => `${name.replace(/[^A-Za-z0-9]/g, "")}-${Date.now().toString(36)}-${accounts++}`
+
+    describe("ceilings (the origin's scenarios)", () => {
+      test("rejects when above threshold", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 1000 }))
+        const error = await fails((l) => l.topUp({ accountId, amount: 200, ceiling: 800 }))
+        expect(error).toMatchObject({ _tag: "BalanceAtCeiling", balance: 1000, ceiling: 800, amount: 200 })
+        expect(error.message).toContain("You already have enough balance")
+        expect(await run((l) => l.balance(accountId))).toBe(1000)
+        expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(1)
+      })
+
+      test("clamps when it would exceed", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 500 }))
+        const { entry } = await run((l) => l.topUp({ accountId, amount: 800, ceiling: 1000 }))
+        expect(entry).toMatchObject({ decision: "Clamped", requested: 800, amount: 500, balanceAfter: 1000 })
+        expect(await run((l) => l.balance(accountId))).toBe(1000)
+        const { entries } = await run((l) => l.entries({ accountId, kind: "top-up" }))
+        expect(entries).toHaveLength(2)
+        expect(entries[0]).toMatchObject({ sequence: 2, balanceAfter: 1000 })
+      })
+
+      test("allows when under threshold", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 300 }))
+        const { entry } = await run((l) => l.topUp({ accountId, amount: 200, ceiling: 1000 }))
+        expect(entry).toMatchObject({ decision: "Applied", amount: 200, balanceAfter: 500 })
+        expect(await run((l) => l.balance(accountId))).toBe(500)
+      })
+    })
+
+    describe("accounts", () => {
+      test("an account never used has balance 0, no entries and no overdraft", async () => {
+        const accountId = newAccount()
+        expect(await run((l) => l.balance(accountId))).toBe(0)
+        expect(await run((l) => l.entries({ accountId }))).toEqual({ entries: [], nextCursor: null })
+        expect(await run((l) => l.settings(accountId))).toEqual({ overdraftLimit: 0 })
+      })
+
+      test("entries record kind, requested and applied amounts, running balance and metadata", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 100, kind: "grant", metadata: { campaign: "welcome" } }))
+        await run((l) => l.spend({ accountId, amount: 30, metadata: { model: "m1", tokens: [1, 2] } }))
+        const { entries } = await run((l) => l.entries({ accountId }))
+        expect(entries).toMatchObject([
+          {
+            accountId,
+            sequence: 2,
+            kind: "usage",
+            requested: -30,
+            amount: -30,
+            balanceAfter: 70,
+            metadata: { model: "m1", tokens: [1, 2] },
+          },
+          {
+            accountId,
+            sequence: 1,
+            kind: "grant",
+            requested: 100,
+            amount: 100,
+            balanceAfter: 100,
+            metadata: { campaign: "welcome" },
+          },
+        ])
+        expect(Date.parse(entries[0]!.createdAt)).not.toBeNaN()
+      })
+
+      test("a spend past the balance fails with insufficient credits and writes nothing", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 100 }))
+        const error = await fails((l) => l.spend({ accountId, amount: 101 }))
+        expect(error).toMatchObject({ _tag: "InsufficientCredits", balance: 100, amount: 101, floor: 0 })
+        expect(await run((l) => l.balance(accountId))).toBe(100)
+        expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(1)
+      })
+
+      test("a spend that takes what is available is clamped to the floor", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 100 }))
+        const { entry } = await run((l) => l.spend({ accountId, amount: 250, mode: "available" }))
+        expect(entry).toMatchObject({ decision: "Clamped", requested: -250, amount: -100, balanceAfter: 0 })
+      })
+
+      test("an overdraft limit lets spends go below zero, down to the limit", async () => {
+        const accountId = newAccount()
+        expect(await run((l) => l.updateSettings({ accountId, overdraftLimit: 50 }))).toEqual({ overdraftLimit: 50 })
+        expect(await run((l) => l.settings(accountId))).toEqual({ overdraftLimit: 50 })
+        await run((l) => l.spend({ accountId, amount: 50 }))
+        expect(await run((l) => l.balance(accountId))).toBe(-50)
+        expect(await fails((l) => l.spend({ accountId, amount: 1 }))).toMatchObject({
+          _tag: "InsufficientCredits",
+          floor: -50,
+        })
+      })
+
+      test("an overdraft limit below the current debt is refused", async () => {
+        const accountId = newAccount()
+        await run((l) => l.updateSettings({ accountId, overdraftLimit: 50 }))
+        await run((l) => l.spend({ accountId, amount: 40 }))
+        const error = await fails((l) => l.updateSettings({ accountId, overdraftLimit: 39 }))
+        expect(error).toMatchObject({ _tag: "OverdraftLimitBelowDebt", balance: -40, overdraftLimit: 39 })
+        expect(await run((l) => l.settings(accountId))).toEqual({ overdraftLimit: 50 })
+      })
+
+      test("a top-up past the largest balance is rejected, not clamped", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: Limits.balanceMax }))
+        const error = await fails((l) => l.topUp({ accountId, amount: 1 }))
+        expect(error).toMatchObject({ _tag: "BalanceLimitExceeded", balance: Limits.balanceMax })
+        expect(await run((l) => l.balance(accountId))).toBe(Limits.balanceMax)
+      })
+    })
+
+    describe("bad input", () => {
+      const invalid: Array<[string, Record<string, unknown>]> = [
+        ["a zero amount", { amount: 0 }],
+        ["a negative amount", { amount: -5 }],
+        ["a fractional amount", { amount: 1.5 }],
+        ["an amount beyond the safe range", { amount: 2 ** 53 }],
+        ["a negative ceiling", { amount: 5, ceiling: -1 }],
+        ["an unknown kind", { amount: 5, kind: "gift" }],
+        ["a malformed idempotency key", { amount: 5, idempotencyKey: "has space" }],
+        ["oversized metadata", { amount: 5, metadata: { blob: "x".repeat(Limits.metadataBytesMax) } }],
+      ]
+      test.each(invalid)("%s fails validation and writes nothing", async (_, fields) => {
+        const accountId = newAccount()
+        const error = await fails((l) => l.topUp({ accountId, ...fields } as never))
+        expect(error._tag).toBe("InvalidRequest")
+        expect(await run((l) => l.entries({ accountId }))).toEqual({ entries: [], nextCursor: null })
+      })
+
+      test("a malformed account id fails validation", async () => {
+        expect(await fails((l) => l.topUp({ accountId: "no spaces allowed", amount: 1 }))).toMatchObject({
+          _tag: "InvalidRequest",
+        })
+        expect(await fails((l) => l.balance(""))).toMatchObject({ _tag: "InvalidRequest" })
+      })
+
+      test("a cursor Tally did not issue is refused", async () => {
+        const error = await fails((l) => l.entries({ accountId: newAccount(), cursor: "not-a-cursor" }))
+        expect(error._tag).toBe("InvalidRequest")
+      })
+    })
+
+    describe("idempotency", () => {
+      test("a retry with the same key returns the first entry and changes nothing", async () => {
+        const accountId = newAccount()
+        const first = await run((l) => l.topUp({ accountId, amount: 100, idempotencyKey: "k1", metadata: { a: 1 } }))
+        const retry = await run((l) => l.topUp({ accountId, amount: 100, idempotencyKey: "k1", metadata: { a: 1 } }))
+        expect(first.replayed).toBe(false)
+        expect(retry).toEqual({ entry: first.entry, replayed: true })
+        expect(await run((l) => l.balance(accountId))).toBe(100)
+        expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(1)
+      })
+
+      test("a retry of a rejected request returns the same rejection, even once it would pass", async () => {
+        const accountId = newAccount()
+        const first = await fails((l) => l.spend({ accountId, amount: 10, idempotencyKey: "s1" }))
+        await run((l) => l.topUp({ accountId, amount: 100 }))
+        const retry = await fails((l) => l.spend({ accountId, amount: 10, idempotencyKey: "s1" }))
+        expect(retry).toEqual(first)
+        expect(await run((l) => l.balance(accountId))).toBe(100)
+      })
+
+      test("the same key with a different request is a conflict", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 100, idempotencyKey: "k" }))
+        const error = await fails((l) => l.topUp({ accountId, amount: 101, idempotencyKey: "k" }))
+        expect(error).toMatchObject({ _tag: "IdempotencyConflict", accountId, idempotencyKey: "k" })
+        expect(await fails((l) => l.spend({ accountId, amount: 100, idempotencyKey: "k" }))).toMatchObject({
+          _tag: "IdempotencyConflict",
+        })
+        expect(await run((l) => l.balance(accountId))).toBe(100)
+      })
+
+      test("keys are unique per account, not across accounts", async () => {
+        const [a, b] = [newAccount(), newAccount()]
+        await run((l) => l.topUp({ accountId: a, amount: 7, idempotencyKey: "shared" }))
+        const { replayed } = await run((l) => l.topUp({ accountId: b, amount: 7, idempotencyKey: "shared" }))
+        expect(replayed).toBe(false)
+        expect(await run((l) => l.balance(b))).toBe(7)
+      })
+
+      test("concurrent duplicates of one key apply exactly once", async () => {
+        const accountId = newAccount()
+        const results = await run((l) =>
+          Effect.all(
+            Array.from({ length: 20 }, () => l.topUp({ accountId, amount: 5, idempotencyKey: "once" })),
+            { concurrency: "unbounded" },
+          ),
+        )
+        expect(results.filter((r) => !r.replayed)).toHaveLength(1)
+        expect(new Set(results.map((r) => r.entry.sequence))).toEqual(new Set([1]))
+        expect(await run((l) => l.balance(accountId))).toBe(5)
+      })
+    })
+
+    describe("history", () => {
+      test("pages newest first by cursor, neither skipping nor repeating while writes happen", async () => {
+        const accountId = newAccount()
+        for (let i = 1; i <= 7; i++) await run((l) => l.topUp({ accountId, amount: i }))
+        const seen: Array<number> = []
+        let cursor: string | null = null
+        do {
+          const page: { entries: ReadonlyArray<{ sequence: number }>; nextCursor: string | null } = await run((l) =>
+            l.entries({ accountId, limit: 3, ...(cursor === null ? {} : { cursor }) }),
+          )
+          seen.push(...page.entries.map((e) => e.sequence))
+          await run((l) => l.topUp({ accountId, amount: 1 }))
+          cursor = page.nextCursor
+        } while (cursor !== null)
+        expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1])
+      })
+
+      test("filters by kind", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 10 }))
+        await run((l) => l.spend({ accountId, amount: 1 }))
+        await run((l) => l.spend({ accountId, amount: 2 }))
+        await run((l) => l.topUp({ accountId, amount: 10, kind: "refund" }))
+        const first = await run((l) => l.entries({ accountId, kind: "usage", limit: 1 }))
+        expect(first.entries.map((e) => e.amount)).toEqual([-2])
+        const rest = await run((l) => l.entries({ accountId, kind: "usage", cursor: first.nextCursor! }))
+        expect(rest).toEqual({ entries: [expect.objectContaining({ amount: -1, kind: "usage" })], nextCursor: null })
+        const refunds = await run((l) => l.entries({ accountId, kind: "refund" }))
+        expect(refunds.entries.map((e) => e.sequence)).toEqual([4])
+      })
+    })
+
+    describe("concurrency", () => {
+      test("concurrent spends on one account: exactly as many succeed as the balance allows", async () => {
+        const accountId = newAccount()
+        await run((l) => l.topUp({ accountId, amount: 100 }))
+        const results = await run((l) =>
+          Effect.all(
+            Array.from({ length: 50 }, () => Effect.result(l.spend({ accountId, amount: 7 }))),
+            { concurrency: "unbounded" },
+          ),
+        )
+        expect(results.filter((r) => r._tag === "Success")).toHaveLength(14)
+        expect(await run((l) => l.balance(accountId))).toBe(2)
+      })
+
+      test("the audit finds every chain exact after mixed concurrent operations", async () => {
+        const ids = [newAccount(), newAccount(), newAccount()]
+        await run((l) =>
+          Effect.all(
+            Array.from({ length: 90 }, (_, i) => {
+              const accountId = ids[i % 3]!
+              return Effect.result(
+                i % 2 === 0
+                  ? l.topUp({ accountId, amount: 40, ceiling: 150 })
+                  : l.spend({ accountId, amount: 30, mode: "available" }),
+              )
+            }),
+            { concurrency: "unbounded" },
+          ),
+        )
+        const report = await run((l) => l.audit)
+        expect(report.violations).toEqual([])
+        expect(report.accountsChecked).toBeGreaterThanOrEqual(3)
+        for (const accountId of ids) {
+          const { entries } = await run((l) => l.entries({ accountId, limit: Limits.entriesPageSizeMax }))
+          const sum = entries.reduce((total, e) => total + e.amount, 0)
+          expect(await run((l) => l.balance(accountId))).toBe(sum)
+        }
+      })
+    })
+  })
