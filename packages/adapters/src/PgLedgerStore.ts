@@ -84,7 +84,14 @@ const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
 
 const keyOf = (accountId: string, key: string) => `${accountId}\u0000${key}`
 
-const unavailable = (error: SqlError.SqlError) => new LedgerUnavailable({ message: `storage failed: ${error.message}` })
+/** Callers get a typed error that names the kind of failure; the driver's details go to the log. */
+const orUnavailable = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
+  effect.pipe(
+    Effect.tapError((error) => Effect.logError("PostgreSQL operation failed", error.reason)),
+    Effect.mapError(
+      (error) => new LedgerUnavailable({ message: `storage unavailable (${error.reason._tag}); nothing was written` }),
+    ),
+  )
 
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
@@ -101,15 +108,15 @@ export const make = (options: Options = defaults) =>
       Effect.gen(function* () {
         const rows = yield* lockAccounts(ids)
         const states = new Map(rows.map((row) => [row.account_id, stateOf(row)]))
-        const created = ids.filter((id) => !states.has(id))
-        if (created.length > 0) {
-          yield* sql`
-            INSERT INTO accounts (account_id)
-            SELECT id FROM jsonb_array_elements_text(${JSON.stringify(created)}::jsonb) AS ids(id) ORDER BY id
-            ON CONFLICT DO NOTHING`
-          for (const row of yield* lockAccounts(created)) states.set(row.account_id, stateOf(row))
-        }
-        return { states, created }
+        const missing = ids.filter((id) => !states.has(id))
+        if (missing.length === 0) return { states, created: [] }
+        const created = yield* sql<{ account_id: string }>`
+          INSERT INTO accounts (account_id)
+          SELECT id FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) AS ids(id) ORDER BY id
+          ON CONFLICT DO NOTHING RETURNING account_id`
+        // Accounts another transaction created meanwhile: lock them as they stand after its commit.
+        for (const row of yield* lockAccounts(missing)) states.set(row.account_id, stateOf(row))
+        return { states, created: created.map((row) => row.account_id) }
       })
 
     const loadKeys = (operations: ReadonlyArray<Operation>) =>
@@ -223,7 +230,7 @@ export const make = (options: Options = defaults) =>
           times: options.attemptsMax - 1,
           while: (error) => error.isRetryable,
         }),
-        Effect.mapError(unavailable),
+        orUnavailable,
         Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
       )
 
@@ -239,7 +246,7 @@ export const make = (options: Options = defaults) =>
       account: (accountId) =>
         sql<AccountRow>`SELECT account_id, balance, last_sequence, overdraft_limit FROM accounts WHERE account_id = ${accountId}`.pipe(
           Effect.map(([row]) => (row === undefined ? newAccountState : stateOf(row))),
-          Effect.mapError(unavailable),
+          orUnavailable,
         ),
 
       entries: (accountId, { limit, beforeSequence, kind }) =>
@@ -250,7 +257,7 @@ export const make = (options: Options = defaults) =>
             ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
           ORDER BY sequence DESC LIMIT ${limit}`.pipe(
           Effect.map((rows) => rows.map(entryOf)),
-          Effect.mapError(unavailable),
+          orUnavailable,
         ),
 
       histories: (afterAccountId, accountsMax) =>
@@ -279,7 +286,7 @@ export const make = (options: Options = defaults) =>
               }),
             )
           }),
-        ).pipe(Effect.mapError(unavailable)),
+        ).pipe(orUnavailable),
     })
   })
 
