@@ -1,0 +1,57 @@
+import { describe, expect, test } from "vitest"
+import { type AccountHistory, accountId, auditAccount, balance, type Entry, overdraftLimit } from "../src/index.ts"
+
+const entry = (sequence: number, amount: number, balanceAfter: number, requested = amount): Entry => ({
+  accountId: accountId("a"),
+  sequence,
+  kind: amount > 0 ? "top-up" : "usage",
+  decision: amount === requested ? "Applied" : "Clamped",
+  requested,
+  amount,
+  balanceAfter: balance(balanceAfter),
+  idempotencyKey: null,
+  metadata: {},
+  createdAt: "2026-01-01T00:00:00.000Z",
+})
+
+const history = (entries: Array<Entry>, stored: number, sequence = entries.length, limit = 0): AccountHistory => ({
+  accountId: accountId("a"),
+  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit) },
+  entries,
+})
+
+describe("the audit", () => {
+  test("finds nothing wrong with an exact chain", () => {
+    expect(auditAccount(history([entry(1, 100, 100), entry(2, -30, 70), entry(3, 30, 100, 50)], 100))).toEqual([])
+  })
+
+  test("reports a running balance that does not follow from the previous one", () => {
+    expect(auditAccount(history([entry(1, 100, 100), entry(2, -30, 60)], 60))).toEqual([
+      { accountId: "a", sequence: 2, problem: "running balance 60 is not 100 + -30" },
+    ])
+  })
+
+  test("reports a stored balance that differs from the last running balance", () => {
+    expect(auditAccount(history([entry(1, 100, 100)], 90))).toEqual([
+      { accountId: "a", sequence: null, problem: "stored balance 90 differs from the running balance 100" },
+    ])
+  })
+
+  test("reports a gap in the sequence and a missing entry", () => {
+    const violations = auditAccount(history([entry(1, 100, 100), entry(3, 10, 110)], 110, 3))
+    expect(violations.map((v) => v.problem)).toEqual([
+      "sequence 3 where 2 was expected",
+      "2 entries where the account counts 3",
+    ])
+  })
+
+  test("reports a balance below the account's floor", () => {
+    const violations = auditAccount(history([entry(1, -10, -10)], -10))
+    expect(violations.map((v) => v.problem)).toEqual(["balance -10 is below the floor 0"])
+  })
+
+  test("reports an amount larger than requested or of the wrong sign", () => {
+    expect(auditAccount(history([entry(1, 100, 100, 50)], 100))[0]?.problem).toBe("amount 100 exceeds requested 50")
+    expect(auditAccount(history([entry(1, 100, 100, -100)], 100))[0]?.problem).toMatch(/does not move credits/)
+  })
+})
