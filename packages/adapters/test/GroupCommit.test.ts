@@ -1,0 +1,83 @@
+import { Deferred, Effect, Fiber } from "effect"
+import { describe, expect, test } from "vitest"
+import * as GroupCommit from "../src/GroupCommit.ts"
+
+/** A `run` that records each batch and waits for `release` before answering. */
+const recorder = (failOn?: number) => {
+  const batches: Array<ReadonlyArray<number>> = []
+  return {
+    batches,
+    run: (release: Deferred.Deferred<void>) => (inputs: ReadonlyArray<number>) =>
+      Effect.gen(function* () {
+        batches.push(inputs)
+        if (batches.length === 1) yield* Deferred.await(release)
+        if (failOn !== undefined && inputs.includes(failOn)) return yield* Effect.fail(`batch with ${failOn} failed`)
+        return inputs.map((n) => n * 10)
+      }),
+  }
+}
+
+describe("group commit", () => {
+  test("an operation that finds the writer idle goes alone, at once", async () => {
+    const result = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const seen: Array<ReadonlyArray<number>> = []
+          const submit = yield* GroupCommit.make(
+            { batchSizeMax: 10, queueLengthMax: 10, writers: 1 },
+            (inputs: ReadonlyArray<number>) =>
+              Effect.sync(() => {
+                seen.push(inputs)
+                return inputs.map((n) => n + 1)
+              }),
+          )
+          return [yield* submit(1), yield* submit(2), seen] as const
+        }),
+      ),
+    )
+    expect(result).toEqual([2, 3, [[1], [2]]])
+  })
+
+  test("operations arriving during a batch go together in the next, up to the bound, each answered with its own result", async () => {
+    const { batches, run } = recorder()
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make({ batchSizeMax: 3, queueLengthMax: 100, writers: 1 }, run(release))
+          const first = yield* Effect.forkChild(submit(0))
+          yield* Effect.yieldNow
+          const rest = yield* Effect.forkChild(Effect.all([1, 2, 3, 4, 5].map(submit), { concurrency: "unbounded" }))
+          yield* Effect.yieldNow
+          yield* Deferred.succeed(release, undefined)
+          return [yield* Fiber.join(first), ...(yield* Fiber.join(rest))]
+        }),
+      ),
+    )
+    expect(results).toEqual([0, 10, 20, 30, 40, 50])
+    expect(batches).toEqual([[0], [1, 2, 3], [4, 5]])
+  })
+
+  test("a failed batch fails every operation in it and no other", async () => {
+    const { batches, run } = recorder(2)
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make({ batchSizeMax: 2, queueLengthMax: 100, writers: 1 }, run(release))
+          const all = yield* Effect.forkChild(
+            Effect.all(
+              [0, 1, 2, 3, 4].map((n) => Effect.result(submit(n))),
+              { concurrency: "unbounded" },
+            ),
+          )
+          yield* Effect.yieldNow
+          yield* Deferred.succeed(release, undefined)
+          return yield* Fiber.join(all)
+        }),
+      ),
+    )
+    expect(batches).toEqual([[0, 1], [2, 3], [4]])
+    expect(results.map((r) => r._tag)).toEqual(["Success", "Success", "Failure", "Failure", "Success"])
+  })
+})
