@@ -54,11 +54,22 @@ export const canonicalJson = (value: unknown): string =>
       : v,
   )
 
-/** Everything that makes two writes the same request; the key itself is not part of it. */
-export const fingerprint = (request: WriteRequest): string => {
-  const { idempotencyKey: _key, accountId: _account, ...rest } = request
-  return canonicalJson(rest)
-}
+/**
+ * Everything that makes two writes the same request, with defaults filled in so that spelling a
+ * default out is still the same request; the key itself is not part of it.
+ */
+export const fingerprint = (request: WriteRequest): string =>
+  canonicalJson(
+    request._tag === "TopUp"
+      ? {
+          op: "TopUp",
+          amount: request.amount,
+          ceiling: request.ceiling ?? null,
+          kind: request.kind ?? "top-up",
+          metadata: request.metadata ?? {},
+        }
+      : { op: "Spend", amount: request.amount, mode: request.mode ?? "exact", metadata: request.metadata ?? {} },
+  )
 
 const decide = (state: AccountState, request: WriteRequest) =>
   request._tag === "TopUp"

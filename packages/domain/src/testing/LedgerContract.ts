@@ -188,6 +188,16 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
         expect(await run((l) => l.balance(accountId))).toBe(100)
       })
 
+      test("a retry that spells out a default is the same request", async () => {
+        const accountId = newAccount()
+        const first = await fails((l) => l.spend({ accountId, amount: 1, idempotencyKey: "d" }))
+        await run((l) => l.topUp({ accountId, amount: 5 }))
+        const retry = await fails((l) =>
+          l.spend({ accountId, amount: 1, mode: "exact", metadata: {}, idempotencyKey: "d" }),
+        )
+        expect(retry).toEqual(first)
+      })
+
       test("the same key with a different request is a conflict", async () => {
         const accountId = newAccount()
         await run((l) => l.topUp({ accountId, amount: 100, idempotencyKey: "k" }))
