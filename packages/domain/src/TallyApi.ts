@@ -46,11 +46,11 @@ const withMessage = <E extends ErrorClass>(error: E, status: number) =>
   Schema.Struct({ ...error.fields, message: Schema.String }).pipe(
     Schema.decodeTo(
       error,
-      SchemaTransformation.transform<E["Encoded"], Record<string, unknown>>({
+      SchemaTransformation.transform<E["Encoded"], { readonly message: string }>({
         decode: ({ message: _message, ...values }) => values as E["Encoded"],
         encode: (values) => {
           const { _tag, ...props } = values as Record<string, unknown>
-          return { ...(values as Record<string, unknown>), message: new error(props as never).message }
+          return { ...(values as object), message: new error(props as never).message }
         },
       }),
     ),
@@ -135,7 +135,10 @@ export const WriteResponse = Schema.Struct({ entry: Entry, balance: Balance, rep
     { body: WriteBody, headers: { "idempotent-replayed": Schema.optionalKey(Schema.Literal("true")) } },
     {
       decode: ({ body, headers }) => ({ ...body, replayed: headers["idempotent-replayed"] === "true" }),
-      encode: ({ replayed, ...body }) => ({ body, headers: replayed ? { "idempotent-replayed": "true" as const } : {} }),
+      encode: ({ replayed, ...body }) => ({
+        body,
+        headers: replayed ? { "idempotent-replayed": "true" as const } : {},
+      }),
     },
   ),
 )

@@ -1,0 +1,74 @@
+import { Config, Option, Redacted, Schema } from "effect"
+
+/**
+ * Every setting of the service and the CLI, read from the environment through Effect `Config`,
+ * each with its default, its bound and the reason for it. A bad value stops the process with a
+ * message naming the variable.
+ */
+
+export const Defaults = {
+  port: 3000,
+  host: "127.0.0.1",
+  dataDir: ".tally",
+  /** Enough for the group-commit writers and the reads beside them; PostgreSQL allows 100 by default. */
+  poolSize: 10,
+  poolSizeMax: 90,
+  /** A bearer token shorter than this is guessable. */
+  apiTokenLengthMin: 16,
+} as const
+
+export const StorageKind = Schema.Literals(["postgres", "memory"])
+
+export interface StorageSettings {
+  /** `memory` keeps everything in the process; `postgres` uses DATABASE_URL or the embedded server. */
+  readonly storage: typeof StorageKind.Type
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly dataDir: string
+  readonly poolSize: number
+}
+
+export const storageSettings: Config.Config<StorageSettings> = Config.all({
+  storage: Config.schema(StorageKind, "TALLY_STORAGE").pipe(Config.withDefault("postgres" as const)),
+  // Unset and empty mean the same: shells and .env files often export empty variables.
+  databaseUrl: Config.String("DATABASE_URL").pipe(
+    Config.option,
+    Config.map((url) =>
+      Option.map(
+        Option.filter(url, (text) => text !== ""),
+        Redacted.make,
+      ),
+    ),
+  ),
+  dataDir: Config.schema(Schema.NonEmptyString, "TALLY_DATA_DIR").pipe(Config.withDefault(Defaults.dataDir)),
+  poolSize: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: Defaults.poolSizeMax })),
+    "TALLY_DB_POOL_SIZE",
+  ).pipe(Config.withDefault(Defaults.poolSize)),
+})
+
+export interface ServerSettings {
+  readonly host: string
+  readonly port: number
+  readonly apiToken: Option.Option<Redacted.Redacted<string>>
+}
+
+const ApiToken = Schema.Redacted(
+  Schema.String.check(
+    Schema.isMinLength(Defaults.apiTokenLengthMin, {
+      message: `TALLY_API_TOKEN must be at least ${Defaults.apiTokenLengthMin} characters`,
+    }),
+  ),
+)
+
+export const serverSettings: Config.Config<ServerSettings> = Config.all({
+  host: Config.schema(Schema.NonEmptyString, "TALLY_HOST").pipe(Config.withDefault(Defaults.host)),
+  port: Config.Port("PORT").pipe(Config.withDefault(Defaults.port)),
+  apiToken: Config.schema(ApiToken, "TALLY_API_TOKEN").pipe(Config.option),
+})
+
+export const LogFormat = Schema.Literals(["json", "logfmt", "pretty"])
+
+export const logSettings = Config.all({
+  format: Config.schema(LogFormat, "TALLY_LOG_FORMAT").pipe(Config.withDefault("json" as const)),
+  level: Config.LogLevel("TALLY_LOG_LEVEL").pipe(Config.withDefault("Info" as const)),
+})

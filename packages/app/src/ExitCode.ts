@@ -1,0 +1,68 @@
+import { Cause, Effect } from "effect"
+
+/** What a `tally` process's exit status tells a script. */
+export const ExitCode = {
+  success: 0,
+  /** Storage unavailable, a busy data directory, anything unexpected. */
+  failure: 1,
+  /** Arguments, flags, configuration or request values that fail validation; nothing was written. */
+  badInput: 2,
+  /** The ledger refused the operation by its rules (ceiling, insufficient credits, idempotency conflict...). */
+  ruleRejection: 3,
+  /** `tally audit` found violations. */
+  auditViolations: 4,
+} as const
+
+const ruleRejections = new Set([
+  "BalanceAtCeiling",
+  "InsufficientCredits",
+  "BalanceLimitExceeded",
+  "IdempotencyConflict",
+  "OverdraftLimitBelowDebt",
+])
+
+const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen"])
+
+const tagOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : "InternalError"
+
+export const exitCodeOf = (error: unknown): number => {
+  const tag = tagOf(error)
+  if (ruleRejections.has(tag)) return ExitCode.ruleRejection
+  if (badInput.has(tag)) return ExitCode.badInput
+  return ExitCode.failure
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** The error as a script reads it: `{ _tag, message, ...values }`. */
+export const errorJson = (error: unknown) => {
+  const values =
+    typeof error === "object" && error !== null && ruleRejections.has(tagOf(error)) ? { ...(error as object) } : {}
+  return { _tag: tagOf(error), message: messageOf(error), ...values }
+}
+
+const describe = (error: unknown) => {
+  const tag = tagOf(error)
+  if (ruleRejections.has(tag)) return `rejected (${tag}): ${messageOf(error)}`
+  if (tag === "ConfigError") return `invalid configuration: ${messageOf(error)}`
+  if (tag === "InvalidRequest") return `invalid input: ${messageOf(error)}`
+  if (tag === "InternalError") return `unexpected error: ${Cause.pretty(Cause.die(error))}`
+  return messageOf(error)
+}
+
+/**
+ * Prints a command's failure (JSON on stdout with `--json`, a sentence on stderr otherwise) and
+ * sets the exit code. An interruption (Ctrl-C, SIGTERM) stays one.
+ */
+export const render = (cause: Cause.Cause<unknown>, json: boolean) => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+  const error = Cause.squash(cause)
+  return Effect.sync(() => {
+    if (json) console.log(JSON.stringify(errorJson(error), null, 2))
+    else console.error(`tally: ${describe(error)}`)
+    process.exitCode = exitCodeOf(error)
+  })
+}

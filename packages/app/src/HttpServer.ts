@@ -1,0 +1,253 @@
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import {
+  InvalidRequest,
+  Ledger,
+  type Posting,
+  RequestValidation,
+  TallyApi,
+  Authorization as TallyAuthorization,
+  Unauthorized,
+  Unhealthy,
+} from "@tally/domain"
+import { ByteSize, Cause, Effect, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import {
+  HttpEffect,
+  HttpIncomingMessage,
+  HttpRouter,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+} from "effect/http"
+import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
+import type { ServerSettings } from "./AppConfig.ts"
+import { Database } from "./Storage.ts"
+
+/**
+ * The HTTP service: the handlers of `TallyApi` over the `Ledger`, bearer-token auth, request
+ * validation answered as 400 `InvalidRequest`, every failure answered as JSON without internals,
+ * size limits on headers and bodies, and one structured log line per request with its id.
+ */
+
+export const Limits = {
+  /** The largest request body. A write with the largest metadata (4 KiB of JSON) fits with room. */
+  bodyBytesMax: 64 * 1024,
+  /** All request headers together; Node answers 431 beyond it. */
+  headerBytesMax: 16 * 1024,
+  /** A whole request (headers and body) must arrive within this time. */
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  /** In-flight requests get this long to finish when the server shuts down. */
+  shutdownGraceMs: 10_000,
+  /** A caller's X-Request-Id is kept when it is this short and log-safe, else one is generated. */
+  requestIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
+} as const
+
+// -----------------------------------------------------------------------------
+// Handlers
+// -----------------------------------------------------------------------------
+
+const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balanceAfter, replayed })
+
+const idempotencyKeyOf = (headers: { readonly "idempotency-key"?: string }) =>
+  headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }
+
+export const LedgerHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "ledger",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      topUp: ({ params, headers, payload }) =>
+        ledger
+          .topUp({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.map(written)),
+      spend: ({ params, headers, payload }) =>
+        ledger
+          .spend({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.map(written)),
+      balance: ({ params }) =>
+        ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
+      entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
+      settings: ({ params }) =>
+        ledger
+          .settings(params.accountId)
+          .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
+      updateSettings: ({ params, payload }) =>
+        ledger
+          .updateSettings({ accountId: params.accountId, ...payload })
+          .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
+      audit: () => ledger.audit,
+    })
+  }),
+)
+
+export const SystemHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "system",
+  Effect.fn(function* (handlers) {
+    const database = yield* Database
+    return handlers.handleAll({
+      health: () =>
+        database.ping.pipe(
+          Effect.as({ status: "ok" as const, storage: database.storage, database: "up" as const }),
+          Effect.catchCause(() =>
+            Effect.fail(
+              new Unhealthy({ message: "the database does not answer", storage: database.storage, database: "down" }),
+            ),
+          ),
+        ),
+    })
+  }),
+)
+
+// -----------------------------------------------------------------------------
+// Middleware of the API
+// -----------------------------------------------------------------------------
+
+const digest = (text: string) => createHash("sha256").update(text).digest()
+
+/** With a token, every `/v1` request must carry it; compared in constant time (digests of equal length). */
+export const authorizationLayer = (apiToken: Option.Option<Redacted.Redacted<string>>) =>
+  Layer.succeed(TallyAuthorization, {
+    bearer: (httpEffect, { credential }) => {
+      if (Option.isNone(apiToken)) return httpEffect
+      const matches = timingSafeEqual(digest(Redacted.value(credential)), digest(Redacted.value(apiToken.value)))
+      return matches
+        ? httpEffect
+        : Effect.fail(new Unauthorized({ message: "a valid Authorization: Bearer <token> header is required" }))
+    },
+  })
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** A request that fails the API's schemas answers 400 with what was wrong, slot and path first. */
+export const requestValidationLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) => {
+  if (error.kind === "Body" || error.kind === "ResponseHeaders") return Effect.fail(error)
+  const slot = error.kind === "Payload" ? "body" : error.kind.toLowerCase()
+  const issues = formatIssues(error.cause.issue).issues.map((issue) => {
+    const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    return `${[slot, ...path].join(".")}: ${issue.message}`
+  })
+  return Effect.fail(new InvalidRequest({ message: issues.join("; ") }))
+})
+
+// -----------------------------------------------------------------------------
+// Middleware of the router and the server
+// -----------------------------------------------------------------------------
+
+const errorJson = (status: number, _tag: string, message: string) =>
+  HttpServerResponse.jsonUnsafe({ _tag, message }, { status })
+
+/** Failures that escape the API (no route, bodies too large, defects) as JSON, never with internals. */
+const errorResponses = HttpRouter.middleware(
+  (httpEffect) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const length = Number(request.headers["content-length"] ?? 0)
+      if (length > Limits.bodyBytesMax) {
+        return errorJson(413, "PayloadTooLarge", `request bodies are limited to ${Limits.bodyBytesMax} bytes`)
+      }
+      const response = yield* httpEffect
+      if (response.status === 415) {
+        return errorJson(415, "UnsupportedMediaType", "request bodies must be JSON (Content-Type: application/json)")
+      }
+      return response
+    }).pipe(
+      Effect.catchCause((cause) => {
+        if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+        const failure = cause.reasons.find(Cause.isFailReason)?.error
+        if (HttpServerError.isHttpServerError(failure) && failure.reason._tag === "RouteNotFound") {
+          return Effect.succeed(errorJson(404, "NotFound", "no such route; see /docs"))
+        }
+        const defect = cause.reasons.find(Cause.isDieReason)?.defect
+        if (HttpApiError.HttpApiPayloadTooLarge.is(defect) || isBodyTooLarge(defect)) {
+          return Effect.succeed(
+            errorJson(413, "PayloadTooLarge", `request bodies are limited to ${Limits.bodyBytesMax} bytes`),
+          )
+        }
+        return Effect.logError("request failed", cause).pipe(
+          Effect.as(errorJson(500, "InternalError", "internal error; the request id is in the X-Request-Id header")),
+        )
+      }),
+    ),
+  { global: true },
+)
+
+const isBodyTooLarge = (defect: unknown) =>
+  HttpServerError.isHttpServerError(defect) &&
+  defect.reason._tag === "RequestParseError" &&
+  /maxBytes/i.test(String(defect.reason.cause))
+
+/** One log line per request, with the request id that every log line of the request carries too. */
+const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const given = request.headers["x-request-id"]
+    const requestId = given !== undefined && Limits.requestIdPattern.test(given) ? given : randomUUID()
+    yield* HttpEffect.appendPreResponseHandler((_request, response) =>
+      Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
+    )
+    const startedAt = Date.now()
+    return yield* httpApp.pipe(
+      Effect.onExit((exit) =>
+        Effect.logInfo("request").pipe(
+          Effect.annotateLogs({
+            method: request.method,
+            path: request.url.split("?")[0] ?? request.url,
+            status: exit._tag === "Success" ? exit.value.status : 500,
+            durationMs: Date.now() - startedAt,
+          }),
+        ),
+      ),
+      Effect.annotateLogs({ requestId }),
+    )
+  })
+
+// -----------------------------------------------------------------------------
+// The server
+// -----------------------------------------------------------------------------
+
+const loopback = new Set(["127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"])
+export const isLoopback = (host: string) => loopback.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+
+/** Listening beyond loopback without a token would open the ledger to the network. */
+export class InsecureListen extends Schema.TaggedError<InsecureListen>()("InsecureListen", { host: Schema.String }) {
+  override get message() {
+    return `refusing to listen on ${this.host} without TALLY_API_TOKEN: set a token, or listen on 127.0.0.1`
+  }
+}
+
+export const checkListen = (settings: ServerSettings): Effect.Effect<void, InsecureListen> =>
+  isLoopback(settings.host) || Option.isSome(settings.apiToken)
+    ? Effect.void
+    : Effect.fail(new InsecureListen({ host: settings.host }))
+
+export const routes = Layer.mergeAll(
+  HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }),
+  HttpApiScalar.layer(TallyApi, { path: "/docs" }),
+  errorResponses,
+).pipe(
+  Layer.provide([LedgerHandlers, SystemHandlers]),
+  Layer.provide(requestValidationLayer),
+  Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
+)
+
+/** The HTTP server on `host:port`; check the address with `checkListen` first. */
+export const layer = (settings: ServerSettings) => {
+  const server = NodeHttpServer.layer(
+    () =>
+      createServer({
+        maxHeaderSize: Limits.headerBytesMax,
+        requestTimeout: Limits.requestTimeoutMs,
+        headersTimeout: Limits.headersTimeoutMs,
+      }),
+    { host: settings.host, port: settings.port, gracefulShutdownTimeout: Limits.shutdownGraceMs },
+  )
+  return HttpRouter.serve(routes.pipe(Layer.provide(authorizationLayer(settings.apiToken))), {
+    middleware: requestLog,
+    disableLogger: true,
+    disableListenLog: true,
+  }).pipe(Layer.provideMerge(server))
+}

@@ -1,0 +1,101 @@
+import * as Path from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { EmbeddedPostgres, MemoryLedgerStore, PgLedgerStore, PgMigrations } from "@tally/adapters"
+import { Ledger } from "@tally/domain"
+import { Context, Effect, Layer, Option, type Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { type StorageSettings, storageSettings } from "./AppConfig.ts"
+import * as DataDirOwner from "./DataDirOwner.ts"
+
+/**
+ * Where the ledger keeps its data, chosen once per process, the same way for the service and the
+ * CLI: `--memory` or TALLY_STORAGE=memory keeps it in the process; otherwise DATABASE_URL names a
+ * PostgreSQL server; otherwise an embedded PostgreSQL runs from TALLY_DATA_DIR (default `.tally/`).
+ * PostgreSQL storage is migrated before the ledger is used.
+ */
+
+/** A health check that takes longer than this counts as the database not answering. */
+const pingTimeout = "2 seconds"
+
+export interface DatabaseShape {
+  readonly storage: "memory" | "postgres" | "embedded-postgres"
+  /** For people: where the data lives, never with credentials. */
+  readonly location: string
+  /** Migrations this process applied, by name. */
+  readonly migrationsApplied: ReadonlyArray<string>
+  /** Succeeds when the database answers. */
+  readonly ping: Effect.Effect<void, unknown>
+}
+
+export class Database extends Context.Service<Database, DatabaseShape>()("@tally/app/Database") {}
+
+export interface Options {
+  /** `--memory` on the command line. */
+  readonly memory: boolean
+  /** `serve` owns an embedded data directory; a command may share a running server's. */
+  readonly role: DataDirOwner.Role
+}
+
+const memory = Layer.mergeAll(
+  Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer)),
+  Layer.succeed(Database, {
+    storage: "memory",
+    location: "process memory (lost when the process exits)",
+    migrationsApplied: [],
+    ping: Effect.void,
+  }),
+)
+
+const postgres = (
+  url: Redacted.Redacted<string>,
+  settings: StorageSettings,
+  describe: Omit<DatabaseShape, "ping" | "migrationsApplied">,
+) => {
+  const client = PgClient.layer({ url, maxConnections: settings.poolSize, applicationName: "tally" })
+  const migrated = Layer.effect(
+    Database,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const applied = yield* PgMigrations.migrate
+      return Database.of({
+        ...describe,
+        migrationsApplied: applied.map(([id, name]) => `${id}_${name}`),
+        ping: sql`SELECT 1`.pipe(Effect.timeout(pingTimeout), Effect.asVoid),
+      })
+    }),
+  )
+  // The ledger is built after the migrations: it needs the Database they produce.
+  const ledger = Ledger.layer.pipe(
+    Layer.provide(PgLedgerStore.layer()),
+    Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))),
+  )
+  return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
+}
+
+const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const dataDir = Path.resolve(settings.dataDir)
+      const claim = yield* DataDirOwner.claim(dataDir, role)
+      const location = `embedded PostgreSQL in ${dataDir}`
+      if (claim._tag === "Guest") {
+        return postgres(claim.databaseUrl, settings, { storage: "embedded-postgres", location })
+      }
+      const server = yield* EmbeddedPostgres.start({ dataDir: Path.join(dataDir, "postgres") })
+      yield* claim.publish(server.url)
+      return postgres(server.url, settings, { storage: "embedded-postgres", location })
+    }),
+  )
+
+/** The `Ledger` and the `Database` it runs on, as the configuration and `--memory` select. */
+export const layer = (options: Options) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const settings = yield* storageSettings
+      if (options.memory || settings.storage === "memory") return memory
+      if (Option.isSome(settings.databaseUrl)) {
+        return postgres(settings.databaseUrl.value, settings, { storage: "postgres", location: "DATABASE_URL" })
+      }
+      return embedded(settings, options.role)
+    }),
+  )

@@ -1,0 +1,7 @@
+export * as AppConfig from "./AppConfig.ts"
+export * as Cli from "./Cli.ts"
+export * as DataDirOwner from "./DataDirOwner.ts"
+export * as ExitCode from "./ExitCode.ts"
+export * as TallyHttp from "./HttpServer.ts"
+export * as Logging from "./Logging.ts"
+export * as Storage from "./Storage.ts"

