@@ -1,0 +1,95 @@
+import * as Fs from "node:fs"
+import { Effect } from "effect"
+
+/**
+ * Where the machine's time goes during a measured phase: CPU of this process (Tally runs in it, so
+ * it is "the server"), CPU of the PostgreSQL server's processes, and this process's peak RSS.
+ */
+export interface Usage {
+  /** CPU seconds per wall second: 1 is one core busy. */
+  readonly nodeCores: number
+  /** Null when the server's processes are not visible (a remote DATABASE_URL). */
+  readonly postgresCores: number | null
+  /**
+   * Busy cores of the whole machine minus this process and the server: anything else running
+   * (another test run) during the measurement. Well above 0 means the figures are disturbed.
+   */
+  readonly otherCores: number
+  readonly rssMbMax: number
+}
+
+/** Linux reports process times in clock ticks of 1/100 s (`getconf CLK_TCK`). */
+const ticksPerSecond = 100
+const rssSampleIntervalMs = 100
+
+interface ProcStat {
+  readonly ppid: number
+  /** utime + stime + cutime + cstime: the children's part keeps exited backends counted. */
+  readonly ticks: number
+}
+
+const procStat = (pid: number): ProcStat | undefined => {
+  try {
+    const text = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    // Fields after "pid (comm) ": state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ")
+    const field = (n: number) => Number(fields[n - 3])
+    return { ppid: field(4), ticks: field(14) + field(15) + field(16) + field(17) }
+  } catch {
+    return undefined
+  }
+}
+
+/** The postmaster of a backend: its parent process, when /proc shows it. */
+export const postmasterOf = (backendPid: number): number | undefined => procStat(backendPid)?.ppid
+
+/** CPU ticks of the postmaster and its children (backends, checkpointer, WAL writer...). */
+const postgresTicks = (postmasterPid: number): number => {
+  let ticks = procStat(postmasterPid)?.ticks ?? 0
+  for (const name of Fs.readdirSync("/proc")) {
+    const pid = Number(name)
+    if (!Number.isInteger(pid)) continue
+    const stat = procStat(pid)
+    if (stat?.ppid === postmasterPid) ticks += stat.ticks
+  }
+  return ticks
+}
+
+/** Busy ticks of the whole machine, from the first line of /proc/stat (all but idle and iowait). */
+const machineTicks = (): number => {
+  try {
+    const [, ...fields] = Fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/)
+    const ticks = fields.slice(0, 8).map(Number)
+    return ticks.reduce((sum, n) => sum + n, 0) - ticks[3]! - ticks[4]!
+  } catch {
+    return 0
+  }
+}
+
+/** Runs `effect` and reports the resources spent while it ran. */
+export const measure = <A, E, R>(effect: Effect.Effect<A, E, R>, postmasterPid: number | undefined) =>
+  Effect.gen(function* () {
+    let rssMax = process.memoryUsage.rss()
+    const sampler = setInterval(() => {
+      rssMax = Math.max(rssMax, process.memoryUsage.rss())
+    }, rssSampleIntervalMs)
+    const startedMs = performance.now()
+    const nodeStart = process.cpuUsage()
+    const postgresStart = postmasterPid === undefined ? 0 : postgresTicks(postmasterPid)
+    const machineStart = machineTicks()
+    const result = yield* effect.pipe(Effect.ensuring(Effect.sync(() => clearInterval(sampler))))
+    const node = process.cpuUsage(nodeStart)
+    const postgresEnd = postmasterPid === undefined ? 0 : postgresTicks(postmasterPid)
+    const machine = machineTicks() - machineStart
+    const elapsedS = (performance.now() - startedMs) / 1000
+    rssMax = Math.max(rssMax, process.memoryUsage.rss())
+    const nodeCores = (node.user + node.system) / 1e6 / elapsedS
+    const postgresCores = postmasterPid === undefined ? null : (postgresEnd - postgresStart) / ticksPerSecond / elapsedS
+    const usage: Usage = {
+      nodeCores,
+      postgresCores,
+      otherCores: Math.max(0, machine / ticksPerSecond / elapsedS - nodeCores - (postgresCores ?? 0)),
+      rssMbMax: rssMax / 2 ** 20,
+    }
+    return [result, usage] as const
+  })

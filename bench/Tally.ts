@@ -1,0 +1,96 @@
+import { MemoryLedgerStore, PgLedgerStore, PgMigrations } from "@tally/adapters"
+import { Ledger } from "@tally/domain"
+import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
+import * as BatchTracer from "./BatchTracer.ts"
+import { fromMeasurement } from "./BenchRecord.ts"
+import * as Database from "./Database.ts"
+import type { Implementation } from "./Implementation.ts"
+import { drive, type Target } from "./Target.ts"
+import { accountIds, applied, type Cell, ceiling, type Operation, rejected, seedBalance } from "./Workload.ts"
+
+/** Tally itself, through its public service: validation, the core's decision, the store. */
+
+/** Seeding goes through the ledger too, this many top-ups at a time. */
+const seedConcurrency = 64
+
+const asRejected = () => Effect.succeed(rejected)
+
+const execute = (ledger: Ledger["Service"], ids: ReadonlyArray<string>) => (operation: Operation) =>
+  (operation.kind === "top-up"
+    ? ledger.topUp({ accountId: ids[operation.account]!, amount: operation.amount, ceiling })
+    : ledger.spend({ accountId: ids[operation.account]!, amount: operation.amount })
+  ).pipe(
+    Effect.map((posting) => applied(posting.entry.amount)),
+    Effect.catchTags({
+      BalanceAtCeiling: asRejected,
+      InsufficientCredits: asRejected,
+      BalanceLimitExceeded: asRejected,
+    }),
+  )
+
+const prepare = (ids: ReadonlyArray<string>, balances: Target["balances"]) =>
+  Effect.gen(function* () {
+    const ledger = yield* Ledger
+    yield* Effect.forEach(ids, (accountId) => ledger.topUp({ accountId, amount: seedBalance }), {
+      concurrency: seedConcurrency,
+      discard: true,
+    })
+    return {
+      execute: execute(ledger, ids),
+      balances,
+      audit: ledger.audit.pipe(Effect.map((report) => ({ violations: report.violations.length, lostUpdates: null }))),
+    } satisfies Target
+  })
+
+export interface PgOptions {
+  readonly store: PgLedgerStore.Options
+  readonly poolConnections: number
+}
+
+/** The PostgreSQL adapter as shipped: group commit over a pool of modest size. */
+export const pg = ({ store, poolConnections }: PgOptions): Implementation => ({
+  name: "tally-pg",
+  run: (cell: Cell, server: Database.Server) =>
+    Effect.gen(function* () {
+      const url = yield* Database.fresh(server, "tally")
+      const sqlLayer = Database.pool(url, poolConnections)
+      yield* PgMigrations.migrate.pipe(Effect.provide(sqlLayer))
+      const ids = accountIds(cell.accounts)
+      const batches = BatchTracer.make()
+      return yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const balances = sql<{ account_id: string; balance: bigint }>`SELECT account_id, balance FROM accounts`.pipe(
+          Effect.map((rows) => new Map(rows.map((row) => [row.account_id, Number(row.balance)]))),
+        )
+        const target = yield* prepare(ids, balances)
+        const measurement = yield* drive(cell, ids, { ...target, measuring: batches.reset }, server)
+        return fromMeasurement(
+          cell,
+          "tally-pg",
+          poolConnections,
+          measurement,
+          batches.stats(measurement.run.elapsedMs / 1000),
+        )
+      }).pipe(
+        Effect.provide(Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer(store)), Layer.provideMerge(sqlLayer))),
+        Effect.withTracer(batches.tracer),
+      )
+    }).pipe(Effect.scoped),
+})
+
+/** The in-memory adapter: the same service, no I/O. */
+export const memory: Implementation = {
+  name: "tally-memory",
+  run: (cell: Cell, server: Database.Server) =>
+    Effect.gen(function* () {
+      const ids = accountIds(cell.accounts)
+      const ledger = yield* Ledger
+      const balances = Effect.forEach(ids, (id) =>
+        Effect.map(ledger.balance(id), (balance) => [id, balance] as const),
+      ).pipe(Effect.map((entries) => new Map(entries)))
+      const target = yield* prepare(ids, balances)
+      const measurement = yield* drive(cell, ids, target, server)
+      return fromMeasurement(cell, "tally-memory", null, measurement)
+    }).pipe(Effect.provide(Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer)))),
+}

@@ -1,0 +1,151 @@
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { parseArgs } from "node:util"
+import { PgLedgerStore } from "@tally/adapters"
+import { Cause, Effect, Exit } from "effect"
+import type { BenchRecord } from "./BenchRecord.ts"
+import * as Database from "./Database.ts"
+import type { Implementation } from "./Implementation.ts"
+import * as PureCore from "./PureCore.ts"
+import * as ReadThenWrite from "./ReadThenWrite.ts"
+import * as Report from "./Report.ts"
+import * as SingleStatement from "./SingleStatement.ts"
+import * as Tally from "./Tally.ts"
+import { type Cell, workloads } from "./Workload.ts"
+
+/**
+ * `pnpm bench [--quick]`: every implementation, on the same PostgreSQL server, over the same cells
+ * (workload x clients), each on a fresh database; prints the table and the targets of issue 5 and
+ * writes the records as JSON.
+ *
+ * For tuning, `--only`, `--workload`, `--clients`, `--duration`, and the Tally adapter's options
+ * (`--batch-size-max`, `--writers`, `--queue-length-max`, `--pool`) narrow or change a run; such a
+ * run writes `bench/results/experiment.json.tmp` unless `--out` says otherwise, so the committed
+ * `latest.json` always holds the shipped defaults.
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    workload: { type: "string" },
+    clients: { type: "string" },
+    duration: { type: "string" },
+    "batch-size-max": { type: "string" },
+    writers: { type: "string" },
+    "queue-length-max": { type: "string" },
+    pool: { type: "string" },
+    spans: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+})
+
+/** Connections of the Tally adapter's pool: modest, since group commit needs few. */
+const tallyPoolConnections = 8
+
+const numbers = (text: string | undefined) => text?.split(",").map(Number)
+const number = (text: string | undefined, fallback: number) => (text === undefined ? fallback : Number(text))
+
+const settings = args.quick
+  ? { clients: [1, 64], durationMs: 1_000, warmupMs: 250 }
+  : { clients: [1, 16, 64], durationMs: 5_000, warmupMs: 1_000 }
+
+const tallyPg: Tally.PgOptions = {
+  store: {
+    batchSizeMax: number(args["batch-size-max"], PgLedgerStore.defaults.batchSizeMax),
+    writers: number(args.writers, PgLedgerStore.defaults.writers),
+    queueLengthMax: number(args["queue-length-max"], PgLedgerStore.defaults.queueLengthMax),
+    attemptsMax: PgLedgerStore.defaults.attemptsMax,
+  },
+  poolConnections: number(args.pool, tallyPoolConnections),
+}
+
+const implementations: ReadonlyArray<Implementation> = [
+  Tally.pg(tallyPg),
+  Tally.memory,
+  PureCore.implementation,
+  ReadThenWrite.implementation,
+  SingleStatement.implementation,
+].filter((i) => args.only === undefined || args.only.split(",").includes(i.name))
+
+const cells: ReadonlyArray<Cell> = workloads
+  .filter((w) => args.workload === undefined || args.workload.split(",").includes(w.workload))
+  .flatMap(({ workload, accounts }) =>
+    (numbers(args.clients) ?? settings.clients).map((clients) => ({
+      workload,
+      accounts,
+      clients,
+      durationMs: number(args.duration, settings.durationMs),
+      warmupMs: settings.warmupMs,
+    })),
+  )
+
+const experimental = [
+  "only",
+  "workload",
+  "clients",
+  "duration",
+  "batch-size-max",
+  "writers",
+  "queue-length-max",
+  "pool",
+].some((name) => args[name as keyof typeof args] !== undefined)
+const resultsDir = Path.join(import.meta.dirname, "results")
+const out =
+  args.out ??
+  Path.join(resultsDir, experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json")
+
+const program = Effect.gen(function* () {
+  const startedMs = performance.now()
+  const server = yield* Database.acquire
+  console.log(
+    `PostgreSQL ${server.version} (fsync=${server.fsync}, synchronous_commit=${server.synchronousCommit}), ` +
+      `${Os.cpus().length} cores, ${cells.length} cells x ${implementations.length} implementations`,
+  )
+  const records: Array<BenchRecord> = []
+  for (const cell of cells) {
+    for (const implementation of implementations) {
+      const record = yield* implementation.run(cell, server)
+      records.push(record)
+      if (args.spans)
+        for (const span of record.batches?.spans ?? [])
+          console.log(`  ${span.meanMs.toFixed(3)} ms x ${span.count}  ${span.name}`)
+      console.log(
+        `${cell.workload} ${cell.clients} clients ${implementation.name}: ${Math.round(record.opsPerSecond)} ops/s, ` +
+          `p50 ${record.latencyP50Ms.toFixed(3)} ms, p99 ${record.latencyP99Ms.toFixed(3)} ms` +
+          (record.batches === null
+            ? ""
+            : `, batches ${record.batches.sizeMean.toFixed(1)} ops x ${Math.round(record.batches.batchesPerSecond)}/s of ${record.batches.durationMeanMs.toFixed(2)} ms`) +
+          (record.errors > 0 ? `, ${record.errors} errors: ${record.errorSamples.join(" | ")}` : ""),
+      )
+    }
+  }
+  const reported = Report.withRatios(records)
+  const targets = Report.targets(reported)
+  const disturbance = Report.disturbance(records)
+  console.log(`\n${Report.table(reported)}\n\n${Report.targetLines(targets)}`)
+  if (disturbance !== undefined) console.log(`\n${disturbance}`)
+  yield* Effect.promise(() =>
+    Report.write(out, {
+      generatedAt: new Date().toISOString(),
+      mode: args.quick ? "quick" : "full",
+      machine: { cores: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "unknown", node: process.version },
+      postgres: { version: server.version, fsync: server.fsync, synchronousCommit: server.synchronousCommit },
+      tallyPg,
+      cell: settings,
+      wallClockS: (performance.now() - startedMs) / 1000,
+      targets,
+      disturbance: disturbance ?? null,
+      records: reported,
+    }),
+  )
+  console.log(
+    `\nwrote ${Path.relative(process.cwd(), out)} in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
+  )
+}).pipe(Effect.scoped)
+
+Effect.runPromiseExit(program).then((exit) => {
+  if (Exit.isFailure(exit)) {
+    console.error(Cause.pretty(exit.cause))
+    process.exitCode = 1
+  }
+})
