@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { parseArgs } from "node:util"
@@ -18,8 +19,8 @@ import { type Cell, workloads } from "./Workload.ts"
  * (workload x clients), each on a fresh database; prints the table and the targets of issue 5 and
  * writes the records as JSON.
  *
- * For tuning, `--only`, `--workload`, `--clients`, `--duration`, and the Tally adapter's options
- * (`--batch-size-max`, `--writers`, `--queue-length-max`, `--pool`) narrow or change a run; such a
+ * For tuning, `--only`, `--workload`, `--clients`, `--duration`, the Tally adapter's options
+ * (`--store batchSizeMax=32,writers=4`) and its pool (`--pool 16`) narrow or change a run; such a
  * run writes `bench/results/experiment.json.tmp` unless `--out` says otherwise, so the committed
  * `latest.json` always holds the shipped defaults.
  */
@@ -30,9 +31,7 @@ const { values: args } = parseArgs({
     workload: { type: "string" },
     clients: { type: "string" },
     duration: { type: "string" },
-    "batch-size-max": { type: "string" },
-    writers: { type: "string" },
-    "queue-length-max": { type: "string" },
+    store: { type: "string" },
     pool: { type: "string" },
     spans: { type: "boolean", default: false },
     out: { type: "string" },
@@ -49,13 +48,16 @@ const settings = args.quick
   ? { clients: [1, 64], durationMs: 1_000, warmupMs: 250 }
   : { clients: [1, 16, 64], durationMs: 5_000, warmupMs: 1_000 }
 
+/** `--store batchSizeMax=32,writers=4`: options of the PostgreSQL adapter, over its defaults. */
+const storeOverrides = Object.fromEntries(
+  (args.store?.split(",") ?? []).map((pair) => {
+    const [name = "", value = ""] = pair.split("=")
+    return [name, value === "true" ? true : value === "false" ? false : Number(value)]
+  }),
+)
+
 const tallyPg: Tally.PgOptions = {
-  store: {
-    batchSizeMax: number(args["batch-size-max"], PgLedgerStore.defaults.batchSizeMax),
-    writers: number(args.writers, PgLedgerStore.defaults.writers),
-    queueLengthMax: number(args["queue-length-max"], PgLedgerStore.defaults.queueLengthMax),
-    attemptsMax: PgLedgerStore.defaults.attemptsMax,
-  },
+  store: { ...PgLedgerStore.defaults, ...storeOverrides },
   poolConnections: number(args.pool, tallyPoolConnections),
 }
 
@@ -94,6 +96,21 @@ const out =
   args.out ??
   Path.join(resultsDir, experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json")
 
+/** Which code was measured: the commit, and the files of the ledger's packages that differ from it. */
+const source = () => {
+  const git = (...args: Array<string>) => execFileSync("git", args, { encoding: "utf8" }).trim()
+  try {
+    return {
+      commit: git("rev-parse", "HEAD"),
+      uncommitted: git("status", "--porcelain", "--", "packages/domain", "packages/adapters")
+        .split("\n")
+        .filter(Boolean),
+    }
+  } catch {
+    return null
+  }
+}
+
 const program = Effect.gen(function* () {
   const startedMs = performance.now()
   const server = yield* Database.acquire
@@ -129,6 +146,7 @@ const program = Effect.gen(function* () {
       generatedAt: new Date().toISOString(),
       mode: args.quick ? "quick" : "full",
       machine: { cores: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "unknown", node: process.version },
+      source: source(),
       postgres: { version: server.version, fsync: server.fsync, synchronousCommit: server.synchronousCommit },
       tallyPg,
       cell: settings,
