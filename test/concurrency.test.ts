@@ -11,12 +11,21 @@ import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.
 const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
   ["group commit at READ COMMITTED", "read committed", {}],
   ["group commit at SERIALIZABLE", "serializable", {}],
-  // One operation per transaction and many writers: every decision rests on the row lock alone.
-  ["one operation per transaction at READ COMMITTED", "read committed", { batchSizeMax: 1, writers: 6 }],
-  ["one operation per transaction at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6 }],
+  // One operation per locked transaction and many writers: every decision rests on the row lock alone.
+  [
+    "one operation per transaction at READ COMMITTED",
+    "read committed",
+    { batchSizeMax: 1, writers: 6, soloWrites: false },
+  ],
+  ["one operation per transaction at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6, soloWrites: false }],
+  // Every unkeyed operation alone as a compare-and-swap on a state cached per process, which the
+  // other process keeps making stale.
+  ["solo compare-and-swap writes at READ COMMITTED", "read committed", { batchSizeMax: 1, writers: 6 }],
+  ["solo compare-and-swap writes at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6 }],
 ]
 
-describe.each(setups)("two processes writing concurrently, %s", (_, isolation, options) => {
+describe.each(setups)("two processes writing concurrently, %s", (name, isolation, options) => {
+  const setup = name.replace(/[^A-Za-z]/g, "")
   let processes: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
   beforeAll(async () => {
     const url = await createDatabase(isolation)
@@ -46,7 +55,7 @@ describe.each(setups)("two processes writing concurrently, %s", (_, isolation, o
   const expectCleanAudit = async () => expect((await run((l) => l.audit)).violations).toEqual([])
 
   test("many spends on one account: exactly as many succeed as the balance allows, ending at the floor", async () => {
-    const accountId = `spends-${isolation.replace(" ", "")}-${options.writers ?? 0}`
+    const accountId = `spends-${setup}`
     await run((l) => l.topUp({ accountId, amount: 1000 }))
     const results = await together(160, (l) => l.spend({ accountId, amount: 10 }))
     expect(results.filter((r) => r._tag === "Success")).toHaveLength(100)
@@ -57,8 +66,22 @@ describe.each(setups)("two processes writing concurrently, %s", (_, isolation, o
     await expectCleanAudit()
   })
 
+  test("a process never decides on a state the other process has moved on", async () => {
+    const accountId = `handover-${setup}`
+    await run((l) => l.topUp({ accountId, amount: 10 }), 0)
+    await run((l) => l.spend({ accountId, amount: 10 }), 0)
+    await run((l) => l.topUp({ accountId, amount: 100 }), 1)
+    const { entry } = await run((l) => l.spend({ accountId, amount: 50 }), 0)
+    expect(entry).toMatchObject({ sequence: 4, balanceAfter: 50 })
+    await run((l) => l.spend({ accountId, amount: 50 }), 1)
+    expect(await run((l) => Effect.flip(l.spend({ accountId, amount: 1 })), 0)).toMatchObject({
+      _tag: "InsufficientCredits",
+    })
+    await expectCleanAudit()
+  })
+
   test("top-ups with a ceiling never carry the balance above it", async () => {
-    const accountId = `ceiling-${isolation.replace(" ", "")}-${options.writers ?? 0}`
+    const accountId = `ceiling-${setup}`
     const results = await together(120, (l) => l.topUp({ accountId, amount: 13, ceiling: 1000 }))
     const posted = results.flatMap((r) => (r._tag === "Success" ? [r.success.entry] : []))
     const refusals = results.flatMap((r) => (r._tag === "Failure" ? [r.failure._tag] : []))
@@ -71,7 +94,7 @@ describe.each(setups)("two processes writing concurrently, %s", (_, isolation, o
   })
 
   test("duplicates of one idempotency key apply exactly once across processes", async () => {
-    const accountId = `duplicates-${isolation.replace(" ", "")}-${options.writers ?? 0}`
+    const accountId = `duplicates-${setup}`
     await run((l) => l.topUp({ accountId, amount: 5 }))
     const results = await together(60, (l) => l.topUp({ accountId, amount: 25, idempotencyKey: "charge-1" }))
     const postings = results.flatMap((r) => (r._tag === "Success" ? [r.success] : []))
@@ -84,7 +107,7 @@ describe.each(setups)("two processes writing concurrently, %s", (_, isolation, o
   })
 
   test("mixed operations on several accounts keep every chain exact", async () => {
-    const accounts = [0, 1, 2, 3].map((n) => `mixed-${isolation.replace(" ", "")}-${options.writers ?? 0}-${n}`)
+    const accounts = [0, 1, 2, 3].map((n) => `mixed-${setup}-${n}`)
     await run((l) => l.updateSettings({ accountId: accounts[0]!, overdraftLimit: 200 }))
     const results = await together(240, (l, i) => {
       const accountId = accounts[i % accounts.length]!

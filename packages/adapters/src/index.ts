@@ -1,3 +1,4 @@
+export * as AccountCache from "./AccountCache.ts"
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
 export * as GroupCommit from "./GroupCommit.ts"
 export * as MemoryLedgerStore from "./MemoryLedgerStore.ts"

@@ -1,0 +1,165 @@
+import {
+  type AccountState,
+  type Entry,
+  type IdempotencyKey,
+  type IdempotencyRecord,
+  newAccountState,
+  RuleRejection,
+  type Step,
+} from "@tally/domain"
+import { Effect, Schema } from "effect"
+import type { SqlClient } from "effect/sql"
+import type { AccountCache } from "./AccountCache.ts"
+import {
+  type AccountRow,
+  accountColumns,
+  type EntryRow,
+  entriesRelation,
+  entryColumns,
+  entryOf,
+  stateOf,
+} from "./PgRows.ts"
+
+export interface Operation {
+  readonly accountId: string
+  readonly idempotencyKey: IdempotencyKey | undefined
+  readonly step: Step<unknown>
+}
+
+const encodeRefusal = Schema.encodeSync(RuleRejection)
+const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
+
+const keyOf = (accountId: string, key: string) => `${accountId}\u0000${key}`
+
+/**
+ * A batch of operations as one transaction, reading top to bottom: lock the batch's accounts in id
+ * order (so batches never deadlock each other), load the records of their idempotency keys, let
+ * each operation's pure step decide on the running state in arrival order, write every entry, key
+ * and account in one statement. The caller commits and retries.
+ */
+export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
+  const lockAccounts = (ids: ReadonlyArray<string>) =>
+    sql<AccountRow>`
+      SELECT ${sql.literal(accountColumns)} FROM accounts
+      WHERE account_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      ORDER BY account_id FOR UPDATE`
+
+  /** Locks every account of the batch, creating the ones used for the first time. */
+  const lockBatchAccounts = (ids: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const rows = yield* lockAccounts(ids)
+      const states = new Map(rows.map((row) => [row.account_id, stateOf(row)]))
+      const missing = ids.filter((id) => !states.has(id))
+      if (missing.length === 0) return { states, created: [] }
+      const created = yield* sql<{ account_id: string }>`
+        INSERT INTO accounts (account_id)
+        SELECT id FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) AS ids(id) ORDER BY id
+        ON CONFLICT DO NOTHING RETURNING account_id`
+      // Accounts another transaction created meanwhile: lock them as they stand after its commit.
+      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, stateOf(row))
+      return { states, created: created.map((row) => row.account_id) }
+    })
+
+  const loadKeys = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const records = new Map<string, IdempotencyRecord>()
+      const wanted = operations.flatMap(({ accountId, idempotencyKey }) =>
+        idempotencyKey === undefined ? [] : [{ a: accountId, k: idempotencyKey }],
+      )
+      if (wanted.length === 0) return records
+      const rows = yield* sql<EntryRow & { key: string; fingerprint: string; refusal: unknown; has_entry: boolean }>`
+        SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, e.sequence IS NOT NULL AS has_entry,
+               k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
+               e.idempotency_key, e.metadata, e.created_at
+        FROM idempotency_keys k
+        LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
+        WHERE (k.account_id, k.idempotency_key) IN
+          (SELECT a, k FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(a text, k text))`
+      for (const row of rows) {
+        records.set(keyOf(row.account_id, row.key), {
+          key: row.key as IdempotencyKey,
+          fingerprint: row.fingerprint,
+          outcome: row.has_entry
+            ? { _tag: "Posted", entry: entryOf(row) }
+            : { _tag: "Refused", error: decodeRefusal(row.refusal) },
+        })
+      }
+      return records
+    })
+
+  const writeBatch = (
+    entries: ReadonlyArray<Entry>,
+    records: ReadonlyArray<{ accountId: string; record: IdempotencyRecord }>,
+    states: ReadonlyMap<string, AccountState>,
+    untouchedCreated: ReadonlyArray<string>,
+  ) => sql`
+    WITH new_entries AS (
+      INSERT INTO entries (${sql.literal(entryColumns)})
+      SELECT ${sql.literal(entryColumns)} FROM ${entriesRelation(sql, entries)}
+    ), new_keys AS (
+      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal)
+      SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal
+      FROM jsonb_to_recordset(${JSON.stringify(
+        records.map(({ accountId, record }) => ({
+          account_id: accountId,
+          idempotency_key: record.key,
+          fingerprint: record.fingerprint,
+          entry_sequence: record.outcome._tag === "Posted" ? record.outcome.entry.sequence : null,
+          refusal: record.outcome._tag === "Refused" ? encodeRefusal(record.outcome.error) : null,
+        })),
+      )}::jsonb) AS x(account_id text, idempotency_key text, fingerprint text, entry_sequence bigint, refusal jsonb)
+    ), unused_accounts AS (
+      DELETE FROM accounts WHERE account_id IN
+        (SELECT jsonb_array_elements_text(${JSON.stringify(untouchedCreated)}::jsonb))
+    )
+    UPDATE accounts a
+    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit
+    FROM jsonb_to_recordset(${JSON.stringify(
+      [...states].map(([accountId, state]) => ({
+        account_id: accountId,
+        balance: state.balance,
+        last_sequence: state.sequence,
+        overdraft_limit: state.overdraftLimit,
+      })),
+    )}::jsonb) AS x(account_id text, balance bigint, last_sequence bigint, overdraft_limit bigint)
+    WHERE a.account_id = x.account_id`
+
+  /** Returns each operation's result, and the state of each account once the batch commits. */
+  return (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const ids = [...new Set(operations.map((op) => op.accountId))].sort()
+      const { states, created } = yield* lockBatchAccounts(ids)
+      const records = yield* loadKeys(operations)
+      const changed = new Map<string, AccountState>()
+      const entries: Array<Entry> = []
+      const newRecords: Array<{ accountId: string; record: IdempotencyRecord }> = []
+      const results = operations.map(({ accountId, idempotencyKey, step }) => {
+        const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
+        const state = changed.get(accountId) ?? states.get(accountId) ?? newAccountState
+        const transition = step({ state, prior: key === undefined ? undefined : records.get(key) })
+        if (transition.state !== undefined) changed.set(accountId, transition.state)
+        if (transition.entry !== undefined) entries.push(transition.entry)
+        if (transition.record !== undefined && key !== undefined) {
+          records.set(key, transition.record)
+          newRecords.push({ accountId, record: transition.record })
+        }
+        return transition.result
+      })
+      const untouchedCreated = created.filter((id) => !changed.has(id))
+      if (changed.size > 0 || newRecords.length > 0 || untouchedCreated.length > 0) {
+        yield* writeBatch(entries, newRecords, changed, untouchedCreated)
+      }
+      const committed = new Map([...states, ...changed])
+      for (const id of untouchedCreated) committed.delete(id)
+      return { results, committed }
+    }).pipe(
+      sql.withTransaction,
+      Effect.tap(({ committed }) =>
+        Effect.sync(() => {
+          for (const [id, state] of committed) cache.set(id, state)
+        }),
+      ),
+      Effect.tapError(() => Effect.sync(() => operations.forEach((op) => cache.delete(op.accountId)))),
+      Effect.map(({ results }) => results),
+    )
+}

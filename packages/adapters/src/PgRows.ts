@@ -1,0 +1,69 @@
+import type { AccountId, AccountState, Balance, Entry, OverdraftLimit } from "@tally/domain"
+import type { SqlClient } from "effect/sql"
+
+/** How accounts and entries look in PostgreSQL, and how they map to the domain. */
+
+export interface AccountRow {
+  readonly account_id: string
+  readonly balance: bigint
+  readonly last_sequence: bigint | null
+  readonly overdraft_limit: bigint
+}
+
+export interface EntryRow {
+  readonly account_id: string
+  readonly sequence: bigint
+  readonly kind: Entry["kind"]
+  readonly decision: Entry["decision"]
+  readonly requested: bigint
+  readonly amount: bigint
+  readonly balance_after: bigint
+  readonly idempotency_key: string | null
+  readonly metadata: Entry["metadata"]
+  readonly created_at: Date
+}
+
+export const accountColumns = "account_id, balance, last_sequence, overdraft_limit"
+
+export const entryColumns =
+  "account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, metadata, created_at"
+
+export const stateOf = (row: AccountRow): AccountState => ({
+  balance: Number(row.balance) as Balance,
+  sequence: row.last_sequence === null ? 0 : Number(row.last_sequence),
+  overdraftLimit: Number(row.overdraft_limit) as OverdraftLimit,
+})
+
+export const entryOf = (row: EntryRow): Entry => ({
+  accountId: row.account_id as AccountId,
+  sequence: Number(row.sequence),
+  kind: row.kind,
+  decision: row.decision,
+  requested: Number(row.requested),
+  amount: Number(row.amount),
+  balanceAfter: Number(row.balance_after) as Balance,
+  idempotencyKey: row.idempotency_key,
+  metadata: row.metadata,
+  createdAt: row.created_at.toISOString(),
+})
+
+/**
+ * Entries as a relation with `entryColumns`, sent as one JSON parameter: one statement text for any
+ * number of entries, so it is prepared once.
+ */
+export const entriesRelation = (sql: SqlClient.SqlClient, entries: ReadonlyArray<Entry>) => sql`
+  jsonb_to_recordset(${JSON.stringify(
+    entries.map((e) => ({
+      account_id: e.accountId,
+      sequence: e.sequence,
+      kind: e.kind,
+      decision: e.decision,
+      requested: e.requested,
+      amount: e.amount,
+      balance_after: e.balanceAfter,
+      idempotency_key: e.idempotencyKey,
+      metadata: e.metadata,
+      created_at: e.createdAt,
+    })),
+  )}::jsonb) AS x(account_id text, sequence bigint, kind text, decision text, requested bigint, amount bigint,
+                  balance_after bigint, idempotency_key text, metadata jsonb, created_at timestamptz)`

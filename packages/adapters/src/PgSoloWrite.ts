@@ -1,0 +1,69 @@
+import { type AccountState, type Entry, newAccountState } from "@tally/domain"
+import { Effect } from "effect"
+import type { SqlClient } from "effect/sql"
+import type { AccountCache } from "./AccountCache.ts"
+import type { Operation } from "./PgLockedBatch.ts"
+import { type AccountRow, accountColumns, entriesRelation, entryColumns, stateOf } from "./PgRows.ts"
+
+/** The operation could not be settled without the lock; the caller takes the locked path. */
+export const needsLock = Symbol("needsLock")
+
+/**
+ * A lone operation without an idempotency key, written in one statement instead of a locked
+ * transaction: its step decides on the account's last known state (this process's cache, or one
+ * read), and the write is a compare-and-swap that applies only if the account is still in exactly
+ * that state, atomically with its entry. The row lock the UPDATE takes is the exclusive access.
+ * If the account moved on (another process wrote), nothing is written and the caller falls back to
+ * the locked path. A rejection decided on a cached state is confirmed by a read first.
+ */
+export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
+  const read = (accountId: string) =>
+    sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE account_id = ${accountId}`.pipe(
+      Effect.map(([row]) => (row === undefined ? undefined : stateOf(row))),
+    )
+
+  const sameState = (a: AccountState | undefined, b: AccountState | undefined) =>
+    a?.sequence === b?.sequence && a?.overdraftLimit === b?.overdraftLimit
+
+  const compareAndSwap = (accountId: string, expected: AccountState | undefined, next: AccountState, entry?: Entry) =>
+    sql<{ written: number }>`
+      WITH account AS (${
+        expected === undefined
+          ? sql`
+            INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit)
+            VALUES (${accountId}, ${next.balance}::bigint, NULLIF(${next.sequence}::bigint, 0), ${next.overdraftLimit}::bigint)
+            ON CONFLICT DO NOTHING RETURNING account_id`
+          : sql`
+            UPDATE accounts
+            SET balance = ${next.balance}::bigint, last_sequence = NULLIF(${next.sequence}::bigint, 0),
+                overdraft_limit = ${next.overdraftLimit}::bigint
+            WHERE account_id = ${accountId}
+              AND coalesce(last_sequence, 0) = ${expected.sequence}::bigint
+              AND overdraft_limit = ${expected.overdraftLimit}::bigint
+            RETURNING account_id`
+      }), new_entry AS (
+        INSERT INTO entries (${sql.literal(entryColumns)})
+        SELECT ${sql.literal(entryColumns)} FROM ${entriesRelation(sql, entry === undefined ? [] : [entry])}
+        WHERE EXISTS (SELECT 1 FROM account)
+      )
+      SELECT count(*)::int AS written FROM account`.pipe(Effect.map(([row]) => row?.written === 1))
+
+  return (operation: Operation) =>
+    Effect.gen(function* () {
+      const cached = cache.get(operation.accountId)
+      const known = cached ?? (yield* read(operation.accountId))
+      if (cached === undefined && known !== undefined) cache.set(operation.accountId, known)
+      const transition = operation.step({ state: known ?? newAccountState, prior: undefined })
+      if (transition.state === undefined) {
+        if (cached === undefined || sameState(cached, yield* read(operation.accountId))) return transition.result
+        cache.delete(operation.accountId)
+        return needsLock
+      }
+      if (yield* compareAndSwap(operation.accountId, known, transition.state, transition.entry)) {
+        cache.set(operation.accountId, transition.state)
+        return transition.result
+      }
+      cache.delete(operation.accountId)
+      return needsLock
+    }).pipe(Effect.tapError(() => Effect.sync(() => cache.delete(operation.accountId))))
+}
