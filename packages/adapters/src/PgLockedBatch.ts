@@ -159,7 +159,11 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
           for (const [id, state] of committed) cache.set(id, state)
         }),
       ),
-      Effect.tapError(() => Effect.sync(() => operations.forEach((op) => cache.delete(op.accountId)))),
+      Effect.tapError(() =>
+        Effect.sync(() => {
+          for (const op of operations) cache.delete(op.accountId)
+        }),
+      ),
       Effect.map(({ results }) => results),
     )
 }
