@@ -55,7 +55,7 @@ export interface ServerSettings {
 const ApiToken = Schema.Redacted(
   Schema.String.check(
     Schema.isMinLength(Defaults.apiTokenLengthMin, {
-      message: `TALLY_API_TOKEN must be at least ${Defaults.apiTokenLengthMin} characters`,
+      message: `must be at least ${Defaults.apiTokenLengthMin} characters`,
     }),
   ),
 )

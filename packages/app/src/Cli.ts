@@ -1,10 +1,20 @@
-import { type Entry, Ledger, type Posting } from "@tally/domain"
+import {
+  AccountId,
+  EntriesRequest,
+  type Entry,
+  InvalidRequest,
+  Ledger,
+  type Posting,
+  SettingsRequest,
+  SpendRequest,
+  TopUpRequest,
+} from "@tally/domain"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings } from "./AppConfig.ts"
 import { ExitCode, exitCodeOf, render } from "./ExitCode.ts"
-import * as TallyHttp from "./HttpServer.ts"
+import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as Storage from "./Storage.ts"
 import { Database } from "./Storage.ts"
@@ -37,27 +47,46 @@ const metadata = Flag.String("metadata").pipe(Flag.withDescription("JSON object 
 const present = <K extends string, A>(name: K, value: Option.Option<A>): { [P in K]?: A } =>
   Option.isSome(value) ? ({ [name]: value.value } as { [P in K]: A }) : {}
 
-const parseMetadata = (text: Option.Option<string>) =>
+const parseMetadata = (
+  text: Option.Option<string>,
+): Effect.Effect<{ readonly metadata?: { readonly [key: string]: Schema.Json } }, InvalidRequest> =>
   Option.match(text, {
     onNone: () => Effect.succeed({}),
     onSome: (raw) =>
       Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Record(Schema.String, Schema.Json)))(raw).pipe(
         Effect.map((value) => ({ metadata: value })),
-        Effect.mapError(() => ({ _tag: "InvalidRequest" as const, message: "--metadata must be a JSON object" })),
+        Effect.mapError(() => new InvalidRequest({ message: "--metadata must be a JSON object" })),
       ),
   })
 
-/** Runs a command on the selected storage, printing its failure and setting the exit code. */
-const run = <A, E>(
+/** Checks a request with the ledger's own schema, so bad input fails before any database starts. */
+const validate =
+  <S extends Schema.Decoder<unknown>>(schema: S) =>
+  (input: S["Encoded"]): Effect.Effect<S["Encoded"], InvalidRequest> =>
+    Schema.decodeUnknownEffect(schema)(input).pipe(
+      Effect.as(input),
+      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
+    )
+
+/**
+ * Runs a command: checks its input, then runs it on the selected storage and prints the result; a
+ * failure is printed and sets the exit code.
+ */
+const run = <I, A, E>(
   flags: { readonly memory: boolean; readonly json: boolean },
-  effect: Effect.Effect<A, E, Ledger | Database>,
+  input: Effect.Effect<I, InvalidRequest>,
+  execute: (input: I) => Effect.Effect<A, E, Ledger | Database>,
   print: (result: A) => string,
 ) =>
-  effect.pipe(
+  input.pipe(
+    Effect.flatMap((checked) =>
+      execute(checked).pipe(Effect.provide(Storage.layer({ memory: flags.memory, role: "command" }))),
+    ),
     Effect.flatMap((result) => Console.log(flags.json ? JSON.stringify(result, null, 2) : print(result))),
-    Effect.provide(Storage.layer({ memory: flags.memory, role: "command" })),
     Effect.catchCause((cause) => render(cause, flags.json)),
   )
+
+const noInput = Effect.void
 
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
 
@@ -95,18 +124,19 @@ export const topUp = Command.make(
   (flags) =>
     run(
       flags,
-      Effect.gen(function* () {
-        const ledger = yield* Ledger
-        const posting = yield* ledger.topUp({
-          accountId: flags.account,
-          amount: flags.amount,
-          ...present("ceiling", flags.ceiling),
-          ...present("kind", flags.kind),
-          ...present("idempotencyKey", flags.key),
-          ...(yield* parseMetadata(flags.metadata)),
-        })
-        return writeResult(posting)
-      }),
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(TopUpRequest)({
+            accountId: flags.account,
+            amount: flags.amount,
+            ...present("ceiling", flags.ceiling),
+            ...present("kind", flags.kind),
+            ...present("idempotencyKey", flags.key),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.topUp(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
 ).pipe(Command.withDescription("Add credits to an account"))
@@ -128,17 +158,18 @@ export const spend = Command.make(
   (flags) =>
     run(
       flags,
-      Effect.gen(function* () {
-        const ledger = yield* Ledger
-        const posting = yield* ledger.spend({
-          accountId: flags.account,
-          amount: flags.amount,
-          mode: flags.mode,
-          ...present("idempotencyKey", flags.key),
-          ...(yield* parseMetadata(flags.metadata)),
-        })
-        return writeResult(posting)
-      }),
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(SpendRequest)({
+            accountId: flags.account,
+            amount: flags.amount,
+            mode: flags.mode,
+            ...present("idempotencyKey", flags.key),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.spend(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
 ).pipe(Command.withDescription("Spend credits from an account as usage"))
@@ -146,13 +177,9 @@ export const spend = Command.make(
 export const balance = Command.make("balance", { account, memory, json }, (flags) =>
   run(
     flags,
-    Effect.map(
-      Ledger.use((ledger) => ledger.balance(flags.account)),
-      (balance) => ({
-        accountId: flags.account,
-        balance,
-      }),
-    ),
+    validate(AccountId)(flags.account),
+    (accountId) =>
+      Ledger.use((ledger) => ledger.balance(accountId)).pipe(Effect.map((balance) => ({ accountId, balance }))),
     (result) => `${result.accountId}: ${result.balance} credits`,
   ),
 ).pipe(Command.withDescription("Print an account's balance"))
@@ -184,14 +211,13 @@ export const entries = Command.make(
   (flags) =>
     run(
       flags,
-      Ledger.use((ledger) =>
-        ledger.entries({
-          accountId: flags.account,
-          ...present("limit", flags.limit),
-          ...present("cursor", flags.cursor),
-          ...present("kind", flags.kind),
-        }),
-      ),
+      validate(EntriesRequest)({
+        accountId: flags.account,
+        ...present("limit", flags.limit),
+        ...present("cursor", flags.cursor),
+        ...present("kind", flags.kind),
+      }),
+      (request) => Ledger.use((ledger) => ledger.entries(request)),
       (page) =>
         [
           ...(page.entries.length === 0 ? [`${flags.account}: no entries`] : page.entries.map(describeEntry)),
@@ -214,12 +240,20 @@ export const settings = Command.make(
   (flags) =>
     run(
       flags,
-      Ledger.use((ledger) =>
-        Option.match(flags.overdraftLimit, {
-          onNone: () => ledger.settings(flags.account),
-          onSome: (overdraftLimit) => ledger.updateSettings({ accountId: flags.account, overdraftLimit }),
-        }),
-      ).pipe(Effect.map((result) => ({ accountId: flags.account, ...result }))),
+      Option.match(flags.overdraftLimit, {
+        onNone: () => validate(AccountId)(flags.account).pipe(Effect.map(Option.none<number>)),
+        onSome: (overdraftLimit) =>
+          validate(SettingsRequest)({ accountId: flags.account, overdraftLimit }).pipe(
+            Effect.as(Option.some(overdraftLimit)),
+          ),
+      }),
+      (overdraftLimit) =>
+        Ledger.use((ledger) =>
+          Option.match(overdraftLimit, {
+            onNone: () => ledger.settings(flags.account),
+            onSome: (limit) => ledger.updateSettings({ accountId: flags.account, overdraftLimit: limit }),
+          }),
+        ).pipe(Effect.map((result) => ({ accountId: flags.account, ...result }))),
       (result) => `${result.accountId}: overdraft limit ${result.overdraftLimit}`,
     ),
 ).pipe(Command.withDescription("Print, or with --overdraft-limit change, an account's settings"))
@@ -227,13 +261,15 @@ export const settings = Command.make(
 export const audit = Command.make("audit", { memory, json }, (flags) =>
   run(
     flags,
-    Ledger.use((ledger) => ledger.audit).pipe(
-      Effect.tap((report) =>
-        Effect.sync(() => {
-          if (report.violations.length > 0) process.exitCode = ExitCode.auditViolations
-        }),
+    noInput,
+    () =>
+      Ledger.use((ledger) => ledger.audit).pipe(
+        Effect.tap((report) =>
+          Effect.sync(() => {
+            if (report.violations.length > 0) process.exitCode = ExitCode.auditViolations
+          }),
+        ),
       ),
-    ),
     (report) =>
       [
         `audited ${report.accountsChecked} accounts and ${report.entriesChecked} entries: ${
@@ -249,11 +285,13 @@ export const audit = Command.make("audit", { memory, json }, (flags) =>
 export const migrate = Command.make("migrate", { memory, json }, (flags) =>
   run(
     flags,
-    Database.useSync((database) => ({
-      storage: database.storage,
-      location: database.location,
-      migrationsApplied: database.migrationsApplied,
-    })),
+    noInput,
+    () =>
+      Database.useSync((database) => ({
+        storage: database.storage,
+        location: database.location,
+        migrationsApplied: database.migrationsApplied,
+      })),
     (result) =>
       result.migrationsApplied.length === 0
         ? `${result.location}: schema up to date`
@@ -276,13 +314,15 @@ export const serve = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
+      // Loaded here, so the other commands start without the HTTP stack.
+      const Http: typeof TallyHttp = yield* Effect.promise(() => import("./HttpServer.ts"))
       const configured = yield* serverSettings
       const settings = {
         ...configured,
         port: Option.getOrElse(flags.port, () => configured.port),
         host: Option.getOrElse(flags.host, () => configured.host),
       }
-      yield* TallyHttp.checkListen(settings)
+      yield* Http.checkListen(settings)
       serving.value = true
       const banner = Layer.effectDiscard(
         Effect.gen(function* () {
@@ -297,7 +337,7 @@ export const serve = Command.make(
       )
       yield* Layer.launch(
         banner.pipe(
-          Layer.provideMerge(TallyHttp.layer(settings)),
+          Layer.provideMerge(Http.layer(settings)),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
       ).pipe(Effect.ensuring(Effect.logInfo("stopped")))

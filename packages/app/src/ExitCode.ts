@@ -1,4 +1,4 @@
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Schema, SchemaIssue } from "effect"
 
 /** What a `tally` process's exit status tells a script. */
 export const ExitCode = {
@@ -44,10 +44,27 @@ export const errorJson = (error: unknown) => {
   return { _tag: tagOf(error), message: messageOf(error), ...values }
 }
 
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** `PORT: Expected ...`: the variable first, then what was wrong with it. */
+const describeConfig = (error: unknown) => {
+  const cause = (error as { readonly cause?: unknown }).cause
+  if (!Schema.isSchemaError(cause)) return messageOf(error)
+  return formatIssues(cause.issue)
+    .issues.map((issue) => {
+      const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
+      return path.length === 0 ? issue.message : `${path.join(".")}: ${issue.message}`
+    })
+    .join("; ")
+}
+
+const storageErrors = new Set(["SqlError", "MigrationError", "EmbeddedPostgresError", "LedgerUnavailable"])
+
 const describe = (error: unknown) => {
   const tag = tagOf(error)
   if (ruleRejections.has(tag)) return `rejected (${tag}): ${messageOf(error)}`
-  if (tag === "ConfigError") return `invalid configuration: ${messageOf(error)}`
+  if (tag === "ConfigError") return `invalid configuration: ${describeConfig(error)}`
+  if (storageErrors.has(tag)) return `storage unavailable: ${messageOf(error)}`
   if (tag === "InvalidRequest") return `invalid input: ${messageOf(error)}`
   if (tag === "InternalError") return `unexpected error: ${Cause.pretty(Cause.die(error))}`
   return messageOf(error)

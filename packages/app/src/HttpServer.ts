@@ -1,6 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   InvalidRequest,
   Ledger,
@@ -40,6 +40,11 @@ export const Limits = {
   headersTimeoutMs: 10_000,
   /** In-flight requests get this long to finish when the server shuts down. */
   shutdownGraceMs: 10_000,
+  /**
+   * Path parameters the router matches at most; longer ones answer 404. Above the longest account
+   * id (128), so an id that is merely too long reaches validation and answers 400.
+   */
+  pathParamLengthMax: 512,
   /** A caller's X-Request-Id is kept when it is this short and log-safe, else one is generated. */
   requestIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
 } as const
@@ -190,7 +195,9 @@ const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerRe
       Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
     )
     const startedAt = Date.now()
-    return yield* httpApp.pipe(
+    return yield* Effect.logDebug("request received").pipe(
+      Effect.annotateLogs({ method: request.method, path: request.url.split("?")[0] ?? request.url }),
+      Effect.andThen(httpApp),
       Effect.onExit((exit) =>
         Effect.logInfo("request").pipe(
           Effect.annotateLogs({
@@ -247,6 +254,7 @@ export const layer = (settings: ServerSettings) => {
   )
   return HttpRouter.serve(routes.pipe(Layer.provide(authorizationLayer(settings.apiToken))), {
     middleware: requestLog,
+    routerConfig: { maxParamLength: Limits.pathParamLengthMax },
     disableLogger: true,
     disableListenLog: true,
   }).pipe(Layer.provideMerge(server))

@@ -1,0 +1,85 @@
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { freshDataDir, request, type Service, startService } from "./TallyProcess.ts"
+
+/**
+ * A service's life on one data directory: stopped by a signal it finishes what it started and
+ * keeps its data; killed outright it starts again without repair.
+ */
+
+const dataDir = freshDataDir("restart")
+const env = { TALLY_DATA_DIR: dataDir, TALLY_LOG_LEVEL: "Debug" }
+let service: Service | undefined
+
+afterAll(async () => {
+  await service?.stop("SIGKILL")
+  Fs.rmSync(dataDir, { recursive: true, force: true })
+})
+
+const balanceOf = async (account: string) => (await request(`${service!.url}/v1/accounts/${account}/balance`)).body
+
+/** A top-up whose body is sent in two parts, so the test decides when the request can finish. */
+const slowTopUp = (url: string, account: string, amount: number) => {
+  const body = JSON.stringify({ amount })
+  const target = new URL(`/v1/accounts/${account}/top-ups`, url)
+  let finish = () => {}
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = Http.request(
+      target,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": body.length, "x-request-id": "slow-1" },
+      },
+      (res) => {
+        let text = ""
+        res.on("data", (chunk) => {
+          text += chunk
+        })
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
+      },
+    )
+    req.on("error", reject)
+    req.write(body.slice(0, 5))
+    finish = () => req.end(body.slice(5))
+  })
+  return { reply, finish: () => finish() }
+}
+
+describe("restarts", () => {
+  it("on SIGTERM finishes the request in flight, stops PostgreSQL, releases the directory and exits 0", async () => {
+    service = await startService(env)
+    await request(`${service.url}/v1/accounts/kept/top-ups`, { body: { amount: 700 } })
+
+    const inFlight = slowTopUp(service.url, "kept", 50)
+    await service.waitFor('"requestId":"slow-1"') // its handler is waiting for the rest of the body
+    const stopped = service.stop("SIGTERM")
+    await service.waitFor("shutting down")
+    inFlight.finish()
+
+    expect((await inFlight.reply).status).toBe(200)
+    expect(await stopped).toBe(0)
+    expect(Fs.existsSync(Path.join(dataDir, "owner.json"))).toBe(false)
+    expect(Fs.existsSync(Path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false)
+  })
+
+  it("starts again on the same directory with the data kept", async () => {
+    service = await startService(env)
+
+    expect(await balanceOf("kept")).toEqual({ accountId: "kept", balance: 750 })
+    await request(`${service.url}/v1/accounts/kept/spends`, { body: { amount: 50 } })
+  })
+
+  it("starts again after kill -9 without manual repair, data kept and the audit clean", async () => {
+    expect(await service!.stop("SIGKILL")).toBeNull()
+
+    service = await startService(env)
+
+    expect(await balanceOf("kept")).toEqual({ accountId: "kept", balance: 700 })
+    const audit = await request(`${service.url}/v1/audit`)
+    expect(audit.body).toMatchObject({ accountsChecked: 1, entriesChecked: 3, violations: [] })
+    expect(await service.stop("SIGINT")).toBe(0)
+    service = undefined
+  })
+})
