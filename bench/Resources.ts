@@ -11,8 +11,9 @@ export interface Usage {
   /** Null when the server's processes are not visible (a remote DATABASE_URL). */
   readonly postgresCores: number | null
   /**
-   * Busy cores of the whole machine minus this process and the server: anything else running
-   * (another test run) during the measurement. Well above 0 means the figures are disturbed.
+   * Busy cores of the whole machine minus this process, the server and kernel threads: anything
+   * else running (another test run) during the measurement. Well above 0 means the figures are
+   * disturbed. Process times are sampled in ticks of 10 ms, so small values are noise.
    */
   readonly otherCores: number
   readonly rssMbMax: number
@@ -43,27 +44,30 @@ const procStat = (pid: number): ProcStat | undefined => {
 /** The postmaster of a backend: its parent process, when /proc shows it. */
 export const postmasterOf = (backendPid: number): number | undefined => procStat(backendPid)?.ppid
 
-/** CPU ticks of the postmaster and its children (backends, checkpointer, WAL writer...). */
-const postgresTicks = (postmasterPid: number): number => {
-  let ticks = procStat(postmasterPid)?.ticks ?? 0
+/** Kernel threads are children of kthreadd, process 2: the kernel's own work (I/O, flushing). */
+const kthreadd = 2
+
+interface Ticks {
+  /** The postmaster and its children (backends, checkpointer, WAL writer...). */
+  readonly postgres: number
+  readonly kernelThreads: number
+  /** User and system time of the whole machine, from the first line of /proc/stat. */
+  readonly machine: number
+}
+
+const ticks = (postmasterPid: number | undefined): Ticks => {
+  let postgres = postmasterPid === undefined ? 0 : (procStat(postmasterPid)?.ticks ?? 0)
+  let kernelThreads = 0
   for (const name of Fs.readdirSync("/proc")) {
     const pid = Number(name)
     if (!Number.isInteger(pid)) continue
     const stat = procStat(pid)
-    if (stat?.ppid === postmasterPid) ticks += stat.ticks
+    if (stat === undefined) continue
+    if (postmasterPid !== undefined && stat.ppid === postmasterPid) postgres += stat.ticks
+    if (pid === kthreadd || stat.ppid === kthreadd) kernelThreads += stat.ticks
   }
-  return ticks
-}
-
-/** Busy ticks of the whole machine, from the first line of /proc/stat (all but idle and iowait). */
-const machineTicks = (): number => {
-  try {
-    const [, ...fields] = Fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/)
-    const ticks = fields.slice(0, 8).map(Number)
-    return ticks.reduce((sum, n) => sum + n, 0) - ticks[3]! - ticks[4]!
-  } catch {
-    return 0
-  }
+  const [, user, nice, system] = Fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number)
+  return { postgres, kernelThreads, machine: user! + nice! + system! }
 }
 
 /** Runs `effect` and reports the resources spent while it ran. */
@@ -75,20 +79,19 @@ export const measure = <A, E, R>(effect: Effect.Effect<A, E, R>, postmasterPid: 
     }, rssSampleIntervalMs)
     const startedMs = performance.now()
     const nodeStart = process.cpuUsage()
-    const postgresStart = postmasterPid === undefined ? 0 : postgresTicks(postmasterPid)
-    const machineStart = machineTicks()
+    const ticksStart = ticks(postmasterPid)
     const result = yield* effect.pipe(Effect.ensuring(Effect.sync(() => clearInterval(sampler))))
     const node = process.cpuUsage(nodeStart)
-    const postgresEnd = postmasterPid === undefined ? 0 : postgresTicks(postmasterPid)
-    const machine = machineTicks() - machineStart
+    const ticksEnd = ticks(postmasterPid)
     const elapsedS = (performance.now() - startedMs) / 1000
     rssMax = Math.max(rssMax, process.memoryUsage.rss())
+    const cores = (key: keyof Ticks) => (ticksEnd[key] - ticksStart[key]) / ticksPerSecond / elapsedS
     const nodeCores = (node.user + node.system) / 1e6 / elapsedS
-    const postgresCores = postmasterPid === undefined ? null : (postgresEnd - postgresStart) / ticksPerSecond / elapsedS
+    const postgresCores = postmasterPid === undefined ? null : cores("postgres")
     const usage: Usage = {
       nodeCores,
       postgresCores,
-      otherCores: Math.max(0, machine / ticksPerSecond / elapsedS - nodeCores - (postgresCores ?? 0)),
+      otherCores: Math.max(0, cores("machine") - cores("kernelThreads") - nodeCores - (postgresCores ?? 0)),
       rssMbMax: rssMax / 2 ** 20,
     }
     return [result, usage] as const
