@@ -16,6 +16,7 @@ import {
   HttpEffect,
   HttpIncomingMessage,
   HttpRouter,
+  HttpServer,
   HttpServerError,
   HttpServerRequest,
   HttpServerResponse,
@@ -243,7 +244,7 @@ export const routes = Layer.mergeAll(
 
 /** The HTTP server on `host:port`; check the address with `checkListen` first. */
 export const layer = (settings: ServerSettings) => {
-  const server = NodeHttpServer.layer(
+  const server = NodeHttpServer.layerServer(
     () =>
       createServer({
         maxHeaderSize: Limits.headerBytesMax,
@@ -252,10 +253,12 @@ export const layer = (settings: ServerSettings) => {
       }),
     { host: settings.host, port: settings.port, gracefulShutdownTimeout: Limits.shutdownGraceMs },
   )
-  return HttpRouter.serve(routes.pipe(Layer.provide(authorizationLayer(settings.apiToken))), {
-    middleware: requestLog,
-    routerConfig: { maxParamLength: Limits.pathParamLengthMax },
-    disableLogger: true,
-    disableListenLog: true,
-  }).pipe(Layer.provideMerge(server))
+  // Routes, handlers and the docs page are built before the socket listens: Node drops a request
+  // that arrives while no handler is attached, so a caller polling /health must never hit that gap.
+  const app = HttpRouter.toHttpEffect(routes.pipe(Layer.provide(authorizationLayer(settings.apiToken)))).pipe(
+    Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: Limits.pathParamLengthMax }),
+  )
+  return Layer.unwrap(
+    Effect.map(app, (httpApp) => HttpServer.serve(httpApp, requestLog).pipe(Layer.provideMerge(server))),
+  ).pipe(Layer.provideMerge(NodeHttpServer.layerHttpServices))
 }
