@@ -9,7 +9,12 @@ export interface Options {
   readonly writers: number
 }
 
-export const defaults: Options = { batchSizeMax: 512, queueLengthMax: 16_384, writers: 2 }
+/**
+ * Measured with `pnpm bench` on 2 cores: under 64 clients, batches of at most 32 from 4 writers keep
+ * transactions overlapping (one locks and writes while another commits), which beat one batch of
+ * 64 at a time on both one hot account and 10,000 accounts.
+ */
+export const defaults: Options = { batchSizeMax: 32, queueLengthMax: 16_384, writers: 4 }
 
 interface Pending<I, O, E> {
   readonly input: I

@@ -41,7 +41,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
   const lockAccounts = (ids: ReadonlyArray<string>) =>
     sql<AccountRow>`
       SELECT ${sql.literal(accountColumns)} FROM accounts
-      WHERE account_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      WHERE account_id = ANY(${ids}::text[])
       ORDER BY account_id FOR UPDATE`
 
   /** Locks every account of the batch, creating the ones used for the first time. */
@@ -53,7 +53,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       if (missing.length === 0) return { states, created: [] }
       const created = yield* sql<{ account_id: string }>`
         INSERT INTO accounts (account_id)
-        SELECT id FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) AS ids(id) ORDER BY id
+        SELECT id FROM unnest(${missing}::text[]) AS ids(id) ORDER BY id
         ON CONFLICT DO NOTHING RETURNING account_id`
       // Accounts another transaction created meanwhile: lock them as they stand after its commit.
       for (const row of yield* lockAccounts(missing)) states.set(row.account_id, stateOf(row))
@@ -63,20 +63,21 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
   const loadKeys = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
       const records = new Map<string, IdempotencyRecord>()
-      const wanted = operations.flatMap(({ accountId, idempotencyKey }) =>
-        idempotencyKey === undefined ? [] : [{ a: accountId, k: idempotencyKey }],
-      )
-      if (wanted.length === 0) return records
+      const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
+      if (keyed.length === 0) return records
+      const wanted = new Set(keyed.map((op) => keyOf(op.accountId, op.idempotencyKey!)))
       const rows = yield* sql<EntryRow & { key: string; fingerprint: string; refusal: unknown; has_entry: boolean }>`
         SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
                e.idempotency_key, e.metadata, e.created_at
         FROM idempotency_keys k
         LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
-        WHERE (k.account_id, k.idempotency_key) IN
-          (SELECT a, k FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(a text, k text))`
+        WHERE k.account_id = ANY(${keyed.map((op) => op.accountId)}::text[])
+          AND k.idempotency_key = ANY(${keyed.map((op) => op.idempotencyKey!)}::text[])`
       for (const row of rows) {
-        records.set(keyOf(row.account_id, row.key), {
+        const key = keyOf(row.account_id, row.key)
+        if (!wanted.has(key)) continue
+        records.set(key, {
           key: row.key as IdempotencyKey,
           fingerprint: row.fingerprint,
           outcome: row.has_entry
@@ -109,20 +110,18 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
         })),
       )}::jsonb) AS x(account_id text, idempotency_key text, fingerprint text, entry_sequence bigint, refusal jsonb)
     ), unused_accounts AS (
-      DELETE FROM accounts WHERE account_id IN
-        (SELECT jsonb_array_elements_text(${JSON.stringify(untouchedCreated)}::jsonb))
+      DELETE FROM accounts WHERE account_id = ANY(${untouchedCreated}::text[])
     )
     UPDATE accounts a
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit
-    FROM jsonb_to_recordset(${JSON.stringify(
-      [...states].map(([accountId, state]) => ({
-        account_id: accountId,
-        balance: state.balance,
-        last_sequence: state.sequence,
-        overdraft_limit: state.overdraftLimit,
-      })),
-    )}::jsonb) AS x(account_id text, balance bigint, last_sequence bigint, overdraft_limit bigint)
-    WHERE a.account_id = x.account_id`
+    FROM unnest(
+      ${[...states.keys()]}::text[],
+      ${[...states.values()].map((state) => state.balance)}::bigint[],
+      ${[...states.values()].map((state) => state.sequence)}::bigint[],
+      ${[...states.values()].map((state) => state.overdraftLimit)}::bigint[]
+    ) AS x(account_id, balance, last_sequence, overdraft_limit)
+    -- The ANY lets the planner find the rows by index; it cannot see the unnested ids' number.
+    WHERE a.account_id = x.account_id AND a.account_id = ANY(${[...states.keys()]}::text[])`
 
   /** Returns each operation's result, and the state of each account once the batch commits. */
   return (operations: ReadonlyArray<Operation>) =>
