@@ -17,7 +17,7 @@ const withDatabase = (url: string, database: string) => {
  * state. Its default isolation level stands for servers (distributed Postgres) that default to
  * SERIALIZABLE.
  */
-export const createDatabase = async (isolation: Isolation = "read committed") => {
+export const createDatabase = async (isolation: Isolation = "read committed", migrated = true) => {
   const server = inject("postgresUrl")
   const name = `tally_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   const url = withDatabase(server, name)
@@ -29,7 +29,7 @@ export const createDatabase = async (isolation: Isolation = "read committed") =>
       yield* sql`ALTER DATABASE ${sql(name)} SET default_transaction_isolation = ${sql.literal(`'${isolation}'`)}`
     }).pipe(Effect.provide(admin)),
   )
-  await Effect.runPromise(PgMigrations.migrate.pipe(Effect.provide(pool(url, 1))))
+  if (migrated) await Effect.runPromise(PgMigrations.migrate.pipe(Effect.provide(pool(url, 1))))
   return url
 }
 
