@@ -11,18 +11,28 @@ const batchSpanName = "PgLedgerStore.batch"
 const queryKeyLength = 60
 const spanTimesMax = 12
 
+/** Statement texts repeat (they are prepared), so each is shortened once. */
+const queryKeys = new Map<string, string>()
+
 const keyOf = (span: Tracer.NativeSpan): string => {
   const query = span.attributes.get("db.query.text")
-  return typeof query === "string" ? `sql: ${query.replace(/\s+/g, " ").trim().slice(0, queryKeyLength)}` : span.name
+  if (typeof query !== "string") return span.name
+  let key = queryKeys.get(query)
+  if (key === undefined) {
+    key = `sql: ${query.replace(/\s+/g, " ").trim().slice(0, queryKeyLength)}`
+    queryKeys.set(query, key)
+  }
+  return key
 }
 
 export const make = () => {
   let sizes: Array<number> = []
   let times = new Map<string, { count: number; totalNs: bigint }>()
+  let recording = false
 
   class ProfiledSpan extends Tracer.NativeSpan {
     override end(endTime: bigint, exit: Parameters<Tracer.NativeSpan["end"]>[1]) {
-      if (this.status._tag === "Started") {
+      if (recording && this.status._tag === "Started") {
         if (this.name === batchSpanName) sizes.push(Number(this.attributes.get("operations") ?? 0))
         const key = keyOf(this)
         const time = times.get(key) ?? { count: 0, totalNs: 0n }
@@ -36,9 +46,14 @@ export const make = () => {
 
   return {
     tracer: Tracer.make({ span: (options) => new ProfiledSpan(options) }),
-    reset: () => {
+    /** Records from now on, forgetting what came before. */
+    start: () => {
       sizes = []
       times = new Map()
+      recording = true
+    },
+    stop: () => {
+      recording = false
     },
     stats: (elapsedS: number): BatchStats => {
       const sorted = Float64Array.from(sizes).sort()

@@ -50,6 +50,8 @@ export interface BenchRecord {
   readonly otherCores: number
   /** Peak RSS of the bench process, which hosts Tally: the server's memory. */
   readonly rssMbMax: number
+  /** Peak V8 heap in use during the cell; RSS of a long run may still hold earlier cells' memory. */
+  readonly heapMbMax: number
   readonly batches: BatchStats | null
 }
 
@@ -81,5 +83,6 @@ export const fromMeasurement = (
   postgresCores: usage.postgresCores,
   otherCores: usage.otherCores,
   rssMbMax: usage.rssMbMax,
+  heapMbMax: usage.heapMbMax,
   batches,
 })

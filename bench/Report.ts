@@ -70,6 +70,7 @@ const columns: ReadonlyArray<readonly [string, (r: ReportedRecord) => string]> =
   ["pg cores", (r) => fixed(2)(r.postgresCores)],
   ["other cores", (r) => fixed(2)(r.otherCores)],
   ["rss MB", (r) => fixed(0)(r.rssMbMax)],
+  ["heap MB", (r) => fixed(0)(r.heapMbMax)],
 ]
 
 export const table = (records: ReadonlyArray<ReportedRecord>): string => {
@@ -143,7 +144,9 @@ export const targets = (records: ReadonlyArray<ReportedRecord>): ReadonlyArray<T
   if (busiest.length > 0)
     list.push({
       target: `bench process (the Tally server) RSS during the ${clientsMax}-client runs`,
-      measured: busiest.map((r) => `${r.workload}: ${r.rssMbMax.toFixed(0)} MB`).join(", "),
+      measured: busiest
+        .map((r) => `${r.workload}: ${r.rssMbMax.toFixed(0)} MB (heap in use ${r.heapMbMax.toFixed(0)} MB)`)
+        .join(", "),
       met: null,
     })
   return list

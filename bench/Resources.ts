@@ -1,4 +1,6 @@
 import * as Fs from "node:fs"
+import * as V8 from "node:v8"
+import * as Vm from "node:vm"
 import { Effect } from "effect"
 
 /**
@@ -17,6 +19,8 @@ export interface Usage {
    */
   readonly otherCores: number
   readonly rssMbMax: number
+  /** Peak V8 heap in use: what this cell needs, where RSS may still hold what earlier cells used. */
+  readonly heapMbMax: number
 }
 
 /** Linux reports process times in clock ticks of 1/100 s (`getconf CLK_TCK`). */
@@ -70,13 +74,26 @@ const ticks = (postmasterPid: number | undefined): Ticks => {
   return { postgres, kernelThreads, machine: user! + nice! + system! }
 }
 
+/**
+ * A full garbage collection before measuring, so the RSS of a cell is not what earlier cells left
+ * on the heap (the in-memory store's entries). `--expose-gc` set at run time, as `gc` in a context.
+ */
+V8.setFlagsFromString("--expose-gc")
+const collectGarbage = Vm.runInNewContext("gc") as () => void
+
 /** Runs `effect` and reports the resources spent while it ran. */
 export const measure = <A, E, R>(effect: Effect.Effect<A, E, R>, postmasterPid: number | undefined) =>
   Effect.gen(function* () {
-    let rssMax = process.memoryUsage.rss()
-    const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, process.memoryUsage.rss())
-    }, rssSampleIntervalMs)
+    collectGarbage()
+    let rssMax = 0
+    let heapMax = 0
+    const sample = () => {
+      const memory = process.memoryUsage()
+      rssMax = Math.max(rssMax, memory.rss)
+      heapMax = Math.max(heapMax, memory.heapUsed)
+    }
+    sample()
+    const sampler = setInterval(sample, rssSampleIntervalMs)
     const startedMs = performance.now()
     const nodeStart = process.cpuUsage()
     const ticksStart = ticks(postmasterPid)
@@ -84,7 +101,7 @@ export const measure = <A, E, R>(effect: Effect.Effect<A, E, R>, postmasterPid: 
     const node = process.cpuUsage(nodeStart)
     const ticksEnd = ticks(postmasterPid)
     const elapsedS = (performance.now() - startedMs) / 1000
-    rssMax = Math.max(rssMax, process.memoryUsage.rss())
+    sample()
     const cores = (key: keyof Ticks) => (ticksEnd[key] - ticksStart[key]) / ticksPerSecond / elapsedS
     const nodeCores = (node.user + node.system) / 1e6 / elapsedS
     const postgresCores = postmasterPid === undefined ? null : cores("postgres")
@@ -93,6 +110,7 @@ export const measure = <A, E, R>(effect: Effect.Effect<A, E, R>, postmasterPid: 
       postgresCores,
       otherCores: Math.max(0, cores("machine") - cores("kernelThreads") - nodeCores - (postgresCores ?? 0)),
       rssMbMax: rssMax / 2 ** 20,
+      heapMbMax: heapMax / 2 ** 20,
     }
     return [result, usage] as const
   })

@@ -46,10 +46,12 @@ const prepare = (ids: ReadonlyArray<string>, balances: Target["balances"]) =>
 export interface PgOptions {
   readonly store: PgLedgerStore.Options
   readonly poolConnections: number
+  /** Watch batches and statements through a tracer (`BatchTracer`); off, the native tracer runs. */
+  readonly profile: boolean
 }
 
 /** The PostgreSQL adapter as shipped: group commit over a pool of modest size. */
-export const pg = ({ store, poolConnections }: PgOptions): Implementation => ({
+export const pg = ({ store, poolConnections, profile }: PgOptions): Implementation => ({
   name: "tally-pg",
   run: (cell: Cell, server: Database.Server) =>
     Effect.gen(function* () {
@@ -58,23 +60,20 @@ export const pg = ({ store, poolConnections }: PgOptions): Implementation => ({
       yield* PgMigrations.migrate.pipe(Effect.provide(sqlLayer))
       const ids = accountIds(cell.accounts)
       const batches = BatchTracer.make()
+      // One client makes batches of one; its latency is the figure that matters there, so no tracer.
+      const profiled = profile && cell.clients > 1
       return yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         const balances = sql<{ account_id: string; balance: bigint }>`SELECT account_id, balance FROM accounts`.pipe(
           Effect.map((rows) => new Map(rows.map((row) => [row.account_id, Number(row.balance)]))),
         )
         const target = yield* prepare(ids, balances)
-        const measurement = yield* drive(cell, ids, { ...target, measuring: batches.reset }, server)
-        return fromMeasurement(
-          cell,
-          "tally-pg",
-          poolConnections,
-          measurement,
-          batches.stats(measurement.run.elapsedMs / 1000),
-        )
+        const measurement = yield* drive(cell, ids, profiled ? { ...target, measuring: batches } : target, server)
+        const stats = profiled ? batches.stats(measurement.run.elapsedMs / 1000) : null
+        return fromMeasurement(cell, "tally-pg", poolConnections, measurement, stats)
       }).pipe(
         Effect.provide(Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer(store)), Layer.provideMerge(sqlLayer))),
-        Effect.withTracer(batches.tracer),
+        (effect) => (profiled ? Effect.withTracer(effect, batches.tracer) : effect),
       )
     }).pipe(Effect.scoped),
 })

@@ -10,8 +10,8 @@ export interface Target {
   /** The stored balance of every account, after the run. */
   readonly balances: Effect.Effect<ReadonlyMap<string, number>, unknown>
   readonly audit: Effect.Effect<TargetAudit, unknown>
-  /** Called when the measured phase starts, so diagnostics count only what it does. */
-  readonly measuring?: () => void
+  /** Told when the measured phase starts and stops, so diagnostics count only what it does. */
+  readonly measuring?: { readonly start: () => void; readonly stop: () => void }
 }
 
 export interface TargetAudit {
@@ -38,11 +38,12 @@ export const drive = (cell: Cell, ids: ReadonlyArray<string>, target: Target, se
     const loop = { accounts: cell.accounts, clients: cell.clients, execute: target.execute, appliedByAccount }
     yield* ClosedLoop.run({ ...loop, durationMs: cell.warmupMs, phase: 0 })
     yield* checkpoint(server)
-    target.measuring?.()
+    target.measuring?.start()
     const [run, usage] = yield* Resources.measure(
       ClosedLoop.run({ ...loop, durationMs: cell.durationMs, phase: 1 }),
       server.postmasterPid,
     )
+    target.measuring?.stop()
     const audit = yield* target.audit
     const balances = yield* target.balances
     let lostCredits = 0

@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     store: { type: "string" },
     pool: { type: "string" },
     spans: { type: "boolean", default: false },
+    "native-tracer": { type: "boolean", default: false },
     out: { type: "string" },
   },
 })
@@ -59,6 +60,7 @@ const storeOverrides = Object.fromEntries(
 const tallyPg: Tally.PgOptions = {
   store: { ...PgLedgerStore.defaults, ...storeOverrides },
   poolConnections: number(args.pool, tallyPoolConnections),
+  profile: !args["native-tracer"],
 }
 
 const implementations: ReadonlyArray<Implementation> = [
@@ -81,16 +83,11 @@ const cells: ReadonlyArray<Cell> = workloads
     })),
   )
 
-const experimental = [
-  "only",
-  "workload",
-  "clients",
-  "duration",
-  "batch-size-max",
-  "writers",
-  "queue-length-max",
-  "pool",
-].some((name) => args[name as keyof typeof args] !== undefined)
+const experimental =
+  args["native-tracer"] ||
+  ["only", "workload", "clients", "duration", "store", "pool"].some(
+    (name) => args[name as keyof typeof args] !== undefined,
+  )
 const resultsDir = Path.join(import.meta.dirname, "results")
 const out =
   args.out ??
