@@ -82,4 +82,20 @@ describe("restarts", () => {
     expect(await service.stop("SIGINT")).toBe(0)
     service = undefined
   })
+
+  it("reports the database down on /health and answers 503 without internals when PostgreSQL dies", async () => {
+    service = await startService(env)
+    const postmasterPid = Number(
+      Fs.readFileSync(Path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
+    )
+    process.kill(postmasterPid, "SIGKILL")
+
+    const health = await request(`${service.url}/health`)
+    expect(health.status).toBe(503)
+    expect(health.body).toMatchObject({ _tag: "Unhealthy", database: "down" })
+    const read = await request(`${service.url}/v1/accounts/kept/balance`)
+    expect(read.status).toBe(503)
+    expect(read.body._tag).toBe("LedgerUnavailable")
+    expect(read.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|\n\s+at /)
+  })
 })

