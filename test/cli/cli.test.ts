@@ -1,6 +1,7 @@
 import * as Fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
 import { freshDataDir, request, runShell, runTally, startService } from "../e2e/TallyProcess.ts"
+import { createDatabase } from "../support/TestDatabase.ts"
 
 /**
  * The `tally` executable as a shell user and a script meet it: real processes on a fresh embedded
@@ -127,6 +128,22 @@ describe("tally on the embedded PostgreSQL", () => {
     } finally {
       expect(await service.stop("SIGTERM")).toBe(0)
     }
+  })
+})
+
+describe("tally on an existing PostgreSQL", () => {
+  it("uses DATABASE_URL instead of the embedded server", async () => {
+    const databaseUrl = await createDatabase()
+    const onServer = { DATABASE_URL: databaseUrl, TALLY_DATA_DIR: freshDataDir("unused") }
+
+    const topUp = await runTally(["top-up", "gina", "25", "--json"], onServer)
+    const migrate = await runTally(["migrate", "--json"], onServer)
+
+    expect(topUp.code).toBe(0)
+    expect(JSON.parse(topUp.stdout).balance).toBe(25)
+    expect(JSON.parse(migrate.stdout)).toEqual({ storage: "postgres", location: "DATABASE_URL", migrationsApplied: [] })
+    expect(Fs.readdirSync(onServer.TALLY_DATA_DIR)).toEqual([])
+    Fs.rmSync(onServer.TALLY_DATA_DIR, { recursive: true })
   })
 })
 
