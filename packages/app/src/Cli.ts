@@ -13,7 +13,7 @@ import { Console, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings } from "./AppConfig.ts"
-import { ExitCode, exitCodeOf, render } from "./ExitCode.ts"
+import { ExitCode, render } from "./ExitCode.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as Storage from "./Storage.ts"
@@ -365,4 +365,3 @@ export const tally = Command.make("tally").pipe(
   Command.withSubcommands([serve, topUp, spend, balance, entries, settings, audit, migrate]),
 )
 
-export { exitCodeOf }
