@@ -83,7 +83,7 @@ describe("restarts", () => {
     service = undefined
   })
 
-  it("reports the database down on /health and answers 503 without internals when PostgreSQL dies", async () => {
+  it("when PostgreSQL dies: /health says so, requests answer 503 without internals, SIGTERM still exits 0", async () => {
     service = await startService(env)
     const postmasterPid = Number(
       Fs.readFileSync(Path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
@@ -97,5 +97,10 @@ describe("restarts", () => {
     expect(read.status).toBe(503)
     expect(read.body._tag).toBe("LedgerUnavailable")
     expect(read.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|\n\s+at /)
+
+    expect(await service.stop("SIGTERM")).toBe(0)
+    expect(service.output()).toContain("PostgreSQL had already stopped")
+    expect(Fs.existsSync(Path.join(dataDir, "owner.json"))).toBe(false)
+    service = undefined
   })
 })

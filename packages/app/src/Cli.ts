@@ -364,4 +364,3 @@ export const tally = Command.make("tally").pipe(
   ),
   Command.withSubcommands([serve, topUp, spend, balance, entries, settings, audit, migrate]),
 )
-

