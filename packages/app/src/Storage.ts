@@ -1,9 +1,8 @@
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { EmbeddedPostgres, MemoryLedgerStore, PgLedgerStore, PgMigrations } from "@tally/adapters"
 import { Ledger } from "@tally/domain"
-import { Context, Effect, Exit, Fiber, Layer, Option, type Redacted, Scope } from "effect"
+import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
 import * as DataDirOwner from "./DataDirOwner.ts"
@@ -73,48 +72,6 @@ const postgres = (
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 
-/** How long stopping the embedded server may take before the process moves on without it. */
-const embeddedStopTimeout = "10 seconds"
-
-const postmasterAlive = (pgDataDir: string) =>
-  Effect.promise(() => Fs.readFile(Path.join(pgDataDir, "postmaster.pid"), "utf8").catch(() => "")).pipe(
-    Effect.map((pidFile) => {
-      const pid = Number(pidFile.split("\n")[0])
-      if (!Number.isSafeInteger(pid) || pid <= 0) return false
-      try {
-        process.kill(pid, 0)
-        return true
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "EPERM"
-      }
-    }),
-  )
-
-/**
- * The embedded server, stopped when the scope closes, unless it is already gone: Ctrl-C in a
- * terminal signals the whole process group, PostgreSQL included, and stopping a server that has
- * exited would wait forever. The stop is bounded either way.
- */
-const startEmbedded = (pgDataDir: string) =>
-  Effect.gen(function* () {
-    const serverScope = yield* Scope.make()
-    const server = yield* EmbeddedPostgres.start({ dataDir: pgDataDir }).pipe(
-      Scope.provide(serverScope),
-      Effect.onError(() => Scope.close(serverScope, Exit.void)),
-    )
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function* () {
-        if (!(yield* postmasterAlive(pgDataDir))) {
-          return yield* Effect.logWarning("PostgreSQL had already stopped (a terminal's Ctrl-C reaches it too)")
-        }
-        const stopping = yield* Effect.forkDetach(Scope.close(serverScope, Exit.void))
-        const stopped = yield* Fiber.join(stopping).pipe(Effect.timeoutOption(embeddedStopTimeout))
-        if (Option.isNone(stopped)) yield* Effect.logWarning(`PostgreSQL did not stop within ${embeddedStopTimeout}`)
-      }),
-    )
-    return server
-  })
-
 const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>
   Layer.unwrap(
     Effect.gen(function* () {
@@ -124,7 +81,7 @@ const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>
       if (claim._tag === "Guest") {
         return postgres(claim.databaseUrl, settings, { storage: "embedded-postgres", location })
       }
-      const server = yield* startEmbedded(Path.join(dataDir, "postgres"))
+      const server = yield* EmbeddedPostgres.start({ dataDir: Path.join(dataDir, "postgres") })
       yield* claim.publish(server.url)
       return postgres(server.url, settings, { storage: "embedded-postgres", location })
     }),

