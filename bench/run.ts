@@ -46,7 +46,7 @@ const numbers = (text: string | undefined) => text?.split(",").map(Number)
 const number = (text: string | undefined, fallback: number) => (text === undefined ? fallback : Number(text))
 
 const settings = args.quick
-  ? { clients: [1, 64], durationMs: 1_000, warmupMs: 250 }
+  ? { clients: [1, 64], durationMs: 1_000, warmupMs: 500 }
   : { clients: [1, 16, 64], durationMs: 5_000, warmupMs: 1_000 }
 
 /** `--store batchSizeMax=32,writers=4`: options of the PostgreSQL adapter, over its defaults. */
