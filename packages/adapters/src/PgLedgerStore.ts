@@ -74,7 +74,10 @@ export const make = (options: Options = defaults) =>
           while: (error) => error.isRetryable,
         }),
         orUnavailable,
-        Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
+        Effect.withSpan("PgLedgerStore.batch", {
+          attributes: { operations: operations.length },
+          captureStackTrace: false,
+        }),
       ),
     )
 

@@ -96,9 +96,8 @@ const entryOf = (request: WriteRequest, state: AccountState, decision: Accepted,
 export const post =
   (request: WriteRequest, createdAt: string): Step<WriteResult> =>
   ({ state, prior }) => {
-    const requestFingerprint = fingerprint(request)
     if (prior !== undefined) {
-      if (prior.fingerprint !== requestFingerprint) {
+      if (prior.fingerprint !== fingerprint(request)) {
         const error = new IdempotencyConflict({ accountId: request.accountId, idempotencyKey: prior.key })
         return { result: { _tag: "Refused", error } }
       }
@@ -110,7 +109,7 @@ export const post =
         ? { _tag: "Refused", error: rejectionError(decision) }
         : { _tag: "Posted", entry: entryOf(request, state, decision, createdAt) }
     const key = request.idempotencyKey
-    const record = key === undefined ? {} : { record: { key, fingerprint: requestFingerprint, outcome } }
+    const record = key === undefined ? {} : { record: { key, fingerprint: fingerprint(request), outcome } }
     if (outcome._tag === "Refused") return { result: outcome, ...record }
     const next = { ...state, balance: outcome.entry.balanceAfter, sequence: outcome.entry.sequence }
     return { result: { ...outcome, replayed: false }, state: next, entry: outcome.entry, ...record }
