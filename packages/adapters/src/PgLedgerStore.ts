@@ -74,10 +74,7 @@ export const make = (options: Options = defaults) =>
           while: (error) => error.isRetryable,
         }),
         orUnavailable,
-        Effect.withSpan("PgLedgerStore.batch", {
-          attributes: { operations: operations.length },
-          captureStackTrace: false,
-        }),
+        Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
       ),
     )
 
