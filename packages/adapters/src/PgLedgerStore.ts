@@ -13,7 +13,15 @@ import { SqlClient, type SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as PgLockedBatch from "./PgLockedBatch.ts"
-import { type AccountRow, accountColumns, type EntryRow, entryColumns, entryOf, stateOf } from "./PgRows.ts"
+import {
+  type AccountRow,
+  accountColumns,
+  type EntryRow,
+  entryColumns,
+  entryOf,
+  readAccount,
+  stateOf,
+} from "./PgRows.ts"
 import * as PgSoloWrite from "./PgSoloWrite.ts"
 
 /**
@@ -86,8 +94,8 @@ export const make = (options: Options = defaults) =>
         submit({ accountId, idempotencyKey, step }) as Effect.Effect<A, LedgerUnavailable>,
 
       account: (accountId) =>
-        sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE account_id = ${accountId}`.pipe(
-          Effect.map(([row]) => (row === undefined ? newAccountState : stateOf(row))),
+        readAccount(sql, accountId).pipe(
+          Effect.map((state) => state ?? newAccountState),
           orUnavailable,
         ),
 

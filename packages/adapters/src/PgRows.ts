@@ -1,4 +1,5 @@
 import type { AccountId, AccountState, Balance, Entry, OverdraftLimit } from "@tally/domain"
+import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 
 /** How accounts and entries look in PostgreSQL, and how they map to the domain. */
@@ -46,6 +47,12 @@ export const entryOf = (row: EntryRow): Entry => ({
   metadata: row.metadata,
   createdAt: row.created_at.toISOString(),
 })
+
+/** An account's committed state, or undefined when it has no row yet. */
+export const readAccount = (sql: SqlClient.SqlClient, accountId: string) =>
+  sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE account_id = ${accountId}`.pipe(
+    Effect.map(([row]) => (row === undefined ? undefined : stateOf(row))),
+  )
 
 /**
  * Entries as a relation with `entryColumns`, sent as one JSON parameter: one statement text for any

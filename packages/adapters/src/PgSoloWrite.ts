@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
 import type { Operation } from "./PgLockedBatch.ts"
-import { type AccountRow, accountColumns, entryColumns, stateOf } from "./PgRows.ts"
+import { entryColumns, readAccount } from "./PgRows.ts"
 
 /** The operation could not be settled without the lock; the caller takes the locked path. */
 export const needsLock = Symbol("needsLock")
@@ -17,11 +17,6 @@ export const needsLock = Symbol("needsLock")
  * the locked path. A rejection decided on a cached state is confirmed by a read first.
  */
 export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
-  const read = (accountId: string) =>
-    sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE account_id = ${accountId}`.pipe(
-      Effect.map(([row]) => (row === undefined ? undefined : stateOf(row))),
-    )
-
   const sameState = (a: AccountState | undefined, b: AccountState | undefined) =>
     a?.sequence === b?.sequence && a?.overdraftLimit === b?.overdraftLimit
 
@@ -58,11 +53,12 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
   return (operation: Operation) =>
     Effect.gen(function* () {
       const cached = cache.get(operation.accountId)
-      const known = cached ?? (yield* read(operation.accountId))
+      const known = cached ?? (yield* readAccount(sql, operation.accountId))
       if (cached === undefined && known !== undefined) cache.set(operation.accountId, known)
       const transition = operation.step({ state: known ?? newAccountState, prior: undefined })
       if (transition.state === undefined) {
-        if (cached === undefined || sameState(cached, yield* read(operation.accountId))) return transition.result
+        if (cached === undefined || sameState(cached, yield* readAccount(sql, operation.accountId)))
+          return transition.result
         cache.delete(operation.accountId)
         return needsLock
       }

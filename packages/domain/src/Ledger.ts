@@ -1,6 +1,5 @@
 import { Clock, Context, Effect, Layer, Schema } from "effect"
-import type { AccountId } from "./AccountId.ts"
-import { AccountId as AccountIdSchema } from "./AccountId.ts"
+import { AccountId } from "./AccountId.ts"
 import type { AccountSettings } from "./AccountState.ts"
 import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
 import type { Balance } from "./Credits.ts"
@@ -75,7 +74,7 @@ export class Ledger extends Context.Service<
         ),
       )
 
-    const validAccountId = validate(AccountIdSchema)
+    const validAccountId = validate(AccountId)
 
     const entries = Effect.fn("Ledger.entries")(function* (input: typeof EntriesRequest.Encoded) {
       const request = yield* validate(EntriesRequest)(input)
