@@ -86,7 +86,7 @@ const unavailable = (error: SqlError.SqlError) =>
   new LedgerUnavailable({ message: `storage unavailable (${PgFailure.describe(error)}); nothing was written` })
 
 const logFailure = (what: string) => (error: SqlError.SqlError) =>
-  Effect.logError(what, PgFailure.describe(error), error.reason)
+  Effect.logError(what).pipe(Effect.annotateLogs({ failure: PgFailure.describe(error), cause: error.reason.message }))
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
 const readWithRetry =
