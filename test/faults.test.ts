@@ -104,7 +104,7 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
       proxy.cutAll()
       proxy.refuseFor(1_500)
     }
-    proxy.arm({ deliver: true, match: FaultProxy.isCommit, then: goAway })
+    proxy.arm({ deliver: true, match: FaultProxy.isCommit, afterwards: goAway })
     const error = await run((l) => Effect.flip(l.spend({ accountId, amount: 300, idempotencyKey: "late" })), impatient)
     expect(error).toMatchObject({ _tag: "OutcomeUnknown", accountId, idempotencyKey: "late" })
     expect(error.message).toContain("retrying with idempotency key late is safe")

@@ -18,7 +18,7 @@ export interface Cut {
   readonly deliver: boolean
   readonly match: StatementMatch
   /** Runs once the cut is done, for a fault that follows it (the server going away, say). */
-  readonly then?: () => void
+  readonly afterwards?: () => void
 }
 
 const sslRequest = 80877103
@@ -30,7 +30,7 @@ const cString = (buffer: Buffer, offset: number): [string, number] => {
 }
 
 class Connection {
-  private pending = Buffer.alloc(0)
+  private pending: Buffer = Buffer.alloc(0)
   private startup = true
   private readonly statements = new Map<string, string>()
   private bound = ""
@@ -160,7 +160,7 @@ export const start = (target: { readonly host: string; readonly port: number }) 
       const upstream = Net.connect(target.port, target.host)
       const connection = new Connection(client, upstream, takeCut, (cut) => {
         cuts++
-        cut.then?.()
+        cut.afterwards?.()
       })
       connections.add(connection)
       client.on("close", () => connections.delete(connection))
