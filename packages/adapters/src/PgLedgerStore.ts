@@ -86,7 +86,12 @@ const unavailable = (error: SqlError.SqlError) =>
   new LedgerUnavailable({ message: `storage unavailable (${PgFailure.describe(error)}); nothing was written` })
 
 const logFailure = (what: string) => (error: SqlError.SqlError) =>
-  Effect.logError(what).pipe(Effect.annotateLogs({ failure: PgFailure.describe(error), cause: error.reason.message }))
+  Effect.logError(what).pipe(
+    Effect.annotateLogs({
+      failure: PgFailure.describe(error),
+      cause: String(error.reason.cause ?? error.reason.message),
+    }),
+  )
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
 const readWithRetry =
