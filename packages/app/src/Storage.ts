@@ -66,7 +66,7 @@ const postgres = (
   )
   // The ledger is built after the migrations: it needs the Database they produce.
   const ledger = Ledger.layer.pipe(
-    Layer.provide(PgLedgerStore.layer()),
+    Layer.provide(PgLedgerStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
     Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))),
   )
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
