@@ -51,7 +51,12 @@ const postgres = (
   settings: StorageSettings,
   describe: Omit<DatabaseShape, "ping" | "migrationsApplied">,
 ) => {
-  const client = PgClient.layer({ url, maxConnections: settings.poolSize, applicationName: "tally" })
+  const client = PgClient.layer({
+    url,
+    maxConnections: settings.poolSize,
+    applicationName: "tally",
+    startupParameters: PgLedgerStore.sessionParameters,
+  })
   const migrated = Layer.effect(
     Database,
     Effect.gen(function* () {
