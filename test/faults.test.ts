@@ -96,6 +96,22 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
     expect((await history(accountId)).entries).toHaveLength(1)
   })
 
+  test("a settings change whose commit lands unheard is set, and never said not to be", async () => {
+    const accountId = newAccount()
+    proxy.arm({ deliver: true, match: commitOf(false) })
+    expect(await run((l) => l.updateSettings({ accountId, overdraftLimit: 70 }))).toEqual({ overdraftLimit: 70 })
+    const goAway = () => {
+      proxy.cutAll()
+      proxy.refuseFor(1_500)
+    }
+    await run((l) => l.settings(accountId), impatient)
+    proxy.arm({ deliver: true, match: commitOf(false), afterwards: goAway })
+    const error = await run((l) => Effect.flip(l.updateSettings({ accountId, overdraftLimit: 90 })), impatient)
+    expect(error).toMatchObject({ _tag: "OutcomeUnknown", accountId, idempotencyKey: null })
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    expect(await run((l) => l.settings(accountId))).toEqual({ overdraftLimit: 90 })
+  })
+
   test("when the database stays away past the budget, the answer is OutcomeUnknown, and a retry with the key tells the truth", async () => {
     const accountId = newAccount()
     await run((l) => l.topUp({ accountId, amount: 1000 }), impatient)

@@ -163,7 +163,7 @@ export const make = (options: Options = defaults) =>
         return PgFailure.recoverSqlDefects(write).pipe(
           Effect.tapError((error) =>
             Effect.sync(() => {
-              if (sent !== undefined && hasLandmarks(sent) && PgFailure.isConnectionLoss(error)) unknown(sent)
+              if (sent !== undefined && sent.writers.size > 0 && PgFailure.isConnectionLoss(error)) unknown(sent)
             }),
           ),
           Effect.tapError(() => forget(operations)),
@@ -172,14 +172,20 @@ export const make = (options: Options = defaults) =>
 
     /**
      * Runs the batch to an answer for each operation: attempts until one commits, looking up an
-     * attempt of unknown outcome before anything else, within the retry budget.
+     * attempt of unknown outcome before anything else, within the retry budget. An attempt of unknown
+     * outcome without landmarks is safe to run again, but stays in doubt until one commits.
      */
     const settle = (
       operations: ReadonlyArray<Operation>,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.suspend(() => {
         let unresolved: Decided | undefined
+        let doubtful: Decided | undefined
         const once = Effect.gen(function* () {
+          if (unresolved !== undefined && !hasLandmarks(unresolved)) {
+            doubtful = unresolved
+            unresolved = undefined
+          }
           if (unresolved !== undefined) {
             const verdict = yield* PgFailure.recoverSqlDefects(commitOutcome(unresolved))
             if (verdict === "landed") return unresolved.results
@@ -191,7 +197,7 @@ export const make = (options: Options = defaults) =>
         return once.pipe(
           Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
           Effect.map((results) => results.map((result) => Result.succeed(result))),
-          Effect.catch((error) => answerFailure(operations, error, unresolved)),
+          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
         )
       })
 
@@ -200,21 +206,21 @@ export const make = (options: Options = defaults) =>
 
     /**
      * The batch failed for good. An attempt of unknown outcome stays unknown to those of its
-     * operations that wrote; the others get what it decided. A refused value fails its operation
-     * alone: the batch is split and the halves run in order.
+     * operations that write; the others (rule rejections) get what it decided. A refused value fails
+     * its operation alone: the batch is split and the halves run in order.
      */
     const answerFailure = (
       operations: ReadonlyArray<Operation>,
       error: SqlError.SqlError,
-      unresolved: Decided | undefined,
+      uncertain: Decided | undefined,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.gen(function* () {
         yield* logFailure("PostgreSQL write failed")(error)
-        if (unresolved !== undefined) {
-          const wrote = new Set(unresolved.landmarks.entries.map((e) => e.operationId))
-          for (const r of unresolved.landmarks.records) wrote.add(r.operationId)
+        if (uncertain !== undefined) {
           return operations.map((op, index) =>
-            wrote.has(op.operationId) ? Result.fail(outcomeUnknown(op)) : Result.succeed(unresolved.results[index]),
+            uncertain.writers.has(op.operationId)
+              ? Result.fail(outcomeUnknown(op))
+              : Result.succeed(uncertain.results[index]),
           )
         }
         if (PgFailure.isDataError(error)) {

@@ -138,6 +138,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       const changed = new Map<string, AccountState>()
       const entries: Array<EntryWrite> = []
       const newRecords: Array<NewRecord> = []
+      const writers = new Set<string>()
       const results = operations.map(({ accountId, idempotencyKey, operationId, step }) => {
         const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
         const state = changed.get(accountId) ?? states.get(accountId) ?? newAccountState
@@ -148,6 +149,7 @@ export const make = (sql: SqlClient.SqlClient) => {
           records.set(key, transition.record)
           newRecords.push({ accountId, operationId, record: transition.record })
         }
+        if (transition.state !== undefined || transition.record !== undefined) writers.add(operationId)
         return transition.result
       })
       const untouchedCreated = created.filter((id) => !changed.has(id))
@@ -166,7 +168,7 @@ export const make = (sql: SqlClient.SqlClient) => {
           .filter(({ record }) => record.outcome._tag === "Refused")
           .map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
       }
-      return { results, accountIds, landmarks, committed } satisfies Decided
+      return { results, accountIds, landmarks, writers, committed } satisfies Decided
     })
 
   return { decide, lockBatchAccounts }

@@ -30,13 +30,15 @@ export interface Decided {
   /** The accounts it locks, in lock order. */
   readonly accountIds: ReadonlyArray<string>
   readonly landmarks: Landmarks
+  /** The operations whose transitions write anything: their outcome is the attempt's. */
+  readonly writers: ReadonlySet<string>
   /** The state of each account it read or wrote, as it stands once the attempt commits. */
   readonly committed: ReadonlyMap<string, AccountState>
 }
 
 /**
  * An attempt that writes no landmark changes nothing that running it again would change twice
- * (a settings change sets the same value again), so its commit never needs looking up.
+ * (a settings change sets the same value again): its commit cannot be looked up, and need not be.
  */
 export const hasLandmarks = (decided: Decided) =>
   decided.landmarks.entries.length > 0 || decided.landmarks.records.length > 0

@@ -81,6 +81,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
             entry === undefined ? [] : [{ accountId, sequence: entry.sequence, operationId: operation.operationId }],
           records: [],
         },
+        writers: new Set([operation.operationId]),
         committed: new Map([[accountId, transition.state]]),
       })
       if (yield* compareAndSwap(operation, known, transition.state, entry)) {
