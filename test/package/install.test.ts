@@ -162,6 +162,12 @@ describe("the packed packages, installed with npm into an app outside the worksp
     expect(stdout).toMatch(/Test Files {2}2 passed \(2\)/)
   })
 
+  test("tally --version reports the installed package's version", async () => {
+    const { version } = JSON.parse(await Fs.readFile(Path.join(repoRoot, "packages/app/package.json"), "utf8"))
+    const { stdout } = await inApp(app, "npx", ["tally", "--version"])
+    expect(stdout.trim()).toBe(`tally v${version}`)
+  })
+
   test("the tally command serves from built JavaScript in one plain node process, and stops on SIGTERM", async () => {
     const databaseUrl = await createDatabase("read committed", false)
     const main = Path.join(app, "node_modules/@tally/app/dist/main.js")
