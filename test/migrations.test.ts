@@ -9,7 +9,7 @@ describe("migrations", () => {
     const url = await createDatabase("read committed", false)
     const migrate = () => Effect.runPromise(PgMigrations.migrate.pipe(Effect.provide(pool(url, 1))))
     const [first, second] = await Promise.all([migrate(), migrate()])
-    expect([...first, ...second].map(([id, name]) => `${id}_${name}`)).toEqual(["1_initial_schema"])
+    expect([...first, ...second].map(([id, name]) => `${id}_${name}`)).toEqual(["1_initial_schema", "2_operation_ids"])
     const tables = await Effect.runPromise(
       Effect.flatMap(
         SqlClient.SqlClient,

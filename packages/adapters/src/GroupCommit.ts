@@ -1,4 +1,4 @@
-import { Deferred, Effect, Exit, Queue } from "effect"
+import { Deferred, Effect, Exit, Queue, Result } from "effect"
 
 export interface Options {
   /** Operations one batch carries at most: bounds a transaction's size and lock count. */
@@ -21,15 +21,22 @@ interface Pending<I, O, E> {
   readonly done: Deferred.Deferred<O, E>
 }
 
+/** Each operation's own result; a defect (a bug) answers every operation of its batch, so none waits forever. */
+const answerOf = <O, E>(exit: Exit.Exit<ReadonlyArray<Result.Result<O, E>>>, index: number): Exit.Exit<O, E> => {
+  if (Exit.isFailure(exit)) return Exit.failCause(exit.cause)
+  const result = exit.value[index]!
+  return Result.isSuccess(result) ? Exit.succeed(result.success) : Exit.fail(result.failure)
+}
+
 /**
  * Group commit: while a writer runs a batch, operations that arrive queue up, and the next free
  * writer takes all of them (up to `batchSizeMax`) at once. Nothing waits on a timer: an operation
- * that finds a writer idle goes alone, straight away. `run` answers each input in order; if it
- * fails, every operation of the batch fails with it.
+ * that finds a writer idle goes alone, straight away. `run` answers each input with its own result,
+ * in order, so one operation's failure is its own.
  */
 export const make = <I, O, E>(
   options: Options,
-  run: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, E>,
+  run: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Result.Result<O, E>>>,
 ) =>
   Effect.gen(function* () {
     const queue = yield* Queue.bounded<Pending<I, O, E>>(options.queueLengthMax)
@@ -38,12 +45,7 @@ export const make = <I, O, E>(
       Effect.gen(function* () {
         const batch = yield* Queue.takeBetween(queue, 1, options.batchSizeMax)
         const exit = yield* Effect.exit(run(batch.map((pending) => pending.input)))
-        batch.forEach((pending, index) => {
-          Deferred.doneUnsafe(
-            pending.done,
-            Exit.isSuccess(exit) ? Exit.succeed(exit.value[index] as O) : (exit as Exit.Exit<never, E>),
-          )
-        })
+        for (const [index, pending] of batch.entries()) Deferred.doneUnsafe(pending.done, answerOf(exit, index))
       }),
     )
     for (let i = 0; i < options.writers; i++) yield* Effect.forkScoped(writer)

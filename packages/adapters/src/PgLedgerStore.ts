@@ -1,18 +1,25 @@
+import { randomUUID } from "node:crypto"
 import {
   type AccountHistory,
   type AccountId,
   type Entry,
   type IdempotencyKey,
+  InvalidRequest,
   LedgerStore,
   LedgerUnavailable,
   newAccountState,
+  OutcomeUnknown,
   type Step,
+  type StoreError,
 } from "@tally/domain"
-import { Effect, Layer, Schedule } from "effect"
-import { SqlClient, type SqlError } from "effect/sql"
+import { Effect, Layer, Result, Schedule } from "effect"
+import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
+import * as PgCommitOutcome from "./PgCommitOutcome.ts"
+import * as PgFailure from "./PgFailure.ts"
 import * as PgLockedBatch from "./PgLockedBatch.ts"
+import { type Decided, hasLandmarks, type Operation } from "./PgOperation.ts"
 import {
   type AccountRow,
   accountColumns,
@@ -30,58 +37,192 @@ import * as PgSoloWrite from "./PgSoloWrite.ts"
  * that arrives alone with no idempotency key skips the transaction: one compare-and-swap statement
  * (`PgSoloWrite`) writes it when the account is as this process last saw it. Row locks, not this
  * process, decide between processes.
+ *
+ * Every write lands once or not at all. A lost connection or a lost contention is retried within
+ * `retryBudgetMs`; a COMMIT that got no answer is never run again on a guess: the next attempt
+ * first looks up whether it landed (`PgCommitOutcome`). An operation whose data PostgreSQL refuses
+ * fails alone: its batch is split until it stands by itself.
  */
 
 export interface Options extends GroupCommit.Options {
-  /** Attempts of a batch that hit a serialization failure or deadlock before giving up. */
-  readonly attemptsMax: number
+  /** How long a write keeps retrying lost connections and lost contentions before it answers. */
+  readonly retryBudgetMs: number
   /** Write a lone operation without an idempotency key as one compare-and-swap statement. */
   readonly soloWrites: boolean
   /** Accounts whose last known state this process keeps, for solo writes. */
   readonly cachedAccountsMax: number
 }
 
+/**
+ * The retry budget covers a PostgreSQL restart (a few seconds of crash recovery); a failover takes
+ * longer, and its writes answer 503 for the caller to retry with their keys.
+ */
 export const defaults: Options = {
   ...GroupCommit.defaults,
-  attemptsMax: 12,
+  retryBudgetMs: 5_000,
   soloWrites: true,
   cachedAccountsMax: 100_000,
 }
 
-/** Callers get a typed error that names the kind of failure; the driver's details go to the log. */
-const orUnavailable = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
-  effect.pipe(
-    Effect.tapError((error) => Effect.logError("PostgreSQL operation failed", error.reason)),
-    Effect.mapError(
-      (error) => new LedgerUnavailable({ message: `storage unavailable (${error.reason._tag}); nothing was written` }),
-    ),
+/** The first retry comes at once after a lost contention; waits double up to this cap. */
+const retryDelayMaxMs = 500
+
+const retrySchedule = (options: Options) =>
+  Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced(`${retryDelayMaxMs} millis`)]).pipe(
+    Schedule.jittered,
+    Schedule.upTo({ duration: `${options.retryBudgetMs} millis` }),
   )
+
+/** A transaction commits whole; finding part of one is reported, and the write stays of unknown outcome. */
+const landedInPart = new SqlError.SqlError({
+  reason: new SqlError.UnknownError({
+    cause: new Error("some landmarks of an attempt were found and some were not"),
+    message: "an attempt landed in part",
+  }),
+})
+
+/** A store failure for the caller; the driver's details go to the log. */
+const unavailable = (error: SqlError.SqlError) =>
+  new LedgerUnavailable({ message: `storage unavailable (${PgFailure.describe(error)}); nothing was written` })
+
+const logFailure = (what: string) => (error: SqlError.SqlError) =>
+  Effect.logError(what).pipe(
+    Effect.annotateLogs({
+      failure: PgFailure.describe(error),
+      cause: String(error.reason.cause ?? error.reason.message),
+    }),
+  )
+
+/** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
+const readWithRetry =
+  (options: Options) =>
+  <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
+    PgFailure.recoverSqlDefects(effect).pipe(
+      Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+      Effect.tapError(logFailure("PostgreSQL read failed")),
+      Effect.mapError(unavailable),
+    )
 
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const cache = AccountCache.make(options.cachedAccountsMax)
-    const lockedBatch = PgLockedBatch.make(sql, cache)
+    const lockedBatch = PgLockedBatch.make(sql)
     const soloWrite = PgSoloWrite.make(sql, cache)
+    const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
+    const read = readWithRetry(options)
 
-    const settle = (operations: ReadonlyArray<PgLockedBatch.Operation>) => {
-      const [only] = operations
-      if (!options.soloWrites || operations.length > 1 || only === undefined || only.idempotencyKey !== undefined) {
-        return lockedBatch(operations)
-      }
-      return Effect.flatMap(soloWrite(only), (result) =>
-        result === PgSoloWrite.needsLock ? lockedBatch(operations) : Effect.succeed([result]),
-      )
-    }
+    const forget = (operations: ReadonlyArray<Operation>) =>
+      Effect.sync(() => {
+        for (const op of operations) cache.delete(op.accountId)
+      })
 
-    const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<PgLockedBatch.Operation>) =>
+    const remember = (decided: Decided) =>
+      Effect.sync(() => {
+        for (const [id, state] of decided.committed) cache.set(id, state)
+        return decided.results
+      })
+
+    /**
+     * One attempt: the solo statement or the locked transaction. `unknown` hears what the attempt
+     * decided once it passes its point of no return; after a lost connection there, whether it
+     * landed is unknown until looked up.
+     */
+    const attempt = (operations: ReadonlyArray<Operation>, unknown: (decided: Decided) => void) =>
+      Effect.suspend(() => {
+        let sent: Decided | undefined
+        const mark = (decided: Decided) => {
+          sent = decided
+        }
+        const write = Effect.gen(function* () {
+          const [only] = operations
+          if (
+            options.soloWrites &&
+            operations.length === 1 &&
+            only !== undefined &&
+            only.idempotencyKey === undefined
+          ) {
+            const result = yield* soloWrite(only, mark)
+            if (result !== PgSoloWrite.needsLock) return [result]
+            sent = undefined
+          }
+          const decided = yield* lockedBatch.decide(operations).pipe(
+            Effect.tap((decided) => Effect.sync(() => mark(decided))),
+            sql.withTransaction,
+          )
+          return yield* remember(decided)
+        })
+        return PgFailure.recoverSqlDefects(write).pipe(
+          Effect.tapError((error) =>
+            Effect.sync(() => {
+              if (sent !== undefined && hasLandmarks(sent) && PgFailure.isConnectionLoss(error)) unknown(sent)
+            }),
+          ),
+          Effect.tapError(() => forget(operations)),
+        )
+      })
+
+    /**
+     * Runs the batch to an answer for each operation: attempts until one commits, looking up an
+     * attempt of unknown outcome before anything else, within the retry budget.
+     */
+    const settle = (
+      operations: ReadonlyArray<Operation>,
+    ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
+      Effect.suspend(() => {
+        let unresolved: Decided | undefined
+        const once = Effect.gen(function* () {
+          if (unresolved !== undefined) {
+            const verdict = yield* PgFailure.recoverSqlDefects(commitOutcome(unresolved))
+            if (verdict === "landed") return unresolved.results
+            if (verdict === "inconsistent") return yield* Effect.fail(landedInPart)
+            unresolved = undefined
+          }
+          return yield* attempt(operations, (decided) => (unresolved = decided))
+        })
+        return once.pipe(
+          Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+          Effect.map((results) => results.map((result) => Result.succeed(result))),
+          Effect.catch((error) => answerFailure(operations, error, unresolved)),
+        )
+      })
+
+    const outcomeUnknown = (op: Operation) =>
+      new OutcomeUnknown({ accountId: op.accountId, idempotencyKey: op.idempotencyKey ?? null })
+
+    /**
+     * The batch failed for good. An attempt of unknown outcome stays unknown to those of its
+     * operations that wrote; the others get what it decided. A refused value fails its operation
+     * alone: the batch is split and the halves run in order.
+     */
+    const answerFailure = (
+      operations: ReadonlyArray<Operation>,
+      error: SqlError.SqlError,
+      unresolved: Decided | undefined,
+    ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
+      Effect.gen(function* () {
+        yield* logFailure("PostgreSQL write failed")(error)
+        if (unresolved !== undefined) {
+          const wrote = new Set(unresolved.landmarks.entries.map((e) => e.operationId))
+          for (const r of unresolved.landmarks.records) wrote.add(r.operationId)
+          return operations.map((op, index) =>
+            wrote.has(op.operationId) ? Result.fail(outcomeUnknown(op)) : Result.succeed(unresolved.results[index]),
+          )
+        }
+        if (PgFailure.isDataError(error)) {
+          if (operations.length === 1) {
+            const message = `the database refused this request's data (${PgFailure.describe(error)}); nothing was written`
+            return [Result.fail(new InvalidRequest({ message }))]
+          }
+          const half = Math.ceil(operations.length / 2)
+          const first = yield* settle(operations.slice(0, half))
+          return [...first, ...(yield* settle(operations.slice(half)))]
+        }
+        return operations.map(() => Result.fail(unavailable(error)))
+      })
+
+    const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
       settle(operations).pipe(
-        Effect.retry({
-          schedule: Schedule.exponential("2 millis").pipe(Schedule.jittered),
-          times: options.attemptsMax - 1,
-          while: (error) => error.isRetryable,
-        }),
-        orUnavailable,
         Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
       ),
     )
@@ -91,52 +232,47 @@ export const make = (options: Options = defaults) =>
 
     return LedgerStore.of({
       transact: <A>(accountId: AccountId, idempotencyKey: IdempotencyKey | undefined, step: Step<A>) =>
-        submit({ accountId, idempotencyKey, step }) as Effect.Effect<A, LedgerUnavailable>,
+        submit({ accountId, idempotencyKey, operationId: randomUUID(), step }) as Effect.Effect<A, StoreError>,
 
-      account: (accountId) =>
-        readAccount(sql, accountId).pipe(
-          Effect.map((state) => state ?? newAccountState),
-          orUnavailable,
-        ),
+      account: (accountId) => read(readAccount(sql, accountId)).pipe(Effect.map((state) => state ?? newAccountState)),
 
       entries: (accountId, { limit, beforeSequence, kind }) =>
-        sql<EntryRow>`
+        read(sql<EntryRow>`
           SELECT ${sql.literal(entryColumns)} FROM entries
           WHERE account_id = ${accountId}
-            AND sequence < ${beforeSequence ?? Number.MAX_SAFE_INTEGER}
+            AND sequence < ${BigInt(beforeSequence ?? Number.MAX_SAFE_INTEGER)}
             ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
-          ORDER BY sequence DESC LIMIT ${limit}`.pipe(
-          Effect.map((rows) => rows.map(entryOf)),
-          orUnavailable,
-        ),
+          ORDER BY sequence DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(entryOf))),
 
       histories: (afterAccountId, accountsMax) =>
-        readOnly(
-          Effect.gen(function* () {
-            const accounts = yield* sql<AccountRow>`
-              SELECT ${sql.literal(accountColumns)} FROM accounts
-              WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
-            const last = accounts[accounts.length - 1]
-            if (last === undefined) return []
-            const rows = yield* sql<EntryRow>`
-              SELECT ${sql.literal(entryColumns)} FROM entries
-              WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
-              ORDER BY account_id, sequence`
-            const entries = new Map<string, Array<Entry>>()
-            for (const row of rows) {
-              const history = entries.get(row.account_id) ?? []
-              if (history.length === 0) entries.set(row.account_id, history)
-              history.push(entryOf(row))
-            }
-            return accounts.map(
-              (row): AccountHistory => ({
-                accountId: row.account_id as AccountId,
-                state: stateOf(row),
-                entries: entries.get(row.account_id) ?? [],
-              }),
-            )
-          }),
-        ).pipe(orUnavailable),
+        read(
+          readOnly(
+            Effect.gen(function* () {
+              const accounts = yield* sql<AccountRow>`
+                SELECT ${sql.literal(accountColumns)} FROM accounts
+                WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
+              const last = accounts[accounts.length - 1]
+              if (last === undefined) return []
+              const rows = yield* sql<EntryRow>`
+                SELECT ${sql.literal(entryColumns)} FROM entries
+                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
+                ORDER BY account_id, sequence`
+              const entries = new Map<string, Array<Entry>>()
+              for (const row of rows) {
+                const history = entries.get(row.account_id) ?? []
+                if (history.length === 0) entries.set(row.account_id, history)
+                history.push(entryOf(row))
+              }
+              return accounts.map(
+                (row): AccountHistory => ({
+                  accountId: row.account_id as AccountId,
+                  state: stateOf(row),
+                  entries: entries.get(row.account_id) ?? [],
+                }),
+              )
+            }),
+          ),
+        ),
     })
   })
 

@@ -1,50 +1,52 @@
 import {
   type AccountState,
-  type Entry,
   type IdempotencyKey,
   type IdempotencyRecord,
   newAccountState,
   RuleRejection,
-  type Step,
 } from "@tally/domain"
 import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
-import type { AccountCache } from "./AccountCache.ts"
+import type { Decided, Landmarks, Operation } from "./PgOperation.ts"
 import {
   type AccountRow,
   accountColumns,
   type EntryRow,
+  type EntryWrite,
   entriesRelation,
-  entryColumns,
   entryOf,
+  entryWriteColumns,
   stateOf,
 } from "./PgRows.ts"
-
-export interface Operation {
-  readonly accountId: string
-  readonly idempotencyKey: IdempotencyKey | undefined
-  readonly step: Step<unknown>
-}
 
 const encodeRefusal = Schema.encodeSync(RuleRejection)
 const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
 
 const keyOf = (accountId: string, key: string) => `${accountId}\u0000${key}`
 
+interface NewRecord {
+  readonly accountId: string
+  readonly operationId: string
+  readonly record: IdempotencyRecord
+}
+
 /**
  * A batch of operations as one transaction, reading top to bottom: lock the batch's accounts in id
  * order (so batches never deadlock each other), load the records of their idempotency keys, let
  * each operation's pure step decide on the running state in arrival order, write every entry, key
- * and account in one statement. The caller commits and retries.
+ * and account in one statement. The caller runs it in a transaction, commits and retries.
  */
-export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
+export const make = (sql: SqlClient.SqlClient) => {
   const lockAccounts = (ids: ReadonlyArray<string>) =>
     sql<AccountRow>`
       SELECT ${sql.literal(accountColumns)} FROM accounts
       WHERE account_id = ANY(${ids}::text[])
       ORDER BY account_id FOR UPDATE`
 
-  /** Locks every account of the batch, creating the ones used for the first time. */
+  /**
+   * Locks every account of `ids` (sorted), creating the ones used for the first time. Waits for any
+   * transaction that holds one of them, or is creating one, to end.
+   */
   const lockBatchAccounts = (ids: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const rows = yield* lockAccounts(ids)
@@ -88,27 +90,31 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       return records
     })
 
+  // Numbers go as bigint: the driver infers int4 or int8 per array element from a number's size,
+  // and refuses an array that mixes them.
   const writeBatch = (
-    entries: ReadonlyArray<Entry>,
-    records: ReadonlyArray<{ accountId: string; record: IdempotencyRecord }>,
+    entries: ReadonlyArray<EntryWrite>,
+    records: ReadonlyArray<NewRecord>,
     states: ReadonlyMap<string, AccountState>,
     untouchedCreated: ReadonlyArray<string>,
   ) => sql`
     WITH new_entries AS (
-      INSERT INTO entries (${sql.literal(entryColumns)})
-      SELECT ${sql.literal(entryColumns)} FROM ${entriesRelation(sql, entries)}
+      INSERT INTO entries (${sql.literal(entryWriteColumns)})
+      SELECT ${sql.literal(entryWriteColumns)} FROM ${entriesRelation(sql, entries)}
     ), new_keys AS (
-      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal)
-      SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal
+      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, operation_id)
+      SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal, operation_id
       FROM jsonb_to_recordset(${JSON.stringify(
-        records.map(({ accountId, record }) => ({
+        records.map(({ accountId, operationId, record }) => ({
           account_id: accountId,
           idempotency_key: record.key,
           fingerprint: record.fingerprint,
           entry_sequence: record.outcome._tag === "Posted" ? record.outcome.entry.sequence : null,
           refusal: record.outcome._tag === "Refused" ? encodeRefusal(record.outcome.error) : null,
+          operation_id: operationId,
         })),
-      )}::jsonb) AS x(account_id text, idempotency_key text, fingerprint text, entry_sequence bigint, refusal jsonb)
+      )}::jsonb) AS x(account_id text, idempotency_key text, fingerprint text, entry_sequence bigint, refusal jsonb,
+                      operation_id uuid)
     ), unused_accounts AS (
       DELETE FROM accounts WHERE account_id = ANY(${untouchedCreated}::text[])
     )
@@ -116,31 +122,31 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit
     FROM unnest(
       ${[...states.keys()]}::text[],
-      ${[...states.values()].map((state) => state.balance)}::bigint[],
-      ${[...states.values()].map((state) => state.sequence)}::bigint[],
-      ${[...states.values()].map((state) => state.overdraftLimit)}::bigint[]
+      ${[...states.values()].map((state) => BigInt(state.balance))}::bigint[],
+      ${[...states.values()].map((state) => BigInt(state.sequence))}::bigint[],
+      ${[...states.values()].map((state) => BigInt(state.overdraftLimit))}::bigint[]
     ) AS x(account_id, balance, last_sequence, overdraft_limit)
     -- The ANY lets the planner find the rows by index; it cannot see the unnested ids' number.
     WHERE a.account_id = x.account_id AND a.account_id = ANY(${[...states.keys()]}::text[])`
 
-  /** Returns each operation's result, and the state of each account once the batch commits. */
-  return (operations: ReadonlyArray<Operation>) =>
+  /** Decides and writes the batch inside the caller's transaction; valid once it commits. */
+  const decide = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
-      const ids = [...new Set(operations.map((op) => op.accountId))].sort()
-      const { states, created } = yield* lockBatchAccounts(ids)
+      const accountIds = [...new Set(operations.map((op) => op.accountId))].sort()
+      const { states, created } = yield* lockBatchAccounts(accountIds)
       const records = yield* loadKeys(operations)
       const changed = new Map<string, AccountState>()
-      const entries: Array<Entry> = []
-      const newRecords: Array<{ accountId: string; record: IdempotencyRecord }> = []
-      const results = operations.map(({ accountId, idempotencyKey, step }) => {
+      const entries: Array<EntryWrite> = []
+      const newRecords: Array<NewRecord> = []
+      const results = operations.map(({ accountId, idempotencyKey, operationId, step }) => {
         const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
         const state = changed.get(accountId) ?? states.get(accountId) ?? newAccountState
         const transition = step({ state, prior: key === undefined ? undefined : records.get(key) })
         if (transition.state !== undefined) changed.set(accountId, transition.state)
-        if (transition.entry !== undefined) entries.push(transition.entry)
+        if (transition.entry !== undefined) entries.push({ entry: transition.entry, operationId })
         if (transition.record !== undefined && key !== undefined) {
           records.set(key, transition.record)
-          newRecords.push({ accountId, record: transition.record })
+          newRecords.push({ accountId, operationId, record: transition.record })
         }
         return transition.result
       })
@@ -150,19 +156,18 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       }
       const committed = new Map([...states, ...changed])
       for (const id of untouchedCreated) committed.delete(id)
-      return { results, committed }
-    }).pipe(
-      sql.withTransaction,
-      Effect.tap(({ committed }) =>
-        Effect.sync(() => {
-          for (const [id, state] of committed) cache.set(id, state)
-        }),
-      ),
-      Effect.tapError(() =>
-        Effect.sync(() => {
-          for (const op of operations) cache.delete(op.accountId)
-        }),
-      ),
-      Effect.map(({ results }) => results),
-    )
+      const landmarks: Landmarks = {
+        entries: entries.map(({ entry, operationId }) => ({
+          accountId: entry.accountId,
+          sequence: entry.sequence,
+          operationId,
+        })),
+        records: newRecords
+          .filter(({ record }) => record.outcome._tag === "Refused")
+          .map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
+      }
+      return { results, accountIds, landmarks, committed } satisfies Decided
+    })
+
+  return { decide, lockBatchAccounts }
 }

@@ -58,10 +58,21 @@ const initialSchema = Effect.gen(function* () {
 })
 
 /**
+ * Every write carries an operation id, stored with what it wrote (its entry, or the idempotency
+ * record of a refused keyed write): when the connection drops during COMMIT, finding these rows
+ * tells whether the write landed. Rows written before this migration have none.
+ */
+const operationIds = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE entries ADD COLUMN operation_id uuid`
+  yield* sql`ALTER TABLE idempotency_keys ADD COLUMN operation_id uuid`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
 export const migrate = Migrator.make({})({
-  loader: Migrator.fromRecord({ "1_initial_schema": initialSchema }),
+  loader: Migrator.fromRecord({ "1_initial_schema": initialSchema, "2_operation_ids": operationIds }),
   table: "tally_migrations",
 })

@@ -54,13 +54,22 @@ export const readAccount = (sql: SqlClient.SqlClient, accountId: string) =>
     Effect.map(([row]) => (row === undefined ? undefined : stateOf(row))),
   )
 
+/** An entry with the id of the operation that wrote it, which finds it again after an unknown commit. */
+export interface EntryWrite {
+  readonly entry: Entry
+  readonly operationId: string
+}
+
+/** The columns an entry is written with: `entryColumns` and its operation id. */
+export const entryWriteColumns = `${entryColumns}, operation_id`
+
 /**
- * Entries as a relation with `entryColumns`, sent as one JSON parameter: one statement text for any
- * number of entries, so it is prepared once.
+ * Entries as a relation with `entryWriteColumns`, sent as one JSON parameter: one statement text for
+ * any number of entries, so it is prepared once.
  */
-export const entriesRelation = (sql: SqlClient.SqlClient, entries: ReadonlyArray<Entry>) => sql`
+export const entriesRelation = (sql: SqlClient.SqlClient, writes: ReadonlyArray<EntryWrite>) => sql`
   jsonb_to_recordset(${JSON.stringify(
-    entries.map((e) => ({
+    writes.map(({ entry: e, operationId }) => ({
       account_id: e.accountId,
       sequence: e.sequence,
       kind: e.kind,
@@ -71,6 +80,7 @@ export const entriesRelation = (sql: SqlClient.SqlClient, entries: ReadonlyArray
       idempotency_key: e.idempotencyKey,
       metadata: e.metadata,
       created_at: e.createdAt,
+      operation_id: operationId,
     })),
   )}::jsonb) AS x(account_id text, sequence bigint, kind text, decision text, requested bigint, amount bigint,
-                  balance_after bigint, idempotency_key text, metadata jsonb, created_at timestamptz)`
+                  balance_after bigint, idempotency_key text, metadata jsonb, created_at timestamptz, operation_id uuid)`

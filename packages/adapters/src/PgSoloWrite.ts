@@ -2,8 +2,8 @@ import { type AccountState, type Entry, newAccountState } from "@tally/domain"
 import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
-import type { Operation } from "./PgLockedBatch.ts"
-import { entryColumns, readAccount } from "./PgRows.ts"
+import type { Decided, Operation } from "./PgOperation.ts"
+import { entryWriteColumns, readAccount } from "./PgRows.ts"
 
 /** The operation could not be settled without the lock; the caller takes the locked path. */
 export const needsLock = Symbol("needsLock")
@@ -15,58 +15,79 @@ export const needsLock = Symbol("needsLock")
  * that state, atomically with its entry. The row lock the UPDATE takes is the exclusive access.
  * If the account moved on (another process wrote), nothing is written and the caller falls back to
  * the locked path. A rejection decided on a cached state is confirmed by a read first.
+ *
+ * `beforeWrite` hears what was decided just before the statement is sent: if the connection drops
+ * then, the statement may or may not have run.
  */
 export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
   const sameState = (a: AccountState | undefined, b: AccountState | undefined) =>
     a?.sequence === b?.sequence && a?.overdraftLimit === b?.overdraftLimit
 
-  const insertEntry = (entry: Entry | undefined) =>
+  // Numbers go as bigint, so each parameter has one type whatever its size.
+  const insertEntry = (entry: Entry | undefined, operationId: string) =>
     entry === undefined
       ? sql`SELECT count(*)::int AS written FROM account`
       : sql`
-          INSERT INTO entries (${sql.literal(entryColumns)})
-          SELECT account_id, ${entry.sequence}::bigint, ${entry.kind}, ${entry.decision}, ${entry.requested}::bigint,
-                 ${entry.amount}::bigint, ${entry.balanceAfter}::bigint, ${entry.idempotencyKey}, ${JSON.stringify(entry.metadata)}::jsonb,
-                 ${entry.createdAt}::timestamptz
+          INSERT INTO entries (${sql.literal(entryWriteColumns)})
+          SELECT account_id, ${BigInt(entry.sequence)}, ${entry.kind}, ${entry.decision}, ${BigInt(entry.requested)},
+                 ${BigInt(entry.amount)}, ${BigInt(entry.balanceAfter)}, ${entry.idempotencyKey},
+                 ${JSON.stringify(entry.metadata)}::jsonb, ${entry.createdAt}::timestamptz, ${operationId}::uuid
           FROM account RETURNING 1 AS written`
 
   /** One statement, so one round trip; its parameters are plain values, cheaper to parse than JSON. */
-  const compareAndSwap = (accountId: string, expected: AccountState | undefined, next: AccountState, entry?: Entry) =>
+  const compareAndSwap = (
+    operation: Operation,
+    expected: AccountState | undefined,
+    next: AccountState,
+    entry: Entry | undefined,
+  ) =>
     sql<{ written: number }>`
       WITH account AS (${
         expected === undefined
           ? sql`
             INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit)
-            VALUES (${accountId}, ${next.balance}::bigint, NULLIF(${next.sequence}::bigint, 0), ${next.overdraftLimit}::bigint)
+            VALUES (${operation.accountId}, ${BigInt(next.balance)}, NULLIF(${BigInt(next.sequence)}, 0),
+                    ${BigInt(next.overdraftLimit)})
             ON CONFLICT DO NOTHING RETURNING account_id`
           : sql`
             UPDATE accounts
-            SET balance = ${next.balance}::bigint, last_sequence = NULLIF(${next.sequence}::bigint, 0),
-                overdraft_limit = ${next.overdraftLimit}::bigint
-            WHERE account_id = ${accountId}
-              AND coalesce(last_sequence, 0) = ${expected.sequence}::bigint
-              AND overdraft_limit = ${expected.overdraftLimit}::bigint
+            SET balance = ${BigInt(next.balance)}, last_sequence = NULLIF(${BigInt(next.sequence)}, 0),
+                overdraft_limit = ${BigInt(next.overdraftLimit)}
+            WHERE account_id = ${operation.accountId}
+              AND coalesce(last_sequence, 0) = ${BigInt(expected.sequence)}
+              AND overdraft_limit = ${BigInt(expected.overdraftLimit)}
             RETURNING account_id`
       })
-      ${insertEntry(entry)}`.pipe(Effect.map((rows) => rows[0]?.written === 1))
+      ${insertEntry(entry, operation.operationId)}`.pipe(Effect.map((rows) => rows[0]?.written === 1))
 
-  return (operation: Operation) =>
+  return (operation: Operation, beforeWrite: (decided: Decided) => void) =>
     Effect.gen(function* () {
-      const cached = cache.get(operation.accountId)
-      const known = cached ?? (yield* readAccount(sql, operation.accountId))
-      if (cached === undefined && known !== undefined) cache.set(operation.accountId, known)
+      const { accountId } = operation
+      const cached = cache.get(accountId)
+      const known = cached ?? (yield* readAccount(sql, accountId))
+      if (cached === undefined && known !== undefined) cache.set(accountId, known)
       const transition = operation.step({ state: known ?? newAccountState, prior: undefined })
       if (transition.state === undefined) {
-        if (cached === undefined || sameState(cached, yield* readAccount(sql, operation.accountId)))
-          return transition.result
-        cache.delete(operation.accountId)
+        if (cached === undefined || sameState(cached, yield* readAccount(sql, accountId))) return transition.result
+        cache.delete(accountId)
         return needsLock
       }
-      if (yield* compareAndSwap(operation.accountId, known, transition.state, transition.entry)) {
-        cache.set(operation.accountId, transition.state)
+      const { entry } = transition
+      beforeWrite({
+        results: [transition.result],
+        accountIds: [accountId],
+        landmarks: {
+          entries:
+            entry === undefined ? [] : [{ accountId, sequence: entry.sequence, operationId: operation.operationId }],
+          records: [],
+        },
+        committed: new Map([[accountId, transition.state]]),
+      })
+      if (yield* compareAndSwap(operation, known, transition.state, entry)) {
+        cache.set(accountId, transition.state)
         return transition.result
       }
-      cache.delete(operation.accountId)
+      cache.delete(accountId)
       return needsLock
-    }).pipe(Effect.tapError(() => Effect.sync(() => cache.delete(operation.accountId))))
+    })
 }

@@ -13,6 +13,10 @@ export const Defaults = {
   /** Enough for the group-commit writers and the reads beside them; PostgreSQL allows 100 by default. */
   poolSize: 10,
   poolSizeMax: 90,
+  /** How long a write retries a lost database before answering 503 (the store's default). */
+  retryBudgetMs: 5_000,
+  /** Beyond a minute a caller has long given up; retrying with its key is theirs to do. */
+  retryBudgetMsMax: 60_000,
   /** A bearer token shorter than this is guessable. */
   apiTokenLengthMin: 16,
 } as const
@@ -25,6 +29,7 @@ export interface StorageSettings {
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dataDir: string
   readonly poolSize: number
+  readonly retryBudgetMs: number
 }
 
 export const storageSettings: Config.Config<StorageSettings> = Config.all({
@@ -44,6 +49,10 @@ export const storageSettings: Config.Config<StorageSettings> = Config.all({
     Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: Defaults.poolSizeMax })),
     "TALLY_DB_POOL_SIZE",
   ).pipe(Config.withDefault(Defaults.poolSize)),
+  retryBudgetMs: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Defaults.retryBudgetMsMax })),
+    "TALLY_DB_RETRY_MS",
+  ).pipe(Config.withDefault(Defaults.retryBudgetMs)),
 })
 
 export interface ServerSettings {

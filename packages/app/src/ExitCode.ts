@@ -37,10 +37,13 @@ export const exitCodeOf = (error: unknown): number => {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/** Errors whose values a script may act on: the rule's numbers, the write's account and key. */
+const withValues = new Set([...ruleRejections, "OutcomeUnknown"])
+
 /** The error as a script reads it: `{ _tag, message, ...values }`. */
 export const errorJson = (error: unknown) => {
   const values =
-    typeof error === "object" && error !== null && ruleRejections.has(tagOf(error)) ? { ...(error as object) } : {}
+    typeof error === "object" && error !== null && withValues.has(tagOf(error)) ? { ...(error as object) } : {}
   return { _tag: tagOf(error), message: messageOf(error), ...values }
 }
 
@@ -58,7 +61,13 @@ const describeConfig = (error: unknown) => {
     .join("; ")
 }
 
-const storageErrors = new Set(["SqlError", "MigrationError", "EmbeddedPostgresError", "LedgerUnavailable"])
+const storageErrors = new Set([
+  "SqlError",
+  "MigrationError",
+  "EmbeddedPostgresError",
+  "LedgerUnavailable",
+  "OutcomeUnknown",
+])
 
 const describe = (error: unknown) => {
   const tag = tagOf(error)

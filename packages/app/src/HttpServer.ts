@@ -46,6 +46,8 @@ export const Limits = {
    * id (128), so an id that is merely too long reaches validation and answers 400.
    */
   pathParamLengthMax: 512,
+  /** A 503 tells the caller to retry after this long: the store has already retried for a few seconds. */
+  retryAfterSeconds: 1,
   /** A caller's X-Request-Id is kept when it is this short and log-safe, else one is generated. */
   requestIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
 } as const
@@ -158,6 +160,9 @@ const errorResponses = HttpRouter.middleware(
       const response = yield* httpEffect
       if (response.status === 415) {
         return errorJson(415, "UnsupportedMediaType", "request bodies must be JSON (Content-Type: application/json)")
+      }
+      if (response.status === 503) {
+        return HttpServerResponse.setHeader(response, "retry-after", String(Limits.retryAfterSeconds))
       }
       return response
     }).pipe(

@@ -65,7 +65,8 @@ const postgres = (
     }),
   )
   // provideMerge builds `migrated` first: the ledger starts on the migrated schema.
-  return PgLedger.layerOnSqlClient({ migrate: false }).pipe(Layer.provideMerge(migrated), Layer.provide(client))
+  const ledger = PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } })
+  return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 
 const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { Balance } from "./Credits.ts"
+import { Metadata } from "./Metadata.ts"
 
 /** Credits come in as a top-up, grant, refund or adjustment, and go out as usage. */
 export const TopUpKind = Schema.Literals(["top-up", "grant", "refund", "adjustment"])
@@ -8,10 +9,6 @@ export type TopUpKind = typeof TopUpKind.Type
 
 export const EntryKind = Schema.Literals(["top-up", "grant", "refund", "adjustment", "usage"])
 export type EntryKind = typeof EntryKind.Type
-
-/** Caller-defined JSON carried by an entry, never read by Tally. */
-export const Metadata = Schema.Record(Schema.String, Schema.Json)
-export type Metadata = typeof Metadata.Type
 
 /**
  * One applied change, immutable once written. `sequence` counts an account's entries from 1, and

@@ -11,6 +11,7 @@ import {
   type LedgerUnavailable,
   type OverdraftLimitBelowDebt,
   type RuleRejection,
+  type StoreError,
 } from "./LedgerError.ts"
 import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest, type WriteRequest } from "./LedgerRequest.ts"
 import { LedgerStore } from "./LedgerStore.ts"
@@ -28,7 +29,7 @@ export interface EntryPage {
   readonly nextCursor: string | null
 }
 
-export type WriteError = RuleRejection | IdempotencyConflict | InvalidRequest | LedgerUnavailable
+export type WriteError = RuleRejection | IdempotencyConflict | StoreError
 
 /** Accounts per page of the audit's scan, so memory stays bounded on large ledgers. */
 const auditPageAccounts = 200
@@ -56,7 +57,7 @@ export class Ledger extends Context.Service<
     readonly settings: (accountId: string) => Effect.Effect<AccountSettings, InvalidRequest | LedgerUnavailable>
     readonly updateSettings: (
       request: typeof SettingsRequest.Encoded,
-    ) => Effect.Effect<AccountSettings, OverdraftLimitBelowDebt | InvalidRequest | LedgerUnavailable>
+    ) => Effect.Effect<AccountSettings, OverdraftLimitBelowDebt | StoreError>
     readonly audit: Effect.Effect<AuditReport, LedgerUnavailable>
   }
 >()("@tally/domain/Ledger") {

@@ -59,10 +59,31 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   message: Schema.String,
 }) {}
 
-/** The storage could not complete the operation (after retries); nothing was written. */
+/** The storage could not complete the operation (after retries), and nothing was written. */
 export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("LedgerUnavailable", {
   message: Schema.String,
 }) {}
+
+/**
+ * The storage lost its connection while committing a write and could not find out, within its
+ * retry budget, whether the write landed. A retry with the same idempotency key is safe: it applies
+ * the write if it did not land, and returns its outcome if it did.
+ */
+export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
+  accountId: Schema.String,
+  idempotencyKey: Schema.NullOr(Schema.String),
+}) {
+  override get message() {
+    const retry =
+      this.idempotencyKey === null
+        ? "this write had no idempotency key, so retrying it may apply it twice: read the account's entries first, and send keys"
+        : `retrying with idempotency key ${this.idempotencyKey} is safe`
+    return `The storage failed while committing a write on account ${this.accountId} and it is not known whether the write was applied; ${retry}`
+  }
+}
+
+/** How a storage adapter fails an operation; rule rejections are results, not failures. */
+export type StoreError = LedgerUnavailable | OutcomeUnknown | InvalidRequest
 
 /** The business rules a write can break: its decision was Rejected, nothing was written. */
 export const RuleRejection = Schema.Union([BalanceAtCeiling, InsufficientCredits, BalanceLimitExceeded])

@@ -1,18 +1,11 @@
 import { Schema } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { Amount, Ceiling, OverdraftLimit } from "./Credits.ts"
-import { EntryKind, Metadata, TopUpKind } from "./Entry.ts"
+import { EntryKind, TopUpKind } from "./Entry.ts"
 import { IdempotencyKey } from "./IdempotencyKey.ts"
 import { Limits } from "./Limits.ts"
+import { Metadata } from "./Metadata.ts"
 import { SpendMode } from "./Spend.ts"
-
-const BoundedMetadata = Metadata.check(
-  Schema.makeFilter((metadata) =>
-    JSON.stringify(metadata).length <= Limits.metadataBytesMax
-      ? undefined
-      : `metadata must be at most ${Limits.metadataBytesMax} bytes of JSON`,
-  ),
-)
 
 /** Credits in: a top-up (or grant, refund, adjustment), optionally capped by a ceiling. */
 export const TopUpRequest = Schema.Struct({
@@ -21,7 +14,7 @@ export const TopUpRequest = Schema.Struct({
   ceiling: Schema.optionalKey(Ceiling),
   kind: Schema.optionalKey(TopUpKind),
   idempotencyKey: Schema.optionalKey(IdempotencyKey),
-  metadata: Schema.optionalKey(BoundedMetadata),
+  metadata: Schema.optionalKey(Metadata),
 })
 export type TopUpRequest = typeof TopUpRequest.Type
 
@@ -31,7 +24,7 @@ export const SpendRequest = Schema.Struct({
   amount: Amount,
   mode: Schema.optionalKey(SpendMode),
   idempotencyKey: Schema.optionalKey(IdempotencyKey),
-  metadata: Schema.optionalKey(BoundedMetadata),
+  metadata: Schema.optionalKey(Metadata),
 })
 export type SpendRequest = typeof SpendRequest.Type
 

@@ -4,7 +4,7 @@ import type { AccountState } from "./AccountState.ts"
 import type { AccountHistory } from "./Audit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
-import type { LedgerUnavailable } from "./LedgerError.ts"
+import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
 import type { Step } from "./Posting.ts"
 
 export interface EntriesQuery {
@@ -18,6 +18,8 @@ export interface EntriesQuery {
  * The storage port. An adapter holds no rule: `transact` gives a pure step exclusive access to one
  * account's committed state (and the record of the write's idempotency key), then persists the
  * step's transition atomically, or nothing. A step may run more than once (a retry); it is pure.
+ * `transact` fails with `LedgerUnavailable` only when nothing was written, with `OutcomeUnknown` when
+ * it cannot tell, and with `InvalidRequest` when the storage refuses the operation's data.
  */
 export class LedgerStore extends Context.Service<
   LedgerStore,
@@ -26,7 +28,7 @@ export class LedgerStore extends Context.Service<
       accountId: AccountId,
       idempotencyKey: IdempotencyKey | undefined,
       step: Step<A>,
-    ) => Effect.Effect<A, LedgerUnavailable>
+    ) => Effect.Effect<A, StoreError>
     /** The committed state; an account never written to reads as `newAccountState`. */
     readonly account: (accountId: AccountId) => Effect.Effect<AccountState, LedgerUnavailable>
     /** Entries newest first. */

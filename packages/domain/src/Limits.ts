@@ -14,8 +14,12 @@ export const Limits = {
   /** Same bound as common payment APIs use for their idempotency keys. */
   idempotencyKeyLengthMax: 255,
   idempotencyKeyPattern: /^[\x21-\x7E]+$/,
-  /** Metadata rides along every entry; a cap keeps one request from bloating the history. */
+  /** Metadata rides along every entry; a cap (UTF-8 bytes of its JSON) keeps one request from bloating the history. */
   metadataBytesMax: 4096,
+  /** Nesting of metadata; deeper JSON is refused before anything walks it recursively. */
+  metadataDepthMax: 32,
+  /** Keys of a metadata object and every object inside it, together. */
+  metadataKeysMax: 256,
   /** Entries per page of history. */
   entriesPageSizeMax: 500,
   entriesPageSizeDefault: 50,

@@ -1,9 +1,10 @@
 import type { AccountSettings, AccountState } from "./AccountState.ts"
 import type { Accepted } from "./Decision.ts"
-import type { Entry, Metadata } from "./Entry.ts"
+import type { Entry } from "./Entry.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
 import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
+import { noMetadata } from "./Metadata.ts"
 import { applySpend } from "./Spend.ts"
 import { applyTopUp } from "./TopUp.ts"
 
@@ -88,7 +89,7 @@ const entryOf = (request: WriteRequest, state: AccountState, decision: Accepted,
   amount: decision.applied,
   balanceAfter: decision.balanceAfter,
   idempotencyKey: request.idempotencyKey ?? null,
-  metadata: request.metadata ?? ({} as Metadata),
+  metadata: request.metadata ?? noMetadata,
   createdAt,
 })
 

@@ -19,6 +19,7 @@ import {
   InsufficientCredits,
   InvalidRequest,
   LedgerUnavailable,
+  OutcomeUnknown,
   OverdraftLimitBelowDebt,
 } from "./LedgerError.ts"
 import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest } from "./LedgerRequest.ts"
@@ -71,6 +72,8 @@ export const OverdraftLimitBelowDebtResponse = withMessage(OverdraftLimitBelowDe
 export const InvalidRequestResponse = InvalidRequest.pipe(HttpApiSchema.status(400))
 /** 503: the storage did not answer; nothing was written. */
 export const LedgerUnavailableResponse = LedgerUnavailable.pipe(HttpApiSchema.status(503))
+/** 503: the storage failed while committing, and whether the write landed is not known; retry with its key. */
+export const OutcomeUnknownResponse = withMessage(OutcomeUnknown, 503)
 
 /** 401: a token is configured and the request did not carry it. */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
@@ -183,6 +186,7 @@ const writeErrors = [
   IdempotencyConflictResponse,
   InvalidRequestResponse,
   LedgerUnavailableResponse,
+  OutcomeUnknownResponse,
 ] as const
 
 const readErrors = [InvalidRequestResponse, LedgerUnavailableResponse] as const
@@ -235,7 +239,7 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       params: accountParams,
       payload: SettingsBody,
       success: SettingsResponse,
-      error: [OverdraftLimitBelowDebtResponse, ...readErrors],
+      error: [OverdraftLimitBelowDebtResponse, OutcomeUnknownResponse, ...readErrors],
     }).annotateMerge(OpenApi.annotations({ summary: "Change the account's overdraft limit" })),
     HttpApiEndpoint.get("audit", "/audit", {
       success: AuditResponse,

@@ -4,6 +4,15 @@ import { Ledger } from "../Ledger.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
 
+/** `{ a: { a: ... } }`, `depth` objects deep. */
+const nested = (depth: number): Record<string, unknown> => {
+  let value: Record<string, unknown> = {}
+  for (let level = 1; level < depth; level++) value = { a: value }
+  return value
+}
+
+const manyKeys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]))
+
 /**
  * The behaviour every storage adapter must show, as a vitest suite. Run it against your own
  * adapter with `ledgerContract("my store", MyStore.layer)`. Each test uses fresh account ids, so
@@ -147,12 +156,28 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
         ["an unknown kind", { amount: 5, kind: "gift" }],
         ["a malformed idempotency key", { amount: 5, idempotencyKey: "has space" }],
         ["oversized metadata", { amount: 5, metadata: { blob: "x".repeat(Limits.metadataBytesMax) } }],
+        ["metadata with a NUL character", { amount: 5, metadata: { note: "a\u0000b" } }],
+        ["a metadata key with a NUL character", { amount: 5, metadata: { "a\u0000": 1 } }],
+        ["metadata with an unpaired surrogate", { amount: 5, metadata: { note: ["ok", "\ud800"] } }],
+        ["metadata nested past the limit", { amount: 5, metadata: nested(Limits.metadataDepthMax + 1) }],
+        ["metadata nested 10,000 levels deep", { amount: 5, metadata: nested(10_000) }],
+        ["metadata with more keys than the limit", { amount: 5, metadata: manyKeys(Limits.metadataKeysMax + 1) }],
+        ["metadata holding a number JSON cannot carry", { amount: 5, metadata: { x: Number.POSITIVE_INFINITY } }],
+        ["metadata that is not an object", { amount: 5, metadata: ["a"] }],
       ]
       test.each(invalid)("%s fails validation and writes nothing", async (_, fields) => {
         const accountId = newAccount()
         const error = await fails((l) => l.topUp({ accountId, ...fields } as never))
         expect(error._tag).toBe("InvalidRequest")
         expect(await run((l) => l.entries({ accountId }))).toEqual({ entries: [], nextCursor: null })
+      })
+
+      test("metadata at its limits is stored and read back as written", async () => {
+        const accountId = newAccount()
+        const metadata = { ...(nested(Limits.metadataDepthMax) as object), text: "é 😀 \u2028", n: -0.5 }
+        const { entry } = await run((l) => l.topUp({ accountId, amount: 1, metadata }))
+        expect(entry.metadata).toEqual(metadata)
+        expect((await run((l) => l.entries({ accountId }))).entries[0]!.metadata).toEqual(metadata)
       })
 
       test("a malformed account id fails validation", async () => {

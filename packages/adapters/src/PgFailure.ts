@@ -1,0 +1,58 @@
+import { Cause, Effect } from "effect"
+import { SqlError } from "effect/sql"
+
+/**
+ * What a failed PostgreSQL operation means for a write: whether it may be retried, and whether the
+ * failure says anything about the data of the operation that caused it.
+ */
+
+const sqlState = (error: SqlError.SqlError): string | undefined => {
+  const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "string" ? code : undefined
+}
+
+/**
+ * Server states that end or refuse sessions: the backend was terminated (57P01), the server is
+ * crashing or restarting (57P02, 57P03), out of connections (53300), or a connection failure (08).
+ */
+const sessionLost = new Set(["57P01", "57P02", "57P03", "53300"])
+
+/**
+ * The session is gone or could not be opened: a statement on a fresh connection may succeed. A
+ * COMMIT that failed this way may or may not have been applied.
+ */
+export const isConnectionLoss = (error: SqlError.SqlError): boolean => {
+  const code = sqlState(error)
+  return (
+    error.reason._tag === "ConnectionError" || (code !== undefined && (sessionLost.has(code) || code.startsWith("08")))
+  )
+}
+
+/** The transaction lost to a concurrent one and was rolled back: running it again may succeed. */
+export const isContention = (error: SqlError.SqlError): boolean =>
+  error.reason._tag === "SerializationError" ||
+  error.reason._tag === "DeadlockError" ||
+  error.reason._tag === "LockTimeoutError"
+
+export const isTransient = (error: SqlError.SqlError): boolean => isConnectionLoss(error) || isContention(error)
+
+/** PostgreSQL refused a value (class 22, data exception): the operation that carried it is at fault. */
+export const isDataError = (error: SqlError.SqlError): boolean => sqlState(error)?.startsWith("22") === true
+
+/** For the log: what kind of failure, never the statement or its data. */
+export const describe = (error: SqlError.SqlError): string => {
+  const code = sqlState(error)
+  return code === undefined ? error.reason._tag : `${error.reason._tag} ${code}`
+}
+
+/**
+ * `withTransaction` turns a ROLLBACK that fails on a dead connection into a defect. A SQL error is
+ * a failure of the storage, never a bug: bring such defects back into the error channel.
+ */
+export const recoverSqlDefects = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | SqlError.SqlError, R> =>
+  Effect.catchCause(effect, (cause): Effect.Effect<never, E | SqlError.SqlError> => {
+    const defect = cause.reasons.find(Cause.isDieReason)?.defect
+    return SqlError.isSqlError(defect) ? Effect.fail(defect) : Effect.failCause(cause)
+  })

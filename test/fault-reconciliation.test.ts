@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto"
+import * as Path from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
+import { type Entry, Ledger, type Posting } from "@tally/domain"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { SqlClient } from "effect/sql"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import * as FaultProxy from "./support/FaultProxy.ts"
+import { restartImmediately } from "./support/PostgresRestart.ts"
+
+/**
+ * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
+ * (two processes) write through a proxy that cuts connections, cuts them right after or instead of
+ * a COMMIT, while their backends are terminated and the server is restarted in immediate mode.
+ * Afterwards: every acknowledged write is there exactly once, as acknowledged; nothing is there
+ * that nobody asked for; "nothing was written" was true; a write of unknown outcome resolves with
+ * its key; no unkeyed write applied twice; the audit is clean; no defect (a 500 over HTTP).
+ *
+ * TALLY_FAULT_SECONDS sets how long the writers run (default 8).
+ */
+
+const runSeconds = Number(process.env.TALLY_FAULT_SECONDS ?? 8)
+const clients = 32
+const otherAccounts = 50
+const faultIntervalMs = 250
+const applicationName = "tally-faults"
+const startingBalance = 2_500
+const ceiling = 5_000
+const accounts = ["hot", ...Array.from({ length: otherAccounts }, (_, i) => `acct-${i}`)]
+
+type Request =
+  | { readonly op: "topUp"; readonly amount: number; readonly ceiling?: number }
+  | { readonly op: "spend"; readonly amount: number; readonly mode: "exact" | "available" }
+
+interface Attempt {
+  readonly tag: string
+  readonly accountId: string
+  readonly key: string | undefined
+  readonly request: Request
+  readonly exit: Exit.Exit<Posting, unknown>
+}
+
+const ruleRejections = new Set(["BalanceAtCeiling", "InsufficientCredits", "BalanceLimitExceeded"])
+
+describe("writes under injected faults, reconciled", () => {
+  let scope: Scope.Closeable
+  let dataDir: string
+  let url: URL
+  let proxy: FaultProxy.FaultProxy
+  let ledgers: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
+  let admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
+
+  beforeAll(async () => {
+    scope = await Effect.runPromise(Scope.make())
+    dataDir = Path.resolve(`.tally-test/faults-${process.pid}`)
+    const server = await Effect.runPromise(
+      EmbeddedPostgres.start({
+        dataDir,
+        throwaway: true,
+        // A crash (immediate restart) keeps what the OS holds: fsync may be off, but an acknowledged
+        // commit must have reached the OS, so synchronous_commit stays on.
+        settings: { fsync: "off", full_page_writes: "off" },
+      }).pipe(Scope.provide(scope)),
+    )
+    url = new URL(Redacted.value(server.url))
+    proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port) })
+    admin = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(url.toString()), maxConnections: 1 }))
+    await admin.runPromise(PgMigrations.migrate)
+    const proxied = new URL(url)
+    proxied.port = String(proxy.port)
+    ledgers = [0, 1].map(() =>
+      ManagedRuntime.make(
+        Ledger.layer.pipe(
+          Layer.provide(PgLedgerStore.layer()),
+          Layer.provide(PgClient.layer({ url: Redacted.make(proxied.toString()), maxConnections: 8, applicationName })),
+        ),
+      ),
+    )
+  }, 120_000)
+
+  afterAll(async () => {
+    await Promise.all([...ledgers.map((l) => l.dispose()), admin?.dispose()])
+    await proxy?.close()
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+
+  const terminateBackends = () =>
+    admin.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${applicationName}`,
+      ).pipe(Effect.ignore),
+    )
+
+  const faults: Array<() => unknown> = [
+    () => proxy.cutAll(),
+    () => proxy.arm({ deliver: true, match: FaultProxy.isCommit }),
+    () => proxy.arm({ deliver: false, match: FaultProxy.isCommit }),
+    () => proxy.arm({ deliver: true, match: (sql) => sql.includes("WITH account AS") }),
+    () => terminateBackends(),
+  ]
+
+  const submit = (
+    ledger: Ledger["Service"],
+    accountId: string,
+    key: string | undefined,
+    request: Request,
+    tag: string,
+  ) => {
+    const common = { accountId, metadata: { tag }, ...(key === undefined ? {} : { idempotencyKey: key }) }
+    return request.op === "topUp"
+      ? ledger.topUp({
+          ...common,
+          amount: request.amount,
+          ...(request.ceiling === undefined ? {} : { ceiling: request.ceiling }),
+        })
+      : ledger.spend({ ...common, amount: request.amount, mode: request.mode })
+  }
+
+  test("every acknowledged write exactly once, nothing invented, nothing doubled, no defect", async () => {
+    const attempts: Array<Attempt> = []
+    const pick = (n: number) => Math.floor(Math.random() * n)
+    const deadline = Date.now() + runSeconds * 1000
+    let restarts = 0
+    let faultsInjected = 0
+
+    // Every account starts mid-way between empty and the ceiling, so writes keep succeeding.
+    for (const accountId of accounts) {
+      await ledgers[0]!.runPromise(Effect.flatMap(Ledger, (l) => l.topUp({ accountId, amount: startingBalance })))
+    }
+
+    const chaos = (async () => {
+      let tick = 0
+      while (Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, faultIntervalMs))
+        tick++
+        if (tick % 12 === 6) {
+          await restartImmediately(Path.join(dataDir))
+          restarts++
+        } else {
+          faults[Math.floor(Math.random() * faults.length)]!()
+        }
+        faultsInjected++
+      }
+    })()
+
+    const client = async (id: number) => {
+      while (Date.now() < deadline) {
+        const accountId = pick(2) === 0 ? "hot" : accounts[1 + pick(otherAccounts)]!
+        const keyed = pick(3) !== 0
+        const request: Request =
+          pick(2) === 0
+            ? { op: "topUp", amount: 1 + pick(100), ...(pick(2) === 0 ? { ceiling } : {}) }
+            : { op: "spend", amount: 1 + pick(100), mode: pick(5) === 0 ? "available" : "exact" }
+        const tag = randomUUID()
+        const key = keyed ? `k-${tag}` : undefined
+        const ledger = ledgers[id % 2]!
+        // A few keyed writes are sent twice at once, as a retrying client might.
+        const copies = keyed && pick(10) === 0 ? 2 : 1
+        await Promise.all(
+          Array.from({ length: copies }, async () => {
+            const exit = await ledger.runPromiseExit(
+              Effect.flatMap(Ledger, (l) => submit(l, accountId, key, request, tag)),
+            )
+            attempts.push({ tag, accountId, key, request, exit })
+          }),
+        )
+      }
+    }
+    await Promise.all([chaos, ...Array.from({ length: clients }, (_, id) => client(id))])
+
+    // Writes of unknown outcome: a retry with the key tells; none may be lost or doubled.
+    const unknown = attempts.filter((a) => Exit.isFailure(a.exit) && failureTag(a.exit) === "OutcomeUnknown")
+    for (const a of unknown.filter((a) => a.key !== undefined)) {
+      const exit = await ledgers[0]!.runPromiseExit(
+        Effect.flatMap(Ledger, (l) => submit(l, a.accountId, a.key, a.request, a.tag)),
+      )
+      attempts.push({ ...a, exit })
+      expect(Exit.isSuccess(exit) || ruleRejections.has(failureTag(exit) ?? "")).toBe(true)
+    }
+
+    const entries = await readAllEntries()
+    const byTag = new Map<string, Array<Entry>>()
+    for (const entry of entries.filter((e) => e.metadata.tag !== undefined)) {
+      const tag = String(entry.metadata.tag)
+      byTag.set(tag, [...(byTag.get(tag) ?? []), entry])
+    }
+    const asked = new Map<string, Array<Attempt>>()
+    for (const a of attempts) asked.set(a.tag, [...(asked.get(a.tag) ?? []), a])
+
+    const defects = attempts.filter((a) => Exit.isFailure(a.exit) && failureTag(a.exit) === undefined)
+    expect(defects.map((a) => Cause.pretty((a.exit as Exit.Failure<unknown, unknown>).cause))).toEqual([])
+
+    const doubled = [...byTag].filter(([, list]) => list.length > 1)
+    expect(doubled).toEqual([])
+    const invented = [...byTag.keys()].filter((tag) => !asked.has(tag))
+    expect(invented).toEqual([])
+
+    for (const [tag, list] of asked) {
+      const stored = byTag.get(tag)?.[0]
+      for (const a of list) {
+        if (Exit.isSuccess(a.exit)) expect(stored).toEqual(a.exit.value.entry)
+        const failure = failureTag(a.exit)
+        if (failure !== undefined && ruleRejections.has(failure)) expect(stored).toBeUndefined()
+      }
+      // "Nothing was written" must be true: unless another copy of the request succeeded.
+      if (list.every((a) => failureTag(a.exit) === "LedgerUnavailable")) expect(stored).toBeUndefined()
+    }
+
+    const audit = await ledgers[0]!.runPromise(Effect.flatMap(Ledger, (l) => l.audit))
+    expect(audit.violations).toEqual([])
+
+    const count = (tag: string) => attempts.filter((a) => failureTag(a.exit) === tag).length
+    const report = {
+      seconds: runSeconds,
+      requests: attempts.length,
+      acknowledged: attempts.filter((a) => Exit.isSuccess(a.exit)).length,
+      entries: entries.length,
+      ruleRejections: attempts.filter((a) => ruleRejections.has(failureTag(a.exit) ?? "")).length,
+      ledgerUnavailable: count("LedgerUnavailable"),
+      outcomeUnknown: unknown.length,
+      defects: defects.length,
+      doubled: doubled.length,
+      faultsInjected,
+      proxyCuts: proxy.cuts(),
+      restarts,
+    }
+    console.log(`fault reconciliation: ${JSON.stringify(report)}`)
+    expect(report.acknowledged).toBeGreaterThan(0)
+    expect(restarts).toBeGreaterThan(0)
+    expect(proxy.cuts()).toBeGreaterThan(0)
+  }, 180_000)
+
+  /** Every entry of every account the writers used, through the ledger's own paging. */
+  const readAllEntries = async () => {
+    const all: Array<Entry> = []
+    for (const accountId of accounts) {
+      let cursor: string | null = null
+      do {
+        const page: { entries: ReadonlyArray<Entry>; nextCursor: string | null } = await ledgers[0]!.runPromise(
+          Effect.flatMap(Ledger, (l) => l.entries({ accountId, limit: 500, ...(cursor === null ? {} : { cursor }) })),
+        )
+        all.push(...page.entries)
+        cursor = page.nextCursor
+      } while (cursor !== null)
+    }
+    return all
+  }
+})
+
+/** The tag of the error a write failed with; undefined for a success or a defect. */
+const failureTag = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const error = exit.cause.reasons.find(Cause.isFailReason)?.error
+  return (error as { readonly _tag?: string } | undefined)?._tag
+}

@@ -1,0 +1,130 @@
+import type { PgLedgerStore } from "@tally/adapters"
+import { Ledger } from "@tally/domain"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import * as FaultProxy from "./support/FaultProxy.ts"
+import { createDatabase, pgStore } from "./support/TestDatabase.ts"
+
+/**
+ * A connection lost at the worst moment, injected on purpose and every time: right after the
+ * ledger sends COMMIT (the write lands, the ledger never hears so), or instead of it (the write
+ * does not land, and the ledger cannot tell that either). Either way the ledger must find out
+ * which, and answer with the truth: applied once, never twice, never lost.
+ */
+
+const soloStatement: FaultProxy.StatementMatch = (sql) => sql.includes("WITH account AS")
+
+const setups: Array<[string, Partial<PgLedgerStore.Options>]> = [
+  ["the locked batch", { soloWrites: false }],
+  ["solo compare-and-swap writes", {}],
+]
+
+describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
+  let proxy: FaultProxy.FaultProxy
+  let ledger: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  let impatient: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  beforeAll(async () => {
+    const url = new URL(await createDatabase())
+    proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port) })
+    url.port = String(proxy.port)
+    ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url.toString(), 4, options))))
+    impatient = ManagedRuntime.make(
+      Ledger.layer.pipe(Layer.provide(pgStore(url.toString(), 4, { ...options, retryBudgetMs: 300 }))),
+    )
+  })
+  afterAll(async () => {
+    await Promise.all([ledger.dispose(), impatient.dispose()])
+    await proxy.close()
+  })
+
+  const run = <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>, on = ledger) =>
+    on.runPromise(Effect.flatMap(Ledger, body))
+  let accounts = 0
+  const newAccount = () => `cut-${name.replace(/[^a-z]/g, "")}-${accounts++}`
+  /** The statement whose answer is cut: the COMMIT, or the solo statement that commits by itself. */
+  const commitOf = (keyed: boolean) => (keyed || options.soloWrites === false ? FaultProxy.isCommit : soloStatement)
+
+  const history = async (accountId: string) => {
+    const { entries } = await run((l) => l.entries({ accountId }))
+    return { entries, balance: await run((l) => l.balance(accountId)), audit: (await run((l) => l.audit)).violations }
+  }
+
+  test.each([true, false])(
+    "a write whose commit lands unheard is answered as applied, once (keyed: %s)",
+    async (keyed) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 1000 }))
+      const cutsBefore = proxy.cuts()
+      proxy.arm({ deliver: true, match: commitOf(keyed) })
+      const posting = await run((l) =>
+        l.spend({ accountId, amount: 300, ...(keyed ? { idempotencyKey: "spend-1" } : {}) }),
+      )
+      expect(proxy.cuts()).toBe(cutsBefore + 1)
+      expect(posting.replayed).toBe(false)
+      expect(posting.entry).toMatchObject({ sequence: 2, amount: -300, balanceAfter: 700 })
+      const { entries, balance, audit } = await history(accountId)
+      expect(entries.map((e) => e.sequence)).toEqual([2, 1])
+      expect(entries[0]).toEqual(posting.entry)
+      expect(balance).toBe(700)
+      expect(audit).toEqual([])
+    },
+  )
+
+  test.each([true, false])(
+    "a write whose commit never reaches the server is applied once, by a retry (keyed: %s)",
+    async (keyed) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 1000 }))
+      const cutsBefore = proxy.cuts()
+      proxy.arm({ deliver: false, match: commitOf(keyed) })
+      const posting = await run((l) =>
+        l.spend({ accountId, amount: 300, ...(keyed ? { idempotencyKey: "spend-1" } : {}) }),
+      )
+      expect(proxy.cuts()).toBe(cutsBefore + 1)
+      expect(posting).toMatchObject({ replayed: false, entry: { sequence: 2, amount: -300, balanceAfter: 700 } })
+      const { entries, balance } = await history(accountId)
+      expect(entries.map((e) => e.sequence)).toEqual([2, 1])
+      expect(balance).toBe(700)
+    },
+  )
+
+  test("a first write on a new account whose commit lands unheard creates it once", async () => {
+    const accountId = newAccount()
+    proxy.arm({ deliver: true, match: commitOf(false) })
+    const posting = await run((l) => l.topUp({ accountId, amount: 5, ceiling: 100 }))
+    expect(posting.entry).toMatchObject({ sequence: 1, balanceAfter: 5 })
+    expect((await history(accountId)).entries).toHaveLength(1)
+  })
+
+  test("when the database stays away past the budget, the answer is OutcomeUnknown, and a retry with the key tells the truth", async () => {
+    const accountId = newAccount()
+    await run((l) => l.topUp({ accountId, amount: 1000 }), impatient)
+    // The COMMIT lands; then the server goes away for longer than the budget, so nobody can look.
+    const goAway = () => {
+      proxy.cutAll()
+      proxy.refuseFor(1_500)
+    }
+    proxy.arm({ deliver: true, match: FaultProxy.isCommit, afterwards: goAway })
+    const error = await run((l) => Effect.flip(l.spend({ accountId, amount: 300, idempotencyKey: "late" })), impatient)
+    expect(error).toMatchObject({ _tag: "OutcomeUnknown", accountId, idempotencyKey: "late" })
+    expect(error.message).toContain("retrying with idempotency key late is safe")
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    const retry = await run((l) => l.spend({ accountId, amount: 300, idempotencyKey: "late" }))
+    expect(retry).toMatchObject({ replayed: true, entry: { sequence: 2, balanceAfter: 700 } })
+    expect(await run((l) => l.balance(accountId))).toBe(700)
+  })
+
+  test("when the database refuses connections past the budget before anything was sent, the answer is LedgerUnavailable and nothing was written", async () => {
+    const accountId = newAccount()
+    await run((l) => l.topUp({ accountId, amount: 1000 }))
+    proxy.cutAll()
+    proxy.refuseFor(1_500)
+    const error = await run((l) => Effect.flip(l.spend({ accountId, amount: 300, idempotencyKey: "away" })), impatient)
+    expect(error).toMatchObject({ _tag: "LedgerUnavailable" })
+    expect(error.message).toContain("nothing was written")
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    expect(await run((l) => l.balance(accountId))).toBe(1000)
+    const retry = await run((l) => l.spend({ accountId, amount: 300, idempotencyKey: "away" }))
+    expect(retry.replayed).toBe(false)
+  })
+})
