@@ -6,9 +6,10 @@ import { SqlError } from "effect/sql"
  * failure says anything about the data of the operation that caused it.
  */
 
+/** PostgreSQL's SQLSTATE of the failure; a socket's own codes (ECONNRESET...) are not one. */
 const sqlState = (error: SqlError.SqlError): string | undefined => {
   const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
-  return typeof code === "string" ? code : undefined
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
 /**
@@ -39,7 +40,7 @@ export const isTransient = (error: SqlError.SqlError): boolean => isConnectionLo
 /** PostgreSQL refused a value (class 22, data exception): the operation that carried it is at fault. */
 export const isDataError = (error: SqlError.SqlError): boolean => sqlState(error)?.startsWith("22") === true
 
-/** For the log: what kind of failure, never the statement or its data. */
+/** What kind of failure, for callers and the log: never the statement, its data or an address. */
 export const describe = (error: SqlError.SqlError): string => {
   const code = sqlState(error)
   return code === undefined ? error.reason._tag : `${error.reason._tag} ${code}`

@@ -30,7 +30,8 @@ export interface Options extends LedgerOptions, Omit<PgClient.PgPoolConfig, "url
 
 /**
  * The ledger on the `SqlClient` in context, for an application that shares its own pool with the
- * ledger. The migrations finish before the store starts its batch writers.
+ * ledger; give that pool `startupParameters: PgLedgerStore.sessionParameters`. The migrations finish
+ * before the store starts its batch writers.
  */
 export const layerOnSqlClient = (
   options: LedgerOptions = {},
@@ -41,10 +42,14 @@ export const layerOnSqlClient = (
   return options.migrate === false ? ledger : ledger.pipe(Layer.provide(Layer.effectDiscard(PgMigrations.migrate)))
 }
 
-/** The ledger on a pool of its own, at `url`. */
+/** The ledger on a pool of its own, at `url`, whose sessions carry the store's settings. */
 export const layer = (options: Options): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError> => {
   const { store, migrate, url, ...pool } = options
-  const client = PgClient.layer({ ...pool, url: typeof url === "string" ? Redacted.make(url) : url })
+  const client = PgClient.layer({
+    ...pool,
+    url: typeof url === "string" ? Redacted.make(url) : url,
+    startupParameters: { ...PgLedgerStore.sessionParameters, ...pool.startupParameters },
+  })
   return layerOnSqlClient(options).pipe(Layer.provide(client))
 }
 

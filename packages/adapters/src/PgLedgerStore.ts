@@ -64,6 +64,14 @@ export const defaults: Options = {
   cachedAccountsMax: 100_000,
 }
 
+/**
+ * Settings for the store's PostgreSQL sessions (`PgClient`'s `startupParameters`). A transaction of
+ * the store never waits on its client for more than milliseconds; one whose client vanished without
+ * closing its socket (a network partition) is ended by the server after this, so it cannot hold an
+ * account's row lock until TCP gives up, hours later.
+ */
+export const sessionParameters = { idle_in_transaction_session_timeout: "10s" } as const
+
 /** The first retry comes at once after a lost contention; waits double up to this cap. */
 const retryDelayMaxMs = 500
 

@@ -1,6 +1,6 @@
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres, MemoryLedger, PgLedger, PgMigrations } from "@tally/adapters"
+import { EmbeddedPostgres, MemoryLedger, PgLedger, PgLedgerStore, PgMigrations } from "@tally/adapters"
 import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
@@ -50,7 +50,12 @@ const postgres = (
   settings: StorageSettings,
   describe: Omit<DatabaseShape, "ping" | "migrationsApplied">,
 ) => {
-  const client = PgClient.layer({ url, maxConnections: settings.poolSize, applicationName: "tally" })
+  const client = PgClient.layer({
+    url,
+    maxConnections: settings.poolSize,
+    applicationName: "tally",
+    startupParameters: PgLedgerStore.sessionParameters,
+  })
   // The migrations run here rather than in the ledger's layer, so that `tally migrate` can report them.
   const migrated = Layer.effect(
     Database,

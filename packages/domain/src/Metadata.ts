@@ -9,8 +9,12 @@ const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 /** PostgreSQL's jsonb refuses NUL characters and unpaired surrogates in strings and keys. */
 const storable = (text: string) => !text.includes("\u0000") && !unpairedSurrogate.test(text)
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+/** A plain object, as JSON.parse makes them: not an array, a Date, a Map... */
+const isObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null) return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
 
 const utf8 = new TextEncoder()
 
