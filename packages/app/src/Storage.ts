@@ -1,7 +1,6 @@
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres, MemoryLedgerStore, PgLedgerStore, PgMigrations } from "@tally/adapters"
-import { Ledger } from "@tally/domain"
+import { EmbeddedPostgres, MemoryLedger, PgLedger, PgLedgerStore, PgMigrations } from "@tally/adapters"
 import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
@@ -37,7 +36,7 @@ export interface Options {
 }
 
 const memory = Layer.mergeAll(
-  Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer)),
+  MemoryLedger.layer,
   Layer.succeed(Database, {
     storage: "memory",
     location: "process memory (lost when the process exits)",
@@ -57,6 +56,7 @@ const postgres = (
     applicationName: "tally",
     startupParameters: PgLedgerStore.sessionParameters,
   })
+  // The migrations run here rather than in the ledger's layer, so that `tally migrate` can report them.
   const migrated = Layer.effect(
     Database,
     Effect.gen(function* () {
@@ -69,11 +69,8 @@ const postgres = (
       })
     }),
   )
-  // The ledger is built after the migrations: it needs the Database they produce.
-  const ledger = Ledger.layer.pipe(
-    Layer.provide(PgLedgerStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
-    Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))),
-  )
+  // provideMerge builds `migrated` first: the ledger starts on the migrated schema.
+  const ledger = PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } })
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 

@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+import { createRequire } from "node:module"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit } from "effect"
@@ -6,9 +8,15 @@ import { serving, tally } from "./Cli.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as Logging from "./Logging.ts"
 
-/** The `tally` executable: `tsx packages/app/src/main.ts <command>` (`pnpm tally`, `pnpm start`). */
+// The package's own version, which changesets bump: `src/` and `dist/` both sit beside package.json.
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
+
+/**
+ * The `tally` executable: `tsx packages/app/src/main.ts <command>` in the repository (`pnpm tally`,
+ * `pnpm start`), `dist/main.js` (the `tally` bin) once built and installed.
+ */
 // Each command provides its own storage; the CLI module types the tree's requirements loosely.
-const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1.0" }).pipe(
+const program: Effect.Effect<void, unknown> = Command.run(tally, { version }).pipe(
   Effect.catchIf(CliError.isCliError, (error) =>
     Effect.sync(() => {
       // Help asked for is a success; anything the parser refused is bad input (already printed).
