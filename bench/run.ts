@@ -27,7 +27,9 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  *
  * `pnpm bench --http [--quick]` measures the service over HTTP instead (`http/HttpBench.ts`) and
  * writes `bench/results/http-latest.json`; `--workload` (`memory` names the in-memory comparison),
- * `--clients` (connections), `--duration` and `--repeats` narrow it the same way.
+ * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
+ * runs the service under `node --cpu-prof` on one hot account at 64 connections and summarises where
+ * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
  */
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     "native-tracer": { type: "boolean", default: false },
     out: { type: "string" },
     http: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     repeats: { type: "string" },
   },
 })
@@ -101,7 +104,9 @@ const out =
   args.out ??
   Path.join(
     resultsDir,
-    `${resultsPrefix}${experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json"}`,
+    args.profile
+      ? "http-profile.json"
+      : `${resultsPrefix}${experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json"}`,
   )
 
 /** Which code was measured: the commit, and the files of the ledger's packages that differ from it. */
@@ -129,15 +134,14 @@ const httpSettings: HttpBench.Settings = {
     ? {
         repetitions: number(args.repeats, 3),
         durationMs: number(args.duration, 1_000),
-        warmupMs: 500,
-        processWarmupMs: 1_000,
+        warmupMs: 300,
       }
     : {
         repetitions: number(args.repeats, 5),
         durationMs: number(args.duration, 3_000),
         warmupMs: 1_000,
-        processWarmupMs: 3_000,
       }),
+  processWarmupRequests: 3_000,
 }
 
 const about = () => ({
@@ -194,7 +198,19 @@ const library = Effect.gen(function* () {
   )
 }).pipe(Effect.scoped)
 
-const program = args.http ? HttpBench.program(httpSettings, out, about()) : library
+/** A profile is taken over a longer run than a cell's, for enough samples. */
+const profileDurationMs = 10_000
+
+const program = !args.http
+  ? library
+  : args.profile
+    ? HttpBench.profile(
+        { ...httpSettings, durationMs: number(args.duration, profileDurationMs) },
+        Path.join(resultsDir, "http-profile.tmp"),
+        out,
+        about(),
+      )
+    : HttpBench.program(httpSettings, out, about())
 
 Effect.runPromiseExit(program).then((exit) => {
   if (Exit.isFailure(exit)) {

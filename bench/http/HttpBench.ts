@@ -8,6 +8,7 @@ import * as Database from "../Database.ts"
 import * as Report from "../Report.ts"
 import * as Resources from "../Resources.ts"
 import { accountIds, seedBalance, type WorkloadName, workloads } from "../Workload.ts"
+import * as CpuProfile from "./CpuProfile.ts"
 import type { HttpRecord, ServerName } from "./HttpRecord.ts"
 import * as HttpReport from "./HttpReport.ts"
 import * as Launcher from "./Launcher.ts"
@@ -26,8 +27,11 @@ export interface Settings {
   readonly repetitions: number
   readonly durationMs: number
   readonly warmupMs: number
-  /** A fresh server process first runs this long, so its JIT has compiled the request path before any cell. */
-  readonly processWarmupMs: number
+  /**
+   * A fresh server process first answers this many requests, so its JIT has compiled the request
+   * path (on threads whose CPU counts for the process) before any cell is measured.
+   */
+  readonly processWarmupRequests: number
   /** Connections of the cell (one hot account) where the service on memory meets bare node:http; null skips it. */
   readonly memoryConnections: number | null
 }
@@ -37,6 +41,8 @@ interface Subject {
   readonly name: ServerName
   readonly process: Launcher.ServerProcess
   readonly hasDatabase: boolean
+  /** Requests its seeding sent through its HTTP API: they warm it up too. */
+  readonly seedRequests: number
   readonly balances: Effect.Effect<ReadonlyMap<string, number>, unknown>
   /** Violations its own audit finds; null for a server without one. */
   readonly audit: Effect.Effect<number | null, unknown>
@@ -140,6 +146,7 @@ const tally = (
       name: "tally",
       process: serverProcess,
       hasDatabase: true,
+      seedRequests: ids.length,
       balances: sql<{ account_id: string; balance: bigint }>`SELECT account_id, balance FROM accounts`.pipe(
         Effect.map((rows) => new Map(rows.map((row) => [row.account_id, Number(row.balance)]))),
       ),
@@ -165,6 +172,7 @@ const origin = (server: Database.Server, ids: ReadonlyArray<string>, logDir: str
       name: "origin",
       process: serverProcess,
       hasDatabase: true,
+      seedRequests: 0,
       balances: withSql(Baseline.balances),
       audit: withSql(Baseline.audit).pipe(Effect.map((found) => found.brokenLinks + found.unbalancedAccounts)),
       settle: settleDatabase(server, url),
@@ -182,6 +190,7 @@ const inMemory = (name: "tally-memory" | "bare-node", ids: ReadonlyArray<string>
       name,
       process: serverProcess,
       hasDatabase: false,
+      seedRequests: ids.length,
       balances: balancesOverHttp(serverProcess, ids),
       audit: name === "tally-memory" ? auditOverHttp(serverProcess) : Effect.succeed(null),
       settle: Effect.sleep(Limits.settleInProcessMs),
@@ -203,6 +212,8 @@ interface Cell {
 
 interface Snapshot {
   readonly atMs: number
+  /** The clock of V8's CPU profiles, to find the measured phase in one. */
+  readonly monotonicUs: number
   readonly serverTicks: number
   readonly loadTicks: number
   readonly benchCpuUs: number
@@ -213,6 +224,7 @@ const snapshot = (pid: number, loadPid: number, postmasterPid: number | undefine
   const cpu = process.cpuUsage()
   return {
     atMs: performance.now(),
+    monotonicUs: Number(process.hrtime.bigint() / 1000n),
     serverTicks: Resources.processTicks(pid) ?? Number.NaN,
     loadTicks: Resources.processTicks(loadPid) ?? Number.NaN,
     benchCpuUs: cpu.user + cpu.system,
@@ -257,7 +269,14 @@ const lostCredits = (
   return lost
 }
 
-const measure = (subject: Subject, cell: Cell, settings: Settings, load: Load.LoadGenerator, server: Database.Server) =>
+/** One run of one cell on one server, and when its measured phase was on the monotonic clock. */
+const measureWindow = (
+  subject: Subject,
+  cell: Cell,
+  settings: Settings,
+  load: Load.LoadGenerator,
+  server: Database.Server,
+) =>
   Effect.gen(function* () {
     const ids = accountIds(cell.accounts)
     const run = { url: subject.process.url, accounts: cell.accounts, connections: cell.connections }
@@ -287,7 +306,7 @@ const measure = (subject: Subject, cell: Cell, settings: Settings, load: Load.Lo
     const machineCores = cores(end.machine.machine - start.machine.machine)
     const kernelCores = cores(end.machine.kernelThreads - start.machine.kernelThreads)
     const perRequestUs = (ticks: number) => (seconds(ticks) * 1e6) / result.responses
-    return {
+    const record = {
       workload: cell.workload,
       accounts: cell.accounts,
       connections: cell.connections,
@@ -315,7 +334,11 @@ const measure = (subject: Subject, cell: Cell, settings: Settings, load: Load.Lo
       auditViolations,
       lostCredits: lostCredits(ids, before, after, result),
     } satisfies HttpRecord
+    return { record, window: { fromUs: start.monotonicUs, toUs: end.monotonicUs } }
   })
+
+const measure = (...args: Parameters<typeof measureWindow>) =>
+  Effect.map(measureWindow(...args), ({ record }) => record)
 
 const describe = (r: HttpRecord) =>
   `${r.workload} ${r.connections} conns ${r.server} #${r.repetition + 1}: ${Math.round(r.requestsPerSecond)} req/s, ` +
@@ -326,7 +349,15 @@ const describe = (r: HttpRecord) =>
   (r.errors > 0 ? `, ${r.errors} errors: ${r.errorSamples.join(" | ")}` : "")
 
 /** Connections and operations of a fresh process's warm-up: some concurrency, and a stream no cell uses. */
-const processWarmup = { connections: 16, stream: 99_999 }
+const processWarmup = { connections: 16, stream: 99_999, durationMs: 0 }
+
+/** A fresh server's warm-up, less what its seeding already sent. */
+const warmUp = (subject: Subject, accounts: number, settings: Settings, load: Load.LoadGenerator) => {
+  const requests = settings.processWarmupRequests - subject.seedRequests
+  return requests <= 0
+    ? Effect.void
+    : Effect.asVoid(load.run({ url: subject.process.url, accounts, requests, ...processWarmup }))
+}
 
 /** Two servers, alternating within each repetition, the first one first in even repetitions. */
 const alternate = (
@@ -338,8 +369,7 @@ const alternate = (
 ) =>
   Effect.gen(function* () {
     const accounts = cells(0)[0]?.accounts ?? 1
-    for (const subject of pair)
-      yield* load.run({ url: subject.process.url, accounts, durationMs: settings.processWarmupMs, ...processWarmup })
+    for (const subject of pair) yield* warmUp(subject, accounts, settings, load)
     const records: Array<HttpRecord> = []
     for (let repetition = 0; repetition < settings.repetitions; repetition++) {
       for (const cell of cells(repetition)) {
@@ -443,3 +473,46 @@ export const program = (settings: Settings, out: string, about: Record<string, u
     )
     console.log(`\nwrote ${Path.relative(process.cwd(), out)} in ${wallClockS.toFixed(1)} s`)
   })
+
+/**
+ * `pnpm bench --http --profile`: the service under `node --cpu-prof` on one cell (one hot account,
+ * the busiest connections), and where its main thread's time went during the measured phase.
+ * Writes the profile (for Chrome's DevTools) into `profileDir` and the summary as JSON to `out`.
+ */
+export const profile = (settings: Settings, profileDir: string, out: string, about: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const server = yield* Database.acquire
+    const logDir = yield* logDirectory
+    const load = yield* Load.start
+    Fs.rmSync(profileDir, { recursive: true, force: true })
+    Fs.mkdirSync(profileDir, { recursive: true })
+    const ids = accountIds(1)
+    const cell = {
+      workload: "hot-account" as const,
+      accounts: 1,
+      connections: Math.max(...settings.connections),
+      repetition: 0,
+      stream: 0,
+    }
+    const { record, window } = yield* Effect.scoped(
+      Effect.gen(function* () {
+        const subject = yield* tally(server, ids, logDir, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`])
+        yield* warmUp(subject, 1, settings, load)
+        return yield* measureWindow(subject, cell, settings, load, server)
+      }),
+    )
+    // The service wrote its profile when it stopped, with the scope.
+    const file = Fs.readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))
+    if (file === undefined) return yield* Effect.die(new Error(`the service wrote no profile into ${profileDir}`))
+    const profilePath = Path.join(profileDir, file)
+    const summary = CpuProfile.summarize(JSON.parse(Fs.readFileSync(profilePath, "utf8")) as CpuProfile.Profile, window)
+    console.log(`${describe(record)}
+
+${CpuProfile.text(summary)}
+
+profile: ${Path.relative(process.cwd(), profilePath)}`)
+    yield* Effect.promise(() =>
+      Report.write(out, { generatedAt: new Date().toISOString(), ...about, settings, record, summary }),
+    )
+    console.log(`wrote ${Path.relative(process.cwd(), out)}`)
+  }).pipe(Effect.scoped)

@@ -13,7 +13,9 @@ export interface LoadRun {
   readonly url: string
   readonly accounts: number
   readonly connections: number
+  /** How long the run lasts, or how many requests it sends when `requests` is given. */
   readonly durationMs: number
+  readonly requests?: number
   /** Seeds the operations: the same stream for every server of the same cell and repetition. */
   readonly stream: number
 }

@@ -44,7 +44,7 @@ const run = (load: LoadRun) =>
         url: load.url,
         connections: load.connections,
         pipelining: 1,
-        duration: load.durationMs / 1000,
+        ...(load.requests === undefined ? { duration: load.durationMs / 1000 } : { amount: load.requests }),
         sampleInt: sampleIntervalMs,
         method: "POST",
         headers: { "content-type": "application/json" },
