@@ -340,7 +340,7 @@ const measureWindow = (
 const measure = (...args: Parameters<typeof measureWindow>) =>
   Effect.map(measureWindow(...args), ({ record }) => record)
 
-const describe = (r: HttpRecord) =>
+const runLine = (r: HttpRecord) =>
   `${r.workload} ${r.connections} conns ${r.server} #${r.repetition + 1}: ${Math.round(r.requestsPerSecond)} req/s, ` +
   `p50 ${r.latencyP50Ms.toFixed(3)} ms, p99 ${r.latencyP99Ms.toFixed(3)} ms, ${r.serverCpuUsPerRequest.toFixed(0)} µs CPU/req, ` +
   `rss ${r.serverRssMbMax.toFixed(0)} MB` +
@@ -375,7 +375,7 @@ const alternate = (
       for (const cell of cells(repetition)) {
         for (const subject of repetition % 2 === 0 ? pair : [pair[1], pair[0]]) {
           const record = yield* measure(subject, cell, settings, load, server)
-          console.log(describe(record))
+          console.log(runLine(record))
           records.push(record)
         }
       }
@@ -506,7 +506,7 @@ export const profile = (settings: Settings, profileDir: string, out: string, abo
     if (file === undefined) return yield* Effect.die(new Error(`the service wrote no profile into ${profileDir}`))
     const profilePath = Path.join(profileDir, file)
     const summary = CpuProfile.summarize(JSON.parse(Fs.readFileSync(profilePath, "utf8")) as CpuProfile.Profile, window)
-    console.log(`${describe(record)}
+    console.log(`${runLine(record)}
 
 ${CpuProfile.text(summary)}
 

@@ -18,6 +18,20 @@ const rejectionTags = new Set(["BalanceAtCeiling", "InsufficientCredits", "Balan
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
+/** What the load generator reads in an answer: the applied amount of a write, or a rejection's tag. */
+interface Answer {
+  readonly entry?: { readonly amount?: unknown }
+  readonly _tag?: string
+}
+
+const parse = (body: string): Answer | undefined => {
+  try {
+    return JSON.parse(body) as Answer
+  } catch {
+    return undefined
+  }
+}
+
 /** autocannon hands each request a context of its own (it resets it when its list of one request starts over). */
 interface RequestContext {
   operation?: Operation
@@ -63,11 +77,11 @@ const run = (load: LoadRun) =>
             },
             onResponse: (status, body, context: RequestContext) => {
               inFlight.delete(context)
-              const operation = context.operation!
-              if (status === 200) {
+              const answer = parse(body)
+              if (status === 200 && typeof answer?.entry?.amount === "number") {
                 applied++
-                appliedByAccount[operation.account]! += (JSON.parse(body) as { entry: { amount: number } }).entry.amount
-              } else if (status === 409 && rejectionTags.has((JSON.parse(body) as { _tag?: string })._tag ?? "")) {
+                appliedByAccount[context.operation!.account]! += answer.entry.amount
+              } else if (status === 409 && rejectionTags.has(answer?._tag ?? "")) {
                 rejected++
               } else {
                 fail(`${status} ${body}`)
