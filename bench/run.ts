@@ -135,13 +135,14 @@ const httpSettings: HttpBench.Settings = {
         repetitions: number(args.repeats, 3),
         durationMs: number(args.duration, 1_000),
         warmupMs: 300,
+        processWarmupRequests: 3_000,
       }
     : {
         repetitions: number(args.repeats, 5),
         durationMs: number(args.duration, 3_000),
         warmupMs: 1_000,
+        processWarmupRequests: 10_000,
       }),
-  processWarmupRequests: 3_000,
 }
 
 const about = () => ({
