@@ -43,9 +43,9 @@ export interface ProfileSummary {
   readonly functions: ReadonlyArray<FunctionShare>
 }
 
-/** How many of the heaviest functions and Effect modules a summary lists. */
+/** How many of the heaviest functions a summary holds, and how many Effect modules its text lists. */
 const functionsListed = 30
-const effectModulesListed = 15
+const effectModulesPrinted = 15
 
 const idle = "(idle)"
 
@@ -142,7 +142,7 @@ export const summarize = (
     busyMs,
     idleMs,
     groups: shares(groups, busyMs, groups.size),
-    effectModules: shares(effectModules, busyMs, effectModulesListed),
+    effectModules: shares(effectModules, busyMs, effectModules.size),
     functions: [...functions.values()]
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, functionsListed)
@@ -161,7 +161,7 @@ export const text = (summary: ProfileSummary): string =>
     ...summary.groups.map(line),
     "",
     "self time by module of effect:",
-    ...summary.effectModules.map(line),
+    ...summary.effectModules.slice(0, effectModulesPrinted).map(line),
     "",
     `the ${functionsListed} functions with the most self time:`,
     ...summary.functions.map((f) => `${line(f)}  [${f.group}] ${f.location}`),

@@ -512,7 +512,7 @@ ${CpuProfile.text(summary)}
 
 profile: ${Path.relative(process.cwd(), profilePath)}`)
     yield* Effect.promise(() =>
-      Report.write(out, { generatedAt: new Date().toISOString(), ...about, settings, record, summary }),
+      Report.write(out, { generatedAt: new Date().toISOString(), ...about, settings, record, window, summary }),
     )
     console.log(`wrote ${Path.relative(process.cwd(), out)}`)
   }).pipe(Effect.scoped)
