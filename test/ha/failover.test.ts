@@ -36,7 +36,9 @@ beforeAll(async () => {
 afterAll(async () => {
   const codes = await Promise.all(services.map((service) => service.stop("SIGTERM")))
   Fs.mkdirSync(logsDir, { recursive: true })
-  services.forEach((service, index) => Fs.writeFileSync(Path.join(logsDir, `tally-${index + 1}.log`), service.output()))
+  for (const [index, service] of services.entries()) {
+    Fs.writeFileSync(Path.join(logsDir, `tally-${index + 1}.log`), service.output())
+  }
   expect(codes).toEqual(services.map(() => 0))
 })
 
