@@ -197,12 +197,15 @@ listen stats
     stats enable
     stats uri /
 
-# Only the node whose Patroni answers 200 on /primary receives connections; when a node stops
-# being the leader its sessions are cut at once, so no client keeps writing to a demoted node.
+# Only the leader receives connections: Patroni answers 200 on /primary, and its PostgreSQL has
+# left recovery. Patroni 3.0 answers 200 as soon as it holds the leader key, before the promotion
+# ends, and a session opened then would find the node read-only. When a node stops being the
+# leader its sessions are cut at once, so no client keeps writing to a demoted node.
 listen postgres
     bind 127.0.0.1:$HAPROXY_PORT
     option httpchk GET /primary
     http-check expect status 200
+    http-check expect rstring "\"role\": ?\"(master|primary)\""
     default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
 CFG
   for i in $(seq 1 "$NODES"); do
