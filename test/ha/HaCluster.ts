@@ -40,6 +40,8 @@ export interface HaCluster {
   readonly query: (sql: string) => Promise<string>
   /** A node's status as its Patroni REST API reports it (`GET /patroni`). */
   readonly patroni: (node: Component) => Promise<PatroniStatus>
+  /** The cluster-wide settings Patroni keeps in etcd (`GET /config` on a node). */
+  readonly dynamicConfig: (node: Component) => Promise<{ readonly ttl: number; readonly loop_wait: number }>
 }
 
 export interface PatroniStatus {
@@ -76,10 +78,17 @@ const readEnvFile = (file: string) =>
       .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
   )
 
+const getJson = async <A>(url: string): Promise<A> => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`)
+  return (await response.json()) as A
+}
+
 /** The cluster in `dir`, which `cluster.sh up` has brought up. */
 export const haCluster = (dir: string): HaCluster => {
   const settings = readEnvFile(Path.join(dir, "settings.env"))
   const run = (...args: ReadonlyArray<string>) => runScript(dir, args)
+  const apiUrl = (node: Component) => `http://127.0.0.1:${settings[`${node.toUpperCase()}_API_PORT`]}`
   return {
     dir,
     databaseUrl: readEnvFile(Path.join(dir, "cluster.env")).DATABASE_URL!,
@@ -95,10 +104,7 @@ export const haCluster = (dir: string): HaCluster => {
     start: (component) => run("start", component).then(() => undefined),
     ready: () => run("wait").then(() => undefined),
     query: (sql) => run("psql", "-tA", "-c", sql).then((out) => out.trim()),
-    patroni: async (node) => {
-      const port = settings[`${node.toUpperCase()}_API_PORT`]
-      const response = await fetch(`http://127.0.0.1:${port}/patroni`, { signal: AbortSignal.timeout(5_000) })
-      return (await response.json()) as PatroniStatus
-    },
+    patroni: (node) => getJson(`${apiUrl(node)}/patroni`),
+    dynamicConfig: (node) => getJson(`${apiUrl(node)}/config`),
   }
 }
