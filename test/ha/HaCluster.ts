@@ -36,6 +36,8 @@ export interface HaCluster {
   readonly start: (component: Component) => Promise<void>
   /** Until a leader answers through HAProxy with a synchronous standby streaming. */
   readonly ready: () => Promise<void>
+  /** Starts whatever is down (`cluster.sh up` again), then as `ready`: a scenario's starting point. */
+  readonly heal: () => Promise<void>
   /** One value from the leader, through HAProxy, as the superuser. */
   readonly query: (sql: string) => Promise<string>
   /** A node's status as its Patroni REST API reports it (`GET /patroni`). */
@@ -103,6 +105,7 @@ export const haCluster = (dir: string): HaCluster => {
     stop: (component) => run("stop", component).then(() => undefined),
     start: (component) => run("start", component).then(() => undefined),
     ready: () => run("wait").then(() => undefined),
+    heal: () => run("up").then(() => undefined),
     query: (sql) => run("psql", "-tA", "-c", sql).then((out) => out.trim()),
     patroni: (node) => getJson(`${apiUrl(node)}/patroni`),
     dynamicConfig: (node) => getJson(`${apiUrl(node)}/config`),

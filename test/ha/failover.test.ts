@@ -102,7 +102,8 @@ const isDown = (change: HealthChange) => change.status === 503 && change.databas
 
 describe("Tally on a highly available PostgreSQL cluster", () => {
   it("loses, doubles and falsely refuses nothing when the leader is killed outright twice under load, the dead node rejoining in between", async () => {
-    await cluster.ready()
+    // Whatever an earlier scenario left broken is started again.
+    await cluster.heal()
     const scenario = startScenario("failover")
     const health = watchHealth(urls())
     const events: Array<string> = []
@@ -142,7 +143,8 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
   })
 
   it("keeps writing when the synchronous standby is killed: Patroni stops waiting for it, and makes it synchronous again when it rejoins", async () => {
-    await cluster.ready()
+    // Whatever an earlier scenario left broken is started again.
+    await cluster.heal()
     const leader = (await cluster.leader())!
     const standby = cluster.nodes.find((node) => node !== leader)!
     expect(await synchronousStandbys()).toContain(standby)
@@ -165,7 +167,8 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
   })
 
   it("keeps writing with no error while etcd is stopped for longer than the leader's ttl (Patroni's failsafe mode)", async () => {
-    await cluster.ready()
+    // Whatever an earlier scenario left broken is started again.
+    await cluster.heal()
     const leader = (await cluster.leader())!
     const { ttl } = await cluster.dynamicConfig(leader)
     const scenario = startScenario("etcd")
