@@ -1,4 +1,4 @@
-import type { LoadHistory, WireEntry, WriteRecord } from "./KeyedLoad.ts"
+import { isAnswered, type LoadHistory, type WireEntry, type Write, type WriteRecord } from "./WriteLoad.ts"
 
 /**
  * The check of a run, after Jepsen: the history of what every client was told, against the ledger
@@ -54,12 +54,12 @@ const sameEntry = (told: WireEntry, stored: WireEntry) =>
   told.idempotencyKey === stored.idempotencyKey
 
 const describeWrite = ({ write, attempts }: WriteRecord) =>
-  `${write.kind} ${write.key} of ${write.amount} on ${write.accountId} (answers: ${attempts
+  `${write.kind} ${write.id}${write.keyed ? "" : " (no key)"} of ${write.amount} on ${write.accountId} (answers: ${attempts
     .map((attempt) => attempt.status ?? attempt.answer._tag)
     .join(", ")})`
 
-/** What a write's answers claim about the ledger, checked against it. */
-const checkWrite = (record: WriteRecord, stored: ReadonlyArray<WireEntry>, findings: Array<string>) => {
+/** What a keyed write's answers claim about the ledger, checked against the entries with its key. */
+const checkKeyedWrite = (record: WriteRecord, stored: ReadonlyArray<WireEntry>, findings: Array<string>) => {
   const { final, attempts } = record
   if (final === undefined) {
     findings.push(`never answered for good: ${describeWrite(record)}`)
@@ -93,13 +93,68 @@ const checkWrite = (record: WriteRecord, stored: ReadonlyArray<WireEntry>, findi
   }
 }
 
+const slotOf = (accountId: string, sequence: number) => `${accountId}#${sequence}`
+
+const requestedOf = (write: Write) => (write.kind === "top-up" ? write.amount : -write.amount)
+const entryKindOf = (write: Write) => (write.kind === "top-up" ? "top-up" : "usage")
+
+/**
+ * A write without a key is found by the entry Tally answered with; a matched entry leaves `unkeyed`,
+ * so what remains there was applied without any caller being told.
+ */
+const checkUnkeyedWrite = (record: WriteRecord, unkeyed: Map<string, WireEntry>, findings: Array<string>) => {
+  const { final } = record
+  if (final === undefined) findings.push(`never answered for good: ${describeWrite(record)}`)
+  else if (final._tag === "Unexpected")
+    findings.push(`answered ${final.status} ${final.body}: ${describeWrite(record)}`)
+  else if (final._tag === "Landed") {
+    const slot = slotOf(record.write.accountId, final.entry.sequence)
+    const stored = unkeyed.get(slot)
+    if (stored === undefined || !sameEntry(final.entry, stored)) {
+      findings.push(
+        `acknowledged ${JSON.stringify(final.entry)} but stored ${JSON.stringify(stored ?? null)}: ${describeWrite(record)}`,
+      )
+    } else {
+      unkeyed.delete(slot)
+    }
+  }
+}
+
+/**
+ * An entry without a key that no caller was told about is accounted for by a write without a key
+ * whose outcome its caller never learnt (same account, kind and amount), one entry per write.
+ * Anything left is a write that ran twice, or one answered "nothing was written" that was.
+ */
+const checkUnacknowledged = (
+  unkeyed: ReadonlyMap<string, WireEntry>,
+  unknownOutcomes: ReadonlyArray<WriteRecord>,
+  findings: Array<string>,
+) => {
+  const candidates = [...unknownOutcomes]
+  for (const entry of unkeyed.values()) {
+    const index = candidates.findIndex(
+      ({ write }) =>
+        write.accountId === entry.accountId &&
+        entryKindOf(write) === entry.kind &&
+        requestedOf(write) === entry.requested,
+    )
+    if (index >= 0) candidates.splice(index, 1)
+    else {
+      findings.push(
+        `applied but never acknowledged: entry ${entry.sequence} of ${entry.accountId} (${entry.kind}, requested ${entry.requested}, no key)`,
+      )
+    }
+  }
+}
+
 export const reconcile = (history: LoadHistory, ledger: LedgerRead): ReadonlyArray<string> => {
   const findings: Array<string> = []
   const byKey = new Map<string, Array<WireEntry>>()
+  const unkeyed = new Map<string, WireEntry>()
   for (const [account, entries] of ledger.entries) {
     for (const entry of entries) {
       if (entry.idempotencyKey === null) {
-        findings.push(`entry ${entry.sequence} of ${account} has no idempotency key; every write of the run had one`)
+        unkeyed.set(slotOf(account, entry.sequence), entry)
         continue
       }
       const same = byKey.get(entry.idempotencyKey) ?? []
@@ -112,10 +167,17 @@ export const reconcile = (history: LoadHistory, ledger: LedgerRead): ReadonlyArr
     }
   }
   const acknowledged = new Set<string>()
+  const unknownOutcomes: Array<WriteRecord> = []
   for (const record of history.records) {
-    checkWrite(record, byKey.get(record.write.key) ?? [], findings)
-    if (record.final?._tag === "Landed") acknowledged.add(record.write.key)
+    if (record.write.keyed) {
+      checkKeyedWrite(record, byKey.get(record.write.id) ?? [], findings)
+      if (record.final?._tag === "Landed") acknowledged.add(record.write.id)
+    } else {
+      checkUnkeyedWrite(record, unkeyed, findings)
+      if (record.final?._tag === "Unknown") unknownOutcomes.push(record)
+    }
   }
+  checkUnacknowledged(unkeyed, unknownOutcomes, findings)
   for (const [key, entries] of byKey) {
     if (!acknowledged.has(key)) {
       findings.push(
@@ -148,18 +210,20 @@ export interface Figures {
   readonly landed: number
   readonly refused: number
   readonly attempts: number
-  /** Answers that were not final, by status and tag ("503 LedgerUnavailable", "no answer"...). */
-  readonly retriedAnswers: Readonly<Record<string, number>>
+  /** Answers that were neither an entry nor a rule rejection, by status and tag ("503 LedgerUnavailable"...). */
+  readonly failedAnswers: Readonly<Record<string, number>>
   readonly replays: number
-  /** The longest time during which no client got a final answer. */
+  /** Writes without a key whose caller never learnt whether they landed. */
+  readonly unknownOutcomes: number
+  /** The longest time during which Tally decided no write (none landed, none refused by the rules). */
   readonly longestStallMs: number
-  /** The longest time one write took from its first attempt to its final answer. */
+  /** The longest time one write took from its first attempt to the answer that decided it. */
   readonly longestWriteMs: number
   readonly writesPerSecond: number
 }
 
 export const figures = (history: LoadHistory): Figures => {
-  const retriedAnswers: Record<string, number> = {}
+  const failedAnswers: Record<string, number> = {}
   const answeredAtMs: Array<number> = [history.startedAtMs]
   let longestWriteMs = 0
   let attempts = 0
@@ -171,10 +235,10 @@ export const figures = (history: LoadHistory): Figures => {
         attempt.status === null
           ? `no answer (${attempt.answer._tag === "Unknown" ? attempt.answer.reason : ""})`
           : `${attempt.status} ${attempt.tag}`
-      retriedAnswers[label] = (retriedAnswers[label] ?? 0) + 1
+      failedAnswers[label] = (failedAnswers[label] ?? 0) + 1
     }
     const last = record.attempts[record.attempts.length - 1]
-    if (record.final !== undefined && last !== undefined) {
+    if (record.final !== undefined && isAnswered(record.final) && last !== undefined) {
       answeredAtMs.push(last.answeredAtMs)
       longestWriteMs = Math.max(longestWriteMs, last.answeredAtMs - record.attempts[0]!.sentAtMs)
     }
@@ -190,8 +254,9 @@ export const figures = (history: LoadHistory): Figures => {
     landed: history.records.filter((record) => record.final?._tag === "Landed").length,
     refused: history.records.filter((record) => record.final?._tag === "Refused").length,
     attempts,
-    retriedAnswers,
+    failedAnswers,
     replays: history.records.filter((record) => record.final?._tag === "Landed" && record.final.replayed).length,
+    unknownOutcomes: history.records.filter((record) => record.final?._tag === "Unknown").length,
     longestStallMs,
     longestWriteMs,
     writesPerSecond: Math.round(history.records.length / seconds),

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { type Service, startService } from "../e2e/TallyProcess.ts"
 import { type Component, haCluster, logsDir } from "./HaCluster.ts"
 import { type HealthChange, longestDownMs, watchHealth } from "./HealthWatch.ts"
-import { type Load, startLoad } from "./KeyedLoad.ts"
 import { type Figures, figures, readLedger, reconcile } from "./Reconcile.ts"
+import { type Load, startLoad } from "./WriteLoad.ts"
 
 /**
  * Tally on the standard PostgreSQL HA stack, as `scripts/ha/cluster.sh` runs it on one machine:
@@ -53,7 +53,7 @@ const startScenario = (label: string): Scenario => {
   const accounts = Array.from({ length: accountsPerScenario }, (_, i) => `ha-${label}-${runId}-${i}`)
   return {
     accounts,
-    load: startLoad({ urls: urls(), accounts, clients: clientsPerScenario, keyPrefix: `${label}-${runId}` }),
+    load: startLoad({ urls: urls(), accounts, clients: clientsPerScenario, idPrefix: `${label}-${runId}` }),
   }
 }
 
@@ -63,7 +63,7 @@ const report = (label: string, figures: Figures, events: ReadonlyArray<string>) 
   console.log(
     [
       `${label}: ${figures.writes} writes (${figures.landed} landed, ${figures.refused} refused by the rules) in ${figures.attempts} attempts, ${figures.writesPerSecond}/s`,
-      `  answers retried: ${JSON.stringify(figures.retriedAnswers)}; replays: ${figures.replays}`,
+      `  failed answers: ${JSON.stringify(figures.failedAnswers)}; replays: ${figures.replays}; outcomes left unknown (no key): ${figures.unknownOutcomes}`,
       `  longest stall with no write answered: ${seconds(figures.longestStallMs)}; longest single write: ${seconds(figures.longestWriteMs)}`,
       ...events.map((event) => `  ${event}`),
     ].join("\n"),
@@ -190,7 +190,7 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
     const changes = await health.stop()
     const { findings, figures } = await finish("etcd stopped", scenario, [`etcd stopped for ${2 * ttl} s`])
     expect(findings).toEqual([])
-    expect(figures.retriedAnswers).toEqual({})
+    expect(figures.failedAnswers).toEqual({})
     expect(changes.filter((change) => change.status !== 200)).toEqual([])
   })
 })

@@ -1,10 +1,12 @@
 import type { Entry } from "@tally/domain"
 
 /**
- * Clients writing to Tally over HTTP as a careful caller does: every write carries an idempotency
- * key, and a write whose answer is not final (a 503, a 500, a broken connection, no answer in
- * time) is sent again with the same key and body until Tally answers it for good. Every attempt
- * and its answer is kept, so the history can be checked against the ledger afterwards.
+ * Clients writing to Tally over HTTP as careful callers do. A write with an idempotency key whose
+ * answer is not final (a 503, a 500, a broken connection, no answer in time) is sent again with the
+ * same key and body until Tally answers it for good. A write without a key is sent again only when
+ * Tally said nothing was written; any other non-final answer leaves its outcome unknown to the
+ * caller, who stops there. Every attempt and its answer is kept, so the history can be checked
+ * against the ledger afterwards.
  */
 
 export type WireEntry = typeof Entry.Encoded
@@ -13,14 +15,18 @@ export type Write =
   | {
       readonly kind: "top-up"
       readonly accountId: string
-      readonly key: string
+      /** Names the write in the history; sent as its idempotency key when `keyed`. */
+      readonly id: string
+      readonly keyed: boolean
       readonly amount: number
       readonly ceiling: number
     }
   | {
       readonly kind: "spend"
       readonly accountId: string
-      readonly key: string
+      /** Names the write in the history; sent as its idempotency key when `keyed`. */
+      readonly id: string
+      readonly keyed: boolean
       readonly amount: number
       readonly mode: "exact" | "available"
     }
@@ -33,7 +39,10 @@ export type Answer =
   | { readonly _tag: "Refused"; readonly error: string }
   /** 503 `LedgerUnavailable`: Tally says nothing was written. Retried. */
   | { readonly _tag: "NothingWritten" }
-  /** No answer, a broken connection, a 500 or any other 503: the write may or may not have landed. Retried. */
+  /**
+   * No answer, a broken connection, a 500 or any other 503: the write may or may not have landed.
+   * Retried with a key; final without one.
+   */
   | { readonly _tag: "Unknown"; readonly reason: string }
   /** Anything else (400, `IdempotencyConflict`...): a defect for these well-formed retries. Final. */
   | { readonly _tag: "Unexpected"; readonly status: number; readonly body: string }
@@ -97,7 +106,7 @@ const send = async (baseUrl: string, write: Write): Promise<Attempt> => {
   try {
     const response = await fetch(`${baseUrl}/v1/accounts/${write.accountId}/${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": write.key },
+      headers: { "content-type": "application/json", ...(write.keyed ? { "idempotency-key": write.id } : {}) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(Limits.attemptTimeoutMs),
     })
@@ -135,18 +144,24 @@ const retryDelayMs = (attempt: Attempt, attemptsSoFar: number) => {
   return ceilingMs / 2 + (Math.random() * ceilingMs) / 2
 }
 
-const isFinal = (answer: Answer) =>
-  answer._tag === "Landed" || answer._tag === "Refused" || answer._tag === "Unexpected"
+/** Tally decided the write: it landed, or the rules refused it. */
+export const isAnswered = (answer: Answer) => answer._tag === "Landed" || answer._tag === "Refused"
 
-/** Sends a write until it gets a final answer or its deadline passes. */
-export const settle = async (baseUrl: string, write: Write, onFinal: (atMs: number) => void): Promise<WriteRecord> => {
+const isFinal = (write: Write, answer: Answer) =>
+  answer._tag === "Landed" ||
+  answer._tag === "Refused" ||
+  answer._tag === "Unexpected" ||
+  (answer._tag === "Unknown" && !write.keyed)
+
+/** Sends a write until its answer is final for its caller, or its deadline passes. */
+export const settle = async (baseUrl: string, write: Write, onAnswered: () => void): Promise<WriteRecord> => {
   const attempts: Array<Attempt> = []
   const deadlineMs = Date.now() + Limits.writeDeadlineMs
   while (Date.now() < deadlineMs) {
     const attempt = await send(baseUrl, write)
     attempts.push(attempt)
-    if (isFinal(attempt.answer)) {
-      onFinal(attempt.answeredAtMs)
+    if (isFinal(write, attempt.answer)) {
+      if (isAnswered(attempt.answer)) onAnswered()
       return { write, attempts, final: attempt.answer }
     }
     await sleep(retryDelayMs(attempt, attempts.length))
@@ -159,35 +174,44 @@ export interface LoadOptions {
   readonly urls: ReadonlyArray<string>
   readonly accounts: ReadonlyArray<string>
   readonly clients: number
-  /** Makes keys unique to one run of the suite. */
-  readonly keyPrefix: string
+  /** Makes write ids, and so keys, unique to one run of the suite. */
+  readonly idPrefix: string
 }
+
+/**
+ * Writes sent without an idempotency key: enough to meet a lost commit now and then, so that a
+ * write Tally runs twice, or says it did not write, shows up as an entry nobody was told about.
+ */
+const unkeyedShare = 1 / 8
 
 /**
  * Top-ups with ceilings and spends, half of each, on random accounts: top-ups of 1..500 under a
  * ceiling of 2,000 to 10,000 (so some clamp and some are refused at the ceiling), spends of 1..400
- * taking the exact amount or what is available (so some are refused for want of credits).
+ * taking the exact amount or what is available (so some are refused for want of credits); one in
+ * eight without an idempotency key.
  */
 export const randomWrite = (options: LoadOptions, client: number, sequence: number): Write => {
   const accountId = options.accounts[Math.floor(Math.random() * options.accounts.length)]!
-  const key = `${options.keyPrefix}-c${client}-${sequence}`
+  const id = `${options.idPrefix}-c${client}-${sequence}`
+  const keyed = Math.random() >= unkeyedShare
   if (Math.random() < 0.5) {
     return {
       kind: "top-up",
       accountId,
-      key,
+      id,
+      keyed,
       amount: 1 + Math.floor(Math.random() * 500),
       ceiling: 2_000 * (1 + Math.floor(Math.random() * 5)),
     }
   }
   const mode = Math.random() < 0.25 ? "available" : "exact"
-  return { kind: "spend", accountId, key, amount: 1 + Math.floor(Math.random() * 400), mode }
+  return { kind: "spend", accountId, id, keyed, amount: 1 + Math.floor(Math.random() * 400), mode }
 }
 
 export interface Load {
-  /** Writes answered for good so far. */
+  /** Writes Tally decided so far (landed or refused by the rules). */
   readonly answered: () => number
-  /** Resolves once `count` more writes than now have been answered for good. */
+  /** Resolves once Tally has decided `count` more writes than now. */
   readonly progress: (count: number) => Promise<void>
   /** Lets every client finish the write it is on, then resolves with the whole history. */
   readonly stop: () => Promise<LoadHistory>
@@ -199,7 +223,7 @@ export interface LoadHistory {
   readonly stoppedAtMs: number
 }
 
-/** Starts `clients` closed-loop clients; each sends its next write once the previous is answered. */
+/** Starts `clients` closed-loop clients; each sends its next write once the previous one is final. */
 export const startLoad = (options: LoadOptions): Load => {
   const records: Array<WriteRecord> = []
   let answered = 0
