@@ -6,7 +6,7 @@
 #
 #   scripts/ha/cluster.sh up [--nodes 2|3]   create (or start again) the cluster; prints DATABASE_URL
 #   scripts/ha/cluster.sh status             each node's role, state, timeline and lag
-#   scripts/ha/cluster.sh wait               until a leader answers through HAProxy with a sync standby streaming
+#   scripts/ha/cluster.sh wait               until a leader answers through HAProxy, with a sync standby a failover may promote
 #   scripts/ha/cluster.sh leader             the name of the node that is the leader now (node1, node2, ...)
 #   scripts/ha/cluster.sh psql [ARGS]        psql as the superuser on the leader, through HAProxy
 #   scripts/ha/cluster.sh kill NAME          SIGKILL a node's Patroni and postmaster, or etcd, or haproxy
@@ -347,14 +347,18 @@ leader() {
   return 1
 }
 
-# The leader reports a synchronous standby streaming, so an acknowledged commit is on two nodes.
+# A synchronous standby streams from the leader, and etcd names it so: Patroni promotes only a
+# standby that etcd's /sync key names, and writes it there a loop after PostgreSQL reports it.
 has_sync_standby() {
   local name
   name=$(leader) || return 1
-  api "$name" / | "$python" -c '
+  { api "$name" / && echo && api "$name" /cluster; } | "$python" -c '
 import json, sys
-replication = json.load(sys.stdin).get("replication", [])
-sys.exit(0 if any(r.get("sync_state") == "sync" and r.get("state") == "streaming" for r in replication) else 1)'
+status, cluster = (json.loads(line) for line in sys.stdin.read().splitlines()[:2])
+streaming = {r["application_name"] for r in status.get("replication", [])
+             if r.get("sync_state") == "sync" and r.get("state") == "streaming"}
+named = {m["name"] for m in cluster["members"] if m.get("role") == "sync_standby"}
+sys.exit(0 if streaming & named else 1)'
 }
 
 psql_via_haproxy() {
