@@ -5,8 +5,8 @@
 # calls the leader. Everything listens on 127.0.0.1 on free ports and lives in one directory.
 #
 #   scripts/ha/cluster.sh up [--nodes 2|3]   create (or start again) the cluster; prints DATABASE_URL
-#   scripts/ha/cluster.sh status             each node's role, state, timeline and lag
-#   scripts/ha/cluster.sh wait               until a leader answers through HAProxy, with a sync standby a failover may promote
+#   scripts/ha/cluster.sh status             each node's role, state, timeline and standbys
+#   scripts/ha/cluster.sh wait               until the leader answers through HAProxy and has a sync standby
 #   scripts/ha/cluster.sh leader             the name of the node that is the leader now (node1, node2, ...)
 #   scripts/ha/cluster.sh psql [ARGS]        psql as the superuser on the leader, through HAProxy
 #   scripts/ha/cluster.sh kill NAME          SIGKILL a node's Patroni and postmaster, or etcd, or haproxy
@@ -218,12 +218,14 @@ CFG
 pid_file() { echo "$dir/$1.pid"; }
 pid_of() { cat "$(pid_file "$1")" 2>/dev/null || true; }
 
-# A zombie still answers kill -0: read its state instead.
-alive() {
+# A live process of this cluster: not a zombie (which still answers kill -0), and started with
+# this cluster's directory on its command line, so a stale pid file never names another process.
+running() {
   local pid=$1 stat
   [ -n "$pid" ] && stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
   stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
+  [ "${stat%% *}" != Z ] || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$dir/"
 }
 
 postmaster_pid() { head -1 "$dir/$1/data/postmaster.pid" 2>/dev/null || true; }
@@ -243,7 +245,7 @@ spawn() {
 }
 
 start_etcd() {
-  alive "$(pid_of etcd)" && return
+  running "$(pid_of etcd)" && return
   rm -f "$(pid_file etcd)"
   spawn etcd "${as_owner[@]}" etcd --name etcd1 --data-dir "$dir/etcd/data" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -255,13 +257,13 @@ start_etcd() {
 
 start_node() {
   local name=$1
-  alive "$(pid_of "$name")" && return
+  running "$(pid_of "$name")" && return
   rm -f "$(pid_file "$name")"
   spawn "$name" "${as_owner[@]}" patroni "$dir/$name/patroni.yml"
 }
 
 start_haproxy() {
-  alive "$(pid_of haproxy)" && return
+  running "$(pid_of haproxy)" && return
   rm -f "$(pid_file haproxy)"
   haproxy -c -q -f "$dir/haproxy.cfg" || die "haproxy.cfg is invalid"
   spawn haproxy haproxy -db -f "$dir/haproxy.cfg"
@@ -276,18 +278,22 @@ start() {
   esac
 }
 
-# Every pid that makes up a component: a node is its Patroni and its postmaster.
+# The running processes of a component, one a line: a node is its Patroni and its postmaster.
 pids_of() {
+  local pid candidates
   case $1 in
-    node[1-3]) echo "$(pid_of "$1") $(postmaster_pid "$1")" ;;
-    *) pid_of "$1" ;;
+    node[1-3]) candidates="$(pid_of "$1") $(postmaster_pid "$1")" ;;
+    *) candidates=$(pid_of "$1") ;;
   esac
+  for pid in $candidates; do
+    if running "$pid"; then echo "$pid"; fi
+  done
 }
 
 wait_gone() {
   local pid deadline=$((SECONDS + stop_timeout_s))
   for pid in "$@"; do
-    while alive "$pid"; do
+    while running "$pid"; do
       [ $SECONDS -lt $deadline ] || return 1
       sleep 0.1
     done
@@ -296,7 +302,7 @@ wait_gone() {
 
 kill_component() {
   local pids
-  read -r -a pids <<<"$(pids_of "$1")"
+  mapfile -t pids < <(pids_of "$1")
   [ ${#pids[@]} -gt 0 ] || return 0
   kill -KILL "${pids[@]}" 2>/dev/null || true
   wait_gone "${pids[@]}" || die "$1 (${pids[*]}) survived SIGKILL"
@@ -305,11 +311,12 @@ kill_component() {
 # Patroni stops its PostgreSQL on SIGTERM (a leader hands over first); one that does not within
 # the timeout, and a postmaster left without its Patroni, are stopped outright.
 stop_component() {
-  local pids
-  read -r -a pids <<<"$(pids_of "$1")"
-  [ ${#pids[@]} -gt 0 ] || return 0
-  kill -TERM "$(pid_of "$1")" 2>/dev/null || true
-  wait_gone "$(pid_of "$1")" || say "$1 did not stop within ${stop_timeout_s}s; killing it"
+  local main
+  main=$(pid_of "$1")
+  if running "$main"; then
+    kill -TERM "$main" 2>/dev/null || true
+    wait_gone "$main" || say "$1 did not stop within ${stop_timeout_s}s; killing it"
+  fi
   kill_component "$1"
 }
 
@@ -385,7 +392,7 @@ SQL
 status() {
   local i
   for i in $(seq 1 "$NODES"); do
-    if ! alive "$(pid_of "node$i")"; then
+    if ! running "$(pid_of "node$i")"; then
       echo "node$i: down"
       continue
     fi
@@ -396,8 +403,8 @@ lag = {r["application_name"]: r.get("sync_state") for r in s.get("replication", 
 print("%s: %s %s timeline %s%s" % (sys.argv[1], s.get("role"), s.get("state"), s.get("timeline", "?"),
       "".join(" -> %s (%s)" % (n, st) for n, st in lag.items())))' "node$i" || echo "node$i: Patroni not answering"
   done
-  alive "$(pid_of etcd)" && echo "etcd: up on 127.0.0.1:$ETCD_PORT" || echo "etcd: down"
-  alive "$(pid_of haproxy)" && echo "haproxy: up on 127.0.0.1:$HAPROXY_PORT (stats http://127.0.0.1:$HAPROXY_STATS_PORT/)" ||
+  running "$(pid_of etcd)" && echo "etcd: up on 127.0.0.1:$ETCD_PORT" || echo "etcd: down"
+  running "$(pid_of haproxy)" && echo "haproxy: up on 127.0.0.1:$HAPROXY_PORT (stats http://127.0.0.1:$HAPROXY_STATS_PORT/)" ||
     echo "haproxy: down"
 }
 
