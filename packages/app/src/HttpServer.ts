@@ -201,7 +201,7 @@ const isOwnOrigin = (origin: string, host: string | undefined) => {
  * route runs. With a token the token decides: no page can send it cross-site without a CORS
  * preflight, which the service never grants.
  */
-export const crossSiteGuard = HttpRouter.middleware(
+const crossSiteGuard = HttpRouter.middleware(
   (httpEffect) =>
     Effect.gen(function* () {
       const { headers } = yield* HttpServerRequest.HttpServerRequest

@@ -39,7 +39,7 @@ const takeOverShutdownSignals = () => {
   process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   let firstSignalAt: number | undefined
   const onSignal = () => {
-    // pnpm relays a signal the process already got (Ctrl-C reaches both) within milliseconds: not a second one.
+    // A SIGTERM to the process group reaches Tally twice under pnpm (pnpm relays it) within milliseconds.
     if (firstSignalAt !== undefined) {
       if (Date.now() - firstSignalAt < repeatedSignalMs) return
       console.error("tally: second signal, exiting without finishing the shutdown")
