@@ -235,7 +235,9 @@ postmaster_pid() { head -1 "$dir/$1/data/postmaster.pid" 2>/dev/null || true; }
 spawn() {
   local name=$1
   shift
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$(pid_file "$name")" "$@" >>"$dir/$name.log" 2>&1 </dev/null &
+  # From /, which every user can enter: PostgreSQL's programs, run as `postgres`, fail in a working
+  # directory they cannot reach (a clone in root's 0700 home).
+  (cd / && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$(pid_file "$name")" "$@" >>"$dir/$name.log" 2>&1 </dev/null) &
   local waited=0
   until [ -s "$(pid_file "$name")" ]; do
     sleep 0.05
