@@ -1,5 +1,6 @@
 import { MemoryLedgerStore } from "@tally/adapters"
-import { ledgerContract } from "@tally/domain/testing"
+import { eventFeedContract, ledgerContract } from "@tally/domain/testing"
+import { memoryWithAppender, pgWithAppender } from "./support/EventAppenders.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 ledgerContract("the in-memory store", MemoryLedgerStore.layer)
@@ -9,3 +10,7 @@ ledgerContract(
   "PostgreSQL with locked transactions only",
   pgStore(await createDatabase("read committed"), 8, { soloWrites: false }),
 )
+
+eventFeedContract("the in-memory store", memoryWithAppender)
+eventFeedContract("PostgreSQL at READ COMMITTED", pgWithAppender(await createDatabase("read committed")))
+eventFeedContract("PostgreSQL at SERIALIZABLE", pgWithAppender(await createDatabase("serializable")))

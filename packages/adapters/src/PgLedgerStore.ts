@@ -17,6 +17,7 @@ import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
+import * as PgEvents from "./PgEvents.ts"
 import * as PgFailure from "./PgFailure.ts"
 import * as PgLockedBatch from "./PgLockedBatch.ts"
 import { type Decided, hasLandmarks, type Operation } from "./PgOperation.ts"
@@ -287,6 +288,8 @@ export const make = (options: Options = defaults) =>
             }),
           ),
         ),
+
+      events: (afterId, limit) => read(PgEvents.read(sql, afterId, limit)),
     })
   })
 

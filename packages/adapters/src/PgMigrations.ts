@@ -69,10 +69,36 @@ const operationIds = Effect.gen(function* () {
 })
 
 /**
+ * The event feed (a transactional outbox): events are written in the transaction of the change that
+ * causes them. `transaction_id` is the writing transaction's id, assigned in it; readers order the
+ * feed by it and read only transactions that have ended (see `PgEvents`). Event types and account
+ * ids are checked as entries' are; the operation id finds an attempt's events after an unknown commit.
+ */
+const events = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE events (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      type text NOT NULL CHECK (type IN ('balance.low', 'auto_top_up.requested', 'auto_top_up.completed',
+        'auto_top_up.failed', 'auto_top_up.expired', 'auto_top_up.disabled', 'refill.applied')),
+      account_id text NOT NULL CHECK (account_id ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'),
+      data jsonb NOT NULL CHECK (jsonb_typeof(data) = 'object'),
+      created_at timestamptz NOT NULL,
+      operation_id uuid
+    )`
+  yield* sql`CREATE INDEX events_feed ON events (transaction_id, id)`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
 export const migrate = Migrator.make({})({
-  loader: Migrator.fromRecord({ "1_initial_schema": initialSchema, "2_operation_ids": operationIds }),
+  loader: Migrator.fromRecord({
+    "1_initial_schema": initialSchema,
+    "2_operation_ids": operationIds,
+    "4_events": events,
+  }),
   table: "tally_migrations",
 })

@@ -1,6 +1,8 @@
 export * as AccountCache from "./AccountCache.ts"
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
 export * as GroupCommit from "./GroupCommit.ts"
+export * as MemoryEventLog from "./MemoryEventLog.ts"
 export * as MemoryLedgerStore from "./MemoryLedgerStore.ts"
+export * as PgEvents from "./PgEvents.ts"
 export * as PgLedgerStore from "./PgLedgerStore.ts"
 export * as PgMigrations from "./PgMigrations.ts"

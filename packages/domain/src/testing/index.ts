@@ -1,2 +1,3 @@
 export * as Arbitraries from "./Arbitraries.ts"
+export { EventAppender, eventFeedContract } from "./EventFeedContract.ts"
 export { ledgerContract } from "./LedgerContract.ts"
