@@ -1,6 +1,11 @@
 import { MemoryLedgerStore } from "@tally/adapters"
-import { eventFeedContract, ledgerContract } from "@tally/domain/testing"
-import { memoryWithAppender, pgWithAppender } from "./support/EventAppenders.ts"
+import { eventFeedContract, ledgerContract, webhookStoreContract } from "@tally/domain/testing"
+import {
+  memoryWebhooksWithAppender,
+  memoryWithAppender,
+  pgWebhooksWithAppender,
+  pgWithAppender,
+} from "./support/EventAppenders.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 ledgerContract("the in-memory store", MemoryLedgerStore.layer)
@@ -14,3 +19,7 @@ ledgerContract(
 eventFeedContract("the in-memory store", memoryWithAppender)
 eventFeedContract("PostgreSQL at READ COMMITTED", pgWithAppender(await createDatabase("read committed")))
 eventFeedContract("PostgreSQL at SERIALIZABLE", pgWithAppender(await createDatabase("serializable")))
+
+webhookStoreContract("the in-memory store", memoryWebhooksWithAppender)
+webhookStoreContract("PostgreSQL at READ COMMITTED", pgWebhooksWithAppender(await createDatabase("read committed")))
+webhookStoreContract("PostgreSQL at SERIALIZABLE", pgWebhooksWithAppender(await createDatabase("serializable")))

@@ -1,4 +1,4 @@
-import { MemoryEventLog, MemoryLedgerStore, PgEvents } from "@tally/adapters"
+import { MemoryEventLog, MemoryLedgerStore, MemoryWebhookStore, PgEvents, PgWebhookStore } from "@tally/adapters"
 import { EventAppender } from "@tally/domain/testing"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
@@ -9,16 +9,21 @@ import { pgStore, pool } from "./TestDatabase.ts"
  * through the process's event log, in PostgreSQL inside a transaction of its own.
  */
 
-export const memoryWithAppender = Layer.mergeAll(
-  MemoryLedgerStore.layer,
-  Layer.effect(
-    EventAppender,
-    Effect.gen(function* () {
-      const log = yield* MemoryEventLog.MemoryEventLog
-      return EventAppender.of({ append: (events) => Effect.sync(() => log.append(events)) })
-    }),
-  ),
-).pipe(Layer.provide(MemoryEventLog.layer))
+const memoryAppender = Layer.effect(
+  EventAppender,
+  Effect.gen(function* () {
+    const log = yield* MemoryEventLog.MemoryEventLog
+    return EventAppender.of({ append: (events) => Effect.sync(() => log.append(events)) })
+  }),
+)
+
+export const memoryWithAppender = Layer.mergeAll(MemoryLedgerStore.layer, memoryAppender).pipe(
+  Layer.provide(MemoryEventLog.layer),
+)
+
+export const memoryWebhooksWithAppender = Layer.mergeAll(MemoryWebhookStore.layer, memoryAppender).pipe(
+  Layer.provide(MemoryEventLog.layer),
+)
 
 export const pgAppender = Layer.effect(
   EventAppender,
@@ -36,3 +41,6 @@ export const pgAppender = Layer.effect(
 
 export const pgWithAppender = (url: string) =>
   Layer.mergeAll(pgStore(url), pgAppender.pipe(Layer.provide(pool(url, 2))))
+
+export const pgWebhooksWithAppender = (url: string) =>
+  Layer.mergeAll(PgWebhookStore.layer(), pgAppender).pipe(Layer.provide(pool(url, 4)))

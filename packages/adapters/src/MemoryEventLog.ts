@@ -10,6 +10,8 @@ export interface EventLog {
   readonly append: (events: ReadonlyArray<NewLedgerEvent>) => ReadonlyArray<LedgerEvent>
   /** Up to `limit` events after the one with id `afterId` (0: from the first); undefined for an unknown id. */
   readonly read: (afterId: number, limit: number) => ReadonlyArray<LedgerEvent> | undefined
+  /** The newest event's id (0 when none): where a new consumer starts. */
+  readonly head: () => number
 }
 
 export const make = (): EventLog => {
@@ -22,6 +24,7 @@ export const make = (): EventLog => {
         return stored
       }),
     read: (afterId, limit) => (afterId > events.length ? undefined : events.slice(afterId, afterId + limit)),
+    head: () => events.length,
   }
 }
 

@@ -103,7 +103,7 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
   )
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
-const readWithRetry =
+export const readWithRetry =
   (options: Options) =>
   <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
     PgFailure.recoverSqlDefects(effect).pipe(

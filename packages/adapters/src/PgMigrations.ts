@@ -91,6 +91,47 @@ const events = Effect.gen(function* () {
 })
 
 /**
+ * Webhook endpoints, a delivery per endpoint and event, and every attempt. An endpoint keeps the last
+ * event of the feed it has queued; a pending delivery is due at `next_attempt_at` (a claim moves it
+ * forward by a lease). Secrets are stored as given: the HMAC needs them.
+ */
+const webhooks = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE webhook_endpoints (
+      id text PRIMARY KEY CHECK (id ~ '^we_[0-9a-f]{32}$'),
+      url text NOT NULL CHECK (url ~ '^https?://' AND length(url) <= 2048),
+      secret text NOT NULL CHECK (length(secret) BETWEEN 16 AND 255),
+      created_at timestamptz NOT NULL,
+      after_event_id bigint NOT NULL CHECK (after_event_id >= 0)
+    )`
+  yield* sql`
+    CREATE TABLE webhook_deliveries (
+      endpoint_id text NOT NULL REFERENCES webhook_endpoints ON DELETE CASCADE,
+      event_id bigint NOT NULL REFERENCES events,
+      status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+      created_at timestamptz NOT NULL,
+      next_attempt_at timestamptz,
+      claims integer NOT NULL DEFAULT 0 CHECK (claims >= 0),
+      PRIMARY KEY (endpoint_id, event_id),
+      CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL))
+    )`
+  yield* sql`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'`
+  yield* sql`
+    CREATE TABLE webhook_attempts (
+      endpoint_id text NOT NULL,
+      event_id bigint NOT NULL,
+      attempt integer NOT NULL CHECK (attempt >= 1),
+      attempted_at timestamptz NOT NULL,
+      duration_ms integer NOT NULL CHECK (duration_ms >= 0),
+      status_code integer CHECK (status_code BETWEEN 100 AND 599),
+      error text,
+      PRIMARY KEY (endpoint_id, event_id, attempt),
+      FOREIGN KEY (endpoint_id, event_id) REFERENCES webhook_deliveries ON DELETE CASCADE
+    )`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -99,6 +140,7 @@ export const migrate = Migrator.make({})({
     "1_initial_schema": initialSchema,
     "2_operation_ids": operationIds,
     "4_events": events,
+    "5_webhooks": webhooks,
   }),
   table: "tally_migrations",
 })

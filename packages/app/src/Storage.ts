@@ -1,7 +1,16 @@
 import * as Path from "node:path"
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres, MemoryLedgerStore, PgLedgerStore, PgMigrations } from "@tally/adapters"
-import { Ledger } from "@tally/domain"
+import {
+  EmbeddedPostgres,
+  MemoryEventLog,
+  MemoryLedgerStore,
+  MemoryWebhookStore,
+  PgLedgerStore,
+  PgMigrations,
+  PgWebhookStore,
+} from "@tally/adapters"
+import { Ledger, type WebhookStore, Webhooks } from "@tally/domain"
 import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
@@ -36,15 +45,20 @@ export interface Options {
   readonly role: DataDirOwner.Role
 }
 
+/** The webhook endpoints over `store`, which the service's dispatcher also uses; secrets from the OS. */
+const webhooks = <E, R>(store: Layer.Layer<WebhookStore, E, R>) =>
+  Webhooks.layer.pipe(Layer.provideMerge(store), Layer.provide(NodeCrypto.layerSecureRandom))
+
 const memory = Layer.mergeAll(
   Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer)),
+  webhooks(MemoryWebhookStore.layer),
   Layer.succeed(Database, {
     storage: "memory",
     location: "process memory (lost when the process exits)",
     migrationsApplied: [],
     ping: Effect.void,
   }),
-)
+).pipe(Layer.provide(MemoryEventLog.layer))
 
 const postgres = (
   url: Redacted.Redacted<string>,
@@ -70,10 +84,11 @@ const postgres = (
     }),
   )
   // The ledger is built after the migrations: it needs the Database they produce.
-  const ledger = Ledger.layer.pipe(
-    Layer.provide(PgLedgerStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
-    Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))),
-  )
+  const storeOptions = { ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs }
+  const ledger = Layer.mergeAll(
+    Ledger.layer.pipe(Layer.provide(PgLedgerStore.layer(storeOptions))),
+    webhooks(PgWebhookStore.layer(storeOptions)),
+  ).pipe(Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))))
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 
@@ -92,7 +107,7 @@ const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>
     }),
   )
 
-/** The `Ledger` and the `Database` it runs on, as the configuration and `--memory` select. */
+/** The `Ledger`, the webhooks and the `Database` they run on, as the configuration and `--memory` select. */
 export const layer = (options: Options) =>
   Layer.unwrap(
     Effect.gen(function* () {

@@ -55,4 +55,14 @@ export const Limits = {
   /** Deliveries per page when reading an endpoint's delivery attempts. */
   webhookDeliveriesPageSizeMax: 200,
   webhookDeliveriesPageSizeDefault: 50,
+  /** A receiver gets this long to answer a delivery; a slower answer counts as a failed attempt. */
+  webhookAttemptTimeoutMs: 10_000,
+  /** The first retry of a failed delivery comes after this long; each later one after twice the last. */
+  webhookRetryFirstDelayMs: 5_000,
+  /** Retries back off no further than this, so a receiver that recovers is reached within the hour. */
+  webhookRetryDelayMaxMs: 60 * 60 * 1000,
+  /** Deliveries are retried for this long after the event is queued (as Stripe does), then given up. */
+  webhookRetryPeriodMs: 3 * 24 * 60 * 60 * 1000,
+  /** A receiver refuses a signature older than this (what the README's example checks): replays are bounded. */
+  webhookSignatureToleranceSeconds: 300,
 } as const

@@ -65,9 +65,7 @@ export const operations = (
 ): fc.Arbitrary<ReadonlyArray<Operation>> => fc.array(operation(amounts, ceilings), constraints)
 
 /** Auto top-up settings, consistent (the ceiling, when there is one, at or above the threshold). */
-export const autoTopUpSettings = (
-  amounts: fc.Arbitrary<Amount> = everydayAmount,
-): fc.Arbitrary<AutoTopUpSettings> =>
+export const autoTopUpSettings = (amounts: fc.Arbitrary<Amount> = everydayAmount): fc.Arbitrary<AutoTopUpSettings> =>
   fc
     .record({
       enabled: fc.boolean(),

@@ -1,0 +1,217 @@
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { PgEvents } from "@tally/adapters"
+import { AccountEvents, accountId, balance, threshold } from "@tally/domain"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createDatabase, pool } from "../support/TestDatabase.ts"
+import { request, type Service, startService } from "./TallyProcess.ts"
+
+/**
+ * Events and webhooks as an app meets them: two `tally serve` processes on one PostgreSQL, spoken to
+ * over HTTP, delivering to receivers on 127.0.0.1. Until writes emit events (phase 2 of issue 12),
+ * the test appends events to the database the way the write path will, in a transaction of its own.
+ */
+
+const attemptTimeoutMs = 500
+let databaseUrl: string
+let services: Array<Service> = []
+
+beforeAll(async () => {
+  databaseUrl = await createDatabase("read committed")
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TALLY_WEBHOOK_TIMEOUT_MS: String(attemptTimeoutMs),
+    TALLY_WEBHOOK_RETRY_MS: "200",
+  }
+  services = await Promise.all([startService(env), startService(env)])
+})
+
+afterAll(async () => {
+  const codes = await Promise.all(services.map((s) => s.stop("SIGTERM")))
+  expect(codes).toEqual([0, 0])
+})
+
+const url = (path: string, which = 0) => `${services[which]!.url}${path}`
+
+let appended = 0
+const appendEvents = (count: number) =>
+  Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      PgEvents.append(
+        sql,
+        Array.from({ length: count }, () => {
+          const n = appended++
+          return {
+            event: AccountEvents.balanceLow(accountId(`hooked-${n}`), new Date().toISOString(), {
+              threshold: threshold(100),
+              availableBefore: balance(100),
+              availableAfter: balance(99 - n),
+              entrySequence: n + 1,
+            }),
+            operationId: crypto.randomUUID(),
+          }
+        }),
+      ).pipe(sql.withTransaction),
+    ).pipe(Effect.provide(pool(databaseUrl, 1))),
+  )
+
+/** The README's verification, as a receiver writes it: HMAC-SHA256 over `t.body`, compared in constant time. */
+const verifySignature = (secret: string, header: string, body: string, toleranceSeconds = 300) => {
+  const parts = Object.fromEntries(header.split(",").map((part) => part.split("=") as [string, string]))
+  const timestamp = Number(parts.t)
+  const expected = createHmac("sha256", secret).update(`${parts.t}.${body}`).digest()
+  const given = Buffer.from(parts.v1 ?? "", "hex")
+  return (
+    given.length === expected.length &&
+    timingSafeEqual(given, expected) &&
+    Math.abs(Date.now() / 1000 - timestamp) <= toleranceSeconds
+  )
+}
+
+interface Received {
+  readonly body: string
+  readonly headers: IncomingMessage["headers"]
+  readonly status: number | "hung"
+}
+
+/** A receiver on 127.0.0.1 that answers each event's attempts as `script` says: a status, or hanging. */
+const receiver = async (script: (attempt: number) => number | "hang") => {
+  const received: Array<Received> = []
+  const attempts = new Map<string, number>()
+  const hanging: Array<ServerResponse> = []
+  const server: Server = createServer((req, res) => {
+    let body = ""
+    req.on("data", (chunk) => {
+      body += chunk
+    })
+    req.on("end", () => {
+      const eventId = String(req.headers["tally-event-id"])
+      const attempt = (attempts.get(eventId) ?? 0) + 1
+      attempts.set(eventId, attempt)
+      const answer = script(attempt)
+      received.push({ body, headers: req.headers, status: answer === "hang" ? "hung" : answer })
+      if (answer === "hang") hanging.push(res)
+      else res.writeHead(answer).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/tally`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe("the event feed over HTTP", () => {
+  it("pages the feed with after=, and a waiting read returns an event appended meanwhile", async () => {
+    const start = (await request(url("/v1/events?limit=500"))).body
+    let after = start.next
+    while (true) {
+      const page = (await request(url(`/v1/events?after=${after}&limit=500`))).body
+      if (page.events.length === 0) break
+      after = page.next
+    }
+    const waiting = request(url(`/v1/events?after=${after}&wait=15`, 1))
+    const [event] = await appendEvents(1)
+    const page = await waiting
+    expect(page.status).toBe(200)
+    expect(page.body).toEqual({ events: [JSON.parse(JSON.stringify(event))], next: event!.id })
+  })
+
+  it("refuses an after that names no event, and a wait past the longest", async () => {
+    const unknown = await request(url("/v1/events?after=999999999"))
+    expect(unknown.status).toBe(400)
+    expect(unknown.body._tag).toBe("InvalidRequest")
+    expect((await request(url("/v1/events?wait=3600"))).status).toBe(400)
+  })
+})
+
+describe("webhooks", () => {
+  it("a receiver that fails, times out, then succeeds gets every event, signed, and the attempts show it", async () => {
+    const hook = await receiver((attempt) => (attempt === 1 ? 500 : attempt === 2 ? "hang" : 200))
+    try {
+      const created = await request(url("/v1/webhooks"), { body: { url: hook.url } })
+      expect(created.status).toBe(200)
+      const { id, secret } = created.body
+      const events = await appendEvents(4)
+      const delivered = () => new Set(hook.received.filter((r) => r.status === 200).map((r) => JSON.parse(r.body).id))
+      await until(() => events.every((e) => delivered().has(e.id)), "every event delivered")
+
+      for (const r of hook.received) {
+        expect(verifySignature(secret, String(r.headers["tally-signature"]), r.body)).toBe(true)
+        expect(r.headers["content-type"]).toContain("application/json")
+        expect(JSON.parse(r.body).id).toBe(Number(r.headers["tally-event-id"]))
+      }
+      const bodies = new Map(hook.received.map((r) => [JSON.parse(r.body).id, JSON.parse(r.body)]))
+      for (const event of events) expect(bodies.get(event.id)).toEqual(JSON.parse(JSON.stringify(event)))
+      expect(
+        verifySignature(
+          "whsec_not-the-secret",
+          String(hook.received[0]!.headers["tally-signature"]),
+          hook.received[0]!.body,
+        ),
+      ).toBe(false)
+
+      // The receiver answered; the dispatcher records the attempt right after.
+      let deliveries: Array<{ status: string; attempts: Array<{ statusCode: number | null; error: string | null }> }> =
+        []
+      const recorded = async () => {
+        deliveries = (await request(url(`/v1/webhooks/${id}/deliveries`, 1))).body.deliveries
+        return deliveries.length === 4 && deliveries.every((d) => d.status !== "pending")
+      }
+      for (let tries = 0; !(await recorded()) && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50))
+      for (const delivery of deliveries) {
+        expect(delivery.status).toBe("delivered")
+        expect(delivery.attempts.map((a) => a.statusCode)).toEqual([500, null, 200])
+        expect(delivery.attempts[1]!.error).toBe(`timeout after ${attemptTimeoutMs} ms`)
+      }
+    } finally {
+      await hook.close()
+    }
+  })
+
+  it("two service processes deliver each event once, not once each", async () => {
+    const hook = await receiver(() => 200)
+    try {
+      const { id } = (
+        await request(url("/v1/webhooks", 1), { body: { url: hook.url, secret: "a-shared-secret-of-ours" } })
+      ).body
+      const events = await appendEvents(30)
+      await until(() => hook.received.length >= events.length, "30 deliveries")
+      // Room for a second delivery of any event, were both processes to deliver it.
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      const ids = hook.received.map((r) => JSON.parse(r.body).id).sort((a, b) => a - b)
+      expect(ids).toEqual(events.map((e) => e.id))
+      const deliveries = (await request(url(`/v1/webhooks/${id}/deliveries?limit=200`))).body.deliveries
+      expect(deliveries.every((d: { attempts: Array<unknown> }) => d.attempts.length === 1)).toBe(true)
+      expect((await request(url(`/v1/webhooks/${id}`), { method: "DELETE" })).body).toEqual({ id, deleted: true })
+      expect((await request(url(`/v1/webhooks/${id}`, 1), { method: "DELETE" })).status).toBe(404)
+    } finally {
+      await hook.close()
+    }
+  })
+
+  it("lists endpoints without secrets and refuses a URL that is not http(s)", async () => {
+    const refused = await request(url("/v1/webhooks"), { body: { url: "file:///etc/passwd" } })
+    expect(refused.status).toBe(400)
+    const { endpoints } = (await request(url("/v1/webhooks"))).body
+    expect(endpoints.length).toBeGreaterThan(0)
+    for (const endpoint of endpoints) expect(Object.keys(endpoint).sort()).toEqual(["createdAt", "id", "url"])
+  })
+})
