@@ -132,6 +132,17 @@ describe("failing and expiring", () => {
     expect(state.settings?.enabled).toBe(false)
   })
 
+  test("failing a failed request again changes nothing and counts no second failure", () => {
+    const { state, request } = opened()
+    const failed = failAutoTopUp(state, request, { ...target, reason: "declined" }, openedAtMs)
+    if (failed._tag !== "Failed") throw new Error("expected a failure")
+    expect(failAutoTopUp(failed.state, failed.request, { ...target, reason: "declined" }, openedAtMs + 1)).toEqual({
+      _tag: "AlreadyFailed",
+      request: failed.request,
+    })
+    expect(failed.state.consecutiveFailures).toBe(1)
+  })
+
   test("a completion between failures starts the count again", () => {
     const first = opened()
     const failed = failAutoTopUp(first.state, first.request, { ...target, reason: "declined" }, openedAtMs)
