@@ -24,11 +24,13 @@ export interface Usage {
 }
 
 /** Linux reports process times in clock ticks of 1/100 s (`getconf CLK_TCK`). */
-const ticksPerSecond = 100
+export const ticksPerSecond = 100
 const rssSampleIntervalMs = 100
 
 interface ProcStat {
   readonly ppid: number
+  /** utime + stime: the process's own CPU, all its threads. */
+  readonly ownTicks: number
   /** utime + stime + cutime + cstime: the children's part keeps exited backends counted. */
   readonly ticks: number
 }
@@ -39,7 +41,8 @@ const procStat = (pid: number): ProcStat | undefined => {
     // Fields after "pid (comm) ": state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based.
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ")
     const field = (n: number) => Number(fields[n - 3])
-    return { ppid: field(4), ticks: field(14) + field(15) + field(16) + field(17) }
+    const ownTicks = field(14) + field(15)
+    return { ppid: field(4), ownTicks, ticks: ownTicks + field(16) + field(17) }
   } catch {
     return undefined
   }
@@ -48,10 +51,23 @@ const procStat = (pid: number): ProcStat | undefined => {
 /** The postmaster of a backend: its parent process, when /proc shows it. */
 export const postmasterOf = (backendPid: number): number | undefined => procStat(backendPid)?.ppid
 
+/** CPU ticks (utime + stime) one process has used so far; undefined once it is gone. */
+export const processTicks = (pid: number): number | undefined => procStat(pid)?.ownTicks
+
+/** Resident memory of a process from `/proc/<pid>/status`, in bytes; undefined once it is gone. */
+export const processRssBytes = (pid: number): number | undefined => {
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(Fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kib === undefined ? undefined : Number(kib) * 1024
+  } catch {
+    return undefined
+  }
+}
+
 /** Kernel threads are children of kthreadd, process 2: the kernel's own work (I/O, flushing). */
 const kthreadd = 2
 
-interface Ticks {
+export interface Ticks {
   /** The postmaster and its children (backends, checkpointer, WAL writer...). */
   readonly postgres: number
   readonly kernelThreads: number
@@ -59,7 +75,7 @@ interface Ticks {
   readonly machine: number
 }
 
-const ticks = (postmasterPid: number | undefined): Ticks => {
+export const ticks = (postmasterPid: number | undefined): Ticks => {
   let postgres = postmasterPid === undefined ? 0 : (procStat(postmasterPid)?.ticks ?? 0)
   let kernelThreads = 0
   for (const name of Fs.readdirSync("/proc")) {

@@ -6,13 +6,14 @@ import { PgLedgerStore } from "@tally/adapters"
 import { Cause, Effect, Exit } from "effect"
 import type { BenchRecord } from "./BenchRecord.ts"
 import * as Database from "./Database.ts"
+import * as HttpBench from "./http/HttpBench.ts"
 import type { Implementation } from "./Implementation.ts"
 import * as PureCore from "./PureCore.ts"
 import * as ReadThenWrite from "./ReadThenWrite.ts"
 import * as Report from "./Report.ts"
 import * as SingleStatement from "./SingleStatement.ts"
 import * as Tally from "./Tally.ts"
-import { type Cell, workloads } from "./Workload.ts"
+import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
 
 /**
  * `pnpm bench [--quick]`: every implementation, on the same PostgreSQL server, over the same cells
@@ -23,6 +24,12 @@ import { type Cell, workloads } from "./Workload.ts"
  * (`--store batchSizeMax=32,writers=4`) and its pool (`--pool 16`) narrow or change a run; such a
  * run writes `bench/results/experiment.json.tmp` unless `--out` says otherwise, so the committed
  * `latest.json` always holds the shipped defaults.
+ *
+ * `pnpm bench --http [--quick]` measures the service over HTTP instead (`http/HttpBench.ts`) and
+ * writes `bench/results/http-latest.json`; `--workload` (`memory` names the in-memory comparison),
+ * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
+ * runs the service under `node --cpu-prof` on one hot account at 64 connections and summarises where
+ * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
  */
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +43,9 @@ const { values: args } = parseArgs({
     spans: { type: "boolean", default: false },
     "native-tracer": { type: "boolean", default: false },
     out: { type: "string" },
+    http: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    repeats: { type: "string" },
   },
 })
 
@@ -85,13 +95,19 @@ const cells: ReadonlyArray<Cell> = workloads
 
 const experimental =
   args["native-tracer"] ||
-  ["only", "workload", "clients", "duration", "store", "pool"].some(
+  ["only", "workload", "clients", "duration", "store", "pool", "repeats"].some(
     (name) => args[name as keyof typeof args] !== undefined,
   )
 const resultsDir = Path.join(import.meta.dirname, "results")
+const resultsPrefix = args.http ? "http-" : ""
 const out =
   args.out ??
-  Path.join(resultsDir, experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json")
+  Path.join(
+    resultsDir,
+    args.profile
+      ? "http-profile.json"
+      : `${resultsPrefix}${experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json"}`,
+  )
 
 /** Which code was measured: the commit, and the files of the ledger's packages that differ from it. */
 const source = () => {
@@ -99,7 +115,7 @@ const source = () => {
   try {
     return {
       commit: git("rev-parse", "HEAD"),
-      uncommitted: git("status", "--porcelain", "--", "packages/domain", "packages/adapters")
+      uncommitted: git("status", "--porcelain", "--", "packages/domain", "packages/adapters", "packages/app")
         .split("\n")
         .filter(Boolean),
     }
@@ -108,7 +124,34 @@ const source = () => {
   }
 }
 
-const program = Effect.gen(function* () {
+const httpSettings: HttpBench.Settings = {
+  workloads: workloads
+    .map((w) => w.workload)
+    .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
+  connections: numbers(args.clients) ?? [1, 16, 64],
+  memoryConnections: args.workload === undefined || args.workload.split(",").includes("memory") ? 64 : null,
+  ...(args.quick
+    ? {
+        repetitions: number(args.repeats, 3),
+        durationMs: number(args.duration, 1_000),
+        warmupMs: 300,
+        processWarmupRequests: 3_000,
+      }
+    : {
+        repetitions: number(args.repeats, 5),
+        durationMs: number(args.duration, 3_000),
+        warmupMs: 1_000,
+        processWarmupRequests: 10_000,
+      }),
+}
+
+const about = () => ({
+  mode: args.quick ? "quick" : "full",
+  machine: { cores: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "unknown", node: process.version },
+  source: source(),
+})
+
+const library = Effect.gen(function* () {
   const startedMs = performance.now()
   const server = yield* Database.acquire
   console.log(
@@ -141,9 +184,7 @@ const program = Effect.gen(function* () {
   yield* Effect.promise(() =>
     Report.write(out, {
       generatedAt: new Date().toISOString(),
-      mode: args.quick ? "quick" : "full",
-      machine: { cores: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "unknown", node: process.version },
-      source: source(),
+      ...about(),
       postgres: { version: server.version, fsync: server.fsync, synchronousCommit: server.synchronousCommit },
       tallyPg,
       cell: settings,
@@ -157,6 +198,20 @@ const program = Effect.gen(function* () {
     `\nwrote ${Path.relative(process.cwd(), out)} in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
   )
 }).pipe(Effect.scoped)
+
+/** A profile is taken over a longer run than a cell's, for enough samples. */
+const profileDurationMs = 10_000
+
+const program = !args.http
+  ? library
+  : args.profile
+    ? HttpBench.profile(
+        { ...httpSettings, durationMs: number(args.duration, profileDurationMs) },
+        Path.join(resultsDir, "http-profile.tmp"),
+        out,
+        about(),
+      )
+    : HttpBench.program(httpSettings, out, about())
 
 Effect.runPromiseExit(program).then((exit) => {
   if (Exit.isFailure(exit)) {

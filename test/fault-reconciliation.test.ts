@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto"
+import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
@@ -7,12 +8,11 @@ import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "eff
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import * as FaultProxy from "./support/FaultProxy.ts"
-import { restartImmediately } from "./support/PostgresRestart.ts"
 
 /**
  * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
  * (two processes) write through a proxy that cuts connections, cuts them right after or instead of
- * a COMMIT, while their backends are terminated and the server is restarted in immediate mode.
+ * a COMMIT, while their backends are terminated and the server is killed outright and started again.
  * Afterwards: every acknowledged write is there exactly once, as acknowledged; nothing is there
  * that nobody asked for; "nothing was written" was true; a write of unknown outcome resolves with
  * its key; no unkeyed write applied twice; the audit is clean; no defect (a 500 over HTTP).
@@ -44,31 +44,41 @@ interface Attempt {
 const ruleRejections = new Set(["BalanceAtCeiling", "InsufficientCredits", "BalanceLimitExceeded"])
 
 describe("writes under injected faults, reconciled", () => {
-  let scope: Scope.Closeable
-  let dataDir: string
-  let url: URL
+  const servers: Array<Scope.Closeable> = []
+  const dataDir = Path.resolve(`.tally-test/faults-${process.pid}`)
   let proxy: FaultProxy.FaultProxy
   let ledgers: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
   let admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
 
-  beforeAll(async () => {
-    scope = await Effect.runPromise(Scope.make())
-    dataDir = Path.resolve(`.tally-test/faults-${process.pid}`)
+  /** Starts PostgreSQL on the test's data directory (again, after a crash) and returns its URL. */
+  const startServer = async () => {
+    const scope = await Effect.runPromise(Scope.make())
+    servers.push(scope)
     const server = await Effect.runPromise(
-      EmbeddedPostgres.start({
-        dataDir,
-        throwaway: true,
-        // A crash (immediate restart) keeps what the OS holds: fsync may be off, but an acknowledged
-        // commit must have reached the OS, so synchronous_commit stays on.
-        settings: { fsync: "off", full_page_writes: "off" },
-      }).pipe(Scope.provide(scope)),
+      // A crash keeps what the OS holds: fsync may be off, but an acknowledged commit must have
+      // reached the OS, so synchronous_commit stays on.
+      EmbeddedPostgres.start({ dataDir, settings: { fsync: "off", full_page_writes: "off" } }).pipe(
+        Scope.provide(scope),
+      ),
     )
-    url = new URL(Redacted.value(server.url))
+    return new URL(Redacted.value(server.url))
+  }
+
+  /** Kills the server and all its processes outright, as a crash does, then starts it again. */
+  const crashAndRestart = async () => {
+    const pid = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+    process.kill(-pid, "SIGKILL")
+    while (isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 20))
+    proxy.retarget(Number((await startServer()).port))
+  }
+
+  beforeAll(async () => {
+    const url = await startServer()
     proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port) })
-    admin = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(url.toString()), maxConnections: 1 }))
-    await admin.runPromise(PgMigrations.migrate)
     const proxied = new URL(url)
     proxied.port = String(proxy.port)
+    admin = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(proxied.toString()), maxConnections: 1 }))
+    await admin.runPromise(PgMigrations.migrate)
     ledgers = [0, 1].map(() =>
       ManagedRuntime.make(
         Ledger.layer.pipe(
@@ -82,7 +92,8 @@ describe("writes under injected faults, reconciled", () => {
   afterAll(async () => {
     await Promise.all([...ledgers.map((l) => l.dispose()), admin?.dispose()])
     await proxy?.close()
-    await Effect.runPromise(Scope.close(scope, Exit.void))
+    for (const scope of servers.reverse()) await Effect.runPromise(Scope.close(scope, Exit.void))
+    Fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
   const terminateBackends = () =>
@@ -137,7 +148,7 @@ describe("writes under injected faults, reconciled", () => {
         await new Promise((resolve) => setTimeout(resolve, faultIntervalMs))
         tick++
         if (tick % 12 === 6) {
-          await restartImmediately(Path.join(dataDir))
+          await crashAndRestart()
           restarts++
         } else {
           faults[Math.floor(Math.random() * faults.length)]!()
@@ -255,4 +266,13 @@ const failureTag = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   if (Exit.isSuccess(exit)) return undefined
   const error = exit.cause.reasons.find(Cause.isFailReason)?.error
   return (error as { readonly _tag?: string } | undefined)?._tag
+}
+
+/** Whether a process still runs: a zombie, killed but not yet reaped, does not. */
+const isRunning = (pid: number) => {
+  try {
+    return Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
+  } catch {
+    return false
+  }
 }

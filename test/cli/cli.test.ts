@@ -93,6 +93,9 @@ describe("tally on the embedded PostgreSQL", () => {
     const rest = await tally("entries", "bob", "--cursor", page.body.nextCursor)
     expect(rest.stdout).toContain("#1 ")
     expect(rest.stdout).not.toContain("#2 ")
+    const elsewhere = await tally("entries", "alice", "--cursor", page.body.nextCursor)
+    expect(elsewhere.code).toBe(2)
+    expect(elsewhere.stderr).toContain("cursor was issued for another account or kind filter")
 
     const audit = await tally("audit")
     expect(audit.code).toBe(0)

@@ -5,38 +5,39 @@ import * as Path from "node:path"
 
 /**
  * The real `tally` executable in a child process, the way `pnpm start` and `pnpm tally` run it
- * (TypeScript through tsx, from the repository root), with an environment of the test's choosing:
- * nothing of the caller's TALLY_* / DATABASE_URL / PORT leaks in.
+ * (`node --import tsx packages/app/src/main.ts`, from the repository root, or another copy of the
+ * repository), with an environment of the test's choosing: nothing of the caller's TALLY_* /
+ * DATABASE_URL / PORT / VITEST* leaks in.
  */
 
 export const repoRoot = Path.resolve(import.meta.dirname, "../..")
-const main = Path.join(repoRoot, "packages/app/src/main.ts")
+const main = "packages/app/src/main.ts"
+
+export interface Where {
+  /** The repository to run from; this one by default. */
+  readonly cwd?: string
+}
 
 /** How long a service may take to come up: the first start of a data directory runs initdb. */
 const startTimeoutMs = 90_000
 
-/**
- * A new, empty data directory. Run as root, the embedded server runs as the `postgres` user, which
- * must be able to enter the directory: mkdtemp's 0700 would lock it out.
- */
-export const freshDataDir = (label: string) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `tally-${label}-`))
-  Fs.chmodSync(dir, 0o755)
-  return dir
-}
+/** A new, empty data directory, private to its owner (0700) as `mktemp -d` makes it. */
+export const freshDataDir = (label: string) => Fs.mkdtempSync(Path.join(Os.tmpdir(), `tally-${label}-`))
 
-const baseEnv = (env: Record<string, string>) => {
+export const baseEnv = (env: Record<string, string>) => {
   const clean: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined || name === "DATABASE_URL" || name === "PORT" || name.startsWith("TALLY_")) continue
+    // A vitest run started from a test must not take itself for this run's worker.
+    if (name.startsWith("VITEST")) continue
     clean[name] = value
   }
   return { ...clean, ...env }
 }
 
-const spawnTally = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+export const spawnTally = (args: ReadonlyArray<string>, env: Record<string, string>, where: Where = {}) =>
   spawn(process.execPath, ["--import", "tsx", main, ...args], {
-    cwd: repoRoot,
+    cwd: where.cwd ?? repoRoot,
     env: baseEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   })
@@ -48,14 +49,16 @@ export interface CommandResult {
 }
 
 /** Runs one `tally` command to completion. */
-export const runTally = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  collect(spawnTally(args, env))
+export const runTally = (args: ReadonlyArray<string>, env: Record<string, string> = {}, where: Where = {}) =>
+  collect(spawnTally(args, env, where))
 
 /** Runs a command line through a shell (for `pnpm tally ...`). */
-export const runShell = (command: string, env: Record<string, string> = {}) =>
-  collect(spawn(command, { cwd: repoRoot, env: baseEnv(env), shell: true, stdio: ["ignore", "pipe", "pipe"] }))
+export const runShell = (command: string, env: Record<string, string> = {}, where: Where = {}) =>
+  collect(
+    spawn(command, { cwd: where.cwd ?? repoRoot, env: baseEnv(env), shell: true, stdio: ["ignore", "pipe", "pipe"] }),
+  )
 
-const collect = (child: ChildProcess) =>
+export const collect = (child: ChildProcess) =>
   new Promise<CommandResult>((resolve, reject) => {
     let stdout = ""
     let stderr = ""
@@ -81,8 +84,14 @@ export interface Service {
 }
 
 /** Starts `tally serve` on a free port and resolves once it prints its URL. */
-export const startService = (env: Record<string, string>, args: ReadonlyArray<string> = []): Promise<Service> => {
-  const child = spawnTally(["serve", "--port", "0", ...args], env)
+export const startService = (
+  env: Record<string, string>,
+  args: ReadonlyArray<string> = [],
+  where: Where = {},
+): Promise<Service> => serviceOf(spawnTally(["serve", "--port", "0", ...args], env, where))
+
+/** Follows a process that runs the service (however it was launched) until it prints its URL. */
+export const serviceOf = (child: ChildProcess): Promise<Service> => {
   let output = ""
   const listeners = new Set<() => void>()
   const onData = (chunk: Buffer) => {

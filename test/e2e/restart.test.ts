@@ -90,6 +90,8 @@ describe("restarts", () => {
     )
     // The whole server: a postmaster killed alone leaves its backends answering for a moment.
     process.kill(-postmasterPid, "SIGKILL")
+    // SIGKILL is sent at once but acted on when the processes next run: wait until they are gone.
+    while (isRunning(postmasterPid)) await new Promise((resolve) => setTimeout(resolve, 20))
 
     const health = await request(`${service.url}/health`)
     expect(health.status).toBe(503)
@@ -105,3 +107,12 @@ describe("restarts", () => {
     service = undefined
   })
 })
+
+/** Whether a process still runs: a zombie, killed but not yet reaped, does not. */
+const isRunning = (pid: number) => {
+  try {
+    return Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
+  } catch {
+    return false
+  }
+}

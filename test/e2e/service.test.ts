@@ -128,6 +128,32 @@ describe("spends and settings", () => {
     const usage = await request(url(`/v1/accounts/${account}/entries?kind=usage`))
     expect(usage.body).toEqual({ entries: [], nextCursor: null })
   })
+
+  it("refuses a cursor on another account or under another kind filter than it was issued for", async () => {
+    const [account, other] = [accountId("cursor"), accountId("cursor-other")]
+    for (const amount of [1, 2]) await topUp(account, { amount })
+    for (const amount of [1, 2]) await spend(account, { amount })
+    await topUp(other, { amount: 9 })
+    const entries = (query: string) => request(url(`/v1/accounts/${account}/entries?${query}`))
+    const all = (await entries("limit=1")).body.nextCursor
+    const usage = (await entries("limit=1&kind=usage")).body.nextCursor
+
+    const misused = [
+      await request(url(`/v1/accounts/${other}/entries?cursor=${all}`)),
+      await entries(`kind=usage&cursor=${all}`),
+      await entries(`cursor=${usage}`),
+      await entries(`kind=top-up&cursor=${usage}`),
+    ]
+
+    for (const reply of misused) {
+      expectCleanError(reply, 400)
+      expect(reply.body.message).toContain("cursor was issued for another account or kind filter")
+    }
+    expect((await entries(`cursor=${all}`)).body.entries.map((e: { sequence: number }) => e.sequence)).toEqual([
+      3, 2, 1,
+    ])
+    expect((await entries(`kind=usage&cursor=${usage}`)).body.entries).toMatchObject([{ sequence: 3, amount: -1 }])
+  })
 })
 
 describe("idempotency over HTTP", () => {
@@ -156,10 +182,11 @@ describe("idempotency over HTTP", () => {
 
     expectCleanError(conflict, 409)
     expect(conflict.body).toMatchObject({ _tag: "IdempotencyConflict", idempotencyKey: "order-2" })
+    expect(conflict.headers.get("idempotent-replayed")).toBeNull()
     expect(await balanceOf(account)).toBe(100)
   })
 
-  it("answers a retry of a rejected keyed write with the same rejection", async () => {
+  it("answers a retry of a rejected keyed write with the same rejection, marked Idempotent-Replayed: true", async () => {
     const account = accountId("refusal")
     const headers = { "Idempotency-Key": "spend-1" }
 
@@ -168,7 +195,9 @@ describe("idempotency over HTTP", () => {
     const retry = await spend(account, { amount: 10 }, headers)
 
     expectCleanError(first, 409)
+    expect(first.headers.get("idempotent-replayed")).toBeNull()
     expect(retry.status).toBe(409)
+    expect(retry.headers.get("idempotent-replayed")).toBe("true")
     expect(retry.body).toEqual(first.body)
     expect(await balanceOf(account)).toBe(100)
   })

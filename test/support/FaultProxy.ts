@@ -142,15 +142,18 @@ export interface FaultProxy {
   readonly cutAll: () => void
   /** Refuses new connections for `ms`, as a restarting server does. */
   readonly refuseFor: (ms: number) => void
+  /** Sends new connections to another port: the server came back on it. */
+  readonly retarget: (port: number) => void
   readonly close: () => Promise<void>
 }
 
-export const start = (target: { readonly host: string; readonly port: number }) =>
+export const start = (initial: { readonly host: string; readonly port: number }) =>
   new Promise<FaultProxy>((resolve, reject) => {
     const connections = new Set<Connection>()
     const armed: Array<Cut> = []
     let cuts = 0
     let refusingUntil = 0
+    let target = initial
     const takeCut = (sql: string) => {
       const index = armed.findIndex((cut) => cut.match(sql))
       return index < 0 ? undefined : armed.splice(index, 1)[0]
@@ -177,6 +180,9 @@ export const start = (target: { readonly host: string; readonly port: number }) 
         },
         refuseFor: (ms) => {
           refusingUntil = Date.now() + ms
+        },
+        retarget: (port) => {
+          target = { ...target, port }
         },
         close: () =>
           new Promise<void>((done) => {

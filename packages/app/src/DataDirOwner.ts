@@ -1,5 +1,6 @@
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import { ProcessStatus } from "@tally/adapters"
 import { Effect, Redacted, Schema } from "effect"
 
 /**
@@ -41,33 +42,13 @@ type OwnerRecord = typeof OwnerRecord.Type
 
 const decodeRecord = Schema.decodeUnknownOption(Schema.fromJsonString(OwnerRecord))
 
-/** Linux: field 22 of /proc/<pid>/stat, in clock ticks since boot. Elsewhere: unknown. */
-const startTimeOf = (pid: number) =>
-  Effect.promise(() =>
-    Fs.readFile(`/proc/${pid}/stat`, "utf8").then(
-      (stat) => stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null,
-      () => null,
-    ),
-  )
-
-const isAlive = (record: OwnerRecord) =>
-  Effect.gen(function* () {
-    try {
-      process.kill(record.pid, 0)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EPERM") return false
-    }
-    if (record.startTime === null) return true
-    return (yield* startTimeOf(record.pid)) === record.startTime
-  })
-
 export type Claim =
   | { readonly _tag: "Owner"; readonly publish: (url: Redacted.Redacted<string>) => Effect.Effect<void> }
   | { readonly _tag: "Guest"; readonly databaseUrl: Redacted.Redacted<string> }
 
 /**
  * Takes the data directory for this process (released when the scope closes), or, for a command,
- * finds the live server that holds it. A record left by a dead process is stale and replaced.
+ * finds the live server that holds it. A record left by a dead process (a zombie too) is stale and replaced.
  */
 export const claim = (dataDir: string, role: Role) =>
   Effect.gen(function* () {
@@ -75,7 +56,12 @@ export const claim = (dataDir: string, role: Role) =>
     const fail = (what: string) => (cause: unknown) =>
       new DataDirError({ dataDir, message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
     yield* Effect.tryPromise({ try: () => Fs.mkdir(dataDir, { recursive: true }), catch: fail("cannot create it") })
-    const self: OwnerRecord = { pid: process.pid, startTime: yield* startTimeOf(process.pid), role, databaseUrl: null }
+    const self: OwnerRecord = {
+      pid: process.pid,
+      startTime: yield* ProcessStatus.startTimeOf(process.pid),
+      role,
+      databaseUrl: null,
+    }
     const write = (record: OwnerRecord, flag: "wx" | "w") =>
       Fs.writeFile(ownerFile, JSON.stringify(record), { flag, mode: 0o600 })
 
@@ -108,7 +94,7 @@ export const claim = (dataDir: string, role: Role) =>
       if (record._tag === "None") {
         // Being written right now, or garbage: give a writer a moment, then treat it as stale.
         if (attempt % 10 === 9) yield* Effect.promise(() => Fs.rm(ownerFile, { force: true }))
-      } else if (!(yield* isAlive(record.value))) {
+      } else if (!(yield* ProcessStatus.isRunning(record.value.pid, record.value.startTime))) {
         yield* Effect.logWarning(`replacing the record of tally process ${record.value.pid}, which is gone`)
         yield* Effect.promise(() => Fs.rm(ownerFile, { force: true }))
         continue

@@ -37,7 +37,22 @@ export const exitCodeOf = (error: unknown): number => {
   return ExitCode.failure
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+/** The error's message; an error that has none (a failed listen) says what its cause says. */
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error && error.message !== "") return error.message
+  const cause = typeof error === "object" && error !== null ? (error as { readonly cause?: unknown }).cause : undefined
+  if (cause !== undefined && cause !== error) return messageOf(cause)
+  return error instanceof Error ? tagOf(error) : String(error)
+}
+
+/** Why the HTTP server could not listen, with what to do about the common case. */
+const describeListen = (error: unknown) => {
+  const cause = (error as { readonly cause?: NodeJS.ErrnoException & { address?: string; port?: number } }).cause
+  if (cause?.code === "EADDRINUSE") {
+    return `cannot listen on ${cause.address}:${cause.port}: the port is in use; stop what listens there, or choose another port (PORT or --port)`
+  }
+  return `cannot listen: ${messageOf(error)}`
+}
 
 /** Errors whose values a script may act on: the rule's numbers, the write's account and key. */
 const withValues = new Set([...ruleRejections, "OutcomeUnknown"])
@@ -77,6 +92,7 @@ const describe = (error: unknown) => {
   if (tag === "ConfigError") return `invalid configuration: ${describeConfig(error)}`
   if (storageErrors.has(tag)) return `storage unavailable: ${messageOf(error)}`
   if (tag === "InvalidRequest") return `invalid input: ${messageOf(error)}`
+  if (tag === "ServeError") return describeListen(error)
   if (tag === "InternalError") return `unexpected error: ${Cause.pretty(Cause.die(error))}`
   return messageOf(error)
 }

@@ -4,14 +4,14 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   InvalidRequest,
   Ledger,
-  type Posting,
   RequestValidation,
   TallyApi,
   Authorization as TallyAuthorization,
   Unauthorized,
   Unhealthy,
+  type WriteResult,
 } from "@tally/domain"
-import { ByteSize, Cause, Effect, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
 import {
   HttpEffect,
   HttpIncomingMessage,
@@ -38,9 +38,15 @@ export const Limits = {
   bodyBytesMax: 64 * 1024,
   /** All request headers together; Node answers 431 beyond it. */
   headerBytesMax: 16 * 1024,
-  /** A whole request (headers and body) must arrive within this time. */
+  /** A whole request (headers and body) must arrive within this time, else 408 and the connection closes. */
   requestTimeoutMs: 30_000,
+  /** The headers must arrive within this time. */
   headersTimeoutMs: 10_000,
+  /**
+   * How often Node checks those two deadlines, so how late it may enforce them. Node's default, 30 s,
+   * let a slow body live to nearly twice the documented deadline.
+   */
+  deadlineCheckIntervalMs: 1_000,
   /** In-flight requests get this long to finish when the server shuts down. */
   shutdownGraceMs: 10_000,
   /**
@@ -58,7 +64,18 @@ export const Limits = {
 // Handlers
 // -----------------------------------------------------------------------------
 
-const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balanceAfter, replayed })
+/** Sent on an answer that repeats the stored outcome of an earlier write with the same idempotency key. */
+const markReplayed = HttpEffect.appendPreResponseHandler((_request, response) =>
+  Effect.succeed(HttpServerResponse.setHeader(response, "idempotent-replayed", "true")),
+)
+
+/** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
+const answer = (result: WriteResult) => {
+  if (result._tag === "Posted") {
+    return Effect.succeed({ entry: result.entry, balance: result.entry.balanceAfter, replayed: result.replayed })
+  }
+  return (result.replayed ? markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
+}
 
 const idempotencyKeyOf = (headers: { readonly "idempotency-key"?: string }) =>
   headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }
@@ -71,12 +88,12 @@ export const LedgerHandlers = HttpApiBuilder.group(
     return handlers.handleAll({
       topUp: ({ params, headers, payload }) =>
         ledger
-          .topUp({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
-          .pipe(Effect.map(written)),
+          .write({ _tag: "TopUp", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.flatMap(answer)),
       spend: ({ params, headers, payload }) =>
         ledger
-          .spend({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
-          .pipe(Effect.map(written)),
+          .write({ _tag: "Spend", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
@@ -150,6 +167,62 @@ export const requestValidationLayer = HttpApiMiddleware.layerSchemaErrorTransfor
 const errorJson = (status: number, _tag: string, message: string) =>
   HttpServerResponse.jsonUnsafe({ _tag, message }, { status })
 
+const unsupportedMediaType = () =>
+  errorJson(415, "UnsupportedMediaType", "request bodies must be JSON (Content-Type: application/json)")
+
+/** Methods whose requests carry a body the API reads. */
+const bodyMethods = new Set(["POST", "PUT", "PATCH"])
+
+const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
+
+/**
+ * A request body must be declared JSON, as the API documents: a body with no Content-Type used to
+ * be read as JSON, and a web page can send exactly that (a typeless Blob) to any address without a
+ * CORS preflight. Per route, so a request to no route still answers 404.
+ */
+const jsonBodies = HttpRouter.middleware((httpEffect) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const declaredJson = mediaTypeOf(request.headers["content-type"]) === "application/json"
+    return bodyMethods.has(request.method) && !declaredJson ? unsupportedMediaType() : yield* httpEffect
+  }),
+)
+
+/** What a browser says about a request it sends on behalf of a page of another site. */
+const crossSiteFetches = new Set(["cross-site", "same-site"])
+
+/** The service's own origin: a page loaded from this loopback address (and port) by plain HTTP. */
+const isOwnOrigin = (origin: string, host: string | undefined) => {
+  if (!URL.canParse(origin)) return false
+  const url = new URL(origin)
+  return url.protocol === "http:" && url.host === host && isLoopback(url.hostname.replace(/^\[(.*)\]$/, "$1"))
+}
+
+/**
+ * Without a token, listening on loopback is the only guard, and a web page open in the user's
+ * browser reaches loopback too. So what a browser sends on another site's behalf (Sec-Fetch-Site
+ * cross-site or same-site, or an Origin other than the service's own) is refused 403 before any
+ * route runs. With a token the token decides: no page can send it cross-site without a CORS
+ * preflight, which the service never grants.
+ */
+const crossSiteGuard = HttpRouter.middleware(
+  (httpEffect) =>
+    Effect.gen(function* () {
+      const { headers } = yield* HttpServerRequest.HttpServerRequest
+      const fetchSite = headers["sec-fetch-site"]
+      const crossSite =
+        (fetchSite !== undefined && crossSiteFetches.has(fetchSite)) ||
+        (headers.origin !== undefined && !isOwnOrigin(headers.origin, headers.host))
+      if (!crossSite) return yield* httpEffect
+      return errorJson(
+        403,
+        "Forbidden",
+        "refusing a request a browser sent from another site: without TALLY_API_TOKEN only the service's own pages and non-browser clients may call it",
+      )
+    }),
+  { global: true },
+)
+
 /** Failures that escape the API (no route, bodies too large, defects) as JSON, never with internals. */
 const errorResponses = HttpRouter.middleware(
   (httpEffect) =>
@@ -160,9 +233,7 @@ const errorResponses = HttpRouter.middleware(
         return errorJson(413, "PayloadTooLarge", `request bodies are limited to ${Limits.bodyBytesMax} bytes`)
       }
       const response = yield* httpEffect
-      if (response.status === 415) {
-        return errorJson(415, "UnsupportedMediaType", "request bodies must be JSON (Content-Type: application/json)")
-      }
+      if (response.status === 415) return unsupportedMediaType()
       if (response.status === 503) {
         return HttpServerResponse.setHeader(response, "retry-after", String(Limits.retryAfterSeconds))
       }
@@ -193,6 +264,17 @@ const isBodyTooLarge = (defect: unknown) =>
   defect.reason._tag === "RequestParseError" &&
   /maxBytes/i.test(String(defect.reason.cause))
 
+/**
+ * The status a request's log line shows. A request whose connection closed before the answer (the
+ * client left, or Node answered 408 to a request that missed its deadline) ends with Effect's 499
+ * response as its failure.
+ */
+const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown>) => {
+  if (Exit.isSuccess(exit)) return exit.value.status
+  const failure = Cause.squash(exit.cause)
+  return HttpServerResponse.isHttpServerResponse(failure) ? failure.status : 500
+}
+
 /** One log line per request, with the request id that every log line of the request carries too. */
 const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
   Effect.gen(function* () {
@@ -211,7 +293,7 @@ const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerRe
           Effect.annotateLogs({
             method: request.method,
             path: request.url.split("?")[0] ?? request.url,
-            status: exit._tag === "Success" ? exit.value.status : 500,
+            status: statusOf(exit),
             durationMs: Date.now() - startedAt,
           }),
         ),
@@ -240,7 +322,7 @@ export const checkListen = (settings: ServerSettings): Effect.Effect<void, Insec
     : Effect.fail(new InsecureListen({ host: settings.host }))
 
 export const routes = Layer.mergeAll(
-  HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }),
+  HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(jsonBodies.layer)),
   HttpApiScalar.layer(TallyApi, { path: "/docs" }),
   errorResponses,
 ).pipe(
@@ -257,12 +339,14 @@ export const layer = (settings: ServerSettings) => {
         maxHeaderSize: Limits.headerBytesMax,
         requestTimeout: Limits.requestTimeoutMs,
         headersTimeout: Limits.headersTimeoutMs,
+        connectionsCheckingInterval: Limits.deadlineCheckIntervalMs,
       }),
     { host: settings.host, port: settings.port, gracefulShutdownTimeout: Limits.shutdownGraceMs },
   )
   // Routes, handlers and the docs page are built before the socket listens: Node drops a request
   // that arrives while no handler is attached, so a caller polling /health must never hit that gap.
-  const app = HttpRouter.toHttpEffect(routes.pipe(Layer.provide(authorizationLayer(settings.apiToken)))).pipe(
+  const guarded = Option.isNone(settings.apiToken) ? Layer.mergeAll(routes, crossSiteGuard) : routes
+  const app = HttpRouter.toHttpEffect(guarded.pipe(Layer.provide(authorizationLayer(settings.apiToken)))).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: Limits.pathParamLengthMax }),
   )
   return Layer.unwrap(

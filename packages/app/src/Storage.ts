@@ -4,13 +4,14 @@ import { PgClient } from "@effect/sql-pg"
 import {
   EmbeddedPostgres,
   MemoryEventLog,
-  MemoryLedgerStore,
+  MemoryLedger,
   MemoryWebhookStore,
+  PgLedger,
   PgLedgerStore,
   PgMigrations,
   PgWebhookStore,
 } from "@tally/adapters"
-import { Ledger, type WebhookStore, Webhooks } from "@tally/domain"
+import { type WebhookStore, Webhooks } from "@tally/domain"
 import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
@@ -50,7 +51,7 @@ const webhooks = <E, R>(store: Layer.Layer<WebhookStore, E, R>) =>
   Webhooks.layer.pipe(Layer.provideMerge(store), Layer.provide(NodeCrypto.layerSecureRandom))
 
 const memory = Layer.mergeAll(
-  Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer)),
+  MemoryLedger.layer,
   webhooks(MemoryWebhookStore.layer),
   Layer.succeed(Database, {
     storage: "memory",
@@ -71,6 +72,7 @@ const postgres = (
     applicationName: "tally",
     startupParameters: PgLedgerStore.sessionParameters,
   })
+  // The migrations run here rather than in the ledger's layer, so that `tally migrate` can report them.
   const migrated = Layer.effect(
     Database,
     Effect.gen(function* () {
@@ -83,12 +85,11 @@ const postgres = (
       })
     }),
   )
-  // The ledger is built after the migrations: it needs the Database they produce.
-  const storeOptions = { ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs }
+  // provideMerge builds `migrated` first: the ledger and the webhooks start on the migrated schema.
   const ledger = Layer.mergeAll(
-    Ledger.layer.pipe(Layer.provide(PgLedgerStore.layer(storeOptions))),
-    webhooks(PgWebhookStore.layer(storeOptions)),
-  ).pipe(Layer.provide(Layer.effectDiscard(Database.useSync(() => undefined))))
+    PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } }),
+    webhooks(PgWebhookStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
+  )
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 

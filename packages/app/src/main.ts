@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+import { createRequire } from "node:module"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit } from "effect"
@@ -6,9 +8,16 @@ import { serving, tally } from "./Cli.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as Logging from "./Logging.ts"
 
-/** The `tally` executable: `tsx packages/app/src/main.ts <command>` (`pnpm tally`, `pnpm start`). */
+// The package's own version, which changesets bump: `src/` and `dist/` both sit beside package.json.
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
+
+/**
+ * The `tally` executable: `node --import tsx packages/app/src/main.ts <command>` from the repository
+ * root (`pnpm tally`, `pnpm start`), one process, so the pid a supervisor holds is the server's;
+ * `dist/main.js` (the `tally` bin) once built and installed.
+ */
 // Each command provides its own storage; the CLI module types the tree's requirements loosely.
-const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1.0" }).pipe(
+const program: Effect.Effect<void, unknown> = Command.run(tally, { version }).pipe(
   Effect.catchIf(CliError.isCliError, (error) =>
     Effect.sync(() => {
       // Help asked for is a success; anything the parser refused is bad input (already printed).
@@ -24,6 +33,8 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version: "0.1
 const shutdownDeadlineMs = 20_000
 /** A signal this long after the first is someone insisting (Ctrl-C again), not a relay of the first. */
 const repeatedSignalMs = 1_000
+/** How often a process started by a package manager's script checks that the package manager lives. */
+const launcherCheckIntervalMs = 500
 
 /**
  * The runtime shuts down in order on SIGINT and SIGTERM (stop accepting, finish requests, close the
@@ -34,7 +45,7 @@ const takeOverShutdownSignals = () => {
   process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   let firstSignalAt: number | undefined
   const onSignal = () => {
-    // tsx (`pnpm start`) relays a signal the process already got within milliseconds: not a second one.
+    // A SIGTERM to the process group reaches Tally twice under pnpm (pnpm relays it) within milliseconds.
     if (firstSignalAt !== undefined) {
       if (Date.now() - firstSignalAt < repeatedSignalMs) return
       console.error("tally: second signal, exiting without finishing the shutdown")
@@ -50,7 +61,25 @@ const takeOverShutdownSignals = () => {
   process.on("SIGTERM", onSignal)
 }
 
+/**
+ * Under `pnpm start` the pid a supervisor holds is pnpm's, and SIGKILL cannot be relayed: when the
+ * package manager that started this process dies, this process shuts down in order instead of
+ * living on as an orphan. (Started directly, Tally outlives its parent, as `nohup` users expect.)
+ */
+const followLauncher = () => {
+  if (process.env.npm_lifecycle_event === undefined) return
+  const launcher = process.ppid
+  const check = setInterval(() => {
+    if (process.ppid === launcher) return
+    clearInterval(check)
+    console.error(`tally: the package manager that started it (pid ${launcher}) is gone, shutting down`)
+    process.kill(process.pid, "SIGTERM")
+  }, launcherCheckIntervalMs)
+  check.unref()
+}
+
 takeOverShutdownSignals()
+followLauncher()
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {

@@ -17,7 +17,7 @@ import {
 import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest, type WriteRequest } from "./LedgerRequest.ts"
 import { LedgerStore } from "./LedgerStore.ts"
 import { Limits } from "./Limits.ts"
-import { configure, post } from "./Posting.ts"
+import { configure, post, type WriteResult } from "./Posting.ts"
 
 /** An applied write: its entry, and whether this call replayed an earlier one with the same key. */
 export interface Posting {
@@ -31,6 +31,11 @@ export interface EntryPage {
 }
 
 export type WriteError = RuleRejection | IdempotencyConflict | StoreError
+
+/** A top-up or a spend, told apart by `_tag`, for `Ledger.write`. */
+export type WriteInput =
+  | ({ readonly _tag: "TopUp" } & typeof TopUpRequest.Encoded)
+  | ({ readonly _tag: "Spend" } & typeof SpendRequest.Encoded)
 
 /** Accounts per page of the audit's scan, so memory stays bounded on large ledgers. */
 const auditPageAccounts = 200
@@ -51,6 +56,12 @@ export class Ledger extends Context.Service<
   {
     readonly topUp: (request: typeof TopUpRequest.Encoded) => Effect.Effect<Posting, WriteError>
     readonly spend: (request: typeof SpendRequest.Encoded) => Effect.Effect<Posting, WriteError>
+    /**
+     * A top-up or spend whose rule refusal is a value, not a failure, so the caller also learns
+     * whether the refusal replays an earlier write with the same key (HTTP answers it with
+     * `Idempotent-Replayed: true`).
+     */
+    readonly write: (request: WriteInput) => Effect.Effect<WriteResult, StoreError>
     readonly balance: (accountId: string) => Effect.Effect<Balance, InvalidRequest | LedgerUnavailable>
     readonly entries: (
       request: typeof EntriesRequest.Encoded,
@@ -69,22 +80,27 @@ export class Ledger extends Context.Service<
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
 
-    const write = (request: WriteRequest) =>
+    const transactWrite = (request: WriteRequest) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         store.transact(request.accountId, request.idempotencyKey, post(request, new Date(now).toISOString())),
-      ).pipe(
-        Effect.flatMap((result) =>
-          result._tag === "Posted"
-            ? Effect.succeed({ entry: result.entry, replayed: result.replayed })
-            : Effect.fail(result.error),
-        ),
       )
+
+    const write = ({ _tag, ...input }: WriteInput) =>
+      _tag === "TopUp"
+        ? validate(TopUpRequest)(input).pipe(Effect.flatMap((request) => transactWrite({ _tag, ...request })))
+        : validate(SpendRequest)(input).pipe(Effect.flatMap((request) => transactWrite({ _tag, ...request })))
+
+    const posting = (result: WriteResult): Effect.Effect<Posting, RuleRejection | IdempotencyConflict> =>
+      result._tag === "Posted"
+        ? Effect.succeed({ entry: result.entry, replayed: result.replayed })
+        : Effect.fail(result.error)
 
     const validAccountId = validate(AccountId)
 
     const entries = Effect.fn("Ledger.entries")(function* (input: typeof EntriesRequest.Encoded) {
       const request = yield* validate(EntriesRequest)(input)
-      const beforeSequence = request.cursor === undefined ? undefined : decodeCursor(request.cursor)
+      const scope = { accountId: request.accountId, kind: request.kind }
+      const beforeSequence = request.cursor === undefined ? undefined : decodeCursor(request.cursor, scope)
       if (beforeSequence instanceof InvalidRequest) return yield* beforeSequence
       const limit = request.limit ?? Limits.entriesPageSizeDefault
       const rows = yield* store.entries(request.accountId, {
@@ -94,7 +110,7 @@ export class Ledger extends Context.Service<
       })
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
-      return { entries: page, nextCursor: rows.length > limit && last ? encodeCursor(last.sequence) : null }
+      return { entries: page, nextCursor: rows.length > limit && last ? encodeCursor(last.sequence, scope) : null }
     })
 
     const audit = Effect.gen(function* () {
@@ -115,10 +131,9 @@ export class Ledger extends Context.Service<
     }).pipe(Effect.withSpan("Ledger.audit"))
 
     return Ledger.of({
-      topUp: (input) =>
-        validate(TopUpRequest)(input).pipe(Effect.flatMap((request) => write({ _tag: "TopUp", ...request }))),
-      spend: (input) =>
-        validate(SpendRequest)(input).pipe(Effect.flatMap((request) => write({ _tag: "Spend", ...request }))),
+      topUp: (input) => write({ _tag: "TopUp", ...input }).pipe(Effect.flatMap(posting)),
+      spend: (input) => write({ _tag: "Spend", ...input }).pipe(Effect.flatMap(posting)),
+      write,
       balance: (accountId) =>
         validAccountId(accountId).pipe(
           Effect.flatMap(store.account),

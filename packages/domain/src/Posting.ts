@@ -43,9 +43,10 @@ export interface Transition<A> {
 
 export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
 
+/** A write's outcome; `replayed` when it is the stored outcome of an earlier write with the same key. */
 export type WriteResult =
   | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
-  | { readonly _tag: "Refused"; readonly error: RuleRejection | IdempotencyConflict }
+  | { readonly _tag: "Refused"; readonly error: RuleRejection | IdempotencyConflict; readonly replayed: boolean }
 
 /** Deterministic JSON with sorted keys, so equal requests compare equal as text. */
 export const canonicalJson = (value: unknown): string =>
@@ -100,9 +101,9 @@ export const post =
     if (prior !== undefined) {
       if (prior.fingerprint !== fingerprint(request)) {
         const error = new IdempotencyConflict({ accountId: request.accountId, idempotencyKey: prior.key })
-        return { result: { _tag: "Refused", error } }
+        return { result: { _tag: "Refused", error, replayed: false } }
       }
-      return { result: prior.outcome._tag === "Posted" ? { ...prior.outcome, replayed: true } : prior.outcome }
+      return { result: { ...prior.outcome, replayed: true } }
     }
     const decision = decide(state, request)
     const outcome: Outcome =
@@ -111,7 +112,7 @@ export const post =
         : { _tag: "Posted", entry: entryOf(request, state, decision, createdAt) }
     const key = request.idempotencyKey
     const record = key === undefined ? {} : { record: { key, fingerprint: fingerprint(request), outcome } }
-    if (outcome._tag === "Refused") return { result: outcome, ...record }
+    if (outcome._tag === "Refused") return { result: { ...outcome, replayed: false }, ...record }
     const next = { ...state, balance: outcome.entry.balanceAfter, sequence: outcome.entry.sequence }
     return { result: { ...outcome, replayed: false }, state: next, entry: outcome.entry, ...record }
   }

@@ -1,0 +1,78 @@
+import { fork } from "node:child_process"
+import * as Path from "node:path"
+import { Effect } from "effect"
+import { repositoryRoot } from "./Launcher.ts"
+
+/**
+ * The load generator, seen from the bench: a child process of its own (`LoadGenerator.ts`, autocannon
+ * over keep-alive connections), so sending requests never shares a CPU core's event loop with a
+ * server under test. It takes one run at a time over the IPC channel.
+ */
+
+export interface LoadRun {
+  readonly url: string
+  readonly accounts: number
+  readonly connections: number
+  /** How long the run lasts, or how many requests it sends when `requests` is given. */
+  readonly durationMs: number
+  readonly requests?: number
+  /** Seeds the operations: the same stream for every server of the same cell and repetition. */
+  readonly stream: number
+}
+
+/** A write whose answer never came: sent, or about to be, when the run stopped and closed its connection. */
+export interface CutOff {
+  readonly account: number
+  /** Signed: what the write would move into the account at most. */
+  readonly amount: number
+}
+
+export interface LoadResult {
+  readonly elapsedMs: number
+  /** Answers received, whatever their status. */
+  readonly responses: number
+  readonly applied: number
+  /** 409s with a rule's tag: normal outcomes of the workload. */
+  readonly rejected: number
+  /** Other statuses, connection errors and timeouts. */
+  readonly errors: number
+  readonly errorSamples: ReadonlyArray<string>
+  readonly latencyP50Ms: number
+  readonly latencyP99Ms: number
+  /** Credits each account gained or lost through answers of 200, by index into the account ids. */
+  readonly appliedByAccount: ReadonlyArray<number>
+  readonly cutOff: ReadonlyArray<CutOff>
+}
+
+export interface LoadGenerator {
+  readonly pid: number
+  readonly run: (run: LoadRun) => Effect.Effect<LoadResult>
+}
+
+/** Starts the load generator for the scope. */
+export const start = Effect.acquireRelease(
+  Effect.sync(() =>
+    fork(Path.join(repositoryRoot, "bench", "http", "LoadGenerator.ts"), [], {
+      cwd: repositoryRoot,
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  ),
+  (child) => Effect.sync(() => child.kill("SIGTERM")),
+).pipe(
+  Effect.map(
+    (child): LoadGenerator => ({
+      pid: child.pid ?? -1,
+      run: (run) =>
+        Effect.callback<LoadResult>((resume) => {
+          const onExit = (code: number | null) => resume(Effect.die(new Error(`the load generator exited (${code})`)))
+          child.once("exit", onExit)
+          child.once("message", (result) => {
+            child.off("exit", onExit)
+            resume(Effect.succeed(result as LoadResult))
+          })
+          child.send(run)
+        }),
+    }),
+  ),
+)

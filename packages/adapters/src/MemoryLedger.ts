@@ -1,0 +1,9 @@
+import { Ledger } from "@tally/domain"
+import { Layer } from "effect"
+import * as MemoryLedgerStore from "./MemoryLedgerStore.ts"
+
+/**
+ * The ledger on process memory, for tests and trials: nothing to set up, nothing kept after the
+ * layer is released. Each build of the layer starts empty.
+ */
+export const layer: Layer.Layer<Ledger> = Ledger.layer.pipe(Layer.provide(MemoryLedgerStore.layer))
