@@ -1,9 +1,8 @@
-import { PgEvents } from "@tally/adapters"
 import { AccountEvents, accountId, balance, threshold } from "@tally/domain"
 import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
 import { beforeAll, describe, expect, it } from "vitest"
 import { runTally } from "../e2e/TallyProcess.ts"
+import { appendVisible } from "../support/EventAppenders.ts"
 import { createDatabase, pool } from "../support/TestDatabase.ts"
 
 /** `tally events` and `tally webhooks` as a shell user and a script meet them, on one PostgreSQL. */
@@ -23,19 +22,16 @@ const json = async (...args: Array<string>) => {
 
 const appendEvents = (count: number) =>
   Effect.runPromise(
-    Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      PgEvents.append(
-        sql,
-        Array.from({ length: count }, (_, n) => ({
-          event: AccountEvents.balanceLow(accountId(`cli-${n}`), new Date().toISOString(), {
-            threshold: threshold(100),
-            availableBefore: balance(100),
-            availableAfter: balance(50),
-            entrySequence: 2,
-          }),
-          operationId: crypto.randomUUID(),
-        })),
-      ).pipe(sql.withTransaction),
+    appendVisible(
+      Array.from({ length: count }, (_, n) => ({
+        event: AccountEvents.balanceLow(accountId(`cli-${n}`), new Date().toISOString(), {
+          threshold: threshold(100),
+          availableBefore: balance(100),
+          availableAfter: balance(50),
+          entrySequence: 2,
+        }),
+        operationId: crypto.randomUUID(),
+      })),
     ).pipe(Effect.provide(pool(databaseUrl, 1))),
   )
 

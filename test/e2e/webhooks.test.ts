@@ -1,11 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { PgEvents } from "@tally/adapters"
 import { AccountEvents, accountId, balance, threshold } from "@tally/domain"
 import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { appendVisible } from "../support/EventAppenders.ts"
 import { createDatabase, pool } from "../support/TestDatabase.ts"
 import { request, type Service, startService } from "./TallyProcess.ts"
 
@@ -40,22 +39,19 @@ const url = (path: string, which = 0) => `${services[which]!.url}${path}`
 let appended = 0
 const appendEvents = (count: number) =>
   Effect.runPromise(
-    Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      PgEvents.append(
-        sql,
-        Array.from({ length: count }, () => {
-          const n = appended++
-          return {
-            event: AccountEvents.balanceLow(accountId(`hooked-${n}`), new Date().toISOString(), {
-              threshold: threshold(100),
-              availableBefore: balance(100),
-              availableAfter: balance(99 - n),
-              entrySequence: n + 1,
-            }),
-            operationId: crypto.randomUUID(),
-          }
-        }),
-      ).pipe(sql.withTransaction),
+    appendVisible(
+      Array.from({ length: count }, () => {
+        const n = appended++
+        return {
+          event: AccountEvents.balanceLow(accountId(`hooked-${n}`), new Date().toISOString(), {
+            threshold: threshold(100),
+            availableBefore: balance(100),
+            availableAfter: balance(99 - n),
+            entrySequence: n + 1,
+          }),
+          operationId: crypto.randomUUID(),
+        }
+      }),
     ).pipe(Effect.provide(pool(databaseUrl, 1))),
   )
 

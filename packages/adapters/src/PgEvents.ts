@@ -14,8 +14,9 @@ import type { SqlClient, SqlError } from "effect/sql"
  * ended, so nothing can still appear among them. Filtering alone is not enough while paging by id (a
  * younger transaction may hold the lower id), so the feed is ordered by (transaction id, id): any
  * event that commits later belongs to a transaction at or above that horizon, so it sorts after
- * everything already returned. A long transaction anywhere on the server holds the feed back until it
- * ends (Tally's own sessions end idle transactions after 10 s); it never makes a reader skip.
+ * everything already returned. A long writing transaction anywhere on the server, in any database
+ * (transaction ids are the server's), holds the feed back until it ends (Tally's own sessions end idle
+ * transactions after 10 s); it never makes a reader skip.
  */
 
 const decodeEvent = Schema.decodeUnknownSync(LedgerEventSchema)
