@@ -1,5 +1,11 @@
 import { MemoryLedgerStore } from "@tally/adapters"
-import { ledgerContract } from "@tally/domain/testing"
+import { eventFeedContract, ledgerContract, webhookStoreContract } from "@tally/domain/testing"
+import {
+  memoryWebhooksWithAppender,
+  memoryWithAppender,
+  pgWebhooksWithAppender,
+  pgWithAppender,
+} from "./support/EventAppenders.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 ledgerContract("the in-memory store", MemoryLedgerStore.layer)
@@ -9,3 +15,11 @@ ledgerContract(
   "PostgreSQL with locked transactions only",
   pgStore(await createDatabase("read committed"), 8, { soloWrites: false }),
 )
+
+eventFeedContract("the in-memory store", memoryWithAppender)
+eventFeedContract("PostgreSQL at READ COMMITTED", pgWithAppender(await createDatabase("read committed")))
+eventFeedContract("PostgreSQL at SERIALIZABLE", pgWithAppender(await createDatabase("serializable")))
+
+webhookStoreContract("the in-memory store", memoryWebhooksWithAppender)
+webhookStoreContract("PostgreSQL at READ COMMITTED", pgWebhooksWithAppender(await createDatabase("read committed")))
+webhookStoreContract("PostgreSQL at SERIALIZABLE", pgWebhooksWithAppender(await createDatabase("serializable")))

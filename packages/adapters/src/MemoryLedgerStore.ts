@@ -7,7 +7,8 @@ import {
   LedgerStore,
   newAccountState,
 } from "@tally/domain"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
+import * as MemoryEventLog from "./MemoryEventLog.ts"
 
 interface Account {
   state: AccountState
@@ -19,9 +20,11 @@ interface Account {
 /**
  * Storage in process memory. A step reads, decides and persists in one synchronous run, which
  * JavaScript never interleaves with another fiber's: exclusive access per account without a lock,
- * and no contention across accounts.
+ * and no contention across accounts. Its events go to the process's `MemoryEventLog` when there is
+ * one (the webhook store reads it too), else to a log of its own.
  */
-export const make = Effect.sync(() => {
+export const make = Effect.gen(function* () {
+  const log = Option.getOrElse(yield* Effect.serviceOption(MemoryEventLog.MemoryEventLog), MemoryEventLog.make)
   const accounts = new Map<AccountId, Account>()
 
   const accountOf = (accountId: AccountId): Account => {
@@ -76,6 +79,8 @@ export const make = Effect.sync(() => {
             return { accountId, state, entries: [...entries] }
           }),
       ),
+
+    events: (afterId, limit) => Effect.sync(() => log.read(afterId, limit)),
   })
 })
 

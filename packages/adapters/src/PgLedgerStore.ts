@@ -17,6 +17,7 @@ import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
+import * as PgEvents from "./PgEvents.ts"
 import * as PgFailure from "./PgFailure.ts"
 import * as PgLockedBatch from "./PgLockedBatch.ts"
 import { type Decided, hasLandmarks, type Operation } from "./PgOperation.ts"
@@ -102,7 +103,7 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
   )
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
-const readWithRetry =
+export const readWithRetry =
   (options: Options) =>
   <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
     PgFailure.recoverSqlDefects(effect).pipe(
@@ -287,6 +288,8 @@ export const make = (options: Options = defaults) =>
             }),
           ),
         ),
+
+      events: (afterId, limit) => read(PgEvents.read(sql, afterId, limit)),
     })
   })
 

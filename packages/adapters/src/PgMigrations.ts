@@ -69,10 +69,78 @@ const operationIds = Effect.gen(function* () {
 })
 
 /**
+ * The event feed (a transactional outbox): events are written in the transaction of the change that
+ * causes them. `transaction_id` is the writing transaction's id, assigned in it; readers order the
+ * feed by it and read only transactions that have ended (see `PgEvents`). Event types and account
+ * ids are checked as entries' are; the operation id finds an attempt's events after an unknown commit.
+ */
+const events = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE events (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      type text NOT NULL CHECK (type IN ('balance.low', 'auto_top_up.requested', 'auto_top_up.completed',
+        'auto_top_up.failed', 'auto_top_up.expired', 'auto_top_up.disabled', 'refill.applied')),
+      account_id text NOT NULL CHECK (account_id ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'),
+      data jsonb NOT NULL CHECK (jsonb_typeof(data) = 'object'),
+      created_at timestamptz NOT NULL,
+      operation_id uuid
+    )`
+  yield* sql`CREATE INDEX events_feed ON events (transaction_id, id)`
+})
+
+/**
+ * Webhook endpoints, a delivery per endpoint and event, and every attempt. An endpoint keeps the last
+ * event of the feed it has queued; a pending delivery is due at `next_attempt_at` (a claim moves it
+ * forward by a lease). Secrets are stored as given: the HMAC needs them.
+ */
+const webhooks = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE webhook_endpoints (
+      id text PRIMARY KEY CHECK (id ~ '^we_[0-9a-f]{32}$'),
+      url text NOT NULL CHECK (url ~ '^https?://' AND length(url) <= 2048),
+      secret text NOT NULL CHECK (length(secret) BETWEEN 16 AND 255),
+      created_at timestamptz NOT NULL,
+      after_event_id bigint NOT NULL CHECK (after_event_id >= 0)
+    )`
+  yield* sql`
+    CREATE TABLE webhook_deliveries (
+      endpoint_id text NOT NULL REFERENCES webhook_endpoints ON DELETE CASCADE,
+      event_id bigint NOT NULL REFERENCES events,
+      status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+      created_at timestamptz NOT NULL,
+      next_attempt_at timestamptz,
+      claims integer NOT NULL DEFAULT 0 CHECK (claims >= 0),
+      PRIMARY KEY (endpoint_id, event_id),
+      CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL))
+    )`
+  yield* sql`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'`
+  yield* sql`
+    CREATE TABLE webhook_attempts (
+      endpoint_id text NOT NULL,
+      event_id bigint NOT NULL,
+      attempt integer NOT NULL CHECK (attempt >= 1),
+      attempted_at timestamptz NOT NULL,
+      duration_ms integer NOT NULL CHECK (duration_ms >= 0),
+      status_code integer CHECK (status_code BETWEEN 100 AND 599),
+      error text,
+      PRIMARY KEY (endpoint_id, event_id, attempt),
+      FOREIGN KEY (endpoint_id, event_id) REFERENCES webhook_deliveries ON DELETE CASCADE
+    )`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
 export const migrate = Migrator.make({})({
-  loader: Migrator.fromRecord({ "1_initial_schema": initialSchema, "2_operation_ids": operationIds }),
+  loader: Migrator.fromRecord({
+    "1_initial_schema": initialSchema,
+    "2_operation_ids": operationIds,
+    "4_events": events,
+    "5_webhooks": webhooks,
+  }),
   table: "tally_migrations",
 })

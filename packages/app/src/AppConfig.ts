@@ -1,3 +1,4 @@
+import { Limits } from "@tally/domain"
 import { Config, Option, Redacted, Schema } from "effect"
 
 /**
@@ -19,6 +20,10 @@ export const Defaults = {
   retryBudgetMsMax: 60_000,
   /** A bearer token shorter than this is guessable. */
   apiTokenLengthMin: 16,
+  /** Webhook timings below this would fail receivers that are merely busy. */
+  webhookMsMin: 100,
+  /** A receiver slower than a minute is down; retries past the hour cap are the policy's business. */
+  webhookTimeoutMsMax: 60_000,
 } as const
 
 export const StorageKind = Schema.Literals(["postgres", "memory"])
@@ -73,6 +78,24 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   host: Config.schema(Schema.NonEmptyString, "TALLY_HOST").pipe(Config.withDefault(Defaults.host)),
   port: Config.Port("PORT").pipe(Config.withDefault(Defaults.port)),
   apiToken: Config.schema(ApiToken, "TALLY_API_TOKEN").pipe(Config.option),
+})
+
+export interface WebhookSettings {
+  /** How long a receiver gets to answer a delivery. */
+  readonly attemptTimeoutMs: number
+  /** The first retry of a failed delivery comes after this long, doubling from there. */
+  readonly retryFirstDelayMs: number
+}
+
+export const webhookSettings: Config.Config<WebhookSettings> = Config.all({
+  attemptTimeoutMs: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: Defaults.webhookMsMin, maximum: Defaults.webhookTimeoutMsMax })),
+    "TALLY_WEBHOOK_TIMEOUT_MS",
+  ).pipe(Config.withDefault(Limits.webhookAttemptTimeoutMs)),
+  retryFirstDelayMs: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: Defaults.webhookMsMin, maximum: Limits.webhookRetryDelayMaxMs })),
+    "TALLY_WEBHOOK_RETRY_MS",
+  ).pipe(Config.withDefault(Limits.webhookRetryFirstDelayMs)),
 })
 
 export const LogFormat = Schema.Literals(["json", "logfmt", "pretty"])

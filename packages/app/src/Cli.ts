@@ -1,23 +1,31 @@
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import {
   AccountId,
+  DeliveriesRequest,
   EntriesRequest,
   type Entry,
+  EventsRequest,
   InvalidRequest,
   Ledger,
+  type LedgerEvent,
   type Posting,
   SettingsRequest,
   SpendRequest,
   TopUpRequest,
+  type WebhookDelivery,
+  WebhookEndpointRequest,
+  Webhooks,
 } from "@tally/domain"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
-import { serverSettings } from "./AppConfig.ts"
+import { serverSettings, webhookSettings } from "./AppConfig.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as Storage from "./Storage.ts"
 import { Database } from "./Storage.ts"
+import type * as Dispatcher from "./WebhookDispatcher.ts"
 
 /**
  * The `tally` command line. Every command selects its storage like the service (`--memory`,
@@ -75,7 +83,7 @@ const validate =
 const run = <I, A, E>(
   flags: { readonly memory: boolean; readonly json: boolean },
   input: Effect.Effect<I, InvalidRequest>,
-  execute: (input: I) => Effect.Effect<A, E, Ledger | Database>,
+  execute: (input: I) => Effect.Effect<A, E, Ledger | Database | Webhooks>,
   print: (result: A) => string,
 ) =>
   input.pipe(
@@ -316,7 +324,9 @@ export const serve = Command.make(
     Effect.gen(function* () {
       // Loaded here, so the other commands start without the HTTP stack.
       const Http: typeof TallyHttp = yield* Effect.promise(() => import("./HttpServer.ts"))
+      const WebhookDispatcher: typeof Dispatcher = yield* Effect.promise(() => import("./WebhookDispatcher.ts"))
       const configured = yield* serverSettings
+      const hooks = yield* webhookSettings
       const settings = {
         ...configured,
         port: Option.getOrElse(flags.port, () => configured.port),
@@ -335,8 +345,13 @@ export const serve = Command.make(
           yield* Effect.addFinalizer(() => Effect.logInfo("shutting down: no new requests, finishing those in flight"))
         }),
       )
+      const dispatcher = WebhookDispatcher.layer({
+        ...WebhookDispatcher.defaults,
+        attemptTimeoutMs: hooks.attemptTimeoutMs,
+        retry: { ...WebhookDispatcher.defaults.retry, firstDelayMs: hooks.retryFirstDelayMs },
+      }).pipe(Layer.provide(NodeCrypto.layerMac))
       yield* Layer.launch(
-        banner.pipe(
+        Layer.merge(banner, dispatcher).pipe(
           Layer.provideMerge(Http.layer(settings)),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
@@ -358,9 +373,135 @@ const bannerText = (url: string, database: Storage.DatabaseShape, withToken: boo
   ].join("\n")
 }
 
+const describeEvent = (event: LedgerEvent) => {
+  const what = (() => {
+    switch (event.type) {
+      case "balance.low":
+        return `available ${event.data.availableAfter} fell below ${event.data.threshold}`
+      case "auto_top_up.completed":
+        return `request ${event.data.request.requestId}: +${event.data.request.amount}, balance ${event.data.balanceAfter}`
+      case "auto_top_up.disabled":
+        return `after ${event.data.consecutiveFailures} failures in a row`
+      case "refill.applied":
+        return `${event.data.decision} ${signed(event.data.amount)}, balance ${event.data.balanceAfter}`
+      default:
+        return `request ${event.data.request.requestId}: ${event.data.request.amount} credits`
+    }
+  })()
+  return [`#${event.id}`, event.createdAt, event.type, event.accountId, what].join("  ")
+}
+
+export const events = Command.make(
+  "events",
+  {
+    after: Flag.Int("after").pipe(
+      Flag.withDescription("Read after this event id (the last one you read)"),
+      Flag.optional,
+    ),
+    limit: Flag.Int("limit").pipe(Flag.withDescription("Events per page"), Flag.optional),
+    wait: Flag.Int("wait").pipe(
+      Flag.withDescription("Seconds to wait for an event when there is none yet"),
+      Flag.optional,
+    ),
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(EventsRequest)({
+        ...present("after", flags.after),
+        ...present("limit", flags.limit),
+        ...present("wait", flags.wait),
+      }),
+      (request) => Ledger.use((ledger) => ledger.events(request)),
+      (page) =>
+        [
+          ...(page.events.length === 0 ? ["no new events"] : page.events.map(describeEvent)),
+          `next: --after ${page.next}`,
+        ].join("\n"),
+    ),
+).pipe(Command.withDescription("Read the event feed, oldest first"))
+
+const endpointId = Argument.String("endpoint").pipe(Argument.withDescription("The endpoint id (we_...)"))
+
+const createWebhook = Command.make(
+  "create",
+  {
+    url: Argument.String("url").pipe(Argument.withDescription("Where to post events (http or https)")),
+    secret: Flag.String("secret").pipe(
+      Flag.withDescription("The signing secret (16 to 255 printable characters); generated when left out"),
+      Flag.optional,
+    ),
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(WebhookEndpointRequest)({ url: flags.url, ...present("secret", flags.secret) }),
+      (request) => Webhooks.use((webhooks) => webhooks.create(request)),
+      (endpoint) => `${endpoint.id}  ${endpoint.url}\nsigning secret (shown once): ${endpoint.secret}`,
+    ),
+).pipe(Command.withDescription("Add a webhook endpoint; prints its signing secret once"))
+
+const listWebhooks = Command.make("list", { memory, json }, (flags) =>
+  run(
+    flags,
+    noInput,
+    () => Webhooks.use((webhooks) => Effect.map(webhooks.list, (endpoints) => ({ endpoints }))),
+    ({ endpoints }) =>
+      endpoints.length === 0
+        ? "no webhook endpoints"
+        : endpoints.map((e) => `${e.id}  ${e.url}  (since ${e.createdAt})`).join("\n"),
+  ),
+).pipe(Command.withDescription("List the webhook endpoints"))
+
+const deleteWebhook = Command.make("delete", { endpointId, memory, json }, (flags) =>
+  run(
+    flags,
+    validate(DeliveriesRequest.fields.endpointId)(flags.endpointId),
+    (id) => Webhooks.use((webhooks) => webhooks.remove(id)).pipe(Effect.as({ id, deleted: true })),
+    ({ id }) => `deleted ${id}`,
+  ),
+).pipe(Command.withDescription("Remove a webhook endpoint and its deliveries"))
+
+const describeDelivery = (delivery: WebhookDelivery) =>
+  [
+    `event #${delivery.eventId} ${delivery.eventType}: ${delivery.status}`,
+    delivery.nextAttemptAt === null ? "" : ` (next attempt ${delivery.nextAttemptAt})`,
+    ...delivery.attempts.map(
+      (a) =>
+        `\n  attempt ${a.attempt} at ${a.attemptedAt}: ${a.statusCode === null ? (a.error ?? "no answer") : `HTTP ${a.statusCode}`} in ${a.durationMs} ms`,
+    ),
+  ].join("")
+
+const webhookDeliveries = Command.make(
+  "deliveries",
+  {
+    endpointId,
+    limit: Flag.Int("limit").pipe(Flag.withDescription("Deliveries to show, newest first"), Flag.optional),
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(DeliveriesRequest)({ endpointId: flags.endpointId, ...present("limit", flags.limit) }),
+      (request) =>
+        Webhooks.use((webhooks) => Effect.map(webhooks.deliveries(request), (deliveries) => ({ deliveries }))),
+      ({ deliveries }) => (deliveries.length === 0 ? "no deliveries yet" : deliveries.map(describeDelivery).join("\n")),
+    ),
+).pipe(Command.withDescription("Show an endpoint's deliveries and their attempts"))
+
+export const webhooks = Command.make("webhooks").pipe(
+  Command.withDescription("Manage webhook endpoints: create, list, delete, deliveries"),
+  Command.withSubcommands([createWebhook, listWebhooks, deleteWebhook, webhookDeliveries]),
+)
+
 export const tally = Command.make("tally").pipe(
   Command.withDescription(
     "Tally, a credit ledger. Exit codes: 0 success, 1 failure (storage unavailable, unexpected), 2 bad input, 3 rule rejection, 4 audit found violations.",
   ),
-  Command.withSubcommands([serve, topUp, spend, balance, entries, settings, audit, migrate]),
+  Command.withSubcommands([serve, topUp, spend, balance, entries, settings, audit, migrate, events, webhooks]),
 )

@@ -19,6 +19,8 @@ const ruleRejections = new Set([
   "BalanceLimitExceeded",
   "IdempotencyConflict",
   "OverdraftLimitBelowDebt",
+  "WebhookEndpointNotFound",
+  "WebhookEndpointLimitReached",
 ])
 
 const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen"])

@@ -23,7 +23,9 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
+import { EventHandlers } from "./EventHandlers.ts"
 import { Database } from "./Storage.ts"
+import { WebhookHandlers } from "./WebhookHandlers.ts"
 
 /**
  * The HTTP service: the handlers of `TallyApi` over the `Ledger`, bearer-token auth, request
@@ -324,7 +326,7 @@ export const routes = Layer.mergeAll(
   HttpApiScalar.layer(TallyApi, { path: "/docs" }),
   errorResponses,
 ).pipe(
-  Layer.provide([LedgerHandlers, SystemHandlers]),
+  Layer.provide([LedgerHandlers, SystemHandlers, EventHandlers, WebhookHandlers]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
 )

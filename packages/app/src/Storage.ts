@@ -1,6 +1,17 @@
 import * as Path from "node:path"
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres, MemoryLedger, PgLedger, PgLedgerStore, PgMigrations } from "@tally/adapters"
+import {
+  EmbeddedPostgres,
+  MemoryEventLog,
+  MemoryLedger,
+  MemoryWebhookStore,
+  PgLedger,
+  PgLedgerStore,
+  PgMigrations,
+  PgWebhookStore,
+} from "@tally/adapters"
+import { type WebhookStore, Webhooks } from "@tally/domain"
 import { Context, Effect, Layer, Option, type Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type StorageSettings, storageSettings } from "./AppConfig.ts"
@@ -35,15 +46,20 @@ export interface Options {
   readonly role: DataDirOwner.Role
 }
 
+/** The webhook endpoints over `store`, which the service's dispatcher also uses; secrets from the OS. */
+const webhooks = <E, R>(store: Layer.Layer<WebhookStore, E, R>) =>
+  Webhooks.layer.pipe(Layer.provideMerge(store), Layer.provide(NodeCrypto.layerSecureRandom))
+
 const memory = Layer.mergeAll(
   MemoryLedger.layer,
+  webhooks(MemoryWebhookStore.layer),
   Layer.succeed(Database, {
     storage: "memory",
     location: "process memory (lost when the process exits)",
     migrationsApplied: [],
     ping: Effect.void,
   }),
-)
+).pipe(Layer.provide(MemoryEventLog.layer))
 
 const postgres = (
   url: Redacted.Redacted<string>,
@@ -69,8 +85,11 @@ const postgres = (
       })
     }),
   )
-  // provideMerge builds `migrated` first: the ledger starts on the migrated schema.
-  const ledger = PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } })
+  // provideMerge builds `migrated` first: the ledger and the webhooks start on the migrated schema.
+  const ledger = Layer.mergeAll(
+    PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } }),
+    webhooks(PgWebhookStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
+  )
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
 
@@ -89,7 +108,7 @@ const embedded = (settings: StorageSettings, role: DataDirOwner.Role) =>
     }),
   )
 
-/** The `Ledger` and the `Database` it runs on, as the configuration and `--memory` select. */
+/** The `Ledger`, the webhooks and the `Database` they run on, as the configuration and `--memory` select. */
 export const layer = (options: Options) =>
   Layer.unwrap(
     Effect.gen(function* () {

@@ -5,6 +5,7 @@ import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
 import type { Balance } from "./Credits.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
+import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
 import {
   type IdempotencyConflict,
   InvalidRequest,
@@ -70,6 +71,10 @@ export class Ledger extends Context.Service<
       request: typeof SettingsRequest.Encoded,
     ) => Effect.Effect<AccountSettings, OverdraftLimitBelowDebt | StoreError>
     readonly audit: Effect.Effect<AuditReport, LedgerUnavailable>
+    /** The event feed after an event id, waiting up to `wait` seconds for one (long-poll). */
+    readonly events: (
+      request: typeof EventsRequest.Encoded,
+    ) => Effect.Effect<EventPage, InvalidRequest | LedgerUnavailable>
   }
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
@@ -146,6 +151,11 @@ export class Ledger extends Context.Service<
           Effect.flatMap((result) => ("_tag" in result ? Effect.fail(result) : Effect.succeed(result))),
         ),
       audit,
+      events: (input) =>
+        validate(EventsRequest)(input).pipe(
+          Effect.flatMap((request) => readEvents(store, request)),
+          Effect.withSpan("Ledger.events"),
+        ),
     })
   })
 

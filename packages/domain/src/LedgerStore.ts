@@ -3,6 +3,7 @@ import type { AccountId } from "./AccountId.ts"
 import type { AccountState } from "./AccountState.ts"
 import type { AccountHistory } from "./Audit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
+import type { LedgerEvent } from "./events/LedgerEvent.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
 import type { Step } from "./Posting.ts"
@@ -41,5 +42,14 @@ export class LedgerStore extends Context.Service<
       afterAccountId: AccountId | undefined,
       accountsMax: number,
     ) => Effect.Effect<ReadonlyArray<AccountHistory>, LedgerUnavailable>
+    /**
+     * Up to `limit` events after the event whose id is `afterId` (0: from the first), in feed order,
+     * or undefined when no event has that id. Feed order is commit order: an event never appears
+     * before one that a reader has already read, even when its transaction committed late.
+     */
+    readonly events: (
+      afterId: number,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<LedgerEvent> | undefined, LedgerUnavailable>
   }
 >()("@tally/domain/LedgerStore") {}

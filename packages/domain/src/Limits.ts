@@ -23,4 +23,46 @@ export const Limits = {
   /** Entries per page of history. */
   entriesPageSizeMax: 500,
   entriesPageSizeDefault: 50,
+  /**
+   * Consecutive failed auto top-up requests before auto top-up is switched off for the account: a
+   * card that was declined three times in a row needs a person (common practice, e.g. LTX, Helicone).
+   */
+  autoTopUpConsecutiveFailuresMax: 3,
+  /**
+   * An auto top-up request nobody completes or fails within this long expires, so an app that never
+   * handles it does not block auto top-up forever; a day covers an app's retries of a declined card.
+   */
+  autoTopUpRequestExpiryMs: 24 * 60 * 60 * 1000,
+  /** Why a payment failed, as the app tells it: a sentence or a provider's code, not a document. */
+  autoTopUpFailureReasonLengthMax: 500,
+  /** Events per page of the feed; a page is one indexed range read. */
+  eventsPageSizeMax: 500,
+  eventsPageSizeDefault: 100,
+  /**
+   * The longest a feed read waits for an event (long-poll): below the idle timeouts of common proxies
+   * and load balancers (60 s), and a caller whose wait ends simply asks again.
+   */
+  eventsWaitSecondsMax: 20,
+  /** A waiting feed read looks again this often: one indexed read per waiting caller per interval. */
+  eventsPollIntervalMs: 200,
+  /** Webhook endpoint URLs: the common practical URL bound. */
+  webhookUrlLengthMax: 2048,
+  /** A webhook secret shorter than this is guessable; longer than this is a mistake. */
+  webhookSecretLengthMin: 16,
+  webhookSecretLengthMax: 255,
+  /** Webhook endpoints in all: each one is a fan-out of every event. */
+  webhookEndpointsMax: 100,
+  /** Deliveries per page when reading an endpoint's delivery attempts. */
+  webhookDeliveriesPageSizeMax: 200,
+  webhookDeliveriesPageSizeDefault: 50,
+  /** A receiver gets this long to answer a delivery; a slower answer counts as a failed attempt. */
+  webhookAttemptTimeoutMs: 10_000,
+  /** The first retry of a failed delivery comes after this long; each later one after twice the last. */
+  webhookRetryFirstDelayMs: 5_000,
+  /** Retries back off no further than this, so a receiver that recovers is reached within the hour. */
+  webhookRetryDelayMaxMs: 60 * 60 * 1000,
+  /** Deliveries are retried for this long after the event is queued (as Stripe does), then given up. */
+  webhookRetryPeriodMs: 3 * 24 * 60 * 60 * 1000,
+  /** A receiver refuses a signature older than this (what the README's example checks): replays are bounded. */
+  webhookSignatureToleranceSeconds: 300,
 } as const

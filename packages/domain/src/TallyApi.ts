@@ -11,6 +11,8 @@ import {
 import { AccountId } from "./AccountId.ts"
 import { Balance, OverdraftLimit } from "./Credits.ts"
 import { Entry } from "./Entry.ts"
+import { EventsRequest } from "./events/EventFeed.ts"
+import { LedgerEvent } from "./events/LedgerEvent.ts"
 import { IdempotencyKey } from "./IdempotencyKey.ts"
 import {
   BalanceAtCeiling,
@@ -23,6 +25,14 @@ import {
   OverdraftLimitBelowDebt,
 } from "./LedgerError.ts"
 import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest } from "./LedgerRequest.ts"
+import { DeliveriesRequest, WebhookDelivery } from "./webhooks/WebhookDelivery.ts"
+import {
+  CreatedWebhookEndpoint,
+  WebhookEndpoint,
+  WebhookEndpointLimitReached,
+  WebhookEndpointNotFound,
+  WebhookEndpointRequest,
+} from "./webhooks/WebhookEndpoint.ts"
 
 /**
  * The HTTP API of the Tally service, defined once: the server implements it, a typed client is
@@ -74,6 +84,11 @@ export const InvalidRequestResponse = InvalidRequest.pipe(HttpApiSchema.status(4
 export const LedgerUnavailableResponse = LedgerUnavailable.pipe(HttpApiSchema.status(503))
 /** 503: the storage failed while committing, and whether the write landed is not known; retry with its key. */
 export const OutcomeUnknownResponse = withMessage(OutcomeUnknown, 503)
+
+/** 404: no webhook endpoint with that id. */
+export const WebhookEndpointNotFoundResponse = withMessage(WebhookEndpointNotFound, 404)
+/** 409: as many webhook endpoints as Tally delivers to exist already. */
+export const WebhookEndpointLimitReachedResponse = withMessage(WebhookEndpointLimitReached, 409)
 
 /** 401: a token is configured and the request did not carry it. */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
@@ -252,6 +267,71 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "Ledger", description: "Accounts, balances and entries" })) {}
 
+export const EventsResponse = Schema.Struct({
+  events: Schema.Array(LedgerEvent),
+  /** Pass it as `after` to read on. */
+  next: Schema.Int,
+})
+
+export class EventsGroup extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.get("events", "/events", {
+      query: { after: EventsRequest.fields.after, limit: EventsRequest.fields.limit, wait: EventsRequest.fields.wait },
+      success: EventsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The event feed after an event id, oldest first; wait= seconds long-polls for the next event",
+        description:
+          "Every event once, in commit order: an event written by a transaction that commits late comes after those already read, never skipped. Pass the answer's next as after to read on.",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(OpenApi.annotations({ title: "Events", description: "The feed of what happened to accounts" })) {}
+
+const endpointParams = { endpointId: DeliveriesRequest.fields.endpointId }
+
+export const WebhookEndpointsResponse = Schema.Struct({ endpoints: Schema.Array(WebhookEndpoint) })
+export const WebhookDeletedResponse = Schema.Struct({ id: Schema.String, deleted: Schema.Literal(true) })
+export const WebhookDeliveriesResponse = Schema.Struct({ deliveries: Schema.Array(WebhookDelivery) })
+
+export class WebhooksGroup extends HttpApiGroup.make("webhooks")
+  .add(
+    HttpApiEndpoint.post("createWebhook", "/webhooks", {
+      payload: WebhookEndpointRequest,
+      success: CreatedWebhookEndpoint,
+      error: [WebhookEndpointLimitReachedResponse, ...readErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Add a webhook endpoint; the answer shows its signing secret, once",
+        description:
+          "Events that follow in the feed are posted to the URL, signed with Tally-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>, and retried with exponential backoff until a 2xx answer.",
+      }),
+    ),
+    HttpApiEndpoint.get("listWebhooks", "/webhooks", {
+      success: WebhookEndpointsResponse,
+      error: LedgerUnavailableResponse,
+    }).annotateMerge(OpenApi.annotations({ summary: "The webhook endpoints (without their secrets)" })),
+    HttpApiEndpoint.delete("deleteWebhook", "/webhooks/:endpointId", {
+      params: endpointParams,
+      success: WebhookDeletedResponse,
+      error: [WebhookEndpointNotFoundResponse, ...readErrors],
+    }).annotateMerge(OpenApi.annotations({ summary: "Remove a webhook endpoint and its deliveries" })),
+    HttpApiEndpoint.get("webhookDeliveries", "/webhooks/:endpointId/deliveries", {
+      params: endpointParams,
+      query: { limit: DeliveriesRequest.fields.limit },
+      success: WebhookDeliveriesResponse,
+      error: [WebhookEndpointNotFoundResponse, ...readErrors],
+    }).annotateMerge(
+      OpenApi.annotations({ summary: "An endpoint's deliveries, newest event first, with every attempt" }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(OpenApi.annotations({ title: "Webhooks", description: "Events pushed to your endpoints" })) {}
+
 export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true }).add(
   HttpApiEndpoint.get("health", "/health", { success: HealthResponse, error: Unhealthy }).annotateMerge(
     OpenApi.annotations({ summary: "Whether the service and its database answer" }),
@@ -260,6 +340,8 @@ export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
 
 export class TallyApi extends HttpApi.make("tally")
   .add(LedgerGroup)
+  .add(EventsGroup)
+  .add(WebhooksGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

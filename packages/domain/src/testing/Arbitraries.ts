@@ -1,6 +1,8 @@
 import * as fc from "fast-check"
+import type { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import type { Amount, Balance, Ceiling, OverdraftLimit } from "../Credits.ts"
 import { Limits } from "../Limits.ts"
+import type { RefillSchedule } from "../refills/RefillSettings.ts"
 import type { SpendMode } from "../Spend.ts"
 
 /**
@@ -61,3 +63,28 @@ export const operations = (
   amounts = everydayAmount,
   ceilings = everydayCeiling,
 ): fc.Arbitrary<ReadonlyArray<Operation>> => fc.array(operation(amounts, ceilings), constraints)
+
+/** Auto top-up settings, consistent (the ceiling, when there is one, at or above the threshold). */
+export const autoTopUpSettings = (amounts: fc.Arbitrary<Amount> = everydayAmount): fc.Arbitrary<AutoTopUpSettings> =>
+  fc
+    .record({
+      enabled: fc.boolean(),
+      threshold: fc.integer({ min: 0, max: 5_000 }),
+      amount: amounts,
+      room: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: null }),
+    })
+    .map(({ enabled, threshold, amount, room }) => ({
+      enabled,
+      threshold: threshold as Threshold,
+      amount,
+      ceiling: room === null ? null : ((threshold + room) as Ceiling),
+    }))
+
+export const refillSchedule: fc.Arbitrary<RefillSchedule> = fc.oneof(
+  fc.constant({ period: "daily" as const }),
+  fc.record({ period: fc.constant("weekly" as const), weekday: fc.integer({ min: 1, max: 7 }) }),
+  fc.record({ period: fc.constant("monthly" as const), dayOfMonth: fc.integer({ min: 1, max: 31 }) }),
+)
+
+/** Moments between 1970 and 2200, in epoch milliseconds: leap years, month ends and centuries included. */
+export const moment: fc.Arbitrary<number> = fc.integer({ min: 0, max: Date.UTC(2200, 0, 1) })

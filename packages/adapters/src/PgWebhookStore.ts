@@ -1,0 +1,209 @@
+import {
+  type ClaimedDelivery,
+  type DeliveryAttempt,
+  LedgerEvent,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  WebhookEndpointLimitReached,
+  WebhookStore,
+} from "@tally/domain"
+import { Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import * as PgEvents from "./PgEvents.ts"
+import { defaults, type Options, readWithRetry } from "./PgLedgerStore.ts"
+
+/**
+ * Webhook endpoints and deliveries in PostgreSQL (migration `5_webhooks`). Several processes share
+ * the work: queueing locks each endpoint with `FOR UPDATE SKIP LOCKED` (one process queues an
+ * endpoint's new events at a time, the others pass it by), and a claim takes due deliveries with
+ * `FOR UPDATE SKIP LOCKED` and pushes their next attempt out by a lease in the same statement, so
+ * each due delivery goes to one process at a time. Every operation is safe to run again after a lost
+ * connection: queueing skips what is queued, a repeated claim's first claims lapse with their lease,
+ * and a try is recorded once.
+ */
+
+const decodeEvent = Schema.decodeUnknownSync(LedgerEvent)
+const iso = (ms: number) => new Date(ms).toISOString()
+
+interface ClaimRow {
+  readonly endpoint_id: string
+  readonly event_id: bigint
+  readonly claims: number
+  readonly created_at: Date
+  readonly url: string
+  readonly secret: string
+  readonly type: string
+  readonly account_id: string
+  readonly data: unknown
+  readonly event_created_at: Date
+}
+
+interface DeliveryRow {
+  readonly endpoint_id: string
+  readonly event_id: bigint
+  readonly type: WebhookDelivery["eventType"]
+  readonly status: WebhookDelivery["status"]
+  readonly created_at: Date
+  readonly next_attempt_at: Date | null
+  readonly attempts: ReadonlyArray<{
+    readonly attempt: number
+    readonly attempted_at: string
+    readonly duration_ms: number
+    readonly status_code: number | null
+    readonly error: string | null
+  }>
+}
+
+export const make = (options: Options = defaults) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const retried = readWithRetry(options)
+
+    const create = (endpoint: Parameters<WebhookStore["Service"]["create"]>[0], endpointsMax: number) =>
+      retried(
+        Effect.gen(function* () {
+          const head = yield* PgEvents.head(sql)
+          const inserted = yield* sql<{ readonly id: string }>`
+            INSERT INTO webhook_endpoints (id, url, secret, created_at, after_event_id)
+            SELECT ${endpoint.id}, ${endpoint.url}, ${endpoint.secret}, ${endpoint.createdAt}::timestamptz, ${BigInt(head)}
+            WHERE (SELECT count(*) FROM webhook_endpoints) < ${endpointsMax}::int
+            RETURNING id`
+          return inserted.length > 0
+        }).pipe(sql.withTransaction),
+      ).pipe(
+        Effect.flatMap((created) =>
+          created ? Effect.succeed(endpoint) : Effect.fail(new WebhookEndpointLimitReached({ endpointsMax })),
+        ),
+      )
+
+    const list = retried(
+      sql<{ readonly id: string; readonly url: string; readonly created_at: Date }>`
+        SELECT id, url, created_at FROM webhook_endpoints ORDER BY created_at, id`,
+    ).pipe(
+      Effect.map((rows) =>
+        rows.map((row): WebhookEndpoint => ({ id: row.id, url: row.url, createdAt: row.created_at.toISOString() })),
+      ),
+    )
+
+    const remove = (endpointId: string) =>
+      retried(sql`DELETE FROM webhook_endpoints WHERE id = ${endpointId} RETURNING id`).pipe(
+        Effect.map((rows) => rows.length > 0),
+      )
+
+    const deliveries = (endpointId: string, limit: number) =>
+      retried(
+        Effect.gen(function* () {
+          const [endpoint] = yield* sql`SELECT id FROM webhook_endpoints WHERE id = ${endpointId}`
+          if (endpoint === undefined) return undefined
+          const rows = yield* sql<DeliveryRow>`
+            SELECT d.endpoint_id, d.event_id, e.type, d.status, d.created_at, d.next_attempt_at,
+                   COALESCE((SELECT jsonb_agg(a ORDER BY a.attempt) FROM (
+                     SELECT attempt, attempted_at, duration_ms, status_code, error FROM webhook_attempts
+                     WHERE endpoint_id = d.endpoint_id AND event_id = d.event_id) a), '[]') AS attempts
+            FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.endpoint_id = ${endpointId}
+            ORDER BY d.event_id DESC LIMIT ${limit}::int`
+          return rows.map(
+            (row): WebhookDelivery => ({
+              endpointId: row.endpoint_id,
+              eventId: Number(row.event_id),
+              eventType: row.type,
+              status: row.status,
+              createdAt: row.created_at.toISOString(),
+              nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+              attempts: row.attempts.map(
+                (a): DeliveryAttempt => ({
+                  attempt: a.attempt,
+                  attemptedAt: new Date(a.attempted_at).toISOString(),
+                  durationMs: a.duration_ms,
+                  statusCode: a.status_code,
+                  error: a.error,
+                }),
+              ),
+            }),
+          )
+        }).pipe(sql.withTransaction),
+      )
+
+    /** Each endpoint's new events become deliveries, under the endpoint's row lock, skipping locked ones. */
+    const enqueue = (nowMs: number, eventsMax: number) =>
+      retried(
+        Effect.gen(function* () {
+          const endpoints = yield* sql<{ readonly id: string; readonly after_event_id: bigint }>`
+            SELECT id, after_event_id FROM webhook_endpoints ORDER BY id FOR UPDATE SKIP LOCKED`
+          let queued = 0
+          for (const endpoint of endpoints) {
+            const events = (yield* PgEvents.read(sql, Number(endpoint.after_event_id), eventsMax)) ?? []
+            const last = events[events.length - 1]
+            if (last === undefined) continue
+            yield* sql`
+              INSERT INTO webhook_deliveries (endpoint_id, event_id, status, created_at, next_attempt_at)
+              SELECT ${endpoint.id}, id, 'pending', ${iso(nowMs)}::timestamptz, ${iso(nowMs)}::timestamptz
+              FROM unnest(${events.map((e) => BigInt(e.id))}::bigint[]) AS x(id)
+              ON CONFLICT DO NOTHING`
+            yield* sql`UPDATE webhook_endpoints SET after_event_id = ${BigInt(last.id)} WHERE id = ${endpoint.id}`
+            queued += events.length
+          }
+          return queued
+        }).pipe(sql.withTransaction),
+      )
+
+    const claim = (nowMs: number, leaseMs: number, max: number) =>
+      retried(sql<ClaimRow>`
+        WITH due AS (
+          SELECT endpoint_id, event_id FROM webhook_deliveries
+          WHERE status = 'pending' AND next_attempt_at <= ${iso(nowMs)}::timestamptz
+          ORDER BY next_attempt_at, event_id LIMIT ${max}::int
+          FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+          UPDATE webhook_deliveries d
+          SET claims = d.claims + 1, next_attempt_at = ${iso(nowMs + leaseMs)}::timestamptz
+          FROM due WHERE d.endpoint_id = due.endpoint_id AND d.event_id = due.event_id
+          RETURNING d.endpoint_id, d.event_id, d.claims, d.created_at
+        )
+        SELECT c.endpoint_id, c.event_id, c.claims, c.created_at, w.url, w.secret,
+               e.type, e.account_id, e.data, e.created_at AS event_created_at
+        FROM claimed c
+        JOIN webhook_endpoints w ON w.id = c.endpoint_id
+        JOIN events e ON e.id = c.event_id`).pipe(
+        Effect.map((rows) =>
+          rows.map(
+            (row): ClaimedDelivery => ({
+              endpointId: row.endpoint_id,
+              url: row.url,
+              secret: row.secret,
+              event: decodeEvent({
+                id: Number(row.event_id),
+                type: row.type,
+                accountId: row.account_id,
+                createdAt: row.event_created_at.toISOString(),
+                data: row.data,
+              }),
+              attempt: row.claims,
+              queuedAtMs: row.created_at.getTime(),
+            }),
+          ),
+        ),
+      )
+
+    const record: WebhookStore["Service"]["record"] = (result) => {
+      const status =
+        result.next._tag === "Delivered" ? "delivered" : result.next._tag === "Retry" ? "pending" : "failed"
+      const nextAttemptAt = result.next._tag === "Retry" ? iso(result.next.atMs) : null
+      return retried(sql`
+        WITH attempt AS (
+          INSERT INTO webhook_attempts (endpoint_id, event_id, attempt, attempted_at, duration_ms, status_code, error)
+          SELECT endpoint_id, event_id, ${result.attempt}::int, ${iso(result.attemptedAtMs)}::timestamptz,
+                 ${result.durationMs}::int, ${result.statusCode}::int, ${result.error}::text
+          FROM webhook_deliveries WHERE endpoint_id = ${result.endpointId} AND event_id = ${BigInt(result.eventId)}
+          ON CONFLICT DO NOTHING
+        )
+        UPDATE webhook_deliveries SET status = ${status}, next_attempt_at = ${nextAttemptAt}::timestamptz
+        WHERE endpoint_id = ${result.endpointId} AND event_id = ${BigInt(result.eventId)}
+          AND claims = ${result.attempt}::int AND status = 'pending'`).pipe(Effect.asVoid)
+    }
+
+    return WebhookStore.of({ create, list, remove, deliveries, enqueue, claim, record })
+  })
+
+export const layer = (options: Options = defaults) => Layer.effect(WebhookStore, make(options))

@@ -1,0 +1,15 @@
+import { Ledger, TallyApi } from "@tally/domain"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+
+/** `GET /v1/events`: the feed over the `Ledger`, long-polling up to `wait` seconds. */
+export const EventHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "events",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      events: ({ query }) => ledger.events(query),
+    })
+  }),
+)

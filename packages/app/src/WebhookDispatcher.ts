@@ -1,0 +1,171 @@
+import {
+  type AttemptResult,
+  type ClaimedDelivery,
+  defaultRetryPolicy,
+  LedgerEvent,
+  Limits,
+  nextAttemptAtMs,
+  type RetryPolicy,
+  WebhookSignature,
+  WebhookStore,
+} from "@tally/domain"
+import { Cause, Clock, Effect, Layer, Schema, Stream } from "effect"
+import type { Mac } from "effect/crypto"
+import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+
+/**
+ * Delivers the event feed to the webhook endpoints, at least once each, from inside the service:
+ * every round it queues each endpoint's new events, claims the deliveries that are due (for a lease,
+ * so several service processes share the work instead of each delivering everything), posts each
+ * one signed, and records the attempt. A failed attempt is retried with exponential backoff for the
+ * retry period, then given up; the attempts are visible through the API.
+ */
+
+export interface Options {
+  /** How often an idle dispatcher looks for new events and due retries. */
+  readonly pollIntervalMs: number
+  /** A receiver gets this long to answer. */
+  readonly attemptTimeoutMs: number
+  /** Deliveries in flight at once per process. */
+  readonly concurrency: number
+  /** Deliveries claimed per round, and events queued per endpoint per round. */
+  readonly claimMax: number
+  readonly queueEventsMax: number
+  readonly retry: RetryPolicy
+}
+
+export const defaults: Options = {
+  pollIntervalMs: 250,
+  attemptTimeoutMs: Limits.webhookAttemptTimeoutMs,
+  concurrency: 8,
+  claimMax: 32,
+  queueEventsMax: 500,
+  retry: defaultRetryPolicy,
+}
+
+/**
+ * A claim outlives the longest attempt by this much (recording it, a pause of the process), so no
+ * other process retries a delivery that is still in flight; a process that dies loses its claims
+ * after it, and they are tried again.
+ */
+const leaseMarginMs = 30_000
+
+const encodeEvent = Schema.encodeSync(LedgerEvent)
+
+const describeFailure = (error: unknown, timeoutMs: number): string => {
+  if (Cause.isTimeoutError(error)) return `timeout after ${timeoutMs} ms`
+  if (HttpClientError.isHttpClientError(error)) {
+    const code = (error.reason as { readonly cause?: { readonly cause?: { readonly code?: unknown } } }).cause?.cause
+      ?.code
+    return typeof code === "string" ? `${error.reason._tag} ${code}` : error.reason._tag
+  }
+  return "failed"
+}
+
+const deliver = (options: Options, store: WebhookStore["Service"], client: HttpClient.HttpClient) =>
+  Effect.fn("WebhookDispatcher.deliver")(function* (claim: ClaimedDelivery) {
+    const body = JSON.stringify(encodeEvent(claim.event))
+    const startedMs = yield* Clock.currentTimeMillis
+    const signature = yield* WebhookSignature.sign(claim.secret, Math.floor(startedMs / 1000), body)
+    const request = HttpClientRequest.post(claim.url).pipe(
+      HttpClientRequest.setHeaders({
+        [WebhookSignature.signatureHeader]: signature,
+        "tally-event-id": String(claim.event.id),
+        "tally-event-type": claim.event.type,
+        "tally-delivery-attempt": String(claim.attempt),
+        "user-agent": "Tally-Webhooks/0.1",
+      }),
+      HttpClientRequest.bodyText(body, "application/json"),
+    )
+    const answer = yield* client.execute(request).pipe(
+      Effect.tap((response) => Stream.runDrain(response.stream).pipe(Effect.ignore)),
+      Effect.map((response) => response.status),
+      Effect.timeout(options.attemptTimeoutMs),
+      Effect.result,
+    )
+    const endedMs = yield* Clock.currentTimeMillis
+    const statusCode = answer._tag === "Success" ? answer.success : null
+    const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300
+    const retryAtMs = delivered ? undefined : nextAttemptAtMs(options.retry, claim.attempt, claim.queuedAtMs, endedMs)
+    const result: AttemptResult = {
+      endpointId: claim.endpointId,
+      eventId: claim.event.id,
+      attempt: claim.attempt,
+      attemptedAtMs: startedMs,
+      durationMs: Math.max(0, endedMs - startedMs),
+      statusCode,
+      error: answer._tag === "Failure" ? describeFailure(answer.failure, options.attemptTimeoutMs) : null,
+      next: delivered
+        ? { _tag: "Delivered" }
+        : retryAtMs === undefined
+          ? { _tag: "GiveUp" }
+          : { _tag: "Retry", atMs: retryAtMs },
+    }
+    yield* store.record(result)
+    yield* (delivered ? Effect.logDebug : Effect.logWarning)(
+      delivered ? "webhook delivered" : "webhook delivery failed",
+    ).pipe(
+      Effect.annotateLogs({
+        endpointId: claim.endpointId,
+        eventId: claim.event.id,
+        attempt: claim.attempt,
+        statusCode: statusCode ?? "none",
+        ...(result.error === null ? {} : { error: result.error }),
+        next: result.next._tag,
+      }),
+    )
+  })
+
+/** One round: queue, claim, deliver; answers how many deliveries it tried. */
+const round = (options: Options, store: WebhookStore["Service"], client: HttpClient.HttpClient) =>
+  Effect.gen(function* () {
+    const nowMs = yield* Clock.currentTimeMillis
+    yield* store.enqueue(nowMs, options.queueEventsMax)
+    const claims = yield* store.claim(nowMs, options.attemptTimeoutMs + leaseMarginMs, options.claimMax)
+    // One delivery failing to record (the store is away) must not cut the others short: its claim lapses
+    // and it is tried again.
+    const deliverAlone = (claim: ClaimedDelivery) =>
+      deliver(
+        options,
+        store,
+        client,
+      )(claim).pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError("webhook attempt not recorded", cause),
+        ),
+      )
+    yield* Effect.forEach(claims, deliverAlone, { concurrency: options.concurrency, discard: true })
+    return claims.length
+  })
+
+/**
+ * Runs rounds until interrupted: at once again after a round that had work, else after the poll
+ * interval. A store that fails is logged and tried again next round; nothing stops the loop.
+ */
+export const run = (options: Options = defaults) =>
+  Effect.gen(function* () {
+    const store = yield* WebhookStore
+    const client = yield* HttpClient.HttpClient
+    while (true) {
+      const tried = yield* round(options, store, client).pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError("webhook dispatch failed", cause).pipe(Effect.as(0)),
+        ),
+      )
+      if (tried === 0) yield* Effect.sleep(options.pollIntervalMs)
+    }
+  })
+
+/**
+ * The dispatcher as a layer: runs while the layer's scope is open. Redirects are not followed (a
+ * 3xx is a failed attempt), so an endpoint is the URL it was configured with.
+ */
+export const layer = (options: Options = defaults): Layer.Layer<never, never, WebhookStore | Mac.Mac> =>
+  Layer.effectDiscard(Effect.forkScoped(run(options))).pipe(
+    Layer.provide(FetchHttpClient.layer),
+    Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })),
+  )

@@ -1,0 +1,22 @@
+import { TallyApi, Webhooks } from "@tally/domain"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+
+/** `/v1/webhooks`: endpoints and their deliveries, over the `Webhooks` service. */
+export const WebhookHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "webhooks",
+  Effect.fn(function* (handlers) {
+    const webhooks = yield* Webhooks
+    return handlers.handleAll({
+      createWebhook: ({ payload }) => webhooks.create(payload),
+      listWebhooks: () => Effect.map(webhooks.list, (endpoints) => ({ endpoints })),
+      deleteWebhook: ({ params }) =>
+        webhooks.remove(params.endpointId).pipe(Effect.as({ id: params.endpointId, deleted: true as const })),
+      webhookDeliveries: ({ params, query }) =>
+        webhooks
+          .deliveries({ endpointId: params.endpointId, ...query })
+          .pipe(Effect.map((deliveries) => ({ deliveries }))),
+    })
+  }),
+)

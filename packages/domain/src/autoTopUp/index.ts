@@ -1,0 +1,6 @@
+export * from "./AfterDebit.ts"
+export * from "./AutoTopUpError.ts"
+export * from "./AutoTopUpRequest.ts"
+export * from "./AutoTopUpSettings.ts"
+export * from "./RequestOpening.ts"
+export * from "./RequestResolution.ts"

@@ -1,0 +1,90 @@
+import { Schema } from "effect"
+import { AccountId } from "../AccountId.ts"
+import { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
+import { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
+import { Balance } from "../Credits.ts"
+
+/**
+ * Something that happened to an account, written in the same transaction as the change that caused
+ * it (a transactional outbox): none is lost, none is invented. Consumers read the feed in order
+ * (`Ledger.events`, `GET /v1/events`) or receive each event by webhook; `id` is unique and tells a
+ * consumer that it has already seen an event. Type names follow the dotted lower-case convention of
+ * Stripe's and Lago's webhooks.
+ */
+
+/** The available balance went from at or above the auto top-up threshold to below it. */
+export const BalanceLowData = Schema.Struct({
+  threshold: Threshold,
+  availableBefore: Balance,
+  availableAfter: Balance,
+  /** The entry whose write crossed the threshold. */
+  entrySequence: Schema.Int,
+})
+
+/** An auto top-up request, as it stands after what the event reports. */
+export const AutoTopUpRequestData = Schema.Struct({ request: AutoTopUpRequest })
+
+export const AutoTopUpCompletedData = Schema.Struct({
+  request: AutoTopUpRequest,
+  /** The `top-up` entry that credited the request's amount. */
+  entrySequence: Schema.Int,
+  balanceAfter: Balance,
+})
+
+export const AutoTopUpFailedData = Schema.Struct({
+  request: AutoTopUpRequest,
+  consecutiveFailures: Schema.Int,
+})
+
+export const AutoTopUpDisabledData = Schema.Struct({
+  reason: Schema.Literal("ConsecutiveFailures"),
+  consecutiveFailures: Schema.Int,
+  settings: AutoTopUpSettings,
+})
+
+export const RefillAppliedData = Schema.Struct({
+  /** The period refilled, from its start (included) to its end (excluded), ISO-8601. */
+  periodStart: Schema.String,
+  periodEnd: Schema.String,
+  decision: Schema.Literals(["Applied", "Clamped"]),
+  requested: Schema.Int,
+  amount: Schema.Int,
+  balanceAfter: Balance,
+  /** The `grant` entry of the refill. */
+  entrySequence: Schema.Int,
+})
+
+const event = <T extends string, D extends Schema.Top>(type: T, data: D) =>
+  Schema.Struct({ type: Schema.Literal(type), accountId: AccountId, createdAt: Schema.String, data })
+
+/** An event as a write produces it; the store gives it its id. */
+export const NewLedgerEvent = Schema.Union([
+  event("balance.low", BalanceLowData),
+  event("auto_top_up.requested", AutoTopUpRequestData),
+  event("auto_top_up.completed", AutoTopUpCompletedData),
+  event("auto_top_up.failed", AutoTopUpFailedData),
+  event("auto_top_up.expired", AutoTopUpRequestData),
+  event("auto_top_up.disabled", AutoTopUpDisabledData),
+  event("refill.applied", RefillAppliedData),
+])
+export type NewLedgerEvent = typeof NewLedgerEvent.Type
+
+export const EventType = Schema.Literals([
+  "balance.low",
+  "auto_top_up.requested",
+  "auto_top_up.completed",
+  "auto_top_up.failed",
+  "auto_top_up.expired",
+  "auto_top_up.disabled",
+  "refill.applied",
+])
+export type EventType = typeof EventType.Type
+
+/** Event ids count up from 1; a consumer passes the last id it processed as `after`. */
+export const EventId = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+/** An event as stored and read: with its id. */
+export const LedgerEvent = Schema.Union(
+  NewLedgerEvent.members.map((member) => member.mapFields((fields) => ({ id: EventId, ...fields }))),
+)
+export type LedgerEvent = typeof LedgerEvent.Type

@@ -1,0 +1,3 @@
+export * as AccountEvents from "./AccountEvents.ts"
+export * from "./EventFeed.ts"
+export * from "./LedgerEvent.ts"

@@ -1,0 +1,3 @@
+export * from "./Refill.ts"
+export * from "./RefillPeriod.ts"
+export * from "./RefillSettings.ts"

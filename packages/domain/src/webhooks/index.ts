@@ -1,0 +1,6 @@
+export * from "./DeliveryRetry.ts"
+export * from "./WebhookDelivery.ts"
+export * from "./WebhookEndpoint.ts"
+export * as WebhookSignature from "./WebhookSignature.ts"
+export * from "./WebhookStore.ts"
+export * from "./Webhooks.ts"
