@@ -6,6 +6,7 @@ import {
   LedgerStore,
   Limits,
   type Metadata,
+  noLinks,
   type Step,
 } from "@tally/domain"
 import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
@@ -79,6 +80,7 @@ describe("an operation whose data PostgreSQL refuses", () => {
         amount: 1,
         balanceAfter: (state.balance + 1) as Balance,
         idempotencyKey: null,
+        ...noLinks,
         metadata: { note: "nul \u0000 inside" } as Metadata,
         createdAt: new Date().toISOString(),
       }
@@ -97,7 +99,7 @@ describe("an operation whose data PostgreSQL refuses", () => {
           ids.map((accountId, i) =>
             Effect.result<unknown, unknown, never>(
               i === 5
-                ? store.transact(accountId as AccountId, undefined, unstorable(accountId))
+                ? store.transact({ accountId: accountId as AccountId }, unstorable(accountId))
                 : ledger.topUp({ accountId, amount: 10 + i }),
             ),
           ),

@@ -19,6 +19,12 @@ const ruleRejections = new Set([
   "BalanceLimitExceeded",
   "IdempotencyConflict",
   "OverdraftLimitBelowDebt",
+  "HoldNotFound",
+  "HoldNotOpen",
+  "HoldExpired",
+  "EntryNotFound",
+  "EntryNotRefundable",
+  "RefundExceedsEntry",
 ])
 
 const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen"])

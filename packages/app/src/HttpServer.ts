@@ -2,6 +2,9 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
+  exportContentType,
+  exportText,
+  type HoldPosting,
   InvalidRequest,
   Ledger,
   type Posting,
@@ -11,7 +14,7 @@ import {
   Unauthorized,
   Unhealthy,
 } from "@tally/domain"
-import { ByteSize, Cause, Effect, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, Layer, Option, Redacted, Schema, SchemaIssue, Stream } from "effect"
 import {
   HttpEffect,
   HttpIncomingMessage,
@@ -76,8 +79,12 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .spend({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
           .pipe(Effect.map(written)),
       balance: ({ params }) =>
-        ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
+        ledger.balances(params.accountId).pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
+      totals: ({ params, query }) =>
+        ledger
+          .totals({ accountId: params.accountId, ...query })
+          .pipe(Effect.map((totals) => ({ accountId: params.accountId, totals }))),
       settings: ({ params }) =>
         ledger
           .settings(params.accountId)
@@ -87,6 +94,64 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .updateSettings({ accountId: params.accountId, ...payload })
           .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
       audit: () => ledger.audit,
+    })
+  }),
+)
+
+const holdWritten = ({ hold, entry, balances, replayed }: HoldPosting) => ({ hold, entry, ...balances, replayed })
+
+export const HoldsHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "holds",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      hold: ({ params, headers, payload }) =>
+        ledger
+          .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
+          .pipe(Effect.map(holdWritten)),
+      getHold: ({ params }) => ledger.getHold(params),
+      capture: ({ params, headers, payload }) =>
+        ledger.capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
+      release: ({ params, headers }) =>
+        ledger.release({ ...params, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
+      expireHolds: () => ledger.expireHolds,
+    })
+  }),
+)
+
+export const CorrectionsHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "corrections",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      refund: ({ params, headers, payload }) =>
+        ledger.refund({ ...params, ...payload, ...idempotencyKeyOf(headers) }).pipe(Effect.map(written)),
+      adjust: ({ params, headers, payload }) =>
+        ledger
+          .adjust({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.map(written)),
+    })
+  }),
+)
+
+export const HistoryHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "history",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      search: ({ query }) => ledger.search(query),
+      // A failure once rows were sent can only cut the response short: the reader sees a broken body.
+      export: ({ query: { format = "csv", ...filter } }) =>
+        ledger.exportEntries(filter).pipe(
+          Effect.map((entries) =>
+            HttpServerResponse.stream(Stream.encodeText(exportText(format, entries)), {
+              contentType: exportContentType[format],
+            }),
+          ),
+        ),
     })
   }),
 )
@@ -242,7 +307,7 @@ export const routes = Layer.mergeAll(
   HttpApiScalar.layer(TallyApi, { path: "/docs" }),
   errorResponses,
 ).pipe(
-  Layer.provide([LedgerHandlers, SystemHandlers]),
+  Layer.provide([LedgerHandlers, HoldsHandlers, CorrectionsHandlers, HistoryHandlers, SystemHandlers]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
 )

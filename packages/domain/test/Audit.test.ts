@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest"
-import { type AccountHistory, accountId, auditAccount, balance, type Entry, overdraftLimit } from "../src/index.ts"
+import { type AccountHistory, accountId, auditAccount, balance, type Entry, noLinks, overdraftLimit } from "../src/index.ts"
 
 const entry = (sequence: number, amount: number, balanceAfter: number, requested = amount): Entry => ({
   accountId: accountId("a"),
@@ -10,14 +10,16 @@ const entry = (sequence: number, amount: number, balanceAfter: number, requested
   amount,
   balanceAfter: balance(balanceAfter),
   idempotencyKey: null,
+  ...noLinks,
   metadata: {},
   createdAt: "2026-01-01T00:00:00.000Z",
 })
 
 const history = (entries: Array<Entry>, stored: number, sequence = entries.length, limit = 0): AccountHistory => ({
   accountId: accountId("a"),
-  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit) },
+  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit), held: 0, holdsPlaced: 0 },
   entries,
+  holds: [],
 })
 
 describe("the audit", () => {
@@ -45,9 +47,9 @@ describe("the audit", () => {
     ])
   })
 
-  test("reports a balance below the account's floor", () => {
+  test("reports a balance below the account's floor that no entry was allowed to overdraw", () => {
     const violations = auditAccount(history([entry(1, -10, -10)], -10))
-    expect(violations.map((v) => v.problem)).toEqual(["balance -10 is below the floor 0"])
+    expect(violations.map((v) => v.problem)).toEqual(["available balance -10 is below the floor 0"])
   })
 
   test("reports an amount larger than requested or of the wrong sign", () => {
