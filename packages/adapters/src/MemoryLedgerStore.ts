@@ -55,7 +55,9 @@ export const make = Effect.sync(() => {
           prior: idempotencyKey === undefined ? undefined : existing?.keys.get(idempotencyKey),
           hold: holdId === undefined ? undefined : existing?.holds.get(holdId),
           refundTarget:
-            target === undefined ? undefined : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
+            target === undefined
+              ? undefined
+              : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
         })
         const { state, entry, record, hold, result } = transition
         if (state === undefined && record === undefined && hold === undefined) return result
@@ -129,7 +131,9 @@ export const make = Effect.sync(() => {
         Stream.fromIterable(
           allEntries()
             .reverse()
-            .filter((entry) => (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter)),
+            .filter(
+              (entry) => (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter),
+            ),
         ),
       ),
 

@@ -293,7 +293,9 @@ export const make = (options: Options = defaults) =>
           WHERE account_id = ${accountId} ${filterSql(filter)}
           GROUP BY kind ORDER BY kind`).pipe(
           // A sum over many entries may pass 2^63; as text it is read back exactly, or as the nearest number.
-          Effect.map((rows) => rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: Number(row.amount) }))),
+          Effect.map((rows) =>
+            rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: Number(row.amount) })),
+          ),
         ),
 
       search: ({ accountId, limit, after, ...filter }) =>

@@ -103,7 +103,13 @@ export const make = (sql: SqlClient.SqlClient) => {
       if (keyed.length === 0) return records
       const wanted = new Set(keyed.map((op) => keyOf(op.accountId, op.idempotencyKey!)))
       const rows = yield* sql<
-        EntryRow & { key: string; fingerprint: string; refusal: unknown; outcome: HoldOutcome | null; has_entry: boolean }
+        EntryRow & {
+          key: string
+          fingerprint: string
+          refusal: unknown
+          outcome: HoldOutcome | null
+          has_entry: boolean
+        }
       >`
         SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, k.outcome, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
@@ -156,7 +162,10 @@ export const make = (sql: SqlClient.SqlClient) => {
         JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.refundOf!))}::bigint[])
           AS x(account_id, sequence) USING (account_id, sequence)`
       for (const row of rows) {
-        targets.set(keyOf(row.account_id, Number(row.sequence)), { entry: entryOf(row), refunded: Number(row.refunded) })
+        targets.set(keyOf(row.account_id, Number(row.sequence)), {
+          entry: entryOf(row),
+          refunded: Number(row.refunded),
+        })
       }
       return targets
     })

@@ -79,7 +79,9 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .spend({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
           .pipe(Effect.map(written)),
       balance: ({ params }) =>
-        ledger.balances(params.accountId).pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
+        ledger
+          .balances(params.accountId)
+          .pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
       totals: ({ params, query }) =>
         ledger
@@ -112,7 +114,9 @@ export const HoldsHandlers = HttpApiBuilder.group(
           .pipe(Effect.map(holdWritten)),
       getHold: ({ params }) => ledger.getHold(params),
       capture: ({ params, headers, payload }) =>
-        ledger.capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
+        ledger
+          .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })
+          .pipe(Effect.map(holdWritten)),
       release: ({ params, headers }) =>
         ledger.release({ ...params, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
       expireHolds: () => ledger.expireHolds,

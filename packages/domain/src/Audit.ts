@@ -77,6 +77,7 @@ export const auditAccount = ({ accountId, state, entries, holds }: AccountHistor
   }
   if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
   for (const text of holdProblems(state, holds, entries)) problem(text)
-  for (const { sequence, problem: text } of refundProblems(entries)) violations.push({ accountId, sequence, problem: text })
+  for (const { sequence, problem: text } of refundProblems(entries))
+    violations.push({ accountId, sequence, problem: text })
   return violations
 }

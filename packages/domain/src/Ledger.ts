@@ -3,17 +3,17 @@ import { AccountId } from "./AccountId.ts"
 import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
 import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
 import type { Balance } from "./Credits.ts"
+import type { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionRequest.ts"
 import { adjust, refund } from "./corrections/CorrectionSteps.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { decodeLedgerCursor, encodeLedgerCursor } from "./history/LedgerCursor.ts"
 import type { Hold } from "./holds/Hold.ts"
+import type { HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
 import { HoldNotFound } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./holds/HoldRequest.ts"
 import { capture, expire, place, release } from "./holds/HoldSteps.ts"
-import type { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
-import type { HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
 import {
   type BalanceAtCeiling,
   type BalanceLimitExceeded,
@@ -155,8 +155,12 @@ export class Ledger extends Context.Service<
     const validAccountId = validate(AccountId)
 
     const entries = Effect.fn("Ledger.entries")(function* (input: typeof EntriesRequest.Encoded) {
-      const { accountId, cursor, limit = Limits.entriesPageSizeDefault, ...filter } =
-        yield* validate(EntriesRequest)(input)
+      const {
+        accountId,
+        cursor,
+        limit = Limits.entriesPageSizeDefault,
+        ...filter
+      } = yield* validate(EntriesRequest)(input)
       const beforeSequence = cursor === undefined ? undefined : decodeCursor(cursor)
       if (beforeSequence instanceof InvalidRequest) return yield* beforeSequence
       const rows = yield* store.entries(accountId, { ...filter, limit: limit + 1, beforeSequence })
@@ -215,12 +219,16 @@ export class Ledger extends Context.Service<
     return Ledger.of({
       topUp: (input) =>
         validate(TopUpRequest)(input).pipe(
-          Effect.flatMap((request) => write<BalanceRejection>(request, (now) => post({ _tag: "TopUp", ...request }, iso(now)))),
+          Effect.flatMap((request) =>
+            write<BalanceRejection>(request, (now) => post({ _tag: "TopUp", ...request }, iso(now))),
+          ),
           Effect.flatMap(asPosting),
         ),
       spend: (input) =>
         validate(SpendRequest)(input).pipe(
-          Effect.flatMap((request) => write<BalanceRejection>(request, (now) => post({ _tag: "Spend", ...request }, iso(now)))),
+          Effect.flatMap((request) =>
+            write<BalanceRejection>(request, (now) => post({ _tag: "Spend", ...request }, iso(now))),
+          ),
           Effect.flatMap(asPosting),
         ),
       hold: (input) =>
@@ -271,7 +279,9 @@ export class Ledger extends Context.Service<
       balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balancesOf)),
       entries,
       totals: (input) =>
-        validate(TotalsRequest)(input).pipe(Effect.flatMap(({ accountId, ...filter }) => store.totals(accountId, filter))),
+        validate(TotalsRequest)(input).pipe(
+          Effect.flatMap(({ accountId, ...filter }) => store.totals(accountId, filter)),
+        ),
       search,
       exportEntries: (input) => validate(ExportRequest)(input).pipe(Effect.map(store.exportEntries)),
       settings: (accountId) =>

@@ -178,7 +178,8 @@ export const post = (request: WriteRequest, createdAt: string): Step<WriteResult
     () => fingerprint(request),
     ({ state }) => {
       const decision = decide(state, request)
-      if (decision._tag === "Rejected") return { outcome: { _tag: "Refused", error: rejectionError(decision, state.held) } }
+      if (decision._tag === "Rejected")
+        return { outcome: { _tag: "Refused", error: rejectionError(decision, state.held) } }
       const entry = nextEntry(request.accountId, state, decision, {
         kind: request._tag === "TopUp" ? (request.kind ?? "top-up") : "usage",
         idempotencyKey: request.idempotencyKey ?? null,

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest"
-import { type AccountHistory, accountId, auditAccount, balance, type Entry, noLinks, overdraftLimit } from "../src/index.ts"
+import {
+  type AccountHistory,
+  accountId,
+  auditAccount,
+  balance,
+  type Entry,
+  noLinks,
+  overdraftLimit,
+} from "../src/index.ts"
 
 const entry = (sequence: number, amount: number, balanceAfter: number, requested = amount): Entry => ({
   accountId: accountId("a"),

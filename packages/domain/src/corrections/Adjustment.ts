@@ -24,6 +24,7 @@ export const adjustBalance = (
           mode: "exact",
           held: state.held,
         })
-  if (decision._tag === "Rejected") return rejectionError(decision, state.held) as InsufficientCredits | BalanceLimitExceeded
+  if (decision._tag === "Rejected")
+    return rejectionError(decision, state.held) as InsufficientCredits | BalanceLimitExceeded
   return { decision: decision as Applied, overdrawn: false }
 }

@@ -6,12 +6,20 @@ import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { Limits } from "../Limits.ts"
 import { Metadata, storable } from "../Metadata.ts"
 
+/** C0 controls (line breaks, tabs, NUL...) and DEL. */
+const isControl = (code: number) => code < 0x20 || code === 0x7f
+
+const hasControlCharacter = (text: string) => {
+  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true
+  return false
+}
+
 /** One line of text people read in the trail: no control characters, storable as PostgreSQL text. */
 const line = (lengthMax: number) =>
   Schema.String.check(
     Schema.isMinLength(1),
     Schema.isMaxLength(lengthMax),
-    Schema.makeFilter((text) => storable(text) && !/[\u0000-\u001F\u007F]/.test(text), {
+    Schema.makeFilter((text) => storable(text) && !hasControlCharacter(text), {
       expected: "one line of text without control characters",
     }),
   )

@@ -1,4 +1,4 @@
-import type { AccountState } from "../AccountState.ts"
+import { type AccountState, floorOf } from "../AccountState.ts"
 import { type Applied, applied } from "../Decision.ts"
 import { BalanceLimitExceeded } from "../LedgerError.ts"
 import { Limits } from "../Limits.ts"
@@ -18,5 +18,5 @@ export const debitPastFloor = (
     return new BalanceLimitExceeded({ balance: state.balance, amount, balanceMax: -Limits.balanceMax })
   }
   const decision = applied(state.balance, -amount)
-  return { decision, overdrawn: decision.balanceAfter - heldAfter < -state.overdraftLimit }
+  return { decision, overdrawn: decision.balanceAfter - heldAfter < floorOf(state) }
 }

@@ -15,13 +15,19 @@ export const refundProblems = (entries: ReadonlyArray<Entry>): ReadonlyArray<{ s
     if (entry.refundOf === null) continue
     const target = entries[entry.refundOf - 1]
     if (target === undefined || entry.refundOf >= entry.sequence || target.amount <= 0) {
-      problems.push({ sequence: entry.sequence, problem: `refunds entry ${entry.refundOf}, which added no credits before it` })
+      problems.push({
+        sequence: entry.sequence,
+        problem: `refunds entry ${entry.refundOf}, which added no credits before it`,
+      })
       continue
     }
     const total = (refunded.get(entry.refundOf) ?? 0) - entry.amount
     refunded.set(entry.refundOf, total)
     if (total > target.amount) {
-      problems.push({ sequence: entry.sequence, problem: `refunds of entry ${entry.refundOf} sum to ${total}, past its ${target.amount}` })
+      problems.push({
+        sequence: entry.sequence,
+        problem: `refunds of entry ${entry.refundOf} sum to ${total}, past its ${target.amount}`,
+      })
     }
   }
   return problems

@@ -7,7 +7,8 @@ import type { LedgerPosition } from "../LedgerStore.ts"
  */
 const prefix = "after:"
 
-const notIssued = (cursor: string) => new InvalidRequest({ message: `cursor ${JSON.stringify(cursor)} is not one Tally issued` })
+const notIssued = (cursor: string) =>
+  new InvalidRequest({ message: `cursor ${JSON.stringify(cursor)} is not one Tally issued` })
 
 // Account ids and ISO times are ASCII, so btoa applies; base64url keeps the cursor URL-safe.
 export const encodeLedgerCursor = ({ createdAt, accountId, sequence }: LedgerPosition): string =>

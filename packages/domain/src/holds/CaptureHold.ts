@@ -1,6 +1,6 @@
-import type { AccountState } from "../AccountState.ts"
-import { type Applied, applied } from "../Decision.ts"
+import { type AccountState, floorOf } from "../AccountState.ts"
 import { debitPastFloor } from "../corrections/Debit.ts"
+import { type Applied, applied } from "../Decision.ts"
 import { type BalanceLimitExceeded, InsufficientCredits } from "../LedgerError.ts"
 import { type Hold, remainingOf } from "./Hold.ts"
 
@@ -41,7 +41,14 @@ export const captureHold = (
     const debit = debitPastFloor(state, amount, heldAfter)
     if (!("decision" in debit)) return debit
     const resolves = terms.final || amount === remaining
-    return { decision: debit.decision, captured: hold.captured + amount, excess: 0, resolves, heldAfter, overdrawn: false }
+    return {
+      decision: debit.decision,
+      captured: hold.captured + amount,
+      excess: 0,
+      resolves,
+      heldAfter,
+      overdrawn: false,
+    }
   }
   const heldAfter = state.held - remaining
   const base = { captured: hold.amount, excess: amount - remaining, resolves: true, heldAfter }
@@ -49,7 +56,7 @@ export const captureHold = (
   const lowest = heldAfter - state.overdraftLimit
   if (amount <= state.balance - lowest) return { ...base, decision: applied(state.balance, -amount), overdrawn: false }
   if (!terms.allowDebt) {
-    return new InsufficientCredits({ balance: state.balance, amount, floor: -state.overdraftLimit, held: heldAfter })
+    return new InsufficientCredits({ balance: state.balance, amount, floor: floorOf(state), held: heldAfter })
   }
   const debit = debitPastFloor(state, amount, heldAfter)
   return "decision" in debit ? { ...base, ...debit } : debit

@@ -24,18 +24,24 @@ export const holdProblems = (
   for (const hold of holds) {
     const at = `hold ${hold.holdId}`
     ids.add(hold.holdId)
-    if (hold.captured < 0 || hold.captured > hold.amount) problems.push(`${at} captured ${hold.captured} of ${hold.amount}`)
-    if (hold.amount < 1 || hold.amount > hold.requested) problems.push(`${at} reserves ${hold.amount} of ${hold.requested} requested`)
-    if (hold.excess < 0 || (hold.excess > 0 && hold.status !== "captured")) problems.push(`${at} has excess ${hold.excess} while ${hold.status}`)
-    if ((hold.status === "open") !== (hold.resolvedAt === null)) problems.push(`${at} is ${hold.status} with resolvedAt ${hold.resolvedAt}`)
-    if (hold.status === "captured" && hold.captured + hold.excess === 0) problems.push(`${at} is captured with nothing captured`)
+    if (hold.captured < 0 || hold.captured > hold.amount)
+      problems.push(`${at} captured ${hold.captured} of ${hold.amount}`)
+    if (hold.amount < 1 || hold.amount > hold.requested)
+      problems.push(`${at} reserves ${hold.amount} of ${hold.requested} requested`)
+    if (hold.excess < 0 || (hold.excess > 0 && hold.status !== "captured"))
+      problems.push(`${at} has excess ${hold.excess} while ${hold.status}`)
+    if ((hold.status === "open") !== (hold.resolvedAt === null))
+      problems.push(`${at} is ${hold.status} with resolvedAt ${hold.resolvedAt}`)
+    if (hold.status === "captured" && hold.captured + hold.excess === 0)
+      problems.push(`${at} is captured with nothing captured`)
     const linked = captures.get(hold.holdId) ?? 0
     if (linked !== hold.captured + hold.excess) {
       problems.push(`${at} records ${hold.captured + hold.excess} captured but its entries capture ${linked}`)
     }
     if (hold.status === "open") reserved += hold.amount - hold.captured
   }
-  for (const holdId of captures.keys()) if (!ids.has(holdId)) problems.push(`entries capture hold ${holdId}, which does not exist`)
+  for (const holdId of captures.keys())
+    if (!ids.has(holdId)) problems.push(`entries capture hold ${holdId}, which does not exist`)
   if (reserved !== state.held) problems.push(`held ${state.held} differs from the ${reserved} its open holds reserve`)
   if (ids.size !== state.holdsPlaced || [...ids].some((id) => id < 1 || id > state.holdsPlaced)) {
     problems.push(`hold ids are not 1 to ${state.holdsPlaced}`)

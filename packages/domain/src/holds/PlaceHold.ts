@@ -1,4 +1,4 @@
-import type { AccountState } from "../AccountState.ts"
+import { type AccountState, floorOf } from "../AccountState.ts"
 import type { Amount } from "../Credits.ts"
 import { InsufficientCredits, rejectionError } from "../LedgerError.ts"
 import { Limits } from "../Limits.ts"
@@ -19,7 +19,7 @@ export const placeHold = (
   const reserved = -decision.applied
   if (reserved > Limits.balanceMax - state.held) {
     const { balance, held } = state
-    return new InsufficientCredits({ balance, amount, floor: -state.overdraftLimit, held })
+    return new InsufficientCredits({ balance, amount, floor: floorOf(state), held })
   }
   return { reserved, clamped: decision._tag === "Clamped" }
 }
