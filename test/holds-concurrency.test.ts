@@ -2,6 +2,7 @@ import type { PgLedgerStore } from "@tally/adapters"
 import { Ledger } from "@tally/domain"
 import { Clock, Effect, Layer, ManagedRuntime, type Result } from "effect"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { shiftedClock } from "./support/ShiftedClock.ts"
 import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.ts"
 
 /**
@@ -18,19 +19,7 @@ const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
 const hourMs = 3_600_000
 
 /** A clock an hour ahead: the second process sees every short deadline passed. */
-const anHourLater: Clock.Clock = (() => {
-  const real = Clock.Clock.defaultValue()
-  const now = () => real.currentTimeMillisUnsafe() + hourMs
-  return {
-    currentTimeMillisUnsafe: now,
-    currentTimeMillis: Effect.sync(now),
-    currentTimeNanosUnsafe: () => BigInt(now()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => real.monotonicTimeNanosUnsafe(),
-    monotonicTimeNanos: real.monotonicTimeNanos,
-    sleep: (duration) => real.sleep(duration),
-  }
-})()
+const anHourLater = shiftedClock(hourMs)
 
 describe.each(setups)("holds racing across two processes, %s", (name, isolation, options) => {
   const setup = name.replace(/[^A-Za-z]/g, "")
