@@ -9,7 +9,7 @@ import { Metadata } from "./Metadata.ts"
  */
 export const TopUpKind = Schema.Literals(["top-up", "grant", "reversal"]).annotate({
   message:
-    'kind must be "top-up", "grant" or "reversal". A refund is now a debit of an earlier entry (POST /v1/accounts/{accountId}/entries/{sequence}/refunds, formerly the incoming kind "refund", now "reversal"); an adjustment needs a reason and an actor (POST /v1/accounts/{accountId}/adjustments)',
+    'kind must be "top-up", "grant" or "reversal". The incoming kind "refund" is now "reversal": a refund is a debit of an earlier entry (POST /v1/accounts/{accountId}/entries/{sequence}/refunds, `tally refund`); an adjustment needs a reason and an actor (POST /v1/accounts/{accountId}/adjustments, `tally adjust`)',
 })
 export type TopUpKind = typeof TopUpKind.Type
 

@@ -140,7 +140,11 @@ const accountParams = { accountId: AccountId }
 const idempotencyHeaders = { "idempotency-key": Schema.optionalKey(IdempotencyKey) }
 
 /** Hold operations require the key: a hold's id is known only from the answer. */
-const requiredIdempotencyHeaders = { "idempotency-key": IdempotencyKey }
+const requiredIdempotencyHeaders = {
+  "idempotency-key": IdempotencyKey.pipe(
+    Schema.annotateKey({ messageMissingKey: "an Idempotency-Key header is required on every hold operation" }),
+  ),
+}
 
 const holdParams = { accountId: AccountId, holdId: HoldId }
 

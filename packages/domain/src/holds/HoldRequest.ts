@@ -13,6 +13,10 @@ import { HoldId } from "./Hold.ts"
  * capture or release retried after a lost answer must not apply twice.
  */
 
+const requiredKey = IdempotencyKey.pipe(
+  Schema.annotateKey({ messageMissingKey: "an idempotency key is required on every hold operation" }),
+)
+
 /** Reserve `amount` (or in `available` mode what the floor leaves), optionally until a deadline. */
 export const HoldRequest = Schema.Struct({
   accountId: AccountId,
@@ -21,7 +25,7 @@ export const HoldRequest = Schema.Struct({
   expiresInSeconds: Schema.optionalKey(
     Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: Limits.holdExpiresInSecondsMax })),
   ),
-  idempotencyKey: IdempotencyKey,
+  idempotencyKey: requiredKey,
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
 })
@@ -39,14 +43,14 @@ export const CaptureRequest = Schema.Struct({
   amount: Schema.optionalKey(Amount),
   final: Schema.optionalKey(Schema.Boolean),
   allowDebt: Schema.optionalKey(Schema.Boolean),
-  idempotencyKey: IdempotencyKey,
+  idempotencyKey: requiredKey,
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
 })
 export type CaptureRequest = typeof CaptureRequest.Type
 
 /** Free what the hold still reserves. */
-export const ReleaseRequest = Schema.Struct({ accountId: AccountId, holdId: HoldId, idempotencyKey: IdempotencyKey })
+export const ReleaseRequest = Schema.Struct({ accountId: AccountId, holdId: HoldId, idempotencyKey: requiredKey })
 export type ReleaseRequest = typeof ReleaseRequest.Type
 
 export const HoldLookup = Schema.Struct({ accountId: AccountId, holdId: HoldId })
