@@ -22,6 +22,7 @@ const spendable = (state: AccountState) => big(state.balance) - big(state.held) 
 /** What a hold may still reserve: as a spend, and no more than keeps `held` exact. */
 const reservable = (state: AccountState) => {
   const room = big(Number.MAX_SAFE_INTEGER) - big(state.held)
+  // biome-ignore lint/complexity/useMathMinMax: Math.min takes numbers, not the bigints that keep this exact
   return spendable(state) < room ? spendable(state) : room
 }
 
