@@ -24,6 +24,7 @@ import {
   entryWriteColumns,
   type HoldRow,
   holdColumns,
+  holdFromJson,
   holdOf,
   holdsRelation,
   stateOf,
@@ -125,7 +126,16 @@ export const make = (sql: SqlClient.SqlClient) => {
         const entry = row.has_entry ? entryOf(row) : null
         const outcome: Outcome =
           row.outcome !== null
-            ? { _tag: "HoldChanged", ...row.outcome, entry }
+            ? {
+                _tag: "HoldChanged",
+                hold: holdFromJson(row.outcome.hold),
+                entry,
+                balances: {
+                  balance: row.outcome.balances.balance,
+                  held: row.outcome.balances.held,
+                  available: row.outcome.balances.available,
+                },
+              }
             : entry !== null
               ? { _tag: "Posted", entry }
               : { _tag: "Refused", error: decodeRefusal(row.refusal) }

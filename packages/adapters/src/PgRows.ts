@@ -84,6 +84,25 @@ export const entryOf = (row: EntryRow): Entry => ({
   createdAt: row.created_at.toISOString(),
 })
 
+/**
+ * A hold as recorded in an idempotency record's JSON, with its fields in `Hold`'s order again (jsonb
+ * keeps its own key order), so a replay prints like the first answer.
+ */
+export const holdFromJson = (hold: Hold): Hold => ({
+  accountId: hold.accountId,
+  holdId: hold.holdId,
+  status: hold.status,
+  requested: hold.requested,
+  amount: hold.amount,
+  captured: hold.captured,
+  excess: hold.excess,
+  reference: hold.reference,
+  metadata: hold.metadata,
+  expiresAt: hold.expiresAt,
+  createdAt: hold.createdAt,
+  resolvedAt: hold.resolvedAt,
+})
+
 export const holdOf = (row: HoldRow): Hold => ({
   accountId: row.account_id as AccountId,
   holdId: Number(row.hold_id),

@@ -111,24 +111,36 @@ export const keyed =
     return { result, ...change, ...record }
   }
 
-/** The next entry of an account; the fields a kind of write sets come in `fields`. */
+/**
+ * The next entry of an account; the fields a kind of write sets come in `fields`. Built in the
+ * order of `Entry`'s fields, as the stores read entries back, so an answer and its replay print alike.
+ */
 export const nextEntry = (
   accountId: AccountId,
   state: AccountState,
   decision: Accepted,
   fields: Pick<Entry, "kind" | "createdAt"> & Partial<Entry>,
-): Entry => ({
-  accountId,
-  sequence: state.sequence + 1,
-  decision: decision._tag,
-  requested: decision.requested,
-  amount: decision.applied,
-  balanceAfter: decision.balanceAfter,
-  idempotencyKey: null,
-  metadata: noMetadata,
-  ...noLinks,
-  ...fields,
-})
+): Entry => {
+  const entry = { ...noLinks, idempotencyKey: null, metadata: noMetadata, ...fields }
+  return {
+    accountId,
+    sequence: state.sequence + 1,
+    kind: entry.kind,
+    decision: decision._tag,
+    requested: decision.requested,
+    amount: decision.applied,
+    balanceAfter: decision.balanceAfter,
+    idempotencyKey: entry.idempotencyKey,
+    reference: entry.reference,
+    holdId: entry.holdId,
+    refundOf: entry.refundOf,
+    reason: entry.reason,
+    actor: entry.actor,
+    overdrawn: entry.overdrawn,
+    metadata: entry.metadata,
+    createdAt: entry.createdAt,
+  }
+}
 
 /** The account after an entry. */
 export const afterEntry = (state: AccountState, entry: Entry): AccountState => ({
