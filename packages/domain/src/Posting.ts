@@ -135,7 +135,12 @@ export interface EntryFields {
  * The next entry of an account. One literal in the order of `Entry`'s fields, as the stores read
  * entries back, so an answer and its replay print alike; and no spreads, on the hot path.
  */
-export const nextEntry = (accountId: AccountId, state: AccountState, decision: Accepted, fields: EntryFields): Entry => ({
+export const nextEntry = (
+  accountId: AccountId,
+  state: AccountState,
+  decision: Accepted,
+  fields: EntryFields,
+): Entry => ({
   accountId,
   sequence: state.sequence + 1,
   kind: fields.kind,
