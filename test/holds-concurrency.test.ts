@@ -56,6 +56,21 @@ describe.each(setups)("holds racing across two processes, %s", (name, isolation,
 
   const expectCleanAudit = async () => expect((await run((l) => l.audit)).violations).toEqual([])
 
+  test("a process never spends credits the other process has held since it last saw the account", async () => {
+    const accountId = `held-elsewhere-${setup}`
+    await run((l) => l.topUp({ accountId, amount: 100 }), 0)
+    await run((l) => l.spend({ accountId, amount: 10 }), 0)
+    // A hold changes the account without an entry: the first process's last state is stale.
+    await run((l) => l.hold({ accountId, amount: 80, idempotencyKey: "elsewhere" }), 1)
+    expect(await run((l) => Effect.flip(l.spend({ accountId, amount: 50 })), 0)).toMatchObject({
+      _tag: "InsufficientCredits",
+      held: 80,
+    })
+    await run((l) => l.spend({ accountId, amount: 10 }), 0)
+    expect(await run((l) => l.balances(accountId), 1)).toEqual({ balance: 80, held: 80, available: 0 })
+    await expectCleanAudit()
+  })
+
   test("concurrent captures and releases of one hold resolve it once", async () => {
     const accountId = `one-hold-${setup}`
     await run((l) => l.topUp({ accountId, amount: 5_000 }))
