@@ -16,7 +16,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 const changed = (hold: Hold, state: AccountState, entry: Entry | null) => ({
   outcome: { _tag: "HoldChanged", hold, entry, balances: balancesOf(state) } as const,
-  change: { state, hold, ...(entry === null ? {} : { entry }) } satisfies Change,
+  change: { state, hold, entry: entry ?? undefined } satisfies Change,
 })
 
 /** The hold, if it can be acted on; otherwise why not: it is missing, or already resolved. */
