@@ -6,6 +6,7 @@ import {
   LedgerStore,
   Limits,
   type Metadata,
+  noLinks,
   type Step,
 } from "@tally/domain"
 import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
@@ -79,6 +80,7 @@ describe("an operation whose data PostgreSQL refuses", () => {
         amount: 1,
         balanceAfter: (state.balance + 1) as Balance,
         idempotencyKey: null,
+        ...noLinks,
         metadata: { note: "nul \u0000 inside" } as Metadata,
         createdAt: new Date().toISOString(),
       }
@@ -97,7 +99,7 @@ describe("an operation whose data PostgreSQL refuses", () => {
           ids.map((accountId, i) =>
             Effect.result<unknown, unknown, never>(
               i === 5
-                ? store.transact(accountId as AccountId, undefined, unstorable(accountId))
+                ? store.transact({ accountId: accountId as AccountId }, unstorable(accountId))
                 : ledger.topUp({ accountId, amount: 10 + i }),
             ),
           ),
@@ -113,6 +115,54 @@ describe("an operation whose data PostgreSQL refuses", () => {
       Effect.flatMap(Ledger, (l) => Effect.all(ids.map((accountId) => l.balance(accountId)))),
     )
     expect(balances).toEqual(ids.map((_, i) => (i === 5 ? 0 : 10 + i)))
+    expect((await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.audit))).violations).toEqual([])
+  })
+})
+
+describe("writes that touch what an earlier write in the same batch wrote", () => {
+  let runtime: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  beforeAll(async () => {
+    const store = pgStore(await createDatabase(), 4, { writers: 1, soloWrites: false })
+    runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(store)))
+  })
+  afterAll(() => runtime.dispose())
+
+  /** Runs `later` while a first write occupies the one writer, so they arrive, in order, as one batch. */
+  const asOneBatch = (later: (ledger: Ledger["Service"]) => ReadonlyArray<Effect.Effect<unknown, unknown>>) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const first = yield* Effect.forkChild(ledger.topUp({ accountId: "occupies-the-writer", amount: 1 }))
+        const results = yield* Effect.all(later(ledger).map(Effect.result), { concurrency: "unbounded" })
+        yield* Fiber.join(first)
+        return results
+      }),
+    )
+
+  test("an entry is refunded, within its amount, by writes batched with the write that made it", async () => {
+    const accountId = "refunded-in-batch"
+    await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.topUp({ accountId, amount: 100 })))
+    const results = await asOneBatch((l) => [
+      l.topUp({ accountId, amount: 50 }),
+      l.refund({ accountId, sequence: 2, amount: 30 }),
+      l.refund({ accountId, sequence: 2, amount: 30 }),
+    ])
+    expect(results.map((r) => r._tag)).toEqual(["Success", "Success", "Failure"])
+    expect(results[2]).toMatchObject({ failure: { _tag: "RefundExceedsEntry", refundable: 20 } })
+    expect((await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.audit))).violations).toEqual([])
+  })
+
+  test("a hold is captured and released by writes batched with the write that placed it", async () => {
+    const accountId = "held-in-batch"
+    await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.topUp({ accountId, amount: 100 })))
+    const results = await asOneBatch((l) => [
+      l.hold({ accountId, amount: 60, idempotencyKey: "h" }),
+      l.capture({ accountId, holdId: 1, amount: 20, final: false, idempotencyKey: "c" }),
+      l.release({ accountId, holdId: 1, idempotencyKey: "r" }),
+    ])
+    expect(results.map((r) => r._tag)).toEqual(["Success", "Success", "Success"])
+    const balances = await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.balances(accountId)))
+    expect(balances).toEqual({ balance: 80, held: 0, available: 80 })
     expect((await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.audit))).violations).toEqual([])
   })
 })

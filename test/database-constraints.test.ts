@@ -14,7 +14,11 @@ describe("PostgreSQL as a second line of defence", () => {
     admin = ManagedRuntime.make(pool(url, 1))
     await ledger.runPromise(
       Effect.flatMap(Ledger, (l) =>
-        Effect.all([l.topUp({ accountId: "a", amount: 100 }), l.spend({ accountId: "a", amount: 30 })]),
+        Effect.all([
+          l.topUp({ accountId: "a", amount: 100 }),
+          l.spend({ accountId: "a", amount: 30 }),
+          l.hold({ accountId: "a", amount: 20, idempotencyKey: "h" }),
+        ]),
       ),
     )
   })
@@ -43,8 +47,22 @@ describe("PostgreSQL as a second line of defence", () => {
         sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 2, 'usage', 'Applied', -1, -1, 99, now())`,
     ],
     [
-      "a balance below the floor",
-      (sql: SqlClient.SqlClient) => sql`UPDATE accounts SET balance = -1 WHERE account_id = 'a'`,
+      "credits held below zero",
+      (sql: SqlClient.SqlClient) => sql`UPDATE accounts SET held = -1 WHERE account_id = 'a'`,
+    ],
+    [
+      "a hold captured past what it reserves",
+      (sql: SqlClient.SqlClient) => sql`UPDATE holds SET captured = amount + 1 WHERE account_id = 'a'`,
+    ],
+    [
+      "a refund of an entry that does not exist",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, refund_of, created_at) VALUES ('a', 3, 'refund', 'Applied', -1, -1, 69, 7, now())`,
+    ],
+    [
+      "a usage entry that adds credits",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 3, 'usage', 'Applied', 1, 1, 71, now())`,
     ],
   ])("refuses %s", async (_, statement) => {
     const error = await sqlFails(statement)
@@ -58,6 +76,16 @@ describe("PostgreSQL as a second line of defence", () => {
         sql.withTransaction(
           Effect.andThen(
             sql`SET LOCAL session_replication_role = replica`,
+            sql`UPDATE accounts SET held = 25 WHERE account_id = 'a'`,
+          ),
+        ),
+      ),
+    )
+    await admin.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.withTransaction(
+          Effect.andThen(
+            sql`SET LOCAL session_replication_role = replica`,
             sql`UPDATE accounts SET balance = 75 WHERE account_id = 'a'`,
           ),
         ),
@@ -66,6 +94,7 @@ describe("PostgreSQL as a second line of defence", () => {
     const report = await ledger.runPromise(Effect.flatMap(Ledger, (l) => l.audit))
     expect(report.violations).toEqual([
       { accountId: "a", sequence: null, problem: "stored balance 75 differs from the running balance 70" },
+      { accountId: "a", sequence: null, problem: "held 25 differs from the 20 its open holds reserve" },
     ])
   })
 })

@@ -3,7 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
-import { type Entry, Ledger, type Posting } from "@tally/domain"
+import { type Entry, type HoldPosting, Ledger, type Posting } from "@tally/domain"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -13,9 +13,11 @@ import * as FaultProxy from "./support/FaultProxy.ts"
  * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
  * (two processes) write through a proxy that cuts connections, cuts them right after or instead of
  * a COMMIT, while their backends are terminated and the server is killed outright and started again.
- * Afterwards: every acknowledged write is there exactly once, as acknowledged; nothing is there
+ * The writes are top-ups, spends, and holds with their captures and releases. Afterwards: every
+ * acknowledged write is there exactly once, as acknowledged (an entry, a hold); nothing is there
  * that nobody asked for; "nothing was written" was true; a write of unknown outcome resolves with
- * its key; no unkeyed write applied twice; the audit is clean; no defect (a 500 over HTTP).
+ * its key; no unkeyed write applied twice; the audit is clean (held is what the open holds
+ * reserve); no defect (a 500 over HTTP).
  *
  * TALLY_FAULT_SECONDS sets how long the writers run (default 8).
  */
@@ -32,16 +34,28 @@ const accounts = ["hot", ...Array.from({ length: otherAccounts }, (_, i) => `acc
 type Request =
   | { readonly op: "topUp"; readonly amount: number; readonly ceiling?: number }
   | { readonly op: "spend"; readonly amount: number; readonly mode: "exact" | "available" }
+  | { readonly op: "hold"; readonly amount: number }
+  | { readonly op: "capture"; readonly holdId: number; readonly amount: number; readonly final: boolean }
+  | { readonly op: "release"; readonly holdId: number }
 
 interface Attempt {
   readonly tag: string
   readonly accountId: string
   readonly key: string | undefined
   readonly request: Request
-  readonly exit: Exit.Exit<Posting, unknown>
+  readonly exit: Exit.Exit<Posting | HoldPosting, unknown>
 }
 
-const ruleRejections = new Set(["BalanceAtCeiling", "InsufficientCredits", "BalanceLimitExceeded"])
+const ruleRejections = new Set([
+  "BalanceAtCeiling",
+  "InsufficientCredits",
+  "BalanceLimitExceeded",
+  "HoldNotFound",
+  "HoldNotOpen",
+])
+
+/** The entry a write left, if any: a hold placement or release leaves none. */
+const entryOf = (value: Posting | HoldPosting): Entry | null => value.entry
 
 describe("writes under injected faults, reconciled", () => {
   const servers: Array<Scope.Closeable> = []
@@ -119,15 +133,42 @@ describe("writes under injected faults, reconciled", () => {
     key: string | undefined,
     request: Request,
     tag: string,
-  ) => {
+  ): Effect.Effect<Posting | HoldPosting, unknown> => {
     const common = { accountId, metadata: { tag }, ...(key === undefined ? {} : { idempotencyKey: key }) }
-    return request.op === "topUp"
-      ? ledger.topUp({
+    const keyed = { ...common, idempotencyKey: key ?? tag }
+    switch (request.op) {
+      case "topUp":
+        return ledger.topUp({
           ...common,
           amount: request.amount,
           ...(request.ceiling === undefined ? {} : { ceiling: request.ceiling }),
         })
-      : ledger.spend({ ...common, amount: request.amount, mode: request.mode })
+      case "spend":
+        return ledger.spend({ ...common, amount: request.amount, mode: request.mode })
+      case "hold":
+        return ledger.hold({ ...keyed, amount: request.amount })
+      case "capture":
+        return ledger.capture({ ...keyed, holdId: request.holdId, amount: request.amount, final: request.final })
+      case "release":
+        return ledger.release({ accountId, holdId: request.holdId, idempotencyKey: keyed.idempotencyKey })
+    }
+  }
+
+  /** Holds acknowledged as placed, per account, for later captures and releases. */
+  const placed = new Map<string, Array<number>>()
+  const pickRequest = (accountId: string, pick: (n: number) => number): Request => {
+    const holds = placed.get(accountId) ?? []
+    const roll = pick(10)
+    if (roll < 2) return { op: "hold", amount: 1 + pick(50) }
+    if (roll < 4 && holds.length > 0) {
+      const holdId = holds[pick(holds.length)]!
+      return pick(3) === 0
+        ? { op: "release", holdId }
+        : { op: "capture", holdId, amount: 1 + pick(60), final: pick(2) === 0 }
+    }
+    return pick(2) === 0
+      ? { op: "topUp", amount: 1 + pick(100), ...(pick(2) === 0 ? { ceiling } : {}) }
+      : { op: "spend", amount: 1 + pick(100), mode: pick(5) === 0 ? "available" : "exact" }
   }
 
   test("every acknowledged write exactly once, nothing invented, nothing doubled, no defect", async () => {
@@ -160,11 +201,9 @@ describe("writes under injected faults, reconciled", () => {
     const client = async (id: number) => {
       while (Date.now() < deadline) {
         const accountId = pick(2) === 0 ? "hot" : accounts[1 + pick(otherAccounts)]!
-        const keyed = pick(3) !== 0
-        const request: Request =
-          pick(2) === 0
-            ? { op: "topUp", amount: 1 + pick(100), ...(pick(2) === 0 ? { ceiling } : {}) }
-            : { op: "spend", amount: 1 + pick(100), mode: pick(5) === 0 ? "available" : "exact" }
+        const request = pickRequest(accountId, pick)
+        // Hold operations always carry a key; the others do two times in three.
+        const keyed = ["hold", "capture", "release"].includes(request.op) || pick(3) !== 0
         const tag = randomUUID()
         const key = keyed ? `k-${tag}` : undefined
         const ledger = ledgers[id % 2]!
@@ -176,6 +215,9 @@ describe("writes under injected faults, reconciled", () => {
               Effect.flatMap(Ledger, (l) => submit(l, accountId, key, request, tag)),
             )
             attempts.push({ tag, accountId, key, request, exit })
+            if (request.op === "hold" && Exit.isSuccess(exit) && "hold" in exit.value && !exit.value.replayed) {
+              placed.set(accountId, [...(placed.get(accountId) ?? []), exit.value.hold.holdId])
+            }
           }),
         )
       }
@@ -209,15 +251,33 @@ describe("writes under injected faults, reconciled", () => {
     const invented = [...byTag.keys()].filter((tag) => !asked.has(tag))
     expect(invented).toEqual([])
 
+    const holds = await readAllHolds()
+    const holdsByTag = new Map<string, Array<StoredHold>>()
+    for (const hold of holds) holdsByTag.set(hold.tag, [...(holdsByTag.get(hold.tag) ?? []), hold])
+    expect([...holdsByTag].filter(([, list]) => list.length > 1)).toEqual([])
+    expect(holds.filter((hold) => !asked.has(hold.tag))).toEqual([])
+
     for (const [tag, list] of asked) {
       const stored = byTag.get(tag)?.[0]
+      const storedHold = holdsByTag.get(tag)?.[0]
       for (const a of list) {
-        if (Exit.isSuccess(a.exit)) expect(stored).toEqual(a.exit.value.entry)
+        if (Exit.isSuccess(a.exit)) {
+          expect(stored ?? null).toEqual(entryOf(a.exit.value))
+          if (a.request.op === "hold" && "hold" in a.exit.value) {
+            expect(storedHold).toMatchObject({ accountId: a.accountId, holdId: a.exit.value.hold.holdId })
+          }
+        }
         const failure = failureTag(a.exit)
-        if (failure !== undefined && ruleRejections.has(failure)) expect(stored).toBeUndefined()
+        if (failure !== undefined && ruleRejections.has(failure)) {
+          expect(stored).toBeUndefined()
+          expect(storedHold).toBeUndefined()
+        }
       }
       // "Nothing was written" must be true: unless another copy of the request succeeded.
-      if (list.every((a) => failureTag(a.exit) === "LedgerUnavailable")) expect(stored).toBeUndefined()
+      if (list.every((a) => failureTag(a.exit) === "LedgerUnavailable")) {
+        expect(stored).toBeUndefined()
+        expect(storedHold).toBeUndefined()
+      }
     }
 
     const audit = await ledgers[0]!.runPromise(Effect.flatMap(Ledger, (l) => l.audit))
@@ -227,6 +287,8 @@ describe("writes under injected faults, reconciled", () => {
     const report = {
       seconds: runSeconds,
       requests: attempts.length,
+      holdOperations: attempts.filter((a) => ["hold", "capture", "release"].includes(a.request.op)).length,
+      holdsPlaced: holds.length,
       acknowledged: attempts.filter((a) => Exit.isSuccess(a.exit)).length,
       entries: entries.length,
       ruleRejections: attempts.filter((a) => ruleRejections.has(failureTag(a.exit) ?? "")).length,
@@ -243,6 +305,26 @@ describe("writes under injected faults, reconciled", () => {
     expect(restarts).toBeGreaterThan(0)
     expect(proxy.cuts()).toBeGreaterThan(0)
   }, 180_000)
+
+  interface StoredHold {
+    readonly accountId: string
+    readonly holdId: number
+    readonly tag: string
+  }
+
+  /** Every hold in the database, with the tag of the request that placed it. */
+  const readAllHolds = () =>
+    admin.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ account_id: string; hold_id: bigint; tag: string }>`
+          SELECT account_id, hold_id, metadata->>'tag' AS tag FROM holds ORDER BY account_id, hold_id`,
+      ).pipe(
+        Effect.map((rows) =>
+          rows.map((row): StoredHold => ({ accountId: row.account_id, holdId: Number(row.hold_id), tag: row.tag })),
+        ),
+      ),
+    )
 
   /** Every entry of every account the writers used, through the ledger's own paging. */
   const readAllEntries = async () => {

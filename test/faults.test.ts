@@ -1,8 +1,9 @@
 import type { PgLedgerStore } from "@tally/adapters"
 import { Ledger } from "@tally/domain"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import * as FaultProxy from "./support/FaultProxy.ts"
+import { shiftedClock } from "./support/ShiftedClock.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 /**
@@ -87,6 +88,44 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
       expect(balance).toBe(700)
     },
   )
+
+  test.each([true, false])(
+    "a hold, a capture and a release whose commits land unheard are each answered once (delivered: %s)",
+    async (deliver) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 1000 }))
+      const cutsBefore = proxy.cuts()
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const placed = await run((l) => l.hold({ accountId, amount: 400, idempotencyKey: "hold-1" }))
+      expect(placed).toMatchObject({ replayed: false, hold: { holdId: 1, amount: 400 }, balances: { held: 400 } })
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const captured = await run((l) =>
+        l.capture({ accountId, holdId: 1, amount: 150, final: false, idempotencyKey: "capture-1" }),
+      )
+      expect(captured).toMatchObject({ replayed: false, entry: { sequence: 2, amount: -150 }, balances: { held: 250 } })
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const released = await run((l) => l.release({ accountId, holdId: 1, idempotencyKey: "release-1" }))
+      expect(released).toMatchObject({ replayed: false, hold: { status: "released", captured: 150 } })
+      expect(proxy.cuts()).toBe(cutsBefore + 3)
+      const { entries, balance, audit } = await history(accountId)
+      expect(entries.map((e) => e.sequence)).toEqual([2, 1])
+      expect(entries[0]).toEqual(captured.entry)
+      expect(balance).toBe(850)
+      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 850, held: 0, available: 850 })
+      expect(audit).toEqual([])
+    },
+  )
+
+  test("an expiry whose commit lands unheard is run again harmlessly", async () => {
+    const accountId = newAccount()
+    await run((l) => l.topUp({ accountId, amount: 1000 }))
+    await run((l) => l.hold({ accountId, amount: 400, expiresInSeconds: 1, idempotencyKey: "short" }))
+    proxy.arm({ deliver: true, match: FaultProxy.isCommit })
+    await run((l) => l.expireHolds.pipe(Effect.provideService(Clock.Clock, shiftedClock(60_000))))
+    expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toMatchObject({ status: "expired" })
+    expect(await run((l) => l.balances(accountId))).toEqual({ balance: 1000, held: 0, available: 1000 })
+    expect((await history(accountId)).audit).toEqual([])
+  })
 
   test("a first write on a new account whose commit lands unheard creates it once", async () => {
     const accountId = newAccount()

@@ -2,96 +2,228 @@ import { fc, test } from "@fast-check/vitest"
 import { MemoryLedgerStore } from "@tally/adapters"
 import {
   type AccountId,
-  type AccountSnapshot,
+  type AccountState,
+  CorrectionSteps,
   configure,
   type Entry,
+  type Hold,
+  HoldSteps,
   type IdempotencyRecord,
   Ledger,
   newAccountState,
   post,
-  type SpendRequest,
   type Step,
-  type TopUpRequest,
+  type WriteResult,
+  type WriteTarget,
 } from "@tally/domain"
 import { Arbitraries } from "@tally/domain/testing"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 /**
- * Model-based test: random sequences of ledger operations run on the in-memory store, on
- * PostgreSQL, and on a plain fold of the pure core's steps must give identical results and
- * identical entries.
+ * Model-based test: random sequences of ledger operations (top-ups, spends, settings, holds and
+ * their captures, releases and expiry, refunds, adjustments, time passing) run on the in-memory
+ * store, on PostgreSQL, and on a plain fold of the pure core's steps, and must give identical
+ * results, identical entries and identical holds. All three read one clock, moved by the test.
  */
 
-type Action =
-  | { readonly _tag: "TopUp"; readonly account: number; readonly request: Omit<TopUpRequest, "accountId"> }
-  | { readonly _tag: "Spend"; readonly account: number; readonly request: Omit<SpendRequest, "accountId"> }
-  | { readonly _tag: "Settings"; readonly account: number; readonly overdraftLimit: number }
+const accountsPerRun = 2
+const account = fc.nat(accountsPerRun - 1)
+const amount = fc.integer({ min: 1, max: 2_000 })
+/** Keys repeat now and then within a run: a replay when the request is the same, a conflict when not. */
+const holdKey = fc.integer({ min: 1, max: 30 }).map((n) => `k${n}`)
+const key = fc.option(holdKey, { nil: undefined })
+const holdId = fc.integer({ min: 1, max: 2 })
+const optional = <A>(arbitrary: fc.Arbitrary<A>) => fc.option(arbitrary, { nil: undefined })
 
-const accountsPerRun = 3
-const key = fc.option(fc.constantFrom("k1", "k2", "k3"), { nil: undefined })
-const withKey = <A extends object>(request: A, idempotencyKey: string | undefined) =>
-  idempotencyKey === undefined ? request : { ...request, idempotencyKey }
+/** Drops the fields left undefined, as a caller leaves optional fields out. */
+const defined = <A extends object>(value: A): A =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as A
+
+type Action =
+  | { readonly _tag: "TopUp"; readonly account: number; readonly request: object }
+  | { readonly _tag: "Spend"; readonly account: number; readonly request: object }
+  | { readonly _tag: "Settings"; readonly account: number; readonly overdraftLimit: number }
+  | { readonly _tag: "Hold"; readonly account: number; readonly request: object }
+  | { readonly _tag: "Capture"; readonly account: number; readonly request: { readonly holdId: number } }
+  | { readonly _tag: "Release"; readonly account: number; readonly request: { readonly holdId: number } }
+  | { readonly _tag: "Refund"; readonly account: number; readonly request: { readonly sequence: number } }
+  | { readonly _tag: "Adjust"; readonly account: number; readonly request: object }
+  | { readonly _tag: "Advance"; readonly seconds: number }
+  | { readonly _tag: "Expire" }
+
+const weighted = (weight: number, arbitrary: fc.Arbitrary<Action>) => ({ weight, arbitrary })
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc
-    .tuple(fc.nat(accountsPerRun - 1), Arbitraries.topUpOperation(), fc.constantFrom("top-up", "grant", "refund"), key)
-    .map(([account, { amount, ceiling }, kind, k]) => ({
-      _tag: "TopUp" as const,
+  weighted(
+    2,
+    fc
+      .record({ account, op: Arbitraries.topUpOperation(), kind: fc.constantFrom("top-up", "grant", "reversal"), key })
+      .map(({ account, op, kind, key }) => ({
+        _tag: "TopUp" as const,
+        account,
+        request: defined({ amount: op.amount, ceiling: op.ceiling, kind, idempotencyKey: key }),
+      })),
+  ),
+  weighted(
+    2,
+    fc.record({ account, op: Arbitraries.spendOperation(), key }).map(({ account, op, key }) => ({
+      _tag: "Spend" as const,
       account,
-      request: withKey({ amount, kind, ...(ceiling === undefined ? {} : { ceiling }) }, k) as TopUpRequest,
+      request: defined({ amount: op.amount, mode: op.mode, idempotencyKey: key }),
     })),
-  fc.tuple(fc.nat(accountsPerRun - 1), Arbitraries.spendOperation(), key).map(([account, { amount, mode }, k]) => ({
-    _tag: "Spend" as const,
-    account,
-    request: withKey({ amount, mode }, k) as SpendRequest,
-  })),
-  fc.tuple(fc.nat(accountsPerRun - 1), fc.integer({ min: 0, max: 3_000 })).map(([account, overdraftLimit]) => ({
-    _tag: "Settings" as const,
-    account,
-    overdraftLimit,
-  })),
+  ),
+  weighted(
+    1,
+    fc
+      .record({ account, overdraftLimit: fc.integer({ min: 0, max: 3_000 }) })
+      .map((a) => ({ _tag: "Settings" as const, ...a })),
+  ),
+  weighted(
+    4,
+    fc
+      .record({
+        account,
+        amount,
+        mode: Arbitraries.spendMode,
+        expires: optional(fc.integer({ min: 1, max: 120 })),
+        key: holdKey,
+      })
+      .map(({ account, amount, mode, expires, key }) => ({
+        _tag: "Hold" as const,
+        account,
+        request: defined({ amount, mode, expiresInSeconds: expires, idempotencyKey: key }),
+      })),
+  ),
+  weighted(
+    4,
+    fc
+      .record({
+        account,
+        holdId,
+        amount: optional(amount),
+        final: optional(fc.boolean()),
+        allowDebt: optional(fc.boolean()),
+        key: holdKey,
+      })
+      .map(({ account, key, ...request }) => ({
+        _tag: "Capture" as const,
+        account,
+        request: defined({ ...request, idempotencyKey: key }),
+      })),
+  ),
+  weighted(
+    2,
+    fc.record({ account, holdId, key: holdKey }).map(({ account, holdId, key }) => ({
+      _tag: "Release" as const,
+      account,
+      request: { holdId, idempotencyKey: key },
+    })),
+  ),
+  weighted(
+    2,
+    fc
+      .record({ account, sequence: fc.integer({ min: 1, max: 5 }), amount: optional(amount), key })
+      .map(({ account, sequence, amount, key }) => ({
+        _tag: "Refund" as const,
+        account,
+        request: defined({ sequence, amount, idempotencyKey: key }),
+      })),
+  ),
+  weighted(
+    1,
+    fc
+      .record({
+        account,
+        amount: fc.integer({ min: -2_000, max: 2_000 }).filter((n) => n !== 0),
+        force: fc.boolean(),
+        key,
+      })
+      .map(({ account, amount, force, key }) => ({
+        _tag: "Adjust" as const,
+        account,
+        request: defined({ amount, force, reason: "model", actor: "fold", idempotencyKey: key }),
+      })),
+  ),
+  weighted(
+    1,
+    fc.integer({ min: 1, max: 90 }).map((seconds) => ({ _tag: "Advance" as const, seconds })),
+  ),
+  weighted(1, fc.constant({ _tag: "Expire" as const })),
 )
+
+/**
+ * Every run starts by funding its accounts and placing a hold on each, so holds, captures and spends
+ * mostly reach their rules and refunds have something to refund.
+ */
+const funding: ReadonlyArray<Action> = Array.from({ length: accountsPerRun }, (_, account) => [
+  { _tag: "TopUp" as const, account, request: { amount: 3_000 } },
+  { _tag: "Hold" as const, account, request: { amount: 1_000, idempotencyKey: "start" } },
+]).flat()
 
 /** The fold: the pure steps over plain maps, the simplest store there is. */
 interface ModelAccount {
-  snapshot: AccountSnapshot["state"]
+  state: AccountState
   readonly entries: Array<Entry>
   readonly keys: Map<string, IdempotencyRecord>
+  readonly holds: Map<number, Hold>
 }
 
 class Model {
   readonly accounts = new Map<string, ModelAccount>()
-  apply<A>(accountId: string, idempotencyKey: string | undefined, step: Step<A>): A {
+  apply<A>({ accountId, idempotencyKey, holdId, refundOf }: WriteTarget, step: Step<A>): A {
     const account: ModelAccount = this.accounts.get(accountId) ?? {
-      snapshot: newAccountState,
+      state: newAccountState,
       entries: [],
       keys: new Map(),
+      holds: new Map(),
     }
+    const target = refundOf === undefined ? undefined : account.entries[refundOf - 1]
+    const refunded = account.entries.filter((e) => e.refundOf === refundOf).reduce((sum, e) => sum - e.amount, 0)
     const transition = step({
-      state: account.snapshot,
+      state: account.state,
       prior: idempotencyKey === undefined ? undefined : account.keys.get(idempotencyKey),
+      hold: holdId === undefined ? undefined : account.holds.get(holdId),
+      refundTarget: target === undefined ? undefined : { entry: target, refunded },
     })
     if (transition.entry) account.entries.push(transition.entry)
     if (transition.record) account.keys.set(transition.record.key, transition.record)
-    if (transition.state) account.snapshot = transition.state
+    if (transition.hold) account.holds.set(transition.hold.holdId, transition.hold)
+    if (transition.state) account.state = transition.state
     this.accounts.set(accountId, account)
     return transition.result
   }
 }
 
-const createdAt = "2026-01-01T00:00:00.000Z"
-const withoutTime = (entry: Entry) => ({ ...entry, createdAt })
-
-/** What a caller can observe of an outcome, with entry times set aside. */
-const observed = (outcome: unknown): unknown => {
-  if (outcome !== null && typeof outcome === "object") {
-    if ("entry" in outcome) return { ...outcome, entry: withoutTime(outcome.entry as Entry) }
-    return { ...outcome }
-  }
-  return outcome
+/** One clock for the ledgers and the fold, moved only by the test. */
+let nowMs = Date.parse("2026-01-01T00:00:00.000Z")
+const realClock = Clock.Clock.defaultValue()
+const fixedClock: Clock.Clock = {
+  currentTimeMillisUnsafe: () => nowMs,
+  currentTimeMillis: Effect.sync(() => nowMs),
+  currentTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
+  currentTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+  monotonicTimeNanosUnsafe: () => realClock.monotonicTimeNanosUnsafe(),
+  monotonicTimeNanos: realClock.monotonicTimeNanos,
+  sleep: (duration) => realClock.sleep(duration),
 }
+const iso = () => new Date(nowMs).toISOString()
+
+/** What the ledger answers for a step's result. */
+const expectedOf = (result: WriteResult): unknown => {
+  switch (result._tag) {
+    case "Posted":
+      return { entry: result.entry, replayed: result.replayed }
+    case "HoldChanged":
+      return { hold: result.hold, entry: result.entry, balances: result.balances, replayed: result.replayed }
+    case "Refused":
+      return result.error
+  }
+}
+
+const observed = (outcome: unknown): unknown =>
+  outcome !== null && typeof outcome === "object" ? JSON.parse(JSON.stringify({ ...outcome })) : outcome
 
 describe("the stores against a fold of the pure core", () => {
   let stores: Array<[string, ManagedRuntime.ManagedRuntime<Ledger, unknown>]> = []
@@ -104,55 +236,106 @@ describe("the stores against a fold of the pure core", () => {
   })
   afterAll(() => Promise.all(stores.map(([, runtime]) => runtime.dispose())))
 
+  const onEach = async (body: (ledger: Ledger["Service"]) => Effect.Effect<unknown, unknown>) => {
+    const outcomes: Array<unknown> = []
+    for (const [, runtime] of stores) {
+      outcomes.push(
+        await runtime.runPromise(
+          Effect.flatMap(Ledger, body).pipe(
+            Effect.match({ onSuccess: observed, onFailure: observed }),
+            Effect.provideService(Clock.Clock, fixedClock),
+          ),
+        ),
+      )
+    }
+    return outcomes
+  }
+
   let runs = 0
-  test.prop([fc.array(action, { maxLength: 30 })], { numRuns: 40 })(
-    "give identical results and identical entries",
-    async (actions) => {
+  test.prop([fc.array(action, { minLength: 10, maxLength: 60 })], { numRuns: 60 })(
+    "give identical results, entries and holds",
+    async (generated) => {
+      const actions = [...funding, ...generated]
       const prefix = `model-${runs++}-${Date.now().toString(36)}`
       const accountOf = (n: number) => `${prefix}-${n}` as AccountId
       const model = new Model()
       for (const act of actions) {
+        if (act._tag === "Advance") {
+          nowMs += act.seconds * 1000
+          continue
+        }
+        if (act._tag === "Expire") {
+          for (const [accountId, { holds }] of model.accounts) {
+            for (const hold of holds.values()) {
+              model.apply({ accountId: accountId as AccountId, holdId: hold.holdId }, HoldSteps.expire(nowMs))
+            }
+          }
+          await onEach((l) => l.expireHolds)
+          continue
+        }
         const accountId = accountOf(act.account)
+        const request = { accountId, ...("request" in act ? act.request : {}) } as never
+        const target = { accountId, ...("request" in act ? act.request : {}) } as WriteTarget
         const expected =
           act._tag === "Settings"
-            ? model.apply(accountId, undefined, configure({ accountId, overdraftLimit: act.overdraftLimit as never }))
-            : model.apply(
-                accountId,
-                act.request.idempotencyKey,
-                post({ _tag: act._tag, accountId, ...act.request } as never, createdAt),
+            ? model.apply(target, configure({ accountId, overdraftLimit: act.overdraftLimit } as never))
+            : expectedOf(
+                act._tag === "TopUp" || act._tag === "Spend"
+                  ? model.apply(target, post({ _tag: act._tag, ...(request as object) } as never, iso()))
+                  : act._tag === "Hold"
+                    ? model.apply(target, HoldSteps.place(request, nowMs))
+                    : act._tag === "Capture"
+                      ? model.apply(target, HoldSteps.capture(request, nowMs))
+                      : act._tag === "Release"
+                        ? model.apply(target, HoldSteps.release(request, nowMs))
+                        : act._tag === "Refund"
+                          ? model.apply(
+                              { ...target, refundOf: act.request.sequence },
+                              CorrectionSteps.refund(request, iso()),
+                            )
+                          : model.apply(target, CorrectionSteps.adjust(request, iso())),
               )
-        const expectation =
-          expected !== null && typeof expected === "object" && "_tag" in expected && expected._tag === "Posted"
-            ? { entry: withoutTime(expected.entry), replayed: expected.replayed }
-            : expected !== null && typeof expected === "object" && "_tag" in expected && expected._tag === "Refused"
-              ? expected.error
-              : expected
-        for (const [, runtime] of stores) {
-          const outcome = await runtime.runPromise(
-            Effect.flatMap(Ledger, (ledger) => {
-              const operation =
-                act._tag === "TopUp"
-                  ? ledger.topUp({ accountId, ...act.request })
-                  : act._tag === "Spend"
-                    ? ledger.spend({ accountId, ...act.request })
-                    : ledger.updateSettings({ accountId, overdraftLimit: act.overdraftLimit })
-              return Effect.match(operation as Effect.Effect<unknown, unknown>, {
-                onSuccess: observed,
-                onFailure: observed,
-              })
-            }),
-          )
-          expect(outcome).toEqual(observed(expectation))
-        }
+        const outcomes = await onEach((l) => {
+          switch (act._tag) {
+            case "TopUp":
+              return l.topUp(request)
+            case "Spend":
+              return l.spend(request)
+            case "Settings":
+              return l.updateSettings({ accountId, overdraftLimit: act.overdraftLimit })
+            case "Hold":
+              return l.hold(request)
+            case "Capture":
+              return l.capture(request)
+            case "Release":
+              return l.release(request)
+            case "Refund":
+              return l.refund(request)
+            case "Adjust":
+              return l.adjust(request)
+          }
+        })
+        for (const outcome of outcomes) expect(outcome).toEqual(observed(expected))
       }
       for (const n of Array.from({ length: accountsPerRun }, (_, i) => i)) {
-        const modelEntries = (model.accounts.get(accountOf(n))?.entries ?? []).map(withoutTime).reverse()
-        for (const [, runtime] of stores) {
-          const page = await runtime.runPromise(
-            Effect.flatMap(Ledger, (l) => l.entries({ accountId: accountOf(n), limit: 500 })),
-          )
-          expect(page.entries.map(withoutTime)).toEqual(modelEntries)
-        }
+        const accountId = accountOf(n)
+        const modelAccount = model.accounts.get(accountId)
+        const holdIds = [...(modelAccount?.holds.keys() ?? [])]
+        const [memory, pg] = await onEach((l) =>
+          Effect.all({
+            entries: l.entries({ accountId, limit: 500 }).pipe(Effect.map((page) => page.entries)),
+            holds: Effect.forEach(holdIds, (holdId) => l.getHold({ accountId, holdId })),
+            balances: l.balances(accountId),
+          }),
+        )
+        const state = modelAccount?.state ?? newAccountState
+        const expected = observed({
+          entries: [...(modelAccount?.entries ?? [])].reverse(),
+          holds: [...(modelAccount?.holds.values() ?? [])],
+          balances: { balance: state.balance, held: state.held, available: state.balance - state.held },
+        })
+        expect(memory).toEqual(expected)
+        expect(pg).toEqual(expected)
       }
     },
   )

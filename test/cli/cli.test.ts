@@ -37,7 +37,12 @@ describe("tally on the embedded PostgreSQL", () => {
 
     expect(rejected.code).toBe(3)
     expect(rejected.stderr).toContain("You already have enough balance")
-    expect((await json("balance", "alice")).body).toEqual({ accountId: "alice", balance: 1000 })
+    expect((await json("balance", "alice")).body).toEqual({
+      accountId: "alice",
+      balance: 1000,
+      held: 0,
+      available: 1000,
+    })
   })
 
   it("prints JSON for scripts: the clamped entry, and a rejection as { _tag, message, ...values }", async () => {
@@ -95,7 +100,7 @@ describe("tally on the embedded PostgreSQL", () => {
     expect(rest.stdout).not.toContain("#2 ")
     const elsewhere = await tally("entries", "alice", "--cursor", page.body.nextCursor)
     expect(elsewhere.code).toBe(2)
-    expect(elsewhere.stderr).toContain("cursor was issued for another account or kind filter")
+    expect(elsewhere.stderr).toContain("cursor was issued for another account or other filters")
 
     const audit = await tally("audit")
     expect(audit.code).toBe(0)
@@ -126,11 +131,60 @@ describe("tally on the embedded PostgreSQL", () => {
       expect(topUp.code).toBe(0)
 
       const seen = await request(`${service.url}/v1/accounts/erin/balance`)
-      expect(seen.body).toEqual({ accountId: "erin", balance: 42 })
+      expect(seen.body).toEqual({ accountId: "erin", balance: 42, held: 0, available: 42 })
       expect((await request(`${service.url}/health`)).body.database).toBe("up")
     } finally {
       expect(await service.stop("SIGTERM")).toBe(0)
     }
+  })
+})
+
+describe("holds, corrections and history from the command line", () => {
+  it("holds a run's credits, captures part keeping the hold open, releases the rest", async () => {
+    await tally("top-up", "hank", "1000")
+    const hold = await tally("hold", "hank", "500", "--key", "run-1", "--reference", "run-1", "--expires-in", "600")
+    expect(hold.code, hold.stderr).toBe(0)
+    expect(hold.stdout).toContain("hold 1 on hank: open, 500 reserved, 0 captured")
+    expect(hold.stdout).toContain("balance 1000, held 500, available 500")
+    const captured = await json("capture", "hank", "1", "200", "--keep-open", "--key", "run-1-a")
+    expect(captured.body).toMatchObject({ hold: { status: "open", captured: 200 }, balance: 800, held: 300 })
+    const released = await tally("release", "hank", "1", "--key", "run-1-end")
+    expect(released.stdout).toContain("hold 1 on hank: released")
+    expect((await tally("balance", "hank")).stdout.trim()).toBe("hank: 800 credits")
+    expect((await tally("release", "hank", "1", "--key", "run-1-again")).code).toBe(3)
+    expect((await tally("hold", "hank", "5")).code).toBe(2)
+    const totals = await tally("totals", "hank", "--reference", "run-1")
+    expect(totals.stdout.trim()).toBe("usage: 1 entries, -200 credits")
+  })
+
+  it("refunds an entry and adjusts with a reason and an actor", async () => {
+    await tally("top-up", "ivy", "300")
+    const refund = await json("refund", "ivy", "1", "100", "--reason", "unused credits")
+    expect(refund.body.entry).toMatchObject({ kind: "refund", amount: -100, refundOf: 1, reason: "unused credits" })
+    expect((await tally("refund", "ivy", "1", "201")).code).toBe(3)
+    const removed = await tally(
+      "adjust",
+      "ivy",
+      "250",
+      "--remove",
+      "--reason",
+      "chargeback",
+      "--actor",
+      "ops",
+      "--force",
+    )
+    expect(removed.stdout).toContain("balance -50")
+    expect((await tally("adjust", "ivy", "5", "--reason", "missing actor")).code).toBe(2)
+    const entries = await tally("entries", "ivy", "--kind", "adjustment")
+    expect(entries.stdout).toContain('overdrawn  reason "chargeback"  by ops')
+  })
+
+  it("exports entries as CSV to stdout", async () => {
+    const csv = await tally("export", "--account", "ivy")
+    expect(csv.code).toBe(0)
+    const lines = csv.stdout.split("\r\n").filter((line) => line !== "")
+    expect(lines[0]).toMatch(/^accountId,sequence,createdAt,kind,/)
+    expect(lines.slice(1).map((line) => line.split(",")[3])).toEqual(["top-up", "refund", "adjustment"])
   })
 })
 

@@ -147,7 +147,7 @@ describe("spends and settings", () => {
 
     for (const reply of misused) {
       expectCleanError(reply, 400)
-      expect(reply.body.message).toContain("cursor was issued for another account or kind filter")
+      expect(reply.body.message).toContain("cursor was issued for another account or other filters")
     }
     expect((await entries(`cursor=${all}`)).body.entries.map((e: { sequence: number }) => e.sequence)).toEqual([
       3, 2, 1,

@@ -2,12 +2,17 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
+  compareLedgerOrder,
+  type DueHold,
   type Entry,
+  type EntryKind,
+  type Hold,
   type IdempotencyRecord,
   LedgerStore,
+  matchesFilter,
   newAccountState,
 } from "@tally/domain"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
 
 interface Account {
@@ -15,13 +20,17 @@ interface Account {
   /** entries[i] has sequence i + 1. */
   readonly entries: Array<Entry>
   readonly keys: Map<string, IdempotencyRecord>
+  readonly holds: Map<number, Hold>
+  /** Credits refunded so far of an entry, by its sequence. */
+  readonly refunded: Map<number, number>
 }
 
 /**
  * Storage in process memory. A step reads, decides and persists in one synchronous run, which
  * JavaScript never interleaves with another fiber's: exclusive access per account without a lock,
- * and no contention across accounts. Its events go to the process's `MemoryEventLog` when there is
- * one (the webhook store reads it too), else to a log of its own.
+ * and no contention across accounts. History queries scan; this store is for tests and small runs. Its
+ * events go to the process's `MemoryEventLog` when there is one (the webhook store reads it too), else
+ * to a log of its own.
  */
 export const make = Effect.gen(function* () {
   const log = Option.getOrElse(yield* Effect.serviceOption(MemoryEventLog.MemoryEventLog), MemoryEventLog.make)
@@ -30,30 +39,48 @@ export const make = Effect.gen(function* () {
   const accountOf = (accountId: AccountId): Account => {
     let account = accounts.get(accountId)
     if (account === undefined) {
-      account = { state: newAccountState, entries: [], keys: new Map() }
+      account = { state: newAccountState, entries: [], keys: new Map(), holds: new Map(), refunded: new Map() }
       accounts.set(accountId, account)
     }
     return account
   }
 
+  /** Every entry, newest first across accounts. */
+  const allEntries = () =>
+    [...accounts.values()].flatMap((account) => account.entries).sort((a, b) => compareLedgerOrder(b, a))
+
   return LedgerStore.of({
-    transact: (accountId, idempotencyKey, step) =>
+    transact: ({ accountId, idempotencyKey, holdId, refundOf }, step) =>
       Effect.sync(() => {
         const existing = accounts.get(accountId)
-        const state = existing?.state ?? newAccountState
-        const prior = idempotencyKey === undefined ? undefined : existing?.keys.get(idempotencyKey)
-        const transition = step({ state, prior })
-        if (transition.state === undefined && transition.record === undefined) return transition.result
+        const target = refundOf === undefined ? undefined : existing?.entries[refundOf - 1]
+        const transition = step({
+          state: existing?.state ?? newAccountState,
+          prior: idempotencyKey === undefined ? undefined : existing?.keys.get(idempotencyKey),
+          hold: holdId === undefined ? undefined : existing?.holds.get(holdId),
+          refundTarget:
+            target === undefined
+              ? undefined
+              : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
+        })
+        const { state, entry, record, hold, result } = transition
+        if (state === undefined && record === undefined && hold === undefined) return result
         const account = existing ?? accountOf(accountId)
-        if (transition.entry !== undefined) account.entries.push(transition.entry)
-        if (transition.record !== undefined) account.keys.set(transition.record.key, transition.record)
-        if (transition.state !== undefined) account.state = transition.state
-        return transition.result
+        if (entry !== undefined) {
+          account.entries.push(entry)
+          if (entry.refundOf !== null) {
+            account.refunded.set(entry.refundOf, (account.refunded.get(entry.refundOf) ?? 0) - entry.amount)
+          }
+        }
+        if (record !== undefined) account.keys.set(record.key, record)
+        if (hold !== undefined) account.holds.set(hold.holdId, hold)
+        if (state !== undefined) account.state = state
+        return result
       }),
 
     account: (accountId) => Effect.sync(() => accounts.get(accountId)?.state ?? newAccountState),
 
-    entries: (accountId, { limit, beforeSequence, kind }) =>
+    entries: (accountId, { limit, beforeSequence, ...filter }) =>
       Effect.sync(() => {
         const entries = accounts.get(accountId)?.entries ?? []
         const page: Array<Entry> = []
@@ -63,10 +90,56 @@ export const make = Effect.gen(function* () {
           i--
         ) {
           const entry = entries[i]!
-          if (kind === undefined || entry.kind === kind) page.push(entry)
+          if (matchesFilter(entry, filter)) page.push(entry)
         }
         return page
       }),
+
+    hold: (accountId, holdId) => Effect.sync(() => accounts.get(accountId)?.holds.get(holdId)),
+
+    dueHolds: (now, limit) =>
+      Effect.sync(() =>
+        [...accounts.values()]
+          .flatMap((account) => [...account.holds.values()])
+          .filter((hold) => hold.status === "open" && hold.expiresAt !== null && hold.expiresAt <= now)
+          .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
+          .slice(0, limit)
+          .map((hold): DueHold => ({ accountId: hold.accountId, holdId: hold.holdId })),
+      ),
+
+    totals: (accountId, filter) =>
+      Effect.sync(() => {
+        const totals = new Map<EntryKind, { entries: number; amount: number }>()
+        for (const entry of accounts.get(accountId)?.entries ?? []) {
+          if (!matchesFilter(entry, filter)) continue
+          const total = totals.get(entry.kind) ?? { entries: 0, amount: 0 }
+          totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + entry.amount })
+        }
+        return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
+      }),
+
+    search: ({ accountId, limit, after, ...filter }) =>
+      Effect.sync(() =>
+        allEntries()
+          .filter(
+            (entry) =>
+              (accountId === undefined || entry.accountId === accountId) &&
+              (after === undefined || compareLedgerOrder(entry, after) < 0) &&
+              matchesFilter(entry, filter),
+          )
+          .slice(0, limit),
+      ),
+
+    exportEntries: ({ accountId, ...filter }) =>
+      Stream.suspend(() =>
+        Stream.fromIterable(
+          allEntries()
+            .reverse()
+            .filter(
+              (entry) => (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter),
+            ),
+        ),
+      ),
 
     histories: (afterAccountId, accountsMax) =>
       Effect.sync(() =>
@@ -75,8 +148,8 @@ export const make = Effect.gen(function* () {
           .sort()
           .slice(0, accountsMax)
           .map((accountId): AccountHistory => {
-            const { state, entries } = accounts.get(accountId)!
-            return { accountId, state, entries: [...entries] }
+            const { state, entries, holds } = accounts.get(accountId)!
+            return { accountId, state, entries: [...entries], holds: [...holds.values()] }
           }),
       ),
 

@@ -2,17 +2,18 @@ import { randomUUID } from "node:crypto"
 import {
   type AccountHistory,
   type AccountId,
-  type Entry,
-  type IdempotencyKey,
+  type EntryFilter,
   InvalidRequest,
+  type KindTotal,
   LedgerStore,
   LedgerUnavailable,
   newAccountState,
   OutcomeUnknown,
   type Step,
   type StoreError,
+  type WriteTarget,
 } from "@tally/domain"
-import { Effect, Layer, Result, Schedule } from "effect"
+import { Effect, Layer, Result, Schedule, Stream } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
@@ -27,6 +28,9 @@ import {
   type EntryRow,
   entryColumns,
   entryOf,
+  type HoldRow,
+  holdColumns,
+  holdOf,
   readAccount,
   stateOf,
 } from "./PgRows.ts"
@@ -149,7 +153,9 @@ export const make = (options: Options = defaults) =>
             options.soloWrites &&
             operations.length === 1 &&
             only !== undefined &&
-            only.idempotencyKey === undefined
+            only.idempotencyKey === undefined &&
+            only.holdId === undefined &&
+            only.refundOf === undefined
           ) {
             const result = yield* soloWrite(only, mark)
             if (result !== PgSoloWrite.needsLock) return [result]
@@ -245,19 +251,90 @@ export const make = (options: Options = defaults) =>
     const readOnly = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`.pipe(Effect.andThen(effect), sql.withTransaction)
 
+    /** History's filters as SQL conditions, each starting with AND. */
+    const filterSql = ({ kind, from, to, reference }: EntryFilter) => sql`
+      ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
+      ${from === undefined ? sql`` : sql`AND created_at >= ${from}::timestamptz`}
+      ${to === undefined ? sql`` : sql`AND created_at < ${to}::timestamptz`}
+      ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}`
+
     return LedgerStore.of({
-      transact: <A>(accountId: AccountId, idempotencyKey: IdempotencyKey | undefined, step: Step<A>) =>
-        submit({ accountId, idempotencyKey, operationId: randomUUID(), step }) as Effect.Effect<A, StoreError>,
+      transact: <A>({ accountId, idempotencyKey, holdId, refundOf }: WriteTarget, step: Step<A>) =>
+        submit({
+          accountId,
+          idempotencyKey,
+          holdId,
+          refundOf,
+          operationId: randomUUID(),
+          step,
+        }) as Effect.Effect<A, StoreError>,
 
       account: (accountId) => read(readAccount(sql, accountId)).pipe(Effect.map((state) => state ?? newAccountState)),
 
-      entries: (accountId, { limit, beforeSequence, kind }) =>
+      entries: (accountId, { limit, beforeSequence, ...filter }) =>
         read(sql<EntryRow>`
           SELECT ${sql.literal(entryColumns)} FROM entries
           WHERE account_id = ${accountId}
             AND sequence < ${BigInt(beforeSequence ?? Number.MAX_SAFE_INTEGER)}
-            ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
+            ${filterSql(filter)}
           ORDER BY sequence DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(entryOf))),
+
+      hold: (accountId, holdId) =>
+        read(sql<HoldRow>`
+          SELECT ${sql.literal(holdColumns)} FROM holds
+          WHERE account_id = ${accountId} AND hold_id = ${BigInt(holdId)}`).pipe(
+          Effect.map(([row]) => (row === undefined ? undefined : holdOf(row))),
+        ),
+
+      dueHolds: (now, limit) =>
+        read(sql<{ account_id: AccountId; hold_id: bigint }>`
+          SELECT account_id, hold_id FROM holds
+          WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= ${now}::timestamptz
+          ORDER BY expires_at LIMIT ${limit}`).pipe(
+          Effect.map((rows) => rows.map((row) => ({ accountId: row.account_id, holdId: Number(row.hold_id) }))),
+        ),
+
+      totals: (accountId, filter) =>
+        read(sql<{ kind: KindTotal["kind"]; entries: bigint; amount: string }>`
+          SELECT kind, count(*) AS entries, sum(amount)::text AS amount FROM entries
+          WHERE account_id = ${accountId} ${filterSql(filter)}
+          GROUP BY kind ORDER BY kind`).pipe(
+          // A sum over many entries may pass 2^63; as text it is read back exactly, or as the nearest number.
+          Effect.map((rows) =>
+            rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: Number(row.amount) })),
+          ),
+        ),
+
+      search: ({ accountId, limit, after, ...filter }) =>
+        read(sql<EntryRow>`
+          SELECT ${sql.literal(entryColumns)} FROM entries
+          WHERE true
+            ${accountId === undefined ? sql`` : sql`AND account_id = ${accountId}`}
+            ${
+              after === undefined
+                ? sql``
+                : sql`AND (created_at, account_id, sequence)
+                          < (${after.createdAt}::timestamptz, ${after.accountId}, ${BigInt(after.sequence)})`
+            }
+            ${filterSql(filter)}
+          ORDER BY created_at DESC, account_id DESC, sequence DESC LIMIT ${limit}`).pipe(
+          Effect.map((rows) => rows.map(entryOf)),
+        ),
+
+      // One statement read as it is consumed (the driver pauses the socket while rows wait): a
+      // consistent snapshot that never sits in memory whole. It holds a pooled connection meanwhile,
+      // and is not retried: rows already delivered cannot be taken back.
+      exportEntries: ({ accountId, ...filter }) =>
+        sql<EntryRow>`
+          SELECT ${sql.literal(entryColumns)} FROM entries
+          WHERE true
+            ${accountId === undefined ? sql`` : sql`AND account_id = ${accountId}`}
+            ${filterSql(filter)}
+          ORDER BY created_at, account_id, sequence`.stream.pipe(
+          Stream.map(entryOf),
+          Stream.tapError(logFailure("PostgreSQL export failed")),
+          Stream.mapError(unavailable),
+        ),
 
       histories: (afterAccountId, accountsMax) =>
         read(
@@ -272,17 +349,18 @@ export const make = (options: Options = defaults) =>
                 SELECT ${sql.literal(entryColumns)} FROM entries
                 WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
                 ORDER BY account_id, sequence`
-              const entries = new Map<string, Array<Entry>>()
-              for (const row of rows) {
-                const history = entries.get(row.account_id) ?? []
-                if (history.length === 0) entries.set(row.account_id, history)
-                history.push(entryOf(row))
-              }
+              const holdRows = yield* sql<HoldRow>`
+                SELECT ${sql.literal(holdColumns)} FROM holds
+                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
+                ORDER BY account_id, hold_id`
+              const entries = groupBy(rows, (row) => row.account_id, entryOf)
+              const holds = groupBy(holdRows, (row) => row.account_id, holdOf)
               return accounts.map(
                 (row): AccountHistory => ({
                   accountId: row.account_id as AccountId,
                   state: stateOf(row),
                   entries: entries.get(row.account_id) ?? [],
+                  holds: holds.get(row.account_id) ?? [],
                 }),
               )
             }),
@@ -292,6 +370,16 @@ export const make = (options: Options = defaults) =>
       events: (afterId, limit) => read(PgEvents.read(sql, afterId, limit)),
     })
   })
+
+const groupBy = <R, A>(rows: ReadonlyArray<R>, keyOf: (row: R) => string, map: (row: R) => A) => {
+  const groups = new Map<string, Array<A>>()
+  for (const row of rows) {
+    const group = groups.get(keyOf(row)) ?? []
+    if (group.length === 0) groups.set(keyOf(row), group)
+    group.push(map(row))
+  }
+  return groups
+}
 
 /** The store over the `SqlClient` in context; its batch writers live as long as the layer. */
 export const layer = (options: Options = defaults) => Layer.effect(LedgerStore, make(options))

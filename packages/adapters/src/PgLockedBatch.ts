@@ -1,8 +1,13 @@
 import {
+  type AccountBalances,
   type AccountState,
+  type Entry,
+  type Hold,
   type IdempotencyKey,
   type IdempotencyRecord,
   newAccountState,
+  type Outcome,
+  type RefundTarget,
   RuleRejection,
 } from "@tally/domain"
 import { Effect, Schema } from "effect"
@@ -14,15 +19,22 @@ import {
   type EntryRow,
   type EntryWrite,
   entriesRelation,
+  entryColumns,
   entryOf,
   entryWriteColumns,
+  type HoldRow,
+  holdColumns,
+  holdFromJson,
+  holdOf,
+  holdsRelation,
   stateOf,
 } from "./PgRows.ts"
 
 const encodeRefusal = Schema.encodeSync(RuleRejection)
 const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
 
-const keyOf = (accountId: string, key: string) => `${accountId}\u0000${key}`
+/** A row's key within its account: an idempotency key, a hold id, an entry's sequence. */
+const keyOf = (accountId: string, key: string | number) => `${accountId}\u0000${key}`
 
 interface NewRecord {
   readonly accountId: string
@@ -30,11 +42,34 @@ interface NewRecord {
   readonly record: IdempotencyRecord
 }
 
+/** What a hold operation's record keeps besides its entry: the hold and the account as it left them. */
+interface HoldOutcome {
+  readonly hold: Hold
+  readonly balances: AccountBalances
+}
+
+/** Each column a record's outcome is stored in; exactly one of refusal and (entry, outcome) is set. */
+const recordColumns = (outcome: Outcome) => {
+  switch (outcome._tag) {
+    case "Posted":
+      return { entry_sequence: outcome.entry.sequence, refusal: null, outcome: null }
+    case "HoldChanged":
+      return {
+        entry_sequence: outcome.entry?.sequence ?? null,
+        refusal: null,
+        outcome: { hold: outcome.hold, balances: outcome.balances } satisfies HoldOutcome,
+      }
+    case "Refused":
+      return { entry_sequence: null, refusal: encodeRefusal(outcome.error), outcome: null }
+  }
+}
+
 /**
  * A batch of operations as one transaction, reading top to bottom: lock the batch's accounts in id
- * order (so batches never deadlock each other), load the records of their idempotency keys, let
- * each operation's pure step decide on the running state in arrival order, write every entry, key
- * and account in one statement. The caller runs it in a transaction, commits and retries.
+ * order (so batches never deadlock each other), load what the operations touch (their keys'
+ * records, the holds and refunded entries they name), let each operation's pure step decide on the
+ * running state in arrival order, write every entry, key, hold and account in one statement. The
+ * caller runs it in a transaction, commits and retries.
  */
 export const make = (sql: SqlClient.SqlClient) => {
   const lockAccounts = (ids: ReadonlyArray<string>) =>
@@ -68,10 +103,19 @@ export const make = (sql: SqlClient.SqlClient) => {
       const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
       if (keyed.length === 0) return records
       const wanted = new Set(keyed.map((op) => keyOf(op.accountId, op.idempotencyKey!)))
-      const rows = yield* sql<EntryRow & { key: string; fingerprint: string; refusal: unknown; has_entry: boolean }>`
-        SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, e.sequence IS NOT NULL AS has_entry,
+      const rows = yield* sql<
+        EntryRow & {
+          key: string
+          fingerprint: string
+          refusal: unknown
+          outcome: HoldOutcome | null
+          has_entry: boolean
+        }
+      >`
+        SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, k.outcome, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
-               e.idempotency_key, e.metadata, e.created_at
+               e.idempotency_key, e.reference, e.hold_id, e.refund_of, e.reason, e.actor, e.overdrawn, e.metadata,
+               e.created_at
         FROM idempotency_keys k
         LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
         WHERE k.account_id = ANY(${keyed.map((op) => op.accountId)}::text[])
@@ -79,22 +123,70 @@ export const make = (sql: SqlClient.SqlClient) => {
       for (const row of rows) {
         const key = keyOf(row.account_id, row.key)
         if (!wanted.has(key)) continue
-        records.set(key, {
-          key: row.key as IdempotencyKey,
-          fingerprint: row.fingerprint,
-          outcome: row.has_entry
-            ? { _tag: "Posted", entry: entryOf(row) }
-            : { _tag: "Refused", error: decodeRefusal(row.refusal) },
-        })
+        const entry = row.has_entry ? entryOf(row) : null
+        const outcome: Outcome =
+          row.outcome !== null
+            ? {
+                _tag: "HoldChanged",
+                hold: holdFromJson(row.outcome.hold),
+                entry,
+                balances: {
+                  balance: row.outcome.balances.balance,
+                  held: row.outcome.balances.held,
+                  available: row.outcome.balances.available,
+                },
+              }
+            : entry !== null
+              ? { _tag: "Posted", entry }
+              : { _tag: "Refused", error: decodeRefusal(row.refusal) }
+        records.set(key, { key: row.key as IdempotencyKey, fingerprint: row.fingerprint, outcome })
       }
       return records
     })
 
+  /** The holds the operations name, as committed. */
+  const loadHolds = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const holds = new Map<string, Hold>()
+      const naming = operations.filter((op) => op.holdId !== undefined)
+      if (naming.length === 0) return holds
+      const rows = yield* sql<HoldRow>`
+        SELECT ${sql.literal(holdColumns)} FROM holds
+        JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.holdId!))}::bigint[])
+          AS x(account_id, hold_id) USING (account_id, hold_id)`
+      for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
+      return holds
+    })
+
+  /** The entries the operations refund, with what refunds returned of them so far. */
+  const loadRefundTargets = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const targets = new Map<string, RefundTarget>()
+      const naming = operations.filter((op) => op.refundOf !== undefined)
+      if (naming.length === 0) return targets
+      const rows = yield* sql<EntryRow & { refunded: bigint }>`
+        SELECT ${sql.literal(entryColumns.replace(/(^|, )/g, "$1e."))},
+               coalesce((SELECT -sum(r.amount) FROM entries r
+                         WHERE r.account_id = e.account_id AND r.refund_of = e.sequence), 0)::bigint AS refunded
+        FROM entries e
+        JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.refundOf!))}::bigint[])
+          AS x(account_id, sequence) USING (account_id, sequence)`
+      for (const row of rows) {
+        targets.set(keyOf(row.account_id, Number(row.sequence)), {
+          entry: entryOf(row),
+          refunded: Number(row.refunded),
+        })
+      }
+      return targets
+    })
+
   // Numbers go as bigint: the driver infers int4 or int8 per array element from a number's size,
-  // and refuses an array that mixes them.
+  // and refuses an array that mixes them. The holds part is there only when a batch changes holds,
+  // so the statement of plain writes stays the same.
   const writeBatch = (
     entries: ReadonlyArray<EntryWrite>,
     records: ReadonlyArray<NewRecord>,
+    holds: ReadonlyArray<Hold>,
     states: ReadonlyMap<string, AccountState>,
     untouchedCreated: ReadonlyArray<string>,
   ) => sql`
@@ -102,30 +194,43 @@ export const make = (sql: SqlClient.SqlClient) => {
       INSERT INTO entries (${sql.literal(entryWriteColumns)})
       SELECT ${sql.literal(entryWriteColumns)} FROM ${entriesRelation(sql, entries)}
     ), new_keys AS (
-      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, operation_id)
-      SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal, operation_id
+      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
+                                    operation_id)
+      SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome, operation_id
       FROM jsonb_to_recordset(${JSON.stringify(
         records.map(({ accountId, operationId, record }) => ({
           account_id: accountId,
           idempotency_key: record.key,
           fingerprint: record.fingerprint,
-          entry_sequence: record.outcome._tag === "Posted" ? record.outcome.entry.sequence : null,
-          refusal: record.outcome._tag === "Refused" ? encodeRefusal(record.outcome.error) : null,
+          ...recordColumns(record.outcome),
           operation_id: operationId,
         })),
       )}::jsonb) AS x(account_id text, idempotency_key text, fingerprint text, entry_sequence bigint, refusal jsonb,
-                      operation_id uuid)
-    ), unused_accounts AS (
+                      outcome jsonb, operation_id uuid)
+    ), ${
+      holds.length === 0
+        ? sql``
+        : sql`changed_holds AS (
+      INSERT INTO holds (${sql.literal(holdColumns)})
+      SELECT ${sql.literal(holdColumns)} FROM ${holdsRelation(sql, holds)}
+      ON CONFLICT (account_id, hold_id) DO UPDATE
+      SET status = excluded.status, captured = excluded.captured, excess = excluded.excess,
+          resolved_at = excluded.resolved_at
+    ), `
+    }unused_accounts AS (
       DELETE FROM accounts WHERE account_id = ANY(${untouchedCreated}::text[])
     )
     UPDATE accounts a
-    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit
+    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
+        held = x.held, holds_placed = x.holds_placed
     FROM unnest(
       ${[...states.keys()]}::text[],
       ${[...states.values()].map((state) => BigInt(state.balance))}::bigint[],
       ${[...states.values()].map((state) => BigInt(state.sequence))}::bigint[],
-      ${[...states.values()].map((state) => BigInt(state.overdraftLimit))}::bigint[]
-    ) AS x(account_id, balance, last_sequence, overdraft_limit)
+      ${[...states.values()].map((state) => BigInt(state.overdraftLimit))}::bigint[],
+      ${[...states.values()].map((state) => BigInt(state.held))}::bigint[],
+      ${[...states.values()].map((state) => BigInt(state.holdsPlaced))}::bigint[]
+    ) AS x(account_id, balance, last_sequence, overdraft_limit, held, holds_placed)
     -- The ANY lets the planner find the rows by index; it cannot see the unnested ids' number.
     WHERE a.account_id = x.account_id AND a.account_id = ANY(${[...states.keys()]}::text[])`
 
@@ -135,38 +240,63 @@ export const make = (sql: SqlClient.SqlClient) => {
       const accountIds = [...new Set(operations.map((op) => op.accountId))].sort()
       const { states, created } = yield* lockBatchAccounts(accountIds)
       const records = yield* loadKeys(operations)
+      const holds = yield* loadHolds(operations)
+      const refundTargets = yield* loadRefundTargets(operations)
+      // An entry written earlier in the batch may be refunded later in it.
+      const refundsInBatch = operations.some((op) => op.refundOf !== undefined)
       const changed = new Map<string, AccountState>()
+      const changedHolds = new Map<string, Hold>()
       const entries: Array<EntryWrite> = []
       const newRecords: Array<NewRecord> = []
       const writers = new Set<string>()
-      const results = operations.map(({ accountId, idempotencyKey, operationId, step }) => {
+      const remember = (entry: Entry) => {
+        if (entry.refundOf !== null) {
+          const key = keyOf(entry.accountId, entry.refundOf)
+          const target = refundTargets.get(key)
+          if (target !== undefined) refundTargets.set(key, { ...target, refunded: target.refunded - entry.amount })
+        }
+        if (refundsInBatch) refundTargets.set(keyOf(entry.accountId, entry.sequence), { entry, refunded: 0 })
+      }
+      const results = operations.map(({ accountId, idempotencyKey, holdId, refundOf, operationId, step }) => {
         const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
-        const state = changed.get(accountId) ?? states.get(accountId) ?? newAccountState
-        const transition = step({ state, prior: key === undefined ? undefined : records.get(key) })
+        const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
+        const transition = step({
+          state: changed.get(accountId) ?? states.get(accountId) ?? newAccountState,
+          prior: key === undefined ? undefined : records.get(key),
+          hold: holdKey === undefined ? undefined : holds.get(holdKey),
+          refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
+        })
         if (transition.state !== undefined) changed.set(accountId, transition.state)
-        if (transition.entry !== undefined) entries.push({ entry: transition.entry, operationId })
+        if (transition.entry !== undefined) {
+          entries.push({ entry: transition.entry, operationId })
+          remember(transition.entry)
+        }
+        if (transition.hold !== undefined) {
+          const changedKey = keyOf(accountId, transition.hold.holdId)
+          holds.set(changedKey, transition.hold)
+          changedHolds.set(changedKey, transition.hold)
+        }
         if (transition.record !== undefined && key !== undefined) {
           records.set(key, transition.record)
           newRecords.push({ accountId, operationId, record: transition.record })
         }
-        if (transition.state !== undefined || transition.record !== undefined) writers.add(operationId)
+        if (transition.state !== undefined || transition.record !== undefined || transition.hold !== undefined) {
+          writers.add(operationId)
+        }
         return transition.result
       })
       const untouchedCreated = created.filter((id) => !changed.has(id))
       if (changed.size > 0 || newRecords.length > 0 || untouchedCreated.length > 0) {
-        yield* writeBatch(entries, newRecords, changed, untouchedCreated)
+        yield* writeBatch(entries, newRecords, [...changedHolds.values()], changed, untouchedCreated)
       }
       const committed = new Map([...states, ...changed])
       for (const id of untouchedCreated) committed.delete(id)
+      const keyedOperations = new Set(newRecords.map((r) => r.operationId))
       const landmarks: Landmarks = {
-        entries: entries.map(({ entry, operationId }) => ({
-          accountId: entry.accountId,
-          sequence: entry.sequence,
-          operationId,
-        })),
-        records: newRecords
-          .filter(({ record }) => record.outcome._tag === "Refused")
-          .map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
+        entries: entries
+          .filter(({ operationId }) => !keyedOperations.has(operationId))
+          .map(({ entry, operationId }) => ({ accountId: entry.accountId, sequence: entry.sequence, operationId })),
+        records: newRecords.map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
       }
       return { results, accountIds, landmarks, writers, committed } satisfies Decided
     })

@@ -69,6 +69,76 @@ const operationIds = Effect.gen(function* () {
 })
 
 /**
+ * Holds, corrections and history. Accounts keep what their open holds reserve (`held`) and how many
+ * holds they placed; a balance may now go below the floor (a refund, a forced removal, a capture
+ * that allows debt), so that check gives way to the smallest balance. Entries gain their links (a
+ * capture's hold, a refund's entry), an adjustment's reason and actor, the caller's reference and
+ * whether they overdrew the account. The incoming kind `refund` becomes `reversal` (a refund is now
+ * a debit), in entries and in the fingerprints of keys that recorded it, so their retries still
+ * replay. Idempotency keys may record a hold operation's outcome.
+ */
+const holdsCorrectionsHistory = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    ALTER TABLE accounts
+      ADD COLUMN held bigint NOT NULL DEFAULT 0 CHECK (held BETWEEN 0 AND 9007199254740991),
+      ADD COLUMN holds_placed bigint NOT NULL DEFAULT 0 CHECK (holds_placed >= 0),
+      DROP CONSTRAINT accounts_check,
+      ADD CHECK (balance >= -9007199254740991)`
+  yield* sql`
+    CREATE TABLE holds (
+      account_id text NOT NULL REFERENCES accounts,
+      hold_id bigint NOT NULL CHECK (hold_id >= 1),
+      status text NOT NULL CHECK (status IN ('open', 'captured', 'released', 'expired')),
+      requested bigint NOT NULL CHECK (requested BETWEEN 1 AND 9007199254740991),
+      amount bigint NOT NULL CHECK (amount BETWEEN 1 AND requested),
+      captured bigint NOT NULL CHECK (captured BETWEEN 0 AND amount),
+      excess bigint NOT NULL CHECK (excess >= 0 AND (excess = 0 OR status = 'captured')),
+      reference text,
+      metadata jsonb NOT NULL DEFAULT '{}',
+      expires_at timestamptz,
+      created_at timestamptz NOT NULL,
+      resolved_at timestamptz,
+      PRIMARY KEY (account_id, hold_id),
+      CHECK ((status = 'open') = (resolved_at IS NULL))
+    )`
+  yield* sql`CREATE INDEX holds_due ON holds (expires_at) WHERE status = 'open' AND expires_at IS NOT NULL`
+  yield* sql`
+    ALTER TABLE entries
+      ADD COLUMN reference text,
+      ADD COLUMN hold_id bigint,
+      ADD COLUMN refund_of bigint,
+      ADD COLUMN reason text,
+      ADD COLUMN actor text,
+      ADD COLUMN overdrawn boolean NOT NULL DEFAULT false,
+      DROP CONSTRAINT entries_kind_check`
+  yield* sql`UPDATE entries SET kind = 'reversal' WHERE kind = 'refund'`
+  yield* sql`
+    UPDATE idempotency_keys
+    SET fingerprint = regexp_replace(fingerprint, '^(\\{"amount":[0-9]+,"ceiling":(null|[0-9]+),)"kind":"refund"', '\\1"kind":"reversal"')
+    WHERE fingerprint ~ '^\\{"amount":[0-9]+,"ceiling":(null|[0-9]+),"kind":"refund"'`
+  yield* sql`
+    ALTER TABLE entries
+      ADD CHECK (kind IN ('top-up', 'grant', 'reversal', 'usage', 'refund', 'adjustment')),
+      ADD CHECK (CASE kind WHEN 'usage' THEN amount < 0 WHEN 'refund' THEN amount < 0 WHEN 'adjustment' THEN true
+                 ELSE amount > 0 END),
+      ADD CHECK ((kind = 'refund') = (refund_of IS NOT NULL) AND refund_of < sequence),
+      ADD CHECK (hold_id IS NULL OR kind = 'usage'),
+      ADD FOREIGN KEY (account_id, refund_of) REFERENCES entries (account_id, sequence),
+      ADD FOREIGN KEY (account_id, hold_id) REFERENCES holds (account_id, hold_id) DEFERRABLE INITIALLY DEFERRED`
+  // History: by time across accounts, by reference, and the refunds of an entry.
+  yield* sql`CREATE INDEX entries_created_at ON entries (created_at)`
+  yield* sql`CREATE INDEX entries_reference ON entries (reference, account_id) WHERE reference IS NOT NULL`
+  yield* sql`CREATE INDEX entries_refunds ON entries (account_id, refund_of) WHERE refund_of IS NOT NULL`
+  yield* sql`
+    ALTER TABLE idempotency_keys
+      ADD COLUMN outcome jsonb,
+      DROP CONSTRAINT idempotency_keys_check,
+      ADD CHECK ((refusal IS NULL) = (entry_sequence IS NOT NULL OR outcome IS NOT NULL)),
+      ADD CHECK (refusal IS NULL OR outcome IS NULL)`
+})
+
+/**
  * The event feed (a transactional outbox): events are written in the transaction of the change that
  * causes them. `transaction_id` is the writing transaction's id, assigned in it; readers order the
  * feed by it and read only transactions that have ended (see `PgEvents`). Event types and account
@@ -135,12 +205,16 @@ const webhooks = Effect.gen(function* () {
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
-export const migrate = Migrator.make({})({
-  loader: Migrator.fromRecord({
-    "1_initial_schema": initialSchema,
-    "2_operation_ids": operationIds,
-    "4_events": events,
-    "5_webhooks": webhooks,
-  }),
-  table: "tally_migrations",
-})
+export const migrations = {
+  "1_initial_schema": initialSchema,
+  "2_operation_ids": operationIds,
+  "3_holds_corrections_history": holdsCorrectionsHistory,
+  "4_events": events,
+  "5_webhooks": webhooks,
+}
+
+/** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */
+export const migrateWith = (subset: Partial<typeof migrations>) =>
+  Migrator.make({})({ loader: Migrator.fromRecord(subset), table: "tally_migrations" })
+
+export const migrate = migrateWith(migrations)

@@ -1,23 +1,30 @@
 import type { AccountState, IdempotencyKey, Step } from "@tally/domain"
 
-/** One write submitted to the PostgreSQL store. */
+/** One write submitted to the PostgreSQL store, with what it touches (`WriteTarget`). */
 export interface Operation {
   readonly accountId: string
   readonly idempotencyKey: IdempotencyKey | undefined
+  readonly holdId: number | undefined
+  readonly refundOf: number | undefined
   /** Generated per write and stored with what it writes, so a commit of unknown outcome can be looked up. */
   readonly operationId: string
   readonly step: Step<unknown>
 }
 
-/** The rows an attempt writes that, found after its commit, prove that it committed. */
+/**
+ * The rows an attempt writes that, found after its commit, prove that it committed: rows no later
+ * write changes or removes. A keyed write's idempotency record (whatever it did: an entry, a hold,
+ * a refusal); an unkeyed write's entry. An unkeyed write that leaves neither (an expiry, a settings
+ * change) changes nothing when run again, so it needs none.
+ */
 export interface Landmarks {
-  /** Each entry, found by its primary key and told apart from another writer's by its operation id. */
+  /** Each entry of an unkeyed write, found by its primary key and told apart from another writer's by its operation id. */
   readonly entries: ReadonlyArray<{
     readonly accountId: string
     readonly sequence: number
     readonly operationId: string
   }>
-  /** The idempotency record of each refused keyed write, which writes no entry. */
+  /** The idempotency record of each keyed write. */
   readonly records: ReadonlyArray<{ readonly accountId: string; readonly key: string; readonly operationId: string }>
 }
 
@@ -38,7 +45,8 @@ export interface Decided {
 
 /**
  * An attempt that writes no landmark changes nothing that running it again would change twice
- * (a settings change sets the same value again): its commit cannot be looked up, and need not be.
+ * (a settings change sets the same value again, an expiry finds its hold resolved): its commit cannot
+ * be looked up, and need not be.
  */
 export const hasLandmarks = (decided: Decided) =>
   decided.landmarks.entries.length > 0 || decided.landmarks.records.length > 0

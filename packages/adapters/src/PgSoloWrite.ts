@@ -9,8 +9,8 @@ import { entryWriteColumns, readAccount } from "./PgRows.ts"
 export const needsLock = Symbol("needsLock")
 
 /**
- * A lone operation without an idempotency key, written in one statement instead of a locked
- * transaction: its step decides on the account's last known state (this process's cache, or one
+ * A lone operation without an idempotency key or any other row to load (a hold, a refunded entry),
+ * written in one statement instead of a locked transaction: its step decides on the account's last known state (this process's cache, or one
  * read), and the write is a compare-and-swap that applies only if the account is still in exactly
  * that state, atomically with its entry. The row lock the UPDATE takes is the exclusive access.
  * If the account moved on (another process wrote), nothing is written and the caller falls back to
@@ -21,7 +21,10 @@ export const needsLock = Symbol("needsLock")
  */
 export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
   const sameState = (a: AccountState | undefined, b: AccountState | undefined) =>
-    a?.sequence === b?.sequence && a?.overdraftLimit === b?.overdraftLimit
+    a?.sequence === b?.sequence &&
+    a?.overdraftLimit === b?.overdraftLimit &&
+    a?.held === b?.held &&
+    a?.holdsPlaced === b?.holdsPlaced
 
   // Numbers go as bigint, so each parameter has one type whatever its size.
   const insertEntry = (entry: Entry | undefined, operationId: string) =>
@@ -30,11 +33,18 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       : sql`
           INSERT INTO entries (${sql.literal(entryWriteColumns)})
           SELECT account_id, ${BigInt(entry.sequence)}, ${entry.kind}, ${entry.decision}, ${BigInt(entry.requested)},
-                 ${BigInt(entry.amount)}, ${BigInt(entry.balanceAfter)}, ${entry.idempotencyKey},
-                 ${JSON.stringify(entry.metadata)}::jsonb, ${entry.createdAt}::timestamptz, ${operationId}::uuid
+                 ${BigInt(entry.amount)}, ${BigInt(entry.balanceAfter)}, ${entry.idempotencyKey}, ${entry.reference},
+                 ${nullableBigInt(entry.holdId)}::bigint, ${nullableBigInt(entry.refundOf)}::bigint, ${entry.reason},
+                 ${entry.actor}, ${entry.overdrawn}, ${JSON.stringify(entry.metadata)}::jsonb,
+                 ${entry.createdAt}::timestamptz, ${operationId}::uuid
           FROM account RETURNING 1 AS written`
 
-  /** One statement, so one round trip; its parameters are plain values, cheaper to parse than JSON. */
+  const nullableBigInt = (value: number | null) => (value === null ? null : BigInt(value))
+
+  /**
+   * One statement, so one round trip; its parameters are plain values, cheaper to parse than JSON.
+   * It applies only if every field of the account is as expected: a hold changes `held` without an entry.
+   */
   const compareAndSwap = (
     operation: Operation,
     expected: AccountState | undefined,
@@ -45,17 +55,20 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       WITH account AS (${
         expected === undefined
           ? sql`
-            INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit)
+            INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed)
             VALUES (${operation.accountId}, ${BigInt(next.balance)}, NULLIF(${BigInt(next.sequence)}, 0),
-                    ${BigInt(next.overdraftLimit)})
+                    ${BigInt(next.overdraftLimit)}, ${BigInt(next.held)}, ${BigInt(next.holdsPlaced)})
             ON CONFLICT DO NOTHING RETURNING account_id`
           : sql`
             UPDATE accounts
             SET balance = ${BigInt(next.balance)}, last_sequence = NULLIF(${BigInt(next.sequence)}, 0),
-                overdraft_limit = ${BigInt(next.overdraftLimit)}
+                overdraft_limit = ${BigInt(next.overdraftLimit)}, held = ${BigInt(next.held)},
+                holds_placed = ${BigInt(next.holdsPlaced)}
             WHERE account_id = ${operation.accountId}
               AND coalesce(last_sequence, 0) = ${BigInt(expected.sequence)}
               AND overdraft_limit = ${BigInt(expected.overdraftLimit)}
+              AND held = ${BigInt(expected.held)}
+              AND holds_placed = ${BigInt(expected.holdsPlaced)}
             RETURNING account_id`
       })
       ${insertEntry(entry, operation.operationId)}`.pipe(Effect.map((rows) => rows[0]?.written === 1))

@@ -1,26 +1,42 @@
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import {
   AccountId,
+  AdjustmentRequest,
+  CaptureRequest,
   DeliveriesRequest,
   EntriesRequest,
   type Entry,
+  EntryKind,
   EventsRequest,
+  ExportFormat,
+  ExportRequest,
+  exportText,
+  type Hold,
+  HoldLookup,
+  type HoldPosting,
+  HoldRequest,
   InvalidRequest,
   Ledger,
   type LedgerEvent,
   type Posting,
+  RefundRequest,
+  ReleaseRequest,
+  SearchRequest,
   SettingsRequest,
   SpendRequest,
+  TopUpKind,
   TopUpRequest,
+  TotalsRequest,
   type WebhookDelivery,
   WebhookEndpointRequest,
   Webhooks,
 } from "@tally/domain"
-import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Console, Effect, Layer, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
 import { ExitCode, render } from "./ExitCode.ts"
+import * as HoldExpirySweep from "./HoldExpirySweep.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as Storage from "./Storage.ts"
@@ -50,6 +66,37 @@ const key = Flag.String("key").pipe(
 )
 
 const metadata = Flag.String("metadata").pipe(Flag.withDescription("JSON object stored with the entry"), Flag.optional)
+
+const reference = Flag.String("reference").pipe(
+  Flag.withDescription("Your reference for the write (a run id, an order id), to filter history by"),
+  Flag.optional,
+)
+
+/** Hold operations require a key: a hold's id is known only from the answer. */
+const requiredKey = Flag.String("key").pipe(
+  Flag.withDescription("Idempotency key (required): a retry with the same key applies at most once"),
+)
+
+const holdId = Argument.Int("hold-id").pipe(Argument.withDescription("The hold's id, as `hold` printed it"))
+
+const historyFilters = {
+  kind: Flag.Literals("kind", EntryKind.literals).pipe(Flag.optional),
+  from: Flag.String("from").pipe(Flag.withDescription("From this time on (ISO-8601, included)"), Flag.optional),
+  to: Flag.String("to").pipe(Flag.withDescription("Before this time (ISO-8601, excluded)"), Flag.optional),
+  reference,
+}
+
+const filtersOf = (flags: {
+  readonly kind: Option.Option<EntryKind>
+  readonly from: Option.Option<string>
+  readonly to: Option.Option<string>
+  readonly reference: Option.Option<string>
+}) => ({
+  ...present("kind", flags.kind),
+  ...present("from", flags.from),
+  ...present("to", flags.to),
+  ...present("reference", flags.reference),
+})
 
 /** Flags as the ledger's plain input: absent options are left out, not undefined. */
 const present = <K extends string, A>(name: K, value: Option.Option<A>): { [P in K]?: A } =>
@@ -123,8 +170,12 @@ export const topUp = Command.make(
       Flag.withDescription("Reject at or above this balance, clamp a top-up that would pass it"),
       Flag.optional,
     ),
-    kind: Flag.Literals("kind", ["top-up", "grant", "refund", "adjustment"]).pipe(Flag.optional),
+    kind: Flag.Literals("kind", TopUpKind.literals).pipe(
+      Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
+      Flag.optional,
+    ),
     key,
+    reference,
     metadata,
     memory,
     json,
@@ -140,6 +191,7 @@ export const topUp = Command.make(
             ...present("ceiling", flags.ceiling),
             ...present("kind", flags.kind),
             ...present("idempotencyKey", flags.key),
+            ...present("reference", flags.reference),
             ...metadata,
           }),
         ),
@@ -159,6 +211,7 @@ export const spend = Command.make(
       Flag.withDefault("exact" as const),
     ),
     key,
+    reference,
     metadata,
     memory,
     json,
@@ -173,6 +226,7 @@ export const spend = Command.make(
             amount: flags.amount,
             mode: flags.mode,
             ...present("idempotencyKey", flags.key),
+            ...present("reference", flags.reference),
             ...metadata,
           }),
         ),
@@ -187,10 +241,13 @@ export const balance = Command.make("balance", { account, memory, json }, (flags
     flags,
     validate(AccountId)(flags.account),
     (accountId) =>
-      Ledger.use((ledger) => ledger.balance(accountId)).pipe(Effect.map((balance) => ({ accountId, balance }))),
-    (result) => `${result.accountId}: ${result.balance} credits`,
+      Ledger.use((ledger) => ledger.balances(accountId)).pipe(Effect.map((balances) => ({ accountId, ...balances }))),
+    (result) =>
+      result.held === 0
+        ? `${result.accountId}: ${result.balance} credits`
+        : `${result.accountId}: ${result.balance} credits (${result.held} held, ${result.available} available)`,
   ),
-).pipe(Command.withDescription("Print an account's balance"))
+).pipe(Command.withDescription("Print an account's balance, what its holds reserve, and what is available"))
 
 const describeEntry = (entry: Entry) =>
   [
@@ -201,6 +258,12 @@ const describeEntry = (entry: Entry) =>
     signed(entry.amount),
     entry.decision === "Clamped" ? `(requested ${signed(entry.requested)})` : "",
     `balance ${entry.balanceAfter}`,
+    entry.holdId === null ? "" : `hold ${entry.holdId}`,
+    entry.refundOf === null ? "" : `refund of #${entry.refundOf}`,
+    entry.overdrawn ? "overdrawn" : "",
+    entry.reason === null ? "" : `reason ${JSON.stringify(entry.reason)}`,
+    entry.actor === null ? "" : `by ${entry.actor}`,
+    entry.reference === null ? "" : `ref ${entry.reference}`,
     entry.idempotencyKey === null ? "" : `key ${entry.idempotencyKey}`,
   ]
     .filter((part) => part !== "")
@@ -212,7 +275,7 @@ export const entries = Command.make(
     account,
     limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
     cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
-    kind: Flag.Literals("kind", ["top-up", "grant", "refund", "adjustment", "usage"]).pipe(Flag.optional),
+    ...historyFilters,
     memory,
     json,
   },
@@ -223,7 +286,7 @@ export const entries = Command.make(
         accountId: flags.account,
         ...present("limit", flags.limit),
         ...present("cursor", flags.cursor),
-        ...present("kind", flags.kind),
+        ...filtersOf(flags),
       }),
       (request) => Ledger.use((ledger) => ledger.entries(request)),
       (page) =>
@@ -307,6 +370,296 @@ export const migrate = Command.make("migrate", { memory, json }, (flags) =>
   ),
 ).pipe(Command.withDescription("Bring the database schema up to date (every command also does)"))
 
+const describeHold = (hold: Hold) =>
+  [
+    `hold ${hold.holdId} on ${hold.accountId}: ${hold.status}`,
+    `${hold.amount} reserved${hold.amount === hold.requested ? "" : ` of ${hold.requested} requested`}`,
+    `${hold.captured} captured${hold.excess === 0 ? "" : ` (+${hold.excess} beyond the hold)`}`,
+    hold.expiresAt === null ? "" : `expires ${hold.expiresAt}`,
+  ]
+    .filter((part) => part !== "")
+    .join(", ")
+
+/** A hold operation's result as `--json` prints it (and the HTTP API answers it). */
+const holdWriteResult = ({ hold, entry, balances, replayed }: HoldPosting) => ({ hold, entry, ...balances, replayed })
+
+const describeHoldWrite = (result: ReturnType<typeof holdWriteResult>) => {
+  const replay = result.replayed ? " (replay of its idempotency key: nothing changed)" : ""
+  const captured = result.entry === null ? "" : `; captured ${-result.entry.amount} as entry ${result.entry.sequence}`
+  return `${describeHold(result.hold)}${captured}; balance ${result.balance}, held ${result.held}, available ${result.available}${replay}`
+}
+
+export const hold = Command.make(
+  "hold",
+  {
+    account,
+    amount,
+    mode: Flag.Literals("mode", ["exact", "available"]).pipe(
+      Flag.withDescription("exact: all or nothing; available: what the floor leaves"),
+      Flag.withDefault("exact" as const),
+    ),
+    expiresIn: Flag.Int("expires-in").pipe(
+      Flag.withDescription("Seconds until the hold expires (it is then released, and cannot be captured)"),
+      Flag.optional,
+    ),
+    key: requiredKey,
+    reference,
+    metadata,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(HoldRequest)({
+            accountId: flags.account,
+            amount: flags.amount,
+            mode: flags.mode,
+            idempotencyKey: flags.key,
+            ...present("expiresInSeconds", flags.expiresIn),
+            ...present("reference", flags.reference),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.hold(request)).pipe(Effect.map(holdWriteResult)),
+      describeHoldWrite,
+    ),
+).pipe(Command.withDescription("Reserve credits on an account until captured, released or expired"))
+
+export const capture = Command.make(
+  "capture",
+  {
+    account,
+    holdId,
+    amount: Argument.Int("amount").pipe(
+      Argument.withDescription("Credits to capture (default: what the hold still reserves)"),
+      Argument.optional,
+    ),
+    keepOpen: Flag.Boolean("keep-open").pipe(
+      Flag.withDescription("Keep the hold open for more captures (default: release what is left)"),
+      Flag.withDefault(false),
+    ),
+    allowDebt: Flag.Boolean("allow-debt").pipe(
+      Flag.withDescription("Let a capture beyond the hold take the balance below its floor rather than fail"),
+      Flag.withDefault(false),
+    ),
+    key: requiredKey,
+    reference,
+    metadata,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(CaptureRequest)({
+            accountId: flags.account,
+            holdId: flags.holdId,
+            final: !flags.keepOpen,
+            allowDebt: flags.allowDebt,
+            idempotencyKey: flags.key,
+            ...present("amount", flags.amount),
+            ...present("reference", flags.reference),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.capture(request)).pipe(Effect.map(holdWriteResult)),
+      describeHoldWrite,
+    ),
+).pipe(Command.withDescription("Settle part or all of a hold as usage"))
+
+export const release = Command.make("release", { account, holdId, key: requiredKey, memory, json }, (flags) =>
+  run(
+    flags,
+    validate(ReleaseRequest)({ accountId: flags.account, holdId: flags.holdId, idempotencyKey: flags.key }),
+    (request) => Ledger.use((ledger) => ledger.release(request)).pipe(Effect.map(holdWriteResult)),
+    describeHoldWrite,
+  ),
+).pipe(Command.withDescription("Free what a hold still reserves"))
+
+export const getHold = Command.make("get-hold", { account, holdId, memory, json }, (flags) =>
+  run(
+    flags,
+    validate(HoldLookup)({ accountId: flags.account, holdId: flags.holdId }),
+    (request) => Ledger.use((ledger) => ledger.getHold(request)),
+    describeHold,
+  ),
+).pipe(Command.withDescription("Print a hold as it stands"))
+
+export const expireHolds = Command.make("expire-holds", { memory, json }, (flags) =>
+  run(
+    flags,
+    noInput,
+    () => Ledger.use((ledger) => ledger.expireHolds),
+    (result) => `expired ${result.expired} holds`,
+  ),
+).pipe(Command.withDescription("Release every hold whose deadline has passed (the service does it every second)"))
+
+export const refund = Command.make(
+  "refund",
+  {
+    account,
+    sequence: Argument.Int("sequence").pipe(Argument.withDescription("The entry to refund, by its sequence")),
+    amount: Argument.Int("amount").pipe(
+      Argument.withDescription("Credits to refund (default: all that is left to refund of the entry)"),
+      Argument.optional,
+    ),
+    reason: Flag.String("reason").pipe(Flag.optional),
+    key,
+    reference,
+    metadata,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(RefundRequest)({
+            accountId: flags.account,
+            sequence: flags.sequence,
+            ...present("amount", flags.amount),
+            ...present("reason", flags.reason),
+            ...present("idempotencyKey", flags.key),
+            ...present("reference", flags.reference),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.refund(request)).pipe(Effect.map(writeResult)),
+      describeWrite,
+    ),
+).pipe(Command.withDescription("Refund an earlier entry: a debit linked to it, which may leave the account in debt"))
+
+export const adjust = Command.make(
+  "adjust",
+  {
+    account,
+    amount: Argument.Int("amount").pipe(Argument.withDescription("Credits to add (or with --remove, to remove)")),
+    remove: Flag.Boolean("remove").pipe(Flag.withDescription("Remove the credits instead"), Flag.withDefault(false)),
+    reason: Flag.String("reason").pipe(Flag.withDescription("Why (required)")),
+    actor: Flag.String("actor").pipe(Flag.withDescription("Who makes the adjustment (required)")),
+    force: Flag.Boolean("force").pipe(
+      Flag.withDescription("Let a removal take the balance below its floor"),
+      Flag.withDefault(false),
+    ),
+    key,
+    reference,
+    metadata,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      parseMetadata(flags.metadata).pipe(
+        Effect.flatMap((metadata) =>
+          validate(AdjustmentRequest)({
+            accountId: flags.account,
+            amount: flags.remove ? -flags.amount : flags.amount,
+            reason: flags.reason,
+            actor: flags.actor,
+            force: flags.force,
+            ...present("idempotencyKey", flags.key),
+            ...present("reference", flags.reference),
+            ...metadata,
+          }),
+        ),
+      ),
+      (request) => Ledger.use((ledger) => ledger.adjust(request)).pipe(Effect.map(writeResult)),
+      describeWrite,
+    ),
+).pipe(Command.withDescription("Add or remove credits with a reason and an actor"))
+
+export const totals = Command.make(
+  "totals",
+  { account, from: historyFilters.from, to: historyFilters.to, reference, memory, json },
+  (flags) =>
+    run(
+      flags,
+      validate(TotalsRequest)({
+        accountId: flags.account,
+        ...present("from", flags.from),
+        ...present("to", flags.to),
+        ...present("reference", flags.reference),
+      }),
+      (request) =>
+        Ledger.use((ledger) => ledger.totals(request)).pipe(
+          Effect.map((totals) => ({ accountId: flags.account, totals })),
+        ),
+      (result) =>
+        result.totals.length === 0
+          ? `${result.accountId}: no entries`
+          : result.totals.map((t) => `${t.kind}: ${t.entries} entries, ${signed(t.amount)} credits`).join("\n"),
+    ),
+).pipe(Command.withDescription("Count and sum an account's entries per kind"))
+
+const accountFilter = Flag.String("account").pipe(Flag.withDescription("Only this account"), Flag.optional)
+
+export const search = Command.make(
+  "search",
+  {
+    account: accountFilter,
+    limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
+    cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
+    ...historyFilters,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(SearchRequest)({
+        ...present("accountId", flags.account),
+        ...present("limit", flags.limit),
+        ...present("cursor", flags.cursor),
+        ...filtersOf(flags),
+      }),
+      (request) => Ledger.use((ledger) => ledger.search(request)),
+      (page) =>
+        [
+          ...(page.entries.length === 0
+            ? ["no entries"]
+            : page.entries.map((entry) => `${entry.accountId}  ${describeEntry(entry)}`)),
+          ...(page.nextCursor === null ? [] : [`more: --cursor ${page.nextCursor}`]),
+        ].join("\n"),
+    ),
+).pipe(Command.withDescription("Entries across accounts, newest first (for operators)"))
+
+export const exportEntries = Command.make(
+  "export",
+  {
+    format: Flag.Literals("format", ExportFormat.literals).pipe(Flag.withDefault("csv" as const)),
+    account: accountFilter,
+    ...historyFilters,
+    memory,
+  },
+  (flags) =>
+    validate(ExportRequest)({ ...present("accountId", flags.account), ...filtersOf(flags) }).pipe(
+      Effect.flatMap((request) =>
+        Ledger.use((ledger) => ledger.exportEntries(request)).pipe(
+          Effect.flatMap((entries) =>
+            Stream.runForEach(exportText(flags.format, entries), (text) =>
+              Effect.callback<void>((resume) => {
+                // Waits for stdout to take each chunk, so a slow reader slows the export instead of filling memory.
+                process.stdout.write(text, () => resume(Effect.void))
+              }),
+            ),
+          ),
+          Effect.provide(Storage.layer({ memory: flags.memory, role: "command" })),
+        ),
+      ),
+      Effect.catchCause((cause) => render(cause, false)),
+    ),
+).pipe(Command.withDescription("Write every matching entry, oldest first, as CSV or NDJSON to stdout"))
+
 /** Set when `serve` runs, so a shutdown by signal exits 0. */
 export const serving = { value: false }
 
@@ -353,6 +706,7 @@ export const serve = Command.make(
       yield* Layer.launch(
         Layer.merge(banner, dispatcher).pipe(
           Layer.provideMerge(Http.layer(settings)),
+          Layer.provideMerge(HoldExpirySweep.layer),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
       ).pipe(Effect.ensuring(Effect.logInfo("stopped")))
@@ -503,5 +857,26 @@ export const tally = Command.make("tally").pipe(
   Command.withDescription(
     "Tally, a credit ledger. Exit codes: 0 success, 1 failure (storage unavailable, unexpected), 2 bad input, 3 rule rejection, 4 audit found violations.",
   ),
-  Command.withSubcommands([serve, topUp, spend, balance, entries, settings, audit, migrate, events, webhooks]),
+  Command.withSubcommands([
+    serve,
+    topUp,
+    spend,
+    balance,
+    entries,
+    hold,
+    capture,
+    release,
+    getHold,
+    expireHolds,
+    refund,
+    adjust,
+    totals,
+    search,
+    exportEntries,
+    settings,
+    audit,
+    migrate,
+    events,
+    webhooks,
+  ]),
 )

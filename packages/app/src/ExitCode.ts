@@ -21,6 +21,12 @@ const ruleRejections = new Set([
   "OverdraftLimitBelowDebt",
   "WebhookEndpointNotFound",
   "WebhookEndpointLimitReached",
+  "HoldNotFound",
+  "HoldNotOpen",
+  "HoldExpired",
+  "EntryNotFound",
+  "EntryNotRefundable",
+  "RefundExceedsEntry",
 ])
 
 const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen"])

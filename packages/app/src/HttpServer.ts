@@ -2,16 +2,20 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
+  type BalanceWriteResult,
+  exportContentType,
+  exportText,
+  type HoldPosting,
   InvalidRequest,
   Ledger,
+  type Posting,
   RequestValidation,
   TallyApi,
   Authorization as TallyAuthorization,
   Unauthorized,
   Unhealthy,
-  type WriteResult,
 } from "@tally/domain"
-import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue, Stream } from "effect"
 import {
   HttpEffect,
   HttpIncomingMessage,
@@ -69,8 +73,10 @@ const markReplayed = HttpEffect.appendPreResponseHandler((_request, response) =>
   Effect.succeed(HttpServerResponse.setHeader(response, "idempotent-replayed", "true")),
 )
 
+const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balanceAfter, replayed })
+
 /** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
-const answer = (result: WriteResult) => {
+const answer = (result: BalanceWriteResult) => {
   if (result._tag === "Posted") {
     return Effect.succeed({ entry: result.entry, balance: result.entry.balanceAfter, replayed: result.replayed })
   }
@@ -95,8 +101,14 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .write({ _tag: "Spend", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
           .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
-        ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
+        ledger
+          .balances(params.accountId)
+          .pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
+      totals: ({ params, query }) =>
+        ledger
+          .totals({ accountId: params.accountId, ...query })
+          .pipe(Effect.map((totals) => ({ accountId: params.accountId, totals }))),
       settings: ({ params }) =>
         ledger
           .settings(params.accountId)
@@ -106,6 +118,66 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .updateSettings({ accountId: params.accountId, ...payload })
           .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
       audit: () => ledger.audit,
+    })
+  }),
+)
+
+const holdWritten = ({ hold, entry, balances, replayed }: HoldPosting) => ({ hold, entry, ...balances, replayed })
+
+export const HoldsHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "holds",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      hold: ({ params, headers, payload }) =>
+        ledger
+          .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
+          .pipe(Effect.map(holdWritten)),
+      getHold: ({ params }) => ledger.getHold(params),
+      capture: ({ params, headers, payload }) =>
+        ledger
+          .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })
+          .pipe(Effect.map(holdWritten)),
+      release: ({ params, headers }) =>
+        ledger.release({ ...params, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
+      expireHolds: () => ledger.expireHolds,
+    })
+  }),
+)
+
+export const CorrectionsHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "corrections",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      refund: ({ params, headers, payload }) =>
+        ledger.refund({ ...params, ...payload, ...idempotencyKeyOf(headers) }).pipe(Effect.map(written)),
+      adjust: ({ params, headers, payload }) =>
+        ledger
+          .adjust({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .pipe(Effect.map(written)),
+    })
+  }),
+)
+
+export const HistoryHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "history",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      search: ({ query }) => ledger.search(query),
+      // A failure once rows were sent can only cut the response short: the reader sees a broken body.
+      export: ({ query: { format = "csv", ...filter } }) =>
+        ledger.exportEntries(filter).pipe(
+          Effect.map((entries) =>
+            HttpServerResponse.stream(Stream.encodeText(exportText(format, entries)), {
+              contentType: exportContentType[format],
+            }),
+          ),
+        ),
     })
   }),
 )
@@ -326,7 +398,15 @@ export const routes = Layer.mergeAll(
   HttpApiScalar.layer(TallyApi, { path: "/docs" }),
   errorResponses,
 ).pipe(
-  Layer.provide([LedgerHandlers, SystemHandlers, EventHandlers, WebhookHandlers]),
+  Layer.provide([
+    LedgerHandlers,
+    HoldsHandlers,
+    CorrectionsHandlers,
+    HistoryHandlers,
+    SystemHandlers,
+    EventHandlers,
+    WebhookHandlers,
+  ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
 )

@@ -1,13 +1,17 @@
 import type { AccountId } from "./AccountId.ts"
-import type { AccountState } from "./AccountState.ts"
-import type { Entry } from "./Entry.ts"
+import { type AccountState, floorOf } from "./AccountState.ts"
+import { refundProblems } from "./corrections/RefundAudit.ts"
+import type { Entry, EntryKind } from "./Entry.ts"
+import type { Hold } from "./holds/Hold.ts"
+import { holdProblems } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
 
-/** One account as stored: its state and its whole history, oldest first. */
+/** One account as stored: its state, its whole history oldest first, and its holds. */
 export interface AccountHistory {
   readonly accountId: AccountId
   readonly state: AccountState
   readonly entries: ReadonlyArray<Entry>
+  readonly holds: ReadonlyArray<Hold>
 }
 
 export interface Violation {
@@ -23,8 +27,20 @@ export interface AuditReport {
   readonly violations: ReadonlyArray<Violation>
 }
 
+/** The direction each kind moves credits in; an adjustment goes either way. */
+const direction: Record<EntryKind, 1 | -1 | 0> = {
+  "top-up": 1,
+  grant: 1,
+  reversal: 1,
+  usage: -1,
+  refund: -1,
+  adjustment: 0,
+}
+
 const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: number): string | undefined => {
   if (entry.sequence !== expectedSequence) return `sequence ${entry.sequence} where ${expectedSequence} was expected`
+  const sign = direction[entry.kind]
+  if (sign !== 0 && Math.sign(entry.amount) !== sign) return `a ${entry.kind} entry moves ${entry.amount}`
   if (entry.balanceAfter !== balanceBefore + entry.amount) {
     return `running balance ${entry.balanceAfter} is not ${balanceBefore} + ${entry.amount}`
   }
@@ -41,9 +57,11 @@ const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: num
 
 /**
  * Recomputes one account's chain of running balances from zero and checks it against the stored
- * state: every entry follows from the previous one, the last equals the balance, bounds hold.
+ * state: every entry follows from the previous one, the last equals the balance, bounds hold, the
+ * holds account for what is held, refunds stay within what they refund. The available balance is
+ * below the floor only in an account that an entry was allowed to overdraw.
  */
-export const auditAccount = ({ accountId, state, entries }: AccountHistory): ReadonlyArray<Violation> => {
+export const auditAccount = ({ accountId, state, entries, holds }: AccountHistory): ReadonlyArray<Violation> => {
   const violations: Array<Violation> = []
   let balance = 0
   entries.forEach((entry, index) => {
@@ -54,8 +72,12 @@ export const auditAccount = ({ accountId, state, entries }: AccountHistory): Rea
   const problem = (text: string) => violations.push({ accountId, sequence: null, problem: text })
   if (balance !== state.balance) problem(`stored balance ${state.balance} differs from the running balance ${balance}`)
   if (entries.length !== state.sequence) problem(`${entries.length} entries where the account counts ${state.sequence}`)
-  if (state.balance < -state.overdraftLimit)
-    problem(`balance ${state.balance} is below the floor ${-state.overdraftLimit}`)
+  if (state.balance - state.held < floorOf(state) && !entries.some((entry) => entry.overdrawn)) {
+    problem(`available balance ${state.balance - state.held} is below the floor ${floorOf(state)}`)
+  }
   if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
+  for (const text of holdProblems(state, holds, entries)) problem(text)
+  for (const { sequence, problem: text } of refundProblems(entries))
+    violations.push({ accountId, sequence, problem: text })
   return violations
 }

@@ -3,11 +3,24 @@ import { AccountId } from "./AccountId.ts"
 import { Balance } from "./Credits.ts"
 import { Metadata } from "./Metadata.ts"
 
-/** Credits come in as a top-up, grant, refund or adjustment, and go out as usage. */
-export const TopUpKind = Schema.Literals(["top-up", "grant", "refund", "adjustment"])
+/**
+ * Kinds a top-up may carry; each adds credits. `reversal` gives credits back (for usage that should
+ * not have been charged); it was called `refund` before refunds became debits.
+ */
+export const TopUpKind = Schema.Literals(["top-up", "grant", "reversal"]).annotate({
+  message:
+    'kind must be "top-up", "grant" or "reversal". The incoming kind "refund" is now "reversal": a refund is a debit of an earlier entry (POST /v1/accounts/{accountId}/entries/{sequence}/refunds, `tally refund`); an adjustment needs a reason and an actor (POST /v1/accounts/{accountId}/adjustments, `tally adjust`)',
+})
 export type TopUpKind = typeof TopUpKind.Type
 
-export const EntryKind = Schema.Literals(["top-up", "grant", "refund", "adjustment", "usage"])
+/**
+ * Every kind of entry and the way it moves credits:
+ * - in: `top-up`, `grant`, `reversal`;
+ * - out: `usage` (a spend, or a capture of a hold), `refund` (money returned to the customer: a debit
+ *   linked to the entry it refunds, as the origin platform's REFUND);
+ * - either way: `adjustment` (an operator's correction, with a reason and an actor).
+ */
+export const EntryKind = Schema.Literals(["top-up", "grant", "reversal", "usage", "refund", "adjustment"])
 export type EntryKind = typeof EntryKind.Type
 
 /**
@@ -25,8 +38,32 @@ export const Entry = Schema.Struct({
   amount: Schema.Int,
   balanceAfter: Balance,
   idempotencyKey: Schema.NullOr(Schema.String),
+  /** The caller's reference (a run id, an order id), when the write carried one. */
+  reference: Schema.NullOr(Schema.String),
+  /** The hold a capture settled. */
+  holdId: Schema.NullOr(Schema.Int),
+  /** The sequence of the entry a refund returns credits of. */
+  refundOf: Schema.NullOr(Schema.Int),
+  /** Why an adjustment (or a refund) was made, and who made it. */
+  reason: Schema.NullOr(Schema.String),
+  actor: Schema.NullOr(Schema.String),
+  /**
+   * The entry left the available balance below the account's floor, as only a refund, a capture
+   * that allows debt or a forced adjustment may: the account is in debt because of it.
+   */
+  overdrawn: Schema.Boolean,
   metadata: Metadata,
   /** ISO-8601 time the ledger accepted the change. */
   createdAt: Schema.String,
 })
 export type Entry = typeof Entry.Type
+
+/** The fields a plain top-up or spend leaves empty. */
+export const noLinks = {
+  reference: null,
+  holdId: null,
+  refundOf: null,
+  reason: null,
+  actor: null,
+  overdrawn: false,
+} as const satisfies Partial<Entry>

@@ -1,43 +1,53 @@
 import { Option, Schema } from "effect"
 import type { AccountId } from "./AccountId.ts"
-import type { EntryKind } from "./Entry.ts"
 import { InvalidRequest } from "./LedgerError.ts"
+import { canonicalJson } from "./Posting.ts"
 
 /**
  * An opaque position in an account's history, newest first: the page after it holds the entries
  * with a lower sequence. Keyset, not offset, so new entries never shift a page. A cursor names the
- * account and the kind filter it was issued for and is refused anywhere else: on another account or
- * filter it would silently skip or repeat entries. It grants nothing (any caller may read any page),
- * so it needs checking, not signing.
+ * account and the filters (kind, time range, reference) it was issued for and is refused anywhere
+ * else: with another account or filter it would silently skip or repeat entries. It grants nothing
+ * (any caller may read any page), so it needs checking, not signing.
  */
 export interface CursorScope {
   readonly accountId: AccountId
-  readonly kind: EntryKind | undefined
+  /** The page's filters, absent ones left out. */
+  readonly filter: Readonly<Record<string, unknown>>
 }
 
 const CursorJson = Schema.fromJsonString(
   Schema.Struct({
     before: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
     account: Schema.String,
-    kind: Schema.NullOr(Schema.String),
+    filter: Schema.String,
   }),
 )
 const encodeJson = Schema.encodeSync(CursorJson)
 const decodeJson = Schema.decodeUnknownOption(CursorJson)
 
-// Account ids and kinds are ASCII, so the JSON is too and btoa takes it as is.
-const toBase64Url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")
+// btoa takes Latin-1 only: encode the JSON's UTF-8 bytes.
+const toBase64Url = (text: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "")
 
 const fromBase64Url = (text: string): Option.Option<string> => {
   try {
-    return Option.some(atob(text.replaceAll("-", "+").replaceAll("_", "/")))
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"))
+    return Option.some(
+      new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
+    )
   } catch {
     return Option.none()
   }
 }
 
+const filterOf = (scope: CursorScope) => canonicalJson(scope.filter)
+
 export const encodeCursor = (beforeSequence: number, scope: CursorScope): string =>
-  toBase64Url(encodeJson({ before: beforeSequence, account: scope.accountId, kind: scope.kind ?? null }))
+  toBase64Url(encodeJson({ before: beforeSequence, account: scope.accountId, filter: filterOf(scope) }))
 
 /** The sequence the next page starts below, when the cursor was issued for this account and filter. */
 export const decodeCursor = (cursor: string, scope: CursorScope): number | InvalidRequest => {
@@ -45,11 +55,10 @@ export const decodeCursor = (cursor: string, scope: CursorScope): number | Inval
   if (Option.isNone(decoded)) {
     return new InvalidRequest({ message: `cursor ${JSON.stringify(cursor)} is not one Tally issued` })
   }
-  const { before, account, kind } = decoded.value
-  if (account !== scope.accountId || kind !== (scope.kind ?? null)) {
-    const filter = scope.kind === undefined ? "no kind filter" : `kind=${scope.kind}`
+  const { before, account, filter } = decoded.value
+  if (account !== scope.accountId || filter !== filterOf(scope)) {
     return new InvalidRequest({
-      message: `cursor was issued for another account or kind filter than account ${scope.accountId} with ${filter}: page with the account and filter it came from`,
+      message: `cursor was issued for another account or other filters (kind, from, to, reference) than this request on account ${scope.accountId}: page with the account and filters it came from`,
     })
   }
   return before

@@ -1,27 +1,55 @@
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Schema, type Stream } from "effect"
 import { AccountId } from "./AccountId.ts"
-import type { AccountSettings } from "./AccountState.ts"
+import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
 import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
 import type { Balance } from "./Credits.ts"
+import type { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
+import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionRequest.ts"
+import { adjust, refund } from "./corrections/CorrectionSteps.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
+import { decodeLedgerCursor, encodeLedgerCursor } from "./history/LedgerCursor.ts"
+import type { Hold } from "./holds/Hold.ts"
+import type { HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
+import { HoldNotFound } from "./holds/HoldError.ts"
+import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./holds/HoldRequest.ts"
+import { capture, expire, place, release } from "./holds/HoldSteps.ts"
 import {
+  type BalanceAtCeiling,
+  type BalanceLimitExceeded,
   type IdempotencyConflict,
+  type InsufficientCredits,
   InvalidRequest,
   type LedgerUnavailable,
   type OverdraftLimitBelowDebt,
   type RuleRejection,
   type StoreError,
 } from "./LedgerError.ts"
-import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest, type WriteRequest } from "./LedgerRequest.ts"
-import { LedgerStore } from "./LedgerStore.ts"
+import {
+  EntriesRequest,
+  ExportRequest,
+  SearchRequest,
+  SettingsRequest,
+  SpendRequest,
+  TopUpRequest,
+  TotalsRequest,
+} from "./LedgerRequest.ts"
+import { type KindTotal, LedgerStore, type WriteTarget } from "./LedgerStore.ts"
 import { Limits } from "./Limits.ts"
-import { configure, post, type WriteResult } from "./Posting.ts"
+import { configure, post, type Step, type WriteResult } from "./Posting.ts"
 
 /** An applied write: its entry, and whether this call replayed an earlier one with the same key. */
 export interface Posting {
   readonly entry: Entry
+  readonly replayed: boolean
+}
+
+/** A hold operation's answer: the hold as it left it, a capture's entry, the account's credits after it. */
+export interface HoldPosting {
+  readonly hold: Hold
+  readonly entry: Entry | null
+  readonly balances: AccountBalances
   readonly replayed: boolean
 }
 
@@ -30,7 +58,22 @@ export interface EntryPage {
   readonly nextCursor: string | null
 }
 
-export type WriteError = RuleRejection | IdempotencyConflict | StoreError
+/** How a write fails: the rules it can break (`Rejection`), a reused key, the storage. */
+export type WriteError<Rejection extends RuleRejection = RuleRejection> = Rejection | IdempotencyConflict | StoreError
+
+/** What a top-up or a spend can break: one type for both, so code may pick either in one expression. */
+export type BalanceRejection = BalanceAtCeiling | InsufficientCredits | BalanceLimitExceeded
+
+/** What `write` answers: a top-up or a spend posts its entry, or its balance rules refuse it. */
+export type BalanceWriteResult =
+  | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
+  | { readonly _tag: "Refused"; readonly error: BalanceRejection | IdempotencyConflict; readonly replayed: boolean }
+export type CaptureRejection = HoldNotFound | HoldNotOpen | HoldExpired | InsufficientCredits | BalanceLimitExceeded
+export type ReleaseRejection = HoldNotFound | HoldNotOpen
+export type RefundRejection = EntryNotFound | EntryNotRefundable | RefundExceedsEntry | BalanceLimitExceeded
+export type AdjustmentRejection = InsufficientCredits | BalanceLimitExceeded
+
+type ReadError = InvalidRequest | LedgerUnavailable
 
 /** A top-up or a spend, told apart by `_tag`, for `Ledger.write`. */
 export type WriteInput =
@@ -47,26 +90,60 @@ const validate =
       Effect.mapError((error) => new InvalidRequest({ message: error.message })),
     ) as Effect.Effect<S["Type"], InvalidRequest>
 
+/** The store answered a write with an outcome its step cannot produce: a bug, never a caller's error. */
+const unexpected = (result: WriteResult) => Effect.die(new Error(`unexpected write outcome ${result._tag}`))
+
+const asPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<Posting> =>
+  result._tag === "Posted" ? Effect.succeed({ entry: result.entry, replayed: result.replayed }) : unexpected(result)
+
+const asHoldPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<HoldPosting> =>
+  result._tag === "HoldChanged"
+    ? Effect.succeed({ hold: result.hold, entry: result.entry, balances: result.balances, replayed: result.replayed })
+    : unexpected(result)
+
 /**
  * The ledger: validates requests, lets the pure core decide under the store's exclusive access to
- * the account, and reports the outcome as an entry or a typed error.
+ * the account, and reports the outcome as an entry, a hold or a typed error. Time comes from the
+ * `Clock` service, so tests control it.
  */
 export class Ledger extends Context.Service<
   Ledger,
   {
-    readonly topUp: (request: typeof TopUpRequest.Encoded) => Effect.Effect<Posting, WriteError>
-    readonly spend: (request: typeof SpendRequest.Encoded) => Effect.Effect<Posting, WriteError>
+    readonly topUp: (request: typeof TopUpRequest.Encoded) => Effect.Effect<Posting, WriteError<BalanceRejection>>
+    readonly spend: (request: typeof SpendRequest.Encoded) => Effect.Effect<Posting, WriteError<BalanceRejection>>
     /**
      * A top-up or spend whose rule refusal is a value, not a failure, so the caller also learns
      * whether the refusal replays an earlier write with the same key (HTTP answers it with
      * `Idempotent-Replayed: true`).
      */
-    readonly write: (request: WriteInput) => Effect.Effect<WriteResult, StoreError>
-    readonly balance: (accountId: string) => Effect.Effect<Balance, InvalidRequest | LedgerUnavailable>
-    readonly entries: (
-      request: typeof EntriesRequest.Encoded,
-    ) => Effect.Effect<EntryPage, InvalidRequest | LedgerUnavailable>
-    readonly settings: (accountId: string) => Effect.Effect<AccountSettings, InvalidRequest | LedgerUnavailable>
+    readonly write: (request: WriteInput) => Effect.Effect<BalanceWriteResult, StoreError>
+    /** Reserve credits; every hold operation needs an idempotency key. */
+    readonly hold: (request: typeof HoldRequest.Encoded) => Effect.Effect<HoldPosting, WriteError<InsufficientCredits>>
+    readonly capture: (
+      request: typeof CaptureRequest.Encoded,
+    ) => Effect.Effect<HoldPosting, WriteError<CaptureRejection>>
+    readonly release: (
+      request: typeof ReleaseRequest.Encoded,
+    ) => Effect.Effect<HoldPosting, WriteError<ReleaseRejection>>
+    /** Releases every hold whose deadline has passed; the service runs it on a schedule. */
+    readonly expireHolds: Effect.Effect<{ readonly expired: number }, StoreError>
+    readonly getHold: (request: typeof HoldLookup.Encoded) => Effect.Effect<Hold, HoldNotFound | ReadError>
+    readonly refund: (request: typeof RefundRequest.Encoded) => Effect.Effect<Posting, WriteError<RefundRejection>>
+    readonly adjust: (
+      request: typeof AdjustmentRequest.Encoded,
+    ) => Effect.Effect<Posting, WriteError<AdjustmentRejection>>
+    readonly balance: (accountId: string) => Effect.Effect<Balance, ReadError>
+    /** The balance, what open holds reserve of it, and what is available. */
+    readonly balances: (accountId: string) => Effect.Effect<AccountBalances, ReadError>
+    readonly entries: (request: typeof EntriesRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
+    readonly totals: (request: typeof TotalsRequest.Encoded) => Effect.Effect<ReadonlyArray<KindTotal>, ReadError>
+    /** Entries across accounts, newest first: the operators' search. */
+    readonly search: (request: typeof SearchRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
+    /** Every matching entry, oldest first, as a stream read while it is consumed. */
+    readonly exportEntries: (
+      request: typeof ExportRequest.Encoded,
+    ) => Effect.Effect<Stream.Stream<Entry, LedgerUnavailable>, InvalidRequest>
+    readonly settings: (accountId: string) => Effect.Effect<AccountSettings, ReadError>
     readonly updateSettings: (
       request: typeof SettingsRequest.Encoded,
     ) => Effect.Effect<AccountSettings, OverdraftLimitBelowDebt | StoreError>
@@ -80,38 +157,82 @@ export class Ledger extends Context.Service<
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
 
-    const transactWrite = (request: WriteRequest) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        store.transact(request.accountId, request.idempotencyKey, post(request, new Date(now).toISOString())),
+    /**
+     * Runs a write's step at the current time; a rule's refusal fails the effect with its error.
+     * Each step refuses only with its own rules' errors (`Rejection`), and a key replays only the
+     * same kind of write, so the refusal is narrowed to them.
+     */
+    const transact = (target: WriteTarget, step: (nowMs: number) => Step<WriteResult>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => store.transact(target, step(now)))
+
+    const commit = <Rejection extends RuleRejection>(target: WriteTarget, step: (nowMs: number) => Step<WriteResult>) =>
+      transact(target, step).pipe(
+        Effect.flatMap((result) =>
+          result._tag === "Refused"
+            ? Effect.fail(result.error as Rejection | IdempotencyConflict)
+            : Effect.succeed(result),
+        ),
       )
 
-    const write = ({ _tag, ...input }: WriteInput) =>
-      _tag === "TopUp"
-        ? validate(TopUpRequest)(input).pipe(Effect.flatMap((request) => transactWrite({ _tag, ...request })))
-        : validate(SpendRequest)(input).pipe(Effect.flatMap((request) => transactWrite({ _tag, ...request })))
+    const iso = (nowMs: number) => new Date(nowMs).toISOString()
 
-    const posting = (result: WriteResult): Effect.Effect<Posting, RuleRejection | IdempotencyConflict> =>
-      result._tag === "Posted"
-        ? Effect.succeed({ entry: result.entry, replayed: result.replayed })
-        : Effect.fail(result.error)
+    // `post` only posts entries and refuses by the balance rules, and a key replays only what it posted.
+    const write = ({ _tag, ...input }: WriteInput): Effect.Effect<BalanceWriteResult, StoreError> =>
+      (_tag === "TopUp"
+        ? validate(TopUpRequest)(input).pipe(
+            Effect.flatMap((request) => transact(request, (now) => post({ _tag, ...request }, iso(now)))),
+          )
+        : validate(SpendRequest)(input).pipe(
+            Effect.flatMap((request) => transact(request, (now) => post({ _tag, ...request }, iso(now)))),
+          )) as Effect.Effect<BalanceWriteResult, StoreError>
 
     const validAccountId = validate(AccountId)
 
     const entries = Effect.fn("Ledger.entries")(function* (input: typeof EntriesRequest.Encoded) {
-      const request = yield* validate(EntriesRequest)(input)
-      const scope = { accountId: request.accountId, kind: request.kind }
-      const beforeSequence = request.cursor === undefined ? undefined : decodeCursor(request.cursor, scope)
+      const {
+        accountId,
+        cursor,
+        limit = Limits.entriesPageSizeDefault,
+        ...filter
+      } = yield* validate(EntriesRequest)(input)
+      const scope = { accountId, filter }
+      const beforeSequence = cursor === undefined ? undefined : decodeCursor(cursor, scope)
       if (beforeSequence instanceof InvalidRequest) return yield* beforeSequence
-      const limit = request.limit ?? Limits.entriesPageSizeDefault
-      const rows = yield* store.entries(request.accountId, {
-        limit: limit + 1,
-        ...(beforeSequence === undefined ? {} : { beforeSequence }),
-        ...(request.kind === undefined ? {} : { kind: request.kind }),
-      })
+      const rows = yield* store.entries(accountId, { ...filter, limit: limit + 1, beforeSequence })
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return { entries: page, nextCursor: rows.length > limit && last ? encodeCursor(last.sequence, scope) : null }
     })
+
+    const search = Effect.fn("Ledger.search")(function* (input: typeof SearchRequest.Encoded) {
+      const { cursor, limit = Limits.entriesPageSizeDefault, ...filter } = yield* validate(SearchRequest)(input)
+      const after = cursor === undefined ? undefined : decodeLedgerCursor(cursor)
+      if (after instanceof InvalidRequest) return yield* after
+      const rows = yield* store.search({ ...filter, limit: limit + 1, after })
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { entries: page, nextCursor: rows.length > limit && last ? encodeLedgerCursor(last) : null }
+    })
+
+    /**
+     * Expires due holds a page at a time through the same locked path as every write, so it races
+     * captures and releases safely. Ends when a page comes back short or expires nothing.
+     */
+    const expireHolds = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      let expired = 0
+      while (true) {
+        const due = yield* store.dueHolds(iso(now), Limits.holdsExpiredPerPassMax)
+        const results = yield* Effect.forEach(
+          due,
+          ({ accountId, holdId }) => store.transact({ accountId, holdId }, expire(now)),
+          { concurrency: Limits.holdsExpiringConcurrentlyMax },
+        )
+        const pass = results.filter(Boolean).length
+        expired += pass
+        if (due.length < Limits.holdsExpiredPerPassMax || pass === 0) return { expired }
+      }
+    }).pipe(Effect.withSpan("Ledger.expireHolds"))
 
     const audit = Effect.gen(function* () {
       const violations: Array<Violation> = []
@@ -131,15 +252,74 @@ export class Ledger extends Context.Service<
     }).pipe(Effect.withSpan("Ledger.audit"))
 
     return Ledger.of({
-      topUp: (input) => write({ _tag: "TopUp", ...input }).pipe(Effect.flatMap(posting)),
-      spend: (input) => write({ _tag: "Spend", ...input }).pipe(Effect.flatMap(posting)),
+      topUp: (input) =>
+        validate(TopUpRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            commit<BalanceRejection>(request, (now) => post({ _tag: "TopUp", ...request }, iso(now))),
+          ),
+          Effect.flatMap(asPosting),
+        ),
+      spend: (input) =>
+        validate(SpendRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            commit<BalanceRejection>(request, (now) => post({ _tag: "Spend", ...request }, iso(now))),
+          ),
+          Effect.flatMap(asPosting),
+        ),
       write,
+      hold: (input) =>
+        validate(HoldRequest)(input).pipe(
+          Effect.flatMap((request) => commit<InsufficientCredits>(request, (now) => place(request, now))),
+          Effect.flatMap(asHoldPosting),
+        ),
+      capture: (input) =>
+        validate(CaptureRequest)(input).pipe(
+          Effect.flatMap((request) => commit<CaptureRejection>(request, (now) => capture(request, now))),
+          Effect.flatMap(asHoldPosting),
+        ),
+      release: (input) =>
+        validate(ReleaseRequest)(input).pipe(
+          Effect.flatMap((request) => commit<ReleaseRejection>(request, (now) => release(request, now))),
+          Effect.flatMap(asHoldPosting),
+        ),
+      expireHolds,
+      getHold: (input) =>
+        validate(HoldLookup)(input).pipe(
+          Effect.flatMap(({ accountId, holdId }) =>
+            store
+              .hold(accountId, holdId)
+              .pipe(
+                Effect.flatMap((hold) =>
+                  hold === undefined ? Effect.fail(new HoldNotFound({ accountId, holdId })) : Effect.succeed(hold),
+                ),
+              ),
+          ),
+        ),
+      refund: (input) =>
+        validate(RefundRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            commit<RefundRejection>({ ...request, refundOf: request.sequence }, (now) => refund(request, iso(now))),
+          ),
+          Effect.flatMap(asPosting),
+        ),
+      adjust: (input) =>
+        validate(AdjustmentRequest)(input).pipe(
+          Effect.flatMap((request) => commit<AdjustmentRejection>(request, (now) => adjust(request, iso(now)))),
+          Effect.flatMap(asPosting),
+        ),
       balance: (accountId) =>
         validAccountId(accountId).pipe(
           Effect.flatMap(store.account),
           Effect.map((state) => state.balance),
         ),
+      balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balancesOf)),
       entries,
+      totals: (input) =>
+        validate(TotalsRequest)(input).pipe(
+          Effect.flatMap(({ accountId, ...filter }) => store.totals(accountId, filter)),
+        ),
+      search,
+      exportEntries: (input) => validate(ExportRequest)(input).pipe(Effect.map(store.exportEntries)),
       settings: (accountId) =>
         validAccountId(accountId).pipe(
           Effect.flatMap(store.account),
@@ -147,7 +327,7 @@ export class Ledger extends Context.Service<
         ),
       updateSettings: (input) =>
         validate(SettingsRequest)(input).pipe(
-          Effect.flatMap((request) => store.transact(request.accountId, undefined, configure(request))),
+          Effect.flatMap((request) => store.transact(request, configure(request))),
           Effect.flatMap((result) => ("_tag" in result ? Effect.fail(result) : Effect.succeed(result))),
         ),
       audit,

@@ -1,5 +1,7 @@
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import type { Rejected } from "./Decision.ts"
+import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 
 /** A top-up asked for while the balance is already at or above its ceiling. */
 export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
@@ -12,25 +14,36 @@ export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("Ba
   }
 }
 
-/** A spend that would take the balance below the account's floor. */
+/**
+ * A spend, hold, capture or removal that would take the available balance (`balance - held`) below
+ * the account's floor. `held` reads as 0 in refusals recorded before holds existed.
+ */
 export class InsufficientCredits extends Schema.TaggedError<InsufficientCredits>()("InsufficientCredits", {
   balance: Schema.Int,
   amount: Schema.Int,
   floor: Schema.Int,
+  held: Schema.Int.pipe(Schema.withDecodingDefaultKey(Effect.succeed(0))),
 }) {
   override get message() {
-    return `Insufficient credits: a spend of ${this.amount} would take the balance ${this.balance} below its floor ${this.floor}`
+    return this.held === 0
+      ? `Insufficient credits: ${this.amount} would take the balance ${this.balance} below its floor ${this.floor}`
+      : `Insufficient credits: ${this.amount} would take the available balance ${this.balance - this.held} (balance ${this.balance}, ${this.held} held) below its floor ${this.floor}`
   }
 }
 
-/** A top-up that would carry the balance past the largest balance Tally can hold exactly. */
+/**
+ * A change that would carry the balance past the bound Tally can hold exactly: `balanceMax` is the
+ * largest balance for credits in, the smallest (negative) for a debit allowed past the floor.
+ */
 export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
   balance: Schema.Int,
   amount: Schema.Int,
   balanceMax: Schema.Int,
 }) {
   override get message() {
-    return `A top-up of ${this.amount} on balance ${this.balance} would pass the largest balance ${this.balanceMax}`
+    return this.balanceMax >= 0
+      ? `A top-up of ${this.amount} on balance ${this.balance} would pass the largest balance ${this.balanceMax}`
+      : `A debit of ${this.amount} on balance ${this.balance} would pass the smallest balance ${this.balanceMax}`
   }
 }
 
@@ -44,13 +57,16 @@ export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>
   }
 }
 
-/** An overdraft limit that the account's current debt already exceeds. */
+/** An overdraft limit that the account's current debt (or what its holds reserve) already exceeds. */
 export class OverdraftLimitBelowDebt extends Schema.TaggedError<OverdraftLimitBelowDebt>()("OverdraftLimitBelowDebt", {
   balance: Schema.Int,
+  held: Schema.Int,
   overdraftLimit: Schema.Int,
 }) {
   override get message() {
-    return `An overdraft limit of ${this.overdraftLimit} cannot cover the current balance ${this.balance}`
+    return this.held === 0
+      ? `An overdraft limit of ${this.overdraftLimit} cannot cover the current balance ${this.balance}`
+      : `An overdraft limit of ${this.overdraftLimit} cannot cover the available balance ${this.balance - this.held} (balance ${this.balance}, ${this.held} held)`
   }
 }
 
@@ -85,19 +101,35 @@ export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("Outcom
 /** How a storage adapter fails an operation; rule rejections are results, not failures. */
 export type StoreError = LedgerUnavailable | OutcomeUnknown | InvalidRequest
 
-/** The business rules a write can break: its decision was Rejected, nothing was written. */
-export const RuleRejection = Schema.Union([BalanceAtCeiling, InsufficientCredits, BalanceLimitExceeded])
+/**
+ * The business rules a write can break: nothing moved. A keyed write records its rejection, so a
+ * retry with the key answers the same.
+ */
+export const RuleRejection = Schema.Union([
+  BalanceAtCeiling,
+  InsufficientCredits,
+  BalanceLimitExceeded,
+  HoldNotFound,
+  HoldNotOpen,
+  HoldExpired,
+  EntryNotFound,
+  EntryNotRefundable,
+  RefundExceedsEntry,
+])
 export type RuleRejection = typeof RuleRejection.Type
 
-/** The typed error that tells a caller why the core rejected a change. */
-export const rejectionError = (decision: Rejected): RuleRejection => {
+/**
+ * The typed error that tells a caller why the core rejected a change. A spend's or a hold's limit is
+ * the lowest balance it may leave, its floor plus what the account holds; the error names both.
+ */
+export const rejectionError = (decision: Rejected, held = 0): RuleRejection => {
   const balance = decision.balanceBefore
   const amount = Math.abs(decision.requested)
   switch (decision.reason) {
     case "AtCeiling":
       return new BalanceAtCeiling({ balance, ceiling: decision.limit, amount })
     case "InsufficientCredits":
-      return new InsufficientCredits({ balance, amount, floor: decision.limit })
+      return new InsufficientCredits({ balance, amount, floor: decision.limit - held, held })
     case "BalanceLimit":
       return new BalanceLimitExceeded({ balance, amount, balanceMax: decision.limit })
   }

@@ -1,42 +1,105 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Stream } from "effect"
 import type { AccountId } from "./AccountId.ts"
 import type { AccountState } from "./AccountState.ts"
 import type { AccountHistory } from "./Audit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
+import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
 import type { Step } from "./Posting.ts"
 
-export interface EntriesQuery {
+/**
+ * What a write touches: its account, and the rows the store loads for its step under the account's
+ * exclusive access. A new kind of row a write reads joins here, and in `AccountSnapshot` and
+ * `Transition`.
+ */
+export interface WriteTarget {
+  readonly accountId: AccountId
+  /** Its key's record, if the key was used before. */
+  readonly idempotencyKey?: IdempotencyKey | undefined
+  /** The hold it captures, releases or expires. */
+  readonly holdId?: HoldId | undefined
+  /** The entry it refunds, with what refunds already returned of it. */
+  readonly refundOf?: number | undefined
+}
+
+/** Filters of history; times are ISO-8601, `from` included and `to` excluded. */
+export interface EntryFilter {
+  readonly kind?: EntryKind | undefined
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly reference?: string | undefined
+}
+
+export interface EntriesQuery extends EntryFilter {
   readonly limit: number
   /** Only entries with a lower sequence: the keyset cursor. */
-  readonly beforeSequence?: number
-  readonly kind?: EntryKind
+  readonly beforeSequence?: number | undefined
+}
+
+/** Where a ledger-wide page ends: entries come newest first, by time, then account id and sequence. */
+export interface LedgerPosition {
+  readonly createdAt: string
+  readonly accountId: string
+  readonly sequence: number
+}
+
+export interface SearchQuery extends EntryFilter {
+  readonly accountId?: AccountId | undefined
+  readonly limit: number
+  /** Only entries after this position in the order above. */
+  readonly after?: LedgerPosition | undefined
+}
+
+export interface ExportQuery extends EntryFilter {
+  readonly accountId?: AccountId | undefined
+}
+
+export interface KindTotal {
+  readonly kind: EntryKind
+  /** How many entries of the kind matched. */
+  readonly entries: number
+  /** Their signed amounts summed. */
+  readonly amount: number
+}
+
+/** A hold whose deadline has passed and that is still open. */
+export interface DueHold {
+  readonly accountId: AccountId
+  readonly holdId: HoldId
 }
 
 /**
  * The storage port. An adapter holds no rule: `transact` gives a pure step exclusive access to one
- * account's committed state (and the record of the write's idempotency key), then persists the
- * step's transition atomically, or nothing. A step may run more than once (a retry); it is pure.
+ * account's committed state and the rows the write names (`WriteTarget`), then persists the step's
+ * transition atomically, or nothing. A step may run more than once (a retry); it is pure.
  * `transact` fails with `LedgerUnavailable` only when nothing was written, with `OutcomeUnknown` when
  * it cannot tell, and with `InvalidRequest` when the storage refuses the operation's data.
  */
 export class LedgerStore extends Context.Service<
   LedgerStore,
   {
-    readonly transact: <A>(
-      accountId: AccountId,
-      idempotencyKey: IdempotencyKey | undefined,
-      step: Step<A>,
-    ) => Effect.Effect<A, StoreError>
+    readonly transact: <A>(target: WriteTarget, step: Step<A>) => Effect.Effect<A, StoreError>
     /** The committed state; an account never written to reads as `newAccountState`. */
     readonly account: (accountId: AccountId) => Effect.Effect<AccountState, LedgerUnavailable>
-    /** Entries newest first. */
+    /** An account's entries newest first. */
     readonly entries: (
       accountId: AccountId,
       query: EntriesQuery,
     ) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
+    readonly hold: (accountId: AccountId, holdId: HoldId) => Effect.Effect<Hold | undefined, LedgerUnavailable>
+    /** Up to `limit` open holds whose deadline is at or before `now` (ISO-8601), earliest first. */
+    readonly dueHolds: (now: string, limit: number) => Effect.Effect<ReadonlyArray<DueHold>, LedgerUnavailable>
+    /** An account's entries summed per kind. */
+    readonly totals: (
+      accountId: AccountId,
+      filter: EntryFilter,
+    ) => Effect.Effect<ReadonlyArray<KindTotal>, LedgerUnavailable>
+    /** Entries across accounts, newest first (see `LedgerPosition`). */
+    readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
+    /** Every matching entry, oldest first, read as it is consumed rather than all at once. */
+    readonly exportEntries: (query: ExportQuery) => Stream.Stream<Entry, LedgerUnavailable>
     /** Up to `accountsMax` accounts with ids after `afterAccountId`, in id order, each with its history. */
     readonly histories: (
       afterAccountId: AccountId | undefined,

@@ -65,4 +65,20 @@ export const Limits = {
   webhookRetryPeriodMs: 3 * 24 * 60 * 60 * 1000,
   /** A receiver refuses a signature older than this (what the README's example checks): replays are bounded. */
   webhookSignatureToleranceSeconds: 300,
+  /** A caller's reference on a write (a run id, an order id): the same bound and characters as idempotency keys. */
+  referenceLengthMax: 255,
+  referencePattern: /^[\x21-\x7E]+$/,
+  /** Why an adjustment was made: a sentence for the people who read the trail, not a document. */
+  reasonLengthMax: 500,
+  /** Who made an adjustment: a user id or an e-mail address. */
+  actorLengthMax: 255,
+  /**
+   * The longest a hold may stay open before it expires: card networks keep an authorisation for
+   * about a month, and a reservation older than that is a forgotten one.
+   */
+  holdExpiresInSecondsMax: 31 * 24 * 60 * 60,
+  /** Holds `expireHolds` releases per pass (each pass reads this many due holds, then expires them). */
+  holdsExpiredPerPassMax: 500,
+  /** Expiries a pass submits at once: enough to fill a few group-commit batches, no more. */
+  holdsExpiringConcurrentlyMax: 64,
 } as const

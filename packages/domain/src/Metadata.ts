@@ -6,7 +6,7 @@ export type Metadata = { readonly [key: string]: Schema.Json }
 
 const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-/** PostgreSQL's jsonb refuses NUL characters and unpaired surrogates in strings and keys. */
+/** PostgreSQL's jsonb refuses NUL characters and unpaired surrogates in strings and keys (text silently mangles them). */
 export const storable = (text: string) => !text.includes("\u0000") && !unpairedSurrogate.test(text)
 
 /** A plain object, as JSON.parse makes them: not an array, a Date, a Map... */

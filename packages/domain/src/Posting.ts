@@ -1,6 +1,8 @@
-import type { AccountSettings, AccountState } from "./AccountState.ts"
+import type { AccountId } from "./AccountId.ts"
+import type { AccountBalances, AccountSettings, AccountState } from "./AccountState.ts"
 import type { Accepted } from "./Decision.ts"
 import type { Entry } from "./Entry.ts"
+import type { Hold } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
 import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
@@ -9,15 +11,23 @@ import { applySpend } from "./Spend.ts"
 import { applyTopUp } from "./TopUp.ts"
 
 /**
- * The ledger's rules as pure steps on one account: given its current state (and what an
- * idempotency key already produced), a step returns its result and what to persist. Storage
- * adapters run steps with exclusive access to the account and persist the transition atomically;
- * they never decide anything themselves.
+ * The ledger's rules as pure steps on one account: given what the write touches (the account's
+ * state, what its idempotency key already produced, the hold it names, the entry it refunds), a
+ * step returns its result and what to persist. Storage adapters load those rows with exclusive
+ * access to the account and persist the transition atomically; they never decide anything.
  */
 
 /** The final outcome of a keyed write, returned again on every retry with that key. */
 export type Outcome =
   | { readonly _tag: "Posted"; readonly entry: Entry }
+  | {
+      readonly _tag: "HoldChanged"
+      /** The hold as the write left it. */
+      readonly hold: Hold
+      /** The entry a capture appended. */
+      readonly entry: Entry | null
+      readonly balances: AccountBalances
+    }
   | { readonly _tag: "Refused"; readonly error: RuleRejection }
 
 export interface IdempotencyRecord {
@@ -27,25 +37,41 @@ export interface IdempotencyRecord {
   readonly outcome: Outcome
 }
 
+/** An entry that added credits, with what refunds have already returned of it. */
+export interface RefundTarget {
+  readonly entry: Entry
+  readonly refunded: number
+}
+
+/** What a write touches, as it stands under the account's exclusive access. */
 export interface AccountSnapshot {
   readonly state: AccountState
   /** The record of the write's idempotency key, if the key was used before. */
   readonly prior: IdempotencyRecord | undefined
+  /** The hold the write names, if it exists. */
+  readonly hold?: Hold | undefined
+  /** The entry the write refunds, if it exists. */
+  readonly refundTarget?: RefundTarget | undefined
 }
 
-/** What a step asks storage to persist, all or nothing. */
+/** What a step asks storage to persist, all or nothing; what is undefined stays as it is. */
 export interface Transition<A> {
   readonly result: A
-  readonly state?: AccountState
-  readonly entry?: Entry
-  readonly record?: IdempotencyRecord
+  readonly state?: AccountState | undefined
+  readonly entry?: Entry | undefined
+  readonly record?: IdempotencyRecord | undefined
+  /** The hold it places or changes (inserted or updated by its id). */
+  readonly hold?: Hold | undefined
 }
 
 export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
 
+/** What a write changes on its account, besides recording its key. */
+export type Change = Omit<Transition<never>, "result" | "record">
+
 /** A write's outcome; `replayed` when it is the stored outcome of an earlier write with the same key. */
 export type WriteResult =
-  | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
+  | ({ readonly replayed: boolean } & Exclude<Outcome, { readonly _tag: "Refused" }>)
   | { readonly _tag: "Refused"; readonly error: RuleRejection | IdempotencyConflict; readonly replayed: boolean }
 
 /** Deterministic JSON with sorted keys, so equal requests compare equal as text. */
@@ -55,6 +81,92 @@ export const canonicalJson = (value: unknown): string =>
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   )
+
+/** Optional fields added after keys were first recorded join a fingerprint only when set, so old keys still replay. */
+export const whenSet = <K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } =>
+  value === undefined ? {} : ({ [name]: value } as { [P in K]: V })
+
+/**
+ * Applies the idempotency rule around a decision: a key used before answers its first outcome (or
+ * a conflict when the request differs) and changes nothing; otherwise the decision's outcome and
+ * change, with the key's record. The fingerprint is computed only when a key needs it.
+ */
+export const keyed =
+  (
+    accountId: AccountId,
+    key: IdempotencyKey | undefined,
+    fingerprintOf: () => string,
+    decide: (snapshot: AccountSnapshot) => { readonly outcome: Outcome; readonly change?: Change },
+  ): Step<WriteResult> =>
+  (snapshot) => {
+    const { prior } = snapshot
+    if (prior !== undefined) {
+      if (prior.fingerprint !== fingerprintOf()) {
+        const error = new IdempotencyConflict({ accountId, idempotencyKey: prior.key })
+        return { result: { _tag: "Refused", error, replayed: false } }
+      }
+      return { result: { ...prior.outcome, replayed: true } }
+    }
+    const { outcome, change } = decide(snapshot)
+    const result: WriteResult = { ...outcome, replayed: false }
+    // One object shape for every transition: this runs for every write.
+    return {
+      result,
+      state: change?.state,
+      entry: change?.entry,
+      record: key === undefined ? undefined : { key, fingerprint: fingerprintOf(), outcome },
+      hold: change?.hold,
+    }
+  }
+
+/** What a kind of write sets on its entry; the rest stays empty. */
+export interface EntryFields {
+  readonly kind: Entry["kind"]
+  readonly createdAt: string
+  readonly idempotencyKey?: string | null | undefined
+  readonly reference?: string | null | undefined
+  readonly holdId?: number | null | undefined
+  readonly refundOf?: number | null | undefined
+  readonly reason?: string | null | undefined
+  readonly actor?: string | null | undefined
+  readonly overdrawn?: boolean | undefined
+  readonly metadata?: Entry["metadata"] | undefined
+}
+
+/**
+ * The next entry of an account. One literal in the order of `Entry`'s fields, as the stores read
+ * entries back, so an answer and its replay print alike; and no spreads, on the hot path.
+ */
+export const nextEntry = (
+  accountId: AccountId,
+  state: AccountState,
+  decision: Accepted,
+  fields: EntryFields,
+): Entry => ({
+  accountId,
+  sequence: state.sequence + 1,
+  kind: fields.kind,
+  decision: decision._tag,
+  requested: decision.requested,
+  amount: decision.applied,
+  balanceAfter: decision.balanceAfter,
+  idempotencyKey: fields.idempotencyKey ?? null,
+  reference: fields.reference ?? null,
+  holdId: fields.holdId ?? null,
+  refundOf: fields.refundOf ?? null,
+  reason: fields.reason ?? null,
+  actor: fields.actor ?? null,
+  overdrawn: fields.overdrawn ?? false,
+  metadata: fields.metadata ?? noMetadata,
+  createdAt: fields.createdAt,
+})
+
+/** The account after an entry. */
+export const afterEntry = (state: AccountState, entry: Entry): AccountState => ({
+  ...state,
+  balance: entry.balanceAfter,
+  sequence: entry.sequence,
+})
 
 /**
  * Everything that makes two writes the same request, with defaults filled in so that spelling a
@@ -69,8 +181,15 @@ export const fingerprint = (request: WriteRequest): string =>
           ceiling: request.ceiling ?? null,
           kind: request.kind ?? "top-up",
           metadata: request.metadata ?? {},
+          ...whenSet("reference", request.reference),
         }
-      : { op: "Spend", amount: request.amount, mode: request.mode ?? "exact", metadata: request.metadata ?? {} },
+      : {
+          op: "Spend",
+          amount: request.amount,
+          mode: request.mode ?? "exact",
+          metadata: request.metadata ?? {},
+          ...whenSet("reference", request.reference),
+        },
   )
 
 const decide = (state: AccountState, request: WriteRequest) =>
@@ -79,50 +198,40 @@ const decide = (state: AccountState, request: WriteRequest) =>
     : applySpend(state.balance, request.amount, {
         overdraftLimit: state.overdraftLimit,
         mode: request.mode ?? "exact",
+        held: state.held,
       })
 
-const entryOf = (request: WriteRequest, state: AccountState, decision: Accepted, createdAt: string): Entry => ({
-  accountId: request.accountId,
-  sequence: state.sequence + 1,
-  kind: request._tag === "TopUp" ? (request.kind ?? "top-up") : "usage",
-  decision: decision._tag,
-  requested: decision.requested,
-  amount: decision.applied,
-  balanceAfter: decision.balanceAfter,
-  idempotencyKey: request.idempotencyKey ?? null,
-  metadata: request.metadata ?? noMetadata,
-  createdAt,
-})
+/** Decides a top-up or a spend on the account's current state; a rejection changes nothing but its key. */
+export const post = (request: WriteRequest, createdAt: string): Step<WriteResult> =>
+  keyed(
+    request.accountId,
+    request.idempotencyKey,
+    () => fingerprint(request),
+    ({ state }) => {
+      const decision = decide(state, request)
+      if (decision._tag === "Rejected")
+        return { outcome: { _tag: "Refused", error: rejectionError(decision, state.held) } }
+      const entry = nextEntry(request.accountId, state, decision, {
+        kind: request._tag === "TopUp" ? (request.kind ?? "top-up") : "usage",
+        idempotencyKey: request.idempotencyKey ?? null,
+        metadata: request.metadata ?? noMetadata,
+        reference: request.reference ?? null,
+        createdAt,
+      })
+      return { outcome: { _tag: "Posted", entry }, change: { state: afterEntry(state, entry), entry } }
+    },
+  )
 
-/** Decides one write on the account's current state; a rejection changes nothing but its key. */
-export const post =
-  (request: WriteRequest, createdAt: string): Step<WriteResult> =>
-  ({ state, prior }) => {
-    if (prior !== undefined) {
-      if (prior.fingerprint !== fingerprint(request)) {
-        const error = new IdempotencyConflict({ accountId: request.accountId, idempotencyKey: prior.key })
-        return { result: { _tag: "Refused", error, replayed: false } }
-      }
-      return { result: { ...prior.outcome, replayed: true } }
-    }
-    const decision = decide(state, request)
-    const outcome: Outcome =
-      decision._tag === "Rejected"
-        ? { _tag: "Refused", error: rejectionError(decision) }
-        : { _tag: "Posted", entry: entryOf(request, state, decision, createdAt) }
-    const key = request.idempotencyKey
-    const record = key === undefined ? {} : { record: { key, fingerprint: fingerprint(request), outcome } }
-    if (outcome._tag === "Refused") return { result: { ...outcome, replayed: false }, ...record }
-    const next = { ...state, balance: outcome.entry.balanceAfter, sequence: outcome.entry.sequence }
-    return { result: { ...outcome, replayed: false }, state: next, entry: outcome.entry, ...record }
-  }
-
-/** Changes an account's settings, refusing an overdraft limit its current debt already exceeds. */
+/**
+ * Changes an account's settings, refusing an overdraft limit that the account's debt, or what its
+ * holds reserve, already exceeds.
+ */
 export const configure =
   (request: SettingsRequest): Step<AccountSettings | OverdraftLimitBelowDebt> =>
   ({ state }) => {
-    if (state.balance < -request.overdraftLimit) {
-      return { result: new OverdraftLimitBelowDebt({ balance: state.balance, overdraftLimit: request.overdraftLimit }) }
+    if (state.balance - state.held < -request.overdraftLimit) {
+      const { balance, held } = state
+      return { result: new OverdraftLimitBelowDebt({ balance, held, overdraftLimit: request.overdraftLimit }) }
     }
     const settings = { overdraftLimit: request.overdraftLimit }
     return { result: settings, state: { ...state, ...settings } }

@@ -12,20 +12,25 @@ export type SpendMode = typeof SpendMode.Type
 export interface SpendPolicy {
   readonly overdraftLimit: OverdraftLimit
   readonly mode: SpendMode
+  /** Credits open holds reserve: a spend may not use them. */
+  readonly held?: number
 }
 
 export const exactSpend: SpendPolicy = { overdraftLimit: 0 as OverdraftLimit, mode: "exact" }
 
 /**
- * Decides a spend of `amount` on `balance`. The account's floor is `-overdraftLimit`; a spend that
- * would cross it is Rejected with InsufficientCredits, or Clamped to the floor in `available` mode
- * when anything is left above it. The decision's amounts are negative: credits leave the account.
+ * Decides a spend of `amount` on `balance`. The account's floor is `-overdraftLimit`, and a spend acts
+ * on the available balance, `balance - held`: the lowest balance it may leave is `held - overdraftLimit`.
+ * A spend that would cross it is Rejected with InsufficientCredits (its `limit` is that lowest
+ * balance), or Clamped to it in `available` mode when anything is left above it. The decision's
+ * amounts are negative: credits leave the account.
  */
 export const applySpend = (balance: Balance, amount: Amount, policy: SpendPolicy): Decision => {
-  const floor = 0 - policy.overdraftLimit // never -0
+  // Both terms are safe integers of at most Limits.balanceMax, so the difference is exact.
+  const lowest = (policy.held ?? 0) - policy.overdraftLimit
   // May round when above Limits.amountMax, which only ever makes it compare as "enough".
-  const available = balance - floor
-  if (amount <= available) return applied(balance, -amount)
-  if (policy.mode === "available" && available > 0) return clamped(balance, -amount, floor)
-  return rejected(balance, -amount, "InsufficientCredits", floor)
+  const spendable = balance - lowest
+  if (amount <= spendable) return applied(balance, -amount)
+  if (policy.mode === "available" && spendable > 0) return clamped(balance, -amount, lowest)
+  return rejected(balance, -amount, "InsufficientCredits", lowest)
 }

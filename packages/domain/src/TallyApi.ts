@@ -10,9 +10,14 @@ import {
 } from "effect/http-api"
 import { AccountId } from "./AccountId.ts"
 import { Balance, OverdraftLimit } from "./Credits.ts"
-import { Entry } from "./Entry.ts"
+import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
+import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionRequest.ts"
+import { Entry, EntryKind } from "./Entry.ts"
 import { EventsRequest } from "./events/EventFeed.ts"
 import { LedgerEvent } from "./events/LedgerEvent.ts"
+import { Hold, HoldId } from "./holds/Hold.ts"
+import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
+import { CaptureRequest, HoldRequest } from "./holds/HoldRequest.ts"
 import { IdempotencyKey } from "./IdempotencyKey.ts"
 import {
   BalanceAtCeiling,
@@ -24,7 +29,15 @@ import {
   OutcomeUnknown,
   OverdraftLimitBelowDebt,
 } from "./LedgerError.ts"
-import { EntriesRequest, SettingsRequest, SpendRequest, TopUpRequest } from "./LedgerRequest.ts"
+import {
+  EntriesRequest,
+  EntryFilterFields,
+  ExportFormat,
+  SearchRequest,
+  SettingsRequest,
+  SpendRequest,
+  TopUpRequest,
+} from "./LedgerRequest.ts"
 import { DeliveriesRequest, WebhookDelivery } from "./webhooks/WebhookDelivery.ts"
 import {
   CreatedWebhookEndpoint,
@@ -78,6 +91,18 @@ export const BalanceLimitExceededResponse = withMessage(BalanceLimitExceeded, 40
 export const IdempotencyConflictResponse = withMessage(IdempotencyConflict, 409)
 /** 409: the account's debt already exceeds the requested overdraft limit. */
 export const OverdraftLimitBelowDebtResponse = withMessage(OverdraftLimitBelowDebt, 409)
+/** 404: the account has no hold with this id. */
+export const HoldNotFoundResponse = withMessage(HoldNotFound, 404)
+/** 409: the hold was already captured in full, released or expired. */
+export const HoldNotOpenResponse = withMessage(HoldNotOpen, 409)
+/** 409: the hold's deadline passed; it is released as expired. */
+export const HoldExpiredResponse = withMessage(HoldExpired, 409)
+/** 404: the account has no entry with this sequence. */
+export const EntryNotFoundResponse = withMessage(EntryNotFound, 404)
+/** 409: the entry added no credits, so there is nothing to refund. */
+export const EntryNotRefundableResponse = withMessage(EntryNotRefundable, 409)
+/** 409: the refund asks for more than is left to refund of the entry. */
+export const RefundExceedsEntryResponse = withMessage(RefundExceedsEntry, 409)
 /** 400: the request failed validation; nothing was written. */
 export const InvalidRequestResponse = InvalidRequest.pipe(HttpApiSchema.status(400))
 /** 503: the storage did not answer; nothing was written. */
@@ -129,17 +154,60 @@ const accountParams = { accountId: AccountId }
 /** `Idempotency-Key`: a retry with the same key and body answers with the first response. */
 const idempotencyHeaders = { "idempotency-key": Schema.optionalKey(IdempotencyKey) }
 
+/** Hold operations require the key: a hold's id is known only from the answer. */
+const requiredIdempotencyHeaders = {
+  "idempotency-key": IdempotencyKey.pipe(
+    Schema.annotateKey({ messageMissingKey: "an Idempotency-Key header is required on every hold operation" }),
+  ),
+}
+
+const holdParams = { accountId: AccountId, holdId: HoldId }
+
 export const TopUpBody = Schema.Struct({
   amount: TopUpRequest.fields.amount,
   ceiling: TopUpRequest.fields.ceiling,
   kind: TopUpRequest.fields.kind,
+  reference: TopUpRequest.fields.reference,
   metadata: TopUpRequest.fields.metadata,
 })
 
 export const SpendBody = Schema.Struct({
   amount: SpendRequest.fields.amount,
   mode: SpendRequest.fields.mode,
+  reference: SpendRequest.fields.reference,
   metadata: SpendRequest.fields.metadata,
+})
+
+export const HoldBody = Schema.Struct({
+  amount: HoldRequest.fields.amount,
+  mode: HoldRequest.fields.mode,
+  expiresInSeconds: HoldRequest.fields.expiresInSeconds,
+  reference: HoldRequest.fields.reference,
+  metadata: HoldRequest.fields.metadata,
+})
+
+export const CaptureBody = Schema.Struct({
+  amount: CaptureRequest.fields.amount,
+  final: CaptureRequest.fields.final,
+  allowDebt: CaptureRequest.fields.allowDebt,
+  reference: CaptureRequest.fields.reference,
+  metadata: CaptureRequest.fields.metadata,
+})
+
+export const RefundBody = Schema.Struct({
+  amount: RefundRequest.fields.amount,
+  reason: RefundRequest.fields.reason,
+  reference: RefundRequest.fields.reference,
+  metadata: RefundRequest.fields.metadata,
+})
+
+export const AdjustmentBody = Schema.Struct({
+  amount: AdjustmentRequest.fields.amount,
+  reason: AdjustmentRequest.fields.reason,
+  actor: AdjustmentRequest.fields.actor,
+  force: AdjustmentRequest.fields.force,
+  reference: AdjustmentRequest.fields.reference,
+  metadata: AdjustmentRequest.fields.metadata,
 })
 
 const WriteBody = Schema.Struct({ entry: Entry, balance: Balance })
@@ -162,15 +230,63 @@ export const WriteResponse = Schema.Struct({ entry: Entry, balance: Balance, rep
 )
 export type WriteResponse = typeof WriteResponse.Type
 
-export const BalanceResponse = Schema.Struct({ accountId: AccountId, balance: Balance })
+/** An account's credits: `available` (`balance - held`) is what spends and holds may use. */
+const balancesFields = { balance: Balance, held: Schema.Int, available: Schema.Int }
+
+export const BalanceResponse = Schema.Struct({ accountId: AccountId, ...balancesFields })
+
+const HoldBodyOut = Schema.Struct({ hold: Hold, entry: Schema.NullOr(Entry), ...balancesFields })
+
+/**
+ * A hold operation's answer: the hold as it left it, a capture's entry (null otherwise), and the
+ * account's credits after it. A replay carries `Idempotent-Replayed: true`.
+ */
+export const HoldResponse = Schema.Struct({
+  hold: Hold,
+  entry: Schema.NullOr(Entry),
+  ...balancesFields,
+  replayed: Schema.Boolean,
+}).pipe(
+  HttpApiSchema.encodeToWithHeaders(
+    { body: HoldBodyOut, headers: { "idempotent-replayed": Schema.optionalKey(Schema.Literal("true")) } },
+    {
+      decode: ({ body, headers }) => ({ ...body, replayed: headers["idempotent-replayed"] === "true" }),
+      encode: ({ replayed, ...body }) => ({
+        body,
+        headers: replayed ? { "idempotent-replayed": "true" as const } : {},
+      }),
+    },
+  ),
+)
+export type HoldResponse = typeof HoldResponse.Type
 
 export const EntriesResponse = Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) })
 
 const entriesQuery = {
   limit: EntriesRequest.fields.limit,
   cursor: EntriesRequest.fields.cursor,
-  kind: EntriesRequest.fields.kind,
+  ...EntryFilterFields,
 }
+
+const searchQuery = { accountId: SearchRequest.fields.accountId, ...entriesQuery }
+
+const exportQuery = {
+  format: Schema.optionalKey(ExportFormat),
+  accountId: SearchRequest.fields.accountId,
+  ...EntryFilterFields,
+}
+
+/** CSV (`text/csv`, the default) or NDJSON (`application/x-ndjson`), streamed. */
+export const ExportBody = HttpApiSchema.StreamUint8Array({ contentType: ["text/csv", "application/x-ndjson"] })
+
+export const TotalsResponse = Schema.Struct({
+  accountId: AccountId,
+  totals: Schema.Array(Schema.Struct({ kind: EntryKind, entries: Schema.Int, amount: Schema.Int })),
+})
+
+const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, reference: EntryFilterFields.reference }
+
+export const ExpireHoldsResponse = Schema.Struct({ expired: Schema.Int })
 
 export const SettingsBody = Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit })
 
@@ -206,6 +322,13 @@ const writeErrors = [
 
 const readErrors = [InvalidRequestResponse, LedgerUnavailableResponse] as const
 
+const storeErrors = [
+  IdempotencyConflictResponse,
+  InvalidRequestResponse,
+  LedgerUnavailableResponse,
+  OutcomeUnknownResponse,
+] as const
+
 export class LedgerGroup extends HttpApiGroup.make("ledger")
   .add(
     HttpApiEndpoint.post("topUp", "/accounts/:accountId/top-ups", {
@@ -231,20 +354,40 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       OpenApi.annotations({
         summary: "Spend credits as usage",
         description:
-          'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves.',
+          'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves. Spends act on the available balance (balance - held).',
       }),
     ),
     HttpApiEndpoint.get("balance", "/accounts/:accountId/balance", {
       params: accountParams,
       success: BalanceResponse,
       error: readErrors,
-    }).annotateMerge(OpenApi.annotations({ summary: "The account's balance (0 for an account never written to)" })),
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The account's balance, what its open holds reserve of it (held), and what is available",
+      }),
+    ),
     HttpApiEndpoint.get("entries", "/accounts/:accountId/entries", {
       params: accountParams,
       query: entriesQuery,
       success: EntriesResponse,
       error: readErrors,
-    }).annotateMerge(OpenApi.annotations({ summary: "The account's entries, newest first, one page at a time" })),
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The account's entries, newest first, one page at a time",
+        description:
+          "Filters: kind; from (included) and to (excluded), ISO-8601 times with an offset; reference, as set on writes.",
+      }),
+    ),
+    HttpApiEndpoint.get("totals", "/accounts/:accountId/totals", {
+      params: accountParams,
+      query: totalsQuery,
+      success: TotalsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The account's entries counted and summed per kind, over a time range and for a reference",
+      }),
+    ),
     HttpApiEndpoint.get("settings", "/accounts/:accountId/settings", {
       params: accountParams,
       success: SettingsResponse,
@@ -332,6 +475,134 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "Webhooks", description: "Events pushed to your endpoints" })) {}
 
+export class HoldsGroup extends HttpApiGroup.make("holds")
+  .add(
+    HttpApiEndpoint.post("hold", "/accounts/:accountId/holds", {
+      params: accountParams,
+      headers: requiredIdempotencyHeaders,
+      payload: HoldBody,
+      success: HoldResponse,
+      error: [InsufficientCreditsResponse, ...storeErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Reserve credits before a run (the Idempotency-Key header is required)",
+        description:
+          'The credits stay in the balance but leave available. mode "exact" (default) or "available"; expiresInSeconds sets a deadline after which the hold cannot be captured and is released as expired.',
+      }),
+    ),
+    HttpApiEndpoint.get("getHold", "/accounts/:accountId/holds/:holdId", {
+      params: holdParams,
+      success: Hold,
+      error: [HoldNotFoundResponse, ...readErrors],
+    }).annotateMerge(OpenApi.annotations({ summary: "A hold as it stands" })),
+    HttpApiEndpoint.post("capture", "/accounts/:accountId/holds/:holdId/captures", {
+      params: holdParams,
+      headers: requiredIdempotencyHeaders,
+      payload: CaptureBody,
+      success: HoldResponse,
+      error: [
+        HoldNotFoundResponse,
+        HoldNotOpenResponse,
+        HoldExpiredResponse,
+        InsufficientCreditsResponse,
+        BalanceLimitExceededResponse,
+        ...storeErrors,
+      ],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Settle part or all of a hold as usage (the Idempotency-Key header is required)",
+        description:
+          "Without amount, what the hold still reserves. final (default true) releases what the capture leaves; final: false keeps the hold open for more captures. An amount beyond the hold takes the excess from the available balance, or fails whole with 409 InsufficientCredits unless allowDebt is true.",
+      }),
+    ),
+    HttpApiEndpoint.post("release", "/accounts/:accountId/holds/:holdId/release", {
+      params: holdParams,
+      headers: requiredIdempotencyHeaders,
+      success: HoldResponse,
+      error: [HoldNotFoundResponse, HoldNotOpenResponse, ...storeErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Free what a hold still reserves (the Idempotency-Key header is required)",
+        description: "A hold past its deadline resolves as expired rather than released.",
+      }),
+    ),
+    HttpApiEndpoint.post("expireHolds", "/holds/expire", {
+      success: ExpireHoldsResponse,
+      error: [LedgerUnavailableResponse, OutcomeUnknownResponse, InvalidRequestResponse],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Release every open hold whose deadline has passed (the service also does it every second)",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(OpenApi.annotations({ title: "Holds", description: "Reserve, capture, release, expire" })) {}
+
+export class CorrectionsGroup extends HttpApiGroup.make("corrections")
+  .add(
+    HttpApiEndpoint.post("refund", "/accounts/:accountId/entries/:sequence/refunds", {
+      params: { accountId: AccountId, sequence: RefundRequest.fields.sequence },
+      headers: idempotencyHeaders,
+      payload: RefundBody,
+      success: WriteResponse,
+      error: [
+        EntryNotFoundResponse,
+        EntryNotRefundableResponse,
+        RefundExceedsEntryResponse,
+        BalanceLimitExceededResponse,
+        ...storeErrors,
+      ],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Refund an earlier entry: a debit linked to it (kind refund)",
+        description:
+          "Of amount, or of everything left to refund of the entry; refunds of one entry never sum past it. The money already went back, so a refund may take the balance below the floor (the entry says overdrawn: true).",
+      }),
+    ),
+    HttpApiEndpoint.post("adjust", "/accounts/:accountId/adjustments", {
+      params: accountParams,
+      headers: idempotencyHeaders,
+      payload: AdjustmentBody,
+      success: WriteResponse,
+      error: [InsufficientCreditsResponse, BalanceLimitExceededResponse, ...storeErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Add (amount > 0) or remove (amount < 0) credits, with a reason and an actor",
+        description: "A removal obeys the floor, on the available balance, unless force is true.",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(OpenApi.annotations({ title: "Corrections", description: "Refunds and adjustments" })) {}
+
+export class HistoryGroup extends HttpApiGroup.make("history")
+  .add(
+    HttpApiEndpoint.get("search", "/entries", {
+      query: searchQuery,
+      success: EntriesResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Entries across accounts, newest first, one page at a time (for operators)",
+        description: "The same filters as an account's entries, and accountId.",
+      }),
+    ),
+    HttpApiEndpoint.get("export", "/entries/export", {
+      query: exportQuery,
+      success: ExportBody,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Every matching entry, oldest first, streamed as CSV (format=csv, the default) or NDJSON",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(OpenApi.annotations({ title: "History", description: "Search and export across accounts" })) {}
+
 export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true }).add(
   HttpApiEndpoint.get("health", "/health", { success: HealthResponse, error: Unhealthy }).annotateMerge(
     OpenApi.annotations({ summary: "Whether the service and its database answer" }),
@@ -342,6 +613,9 @@ export class TallyApi extends HttpApi.make("tally")
   .add(LedgerGroup)
   .add(EventsGroup)
   .add(WebhooksGroup)
+  .add(HoldsGroup)
+  .add(CorrectionsGroup)
+  .add(HistoryGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest"
-import { type AccountHistory, accountId, auditAccount, balance, type Entry, overdraftLimit } from "../src/index.ts"
+import {
+  type AccountHistory,
+  accountId,
+  auditAccount,
+  balance,
+  type Entry,
+  type Hold,
+  noLinks,
+  overdraftLimit,
+} from "../src/index.ts"
 
 const entry = (sequence: number, amount: number, balanceAfter: number, requested = amount): Entry => ({
   accountId: accountId("a"),
@@ -10,14 +19,16 @@ const entry = (sequence: number, amount: number, balanceAfter: number, requested
   amount,
   balanceAfter: balance(balanceAfter),
   idempotencyKey: null,
+  ...noLinks,
   metadata: {},
   createdAt: "2026-01-01T00:00:00.000Z",
 })
 
 const history = (entries: Array<Entry>, stored: number, sequence = entries.length, limit = 0): AccountHistory => ({
   accountId: accountId("a"),
-  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit) },
+  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit), held: 0, holdsPlaced: 0 },
   entries,
+  holds: [],
 })
 
 describe("the audit", () => {
@@ -45,13 +56,73 @@ describe("the audit", () => {
     ])
   })
 
-  test("reports a balance below the account's floor", () => {
+  test("reports a balance below the account's floor that no entry was allowed to overdraw", () => {
     const violations = auditAccount(history([entry(1, -10, -10)], -10))
-    expect(violations.map((v) => v.problem)).toEqual(["balance -10 is below the floor 0"])
+    expect(violations.map((v) => v.problem)).toEqual(["available balance -10 is below the floor 0"])
   })
 
   test("reports an amount larger than requested or of the wrong sign", () => {
     expect(auditAccount(history([entry(1, 100, 100, 50)], 100))[0]?.problem).toBe("amount 100 exceeds requested 50")
     expect(auditAccount(history([entry(1, 100, 100, -100)], 100))[0]?.problem).toMatch(/does not move credits/)
+  })
+
+  const hold = (holdId: number, amount: number, captured: number, status: Hold["status"] = "open"): Hold => ({
+    accountId: accountId("a"),
+    holdId,
+    status,
+    requested: amount,
+    amount,
+    captured,
+    excess: 0,
+    reference: null,
+    metadata: {},
+    expiresAt: null,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    resolvedAt: status === "open" ? null : "2026-01-01T00:00:01.000Z",
+  })
+  const capture = (sequence: number, amount: number, balanceAfter: number, holdId: number): Entry => ({
+    ...entry(sequence, -amount, balanceAfter),
+    holdId,
+  })
+  const withHolds = (entries: Array<Entry>, stored: number, held: number, holds: Array<Hold>): AccountHistory => ({
+    ...history(entries, stored),
+    state: { ...history(entries, stored).state, held, holdsPlaced: holds.length },
+    holds,
+  })
+
+  test("finds nothing wrong when held is what the open holds still reserve", () => {
+    const entries = [entry(1, 100, 100), capture(2, 30, 70, 1)]
+    const holds = [hold(1, 50, 30), hold(2, 10, 0, "released")]
+    expect(auditAccount(withHolds(entries, 70, 20, holds))).toEqual([])
+  })
+
+  test("reports held that differs from the open holds, and captures that differ from their entries", () => {
+    const entries = [entry(1, 100, 100), capture(2, 30, 70, 1)]
+    expect(auditAccount(withHolds(entries, 70, 25, [hold(1, 50, 30)])).map((v) => v.problem)).toEqual([
+      "held 25 differs from the 20 its open holds reserve",
+    ])
+    expect(auditAccount(withHolds(entries, 70, 30, [hold(1, 50, 20)])).map((v) => v.problem)).toEqual([
+      "hold 1 records 20 captured but its entries capture 30",
+    ])
+  })
+
+  test("reports a hold captured past its reservation", () => {
+    const entries = [entry(1, 100, 100), capture(2, 60, 40, 1)]
+    expect(auditAccount(withHolds(entries, 40, 0, [hold(1, 50, 60, "captured")])).map((v) => v.problem)).toEqual([
+      "hold 1 captured 60 of 50",
+    ])
+  })
+
+  test("reports refunds that sum past the entry they refund", () => {
+    const refund = (sequence: number, amount: number, balanceAfter: number): Entry => ({
+      ...entry(sequence, -amount, balanceAfter),
+      kind: "refund",
+      refundOf: 1,
+      overdrawn: balanceAfter < 0,
+    })
+    const entries = [entry(1, 100, 100), refund(2, 60, 40), refund(3, 60, -20)]
+    expect(auditAccount(history(entries, -20))).toEqual([
+      { accountId: "a", sequence: 3, problem: "refunds of entry 1 sum to 120, past its 100" },
+    ])
   })
 })

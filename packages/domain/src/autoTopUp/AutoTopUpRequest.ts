@@ -66,4 +66,5 @@ export const noAutoTopUp: AutoTopUpState = {
 }
 
 /** Whether the request's deadline has passed at `nowMs`: from `expiresAt` on, it can only expire. */
-export const isPastDeadline = (request: AutoTopUpRequest, nowMs: number) => nowMs >= Date.parse(request.expiresAt)
+export const isRequestPastDeadline = (request: AutoTopUpRequest, nowMs: number) =>
+  nowMs >= Date.parse(request.expiresAt)

@@ -10,7 +10,7 @@ import {
   AutoTopUpRequestNotOpen,
   type AutoTopUpResolutionError,
 } from "./AutoTopUpError.ts"
-import { type AutoTopUpRequest, type AutoTopUpState, isPastDeadline } from "./AutoTopUpRequest.ts"
+import { type AutoTopUpRequest, type AutoTopUpState, isRequestPastDeadline } from "./AutoTopUpRequest.ts"
 
 /**
  * How an open request ends: completed (the app took the payment), failed (it could not), or expired
@@ -31,7 +31,8 @@ const open = (
 ): AutoTopUpRequest | AutoTopUpResolutionError => {
   if (request === undefined) return new AutoTopUpRequestNotFound(target)
   if (request.status !== "open") return new AutoTopUpRequestNotOpen({ ...target, status: request.status })
-  if (isPastDeadline(request, nowMs)) return new AutoTopUpRequestExpired({ ...target, expiresAt: request.expiresAt })
+  if (isRequestPastDeadline(request, nowMs))
+    return new AutoTopUpRequestExpired({ ...target, expiresAt: request.expiresAt })
   return request
 }
 
@@ -143,7 +144,7 @@ export type Expiry =
  */
 export const expireAutoTopUp = (state: AutoTopUpState, request: AutoTopUpRequest, nowMs: number): Expiry => {
   if (request.status !== "open") return { _tag: "NotOpen", request }
-  if (!isPastDeadline(request, nowMs)) return { _tag: "NotDue", request }
+  if (!isRequestPastDeadline(request, nowMs)) return { _tag: "NotDue", request }
   const expired: AutoTopUpRequest = { ...request, status: "expired", resolvedAt: new Date(nowMs).toISOString() }
   return { _tag: "Expired", state: closed(state, expired), request: expired }
 }

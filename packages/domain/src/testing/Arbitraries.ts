@@ -1,4 +1,5 @@
 import * as fc from "fast-check"
+import type { AccountState } from "../AccountState.ts"
 import type { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import type { Amount, Balance, Ceiling, OverdraftLimit } from "../Credits.ts"
 import { Limits } from "../Limits.ts"
@@ -30,6 +31,22 @@ export const balance = (limit = 0): fc.Arbitrary<Balance> =>
   credits(0 - limit, Limits.balanceMax) as fc.Arbitrary<Balance>
 
 export const spendMode: fc.Arbitrary<SpendMode> = fc.constantFrom("exact", "available")
+
+/**
+ * An account as the rules leave it without debt: open holds reserve `held`, at most what the floor
+ * lets them (the available balance is at or above the floor).
+ */
+export const accountState: fc.Arbitrary<AccountState> = overdraftLimit.chain((limit) =>
+  balance(limit).chain((b) =>
+    fc.record({
+      balance: fc.constant(b),
+      overdraftLimit: fc.constant(limit),
+      held: credits(0, Math.min(b + limit, Limits.balanceMax)),
+      sequence: fc.nat(),
+      holdsPlaced: fc.nat(),
+    }),
+  ),
+)
 
 export interface TopUpOperation {
   readonly _tag: "TopUp"

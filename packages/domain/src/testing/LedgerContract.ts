@@ -1,8 +1,13 @@
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Ledger } from "../Ledger.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
+import * as ContractClock from "./ContractClock.ts"
+import type { ContractContext } from "./ContractContext.ts"
+import { correctionsContract } from "./CorrectionsContract.ts"
+import { historyContract } from "./HistoryContract.ts"
+import { holdsContract } from "./HoldsContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
 const nested = (depth: number): Record<string, unknown> => {
@@ -16,7 +21,8 @@ const manyKeys = (count: number) => Object.fromEntries(Array.from({ length: coun
 /**
  * The behaviour every storage adapter must show, as a vitest suite. Run it against your own
  * adapter with `ledgerContract("my store", MyStore.layer)`. Each test uses fresh account ids, so
- * the store may be shared across tests and hold other data.
+ * the store may be shared across tests and hold other data. Time comes from a clock the suite moves
+ * forward (holds' deadlines, history's time ranges), never from waiting.
  */
 export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unknown>) =>
   describe(`the ledger on ${name}`, () => {
@@ -26,8 +32,9 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     })
     afterAll(() => runtime.dispose())
 
+    const clock = ContractClock.make()
     const run = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
-      runtime.runPromise(Effect.flatMap(Ledger, body))
+      runtime.runPromise(Effect.flatMap(Ledger, body).pipe(Effect.provideService(Clock.Clock, clock.clock)))
     const fails = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
       run((ledger) => Effect.flip(body(ledger)))
     let accounts = 0
@@ -278,13 +285,13 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
         await run((l) => l.topUp({ accountId, amount: 10 }))
         await run((l) => l.spend({ accountId, amount: 1 }))
         await run((l) => l.spend({ accountId, amount: 2 }))
-        await run((l) => l.topUp({ accountId, amount: 10, kind: "refund" }))
+        await run((l) => l.topUp({ accountId, amount: 10, kind: "reversal" }))
         const first = await run((l) => l.entries({ accountId, kind: "usage", limit: 1 }))
         expect(first.entries.map((e) => e.amount)).toEqual([-2])
         const rest = await run((l) => l.entries({ accountId, kind: "usage", cursor: first.nextCursor! }))
         expect(rest).toEqual({ entries: [expect.objectContaining({ amount: -1, kind: "usage" })], nextCursor: null })
-        const refunds = await run((l) => l.entries({ accountId, kind: "refund" }))
-        expect(refunds.entries.map((e) => e.sequence)).toEqual([4])
+        const reversals = await run((l) => l.entries({ accountId, kind: "reversal" }))
+        expect(reversals.entries.map((e) => e.sequence)).toEqual([4])
       })
     })
 
@@ -327,4 +334,9 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
         }
       })
     })
+
+    const context: ContractContext = { run, fails, newAccount, clock }
+    holdsContract(context)
+    correctionsContract(context)
+    historyContract(context)
   })

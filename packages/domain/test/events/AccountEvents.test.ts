@@ -11,6 +11,7 @@ import {
   Limits,
   NewLedgerEvent,
   noAutoTopUp,
+  noLinks,
   openAutoTopUp,
   threshold,
 } from "../../src/index.ts"
@@ -39,6 +40,7 @@ const entry: Entry = {
   balanceAfter: balance(1000),
   idempotencyKey: null,
   metadata: {},
+  ...noLinks,
   createdAt: new Date(nowMs).toISOString(),
 }
 

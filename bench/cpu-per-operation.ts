@@ -1,0 +1,91 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
+import { Ledger } from "@tally/domain"
+import { Effect, Layer, ManagedRuntime } from "effect"
+
+/**
+ * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations]`: the CPU one
+ * operation costs the Tally process and its PostgreSQL (every server process, read from /proc),
+ * for a fixed workload (half ceiling'd top-ups, half spends, over 1,000 accounts). CPU time, unlike
+ * throughput, barely depends on what else the machine runs, so two versions can be compared on a
+ * busy machine by running this alternately. Linux only.
+ *
+ * - solo: one client, solo compare-and-swap writes;
+ * - locked: one client, every write a locked transaction;
+ * - batch: 64 clients, group commit.
+ */
+
+/** /proc counts CPU time in clock ticks of 1/100 s (USER_HZ). */
+const ticksPerSecond = 100
+const accounts = 1_000
+
+const cpuSecondsOf = (pid: number): { readonly ppid: number; readonly seconds: number } | undefined => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond }
+  } catch {
+    return undefined
+  }
+}
+
+/** The postmaster and its children: backends, WAL writer, checkpointer... */
+const postgresCpuSeconds = (postmaster: number) =>
+  Fs.readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => ({ pid: Number(entry), cpu: cpuSecondsOf(Number(entry)) }))
+    .filter(({ pid, cpu }) => pid === postmaster || cpu?.ppid === postmaster)
+    .reduce((total, { cpu }) => total + (cpu?.seconds ?? 0), 0)
+
+const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2)
+const operations = Number(operationsText)
+const concurrency = scenario === "batch" ? 64 : 1
+const dataDir = Path.resolve(`.tally-test/cpu-per-operation-${process.pid}`)
+
+const workload = (ledger: Ledger["Service"], i: number) => {
+  const accountId = `a${i % accounts}`
+  const amount = 1 + (i % 100)
+  return Effect.ignore(
+    i % 2 === 0 ? ledger.topUp({ accountId, amount, ceiling: 10_000_000 }) : ledger.spend({ accountId, amount }),
+  )
+}
+
+const program = Effect.gen(function* () {
+  const server = yield* EmbeddedPostgres.start({ dataDir, throwaway: true })
+  const postmaster = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+  const client = PgClient.layer({ url: server.url, maxConnections: scenario === "batch" ? 4 : 1 })
+  yield* PgMigrations.migrate.pipe(Effect.provide(client))
+  const store = PgLedgerStore.layer({ ...PgLedgerStore.defaults, soloWrites: scenario === "solo" })
+  const runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(store), Layer.provide(client)))
+  const run = (
+    body: (ledger: Ledger["Service"], i: number) => Effect.Effect<unknown, unknown>,
+    count: number,
+    fibers: number,
+  ) =>
+    Effect.promise(() =>
+      runtime.runPromise(
+        Effect.flatMap(Ledger, (ledger) =>
+          Effect.forEach(
+            Array.from({ length: count }, (_, i) => i),
+            (i) => body(ledger, i),
+            { concurrency: fibers, discard: true },
+          ),
+        ),
+      ),
+    )
+  yield* run((ledger, i) => ledger.topUp({ accountId: `a${i}`, amount: 1_000_000 }), accounts, 16)
+  const postgresBefore = postgresCpuSeconds(postmaster)
+  const nodeBefore = process.cpuUsage()
+  yield* run(workload, operations, concurrency)
+  const node = process.cpuUsage(nodeBefore)
+  const postgres = postgresCpuSeconds(postmaster) - postgresBefore
+  const perOperation = (microseconds: number) => `${(microseconds / operations).toFixed(1)} µs/op`
+  console.log(
+    `${scenario}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
+  )
+  yield* Effect.promise(() => runtime.dispose())
+}).pipe(Effect.scoped)
+
+await Effect.runPromise(program)

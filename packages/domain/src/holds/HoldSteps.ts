@@ -1,0 +1,144 @@
+import type { AccountId } from "../AccountId.ts"
+import { type AccountState, balancesOf } from "../AccountState.ts"
+import type { Entry } from "../Entry.ts"
+import { noMetadata } from "../Metadata.ts"
+import { afterEntry, type Change, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
+import { captureHold } from "./CaptureHold.ts"
+import { type Hold, type HoldId, isPastDeadline } from "./Hold.ts"
+import { HoldExpired, HoldNotFound, HoldNotOpen } from "./HoldError.ts"
+import type { CaptureRequest, HoldRequest, ReleaseRequest } from "./HoldRequest.ts"
+import { placeHold } from "./PlaceHold.ts"
+import { releaseHold } from "./ReleaseHold.ts"
+
+/** The steps of a hold's life: place, capture, release, expire; each decided on the account's state. */
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+const changed = (hold: Hold, state: AccountState, entry: Entry | null) => ({
+  outcome: { _tag: "HoldChanged", hold, entry, balances: balancesOf(state) } as const,
+  change: { state, hold, entry: entry ?? undefined } satisfies Change,
+})
+
+/** The hold, if it can be acted on; otherwise why not: it is missing, or already resolved. */
+const openHold = (accountId: AccountId, holdId: HoldId, hold: Hold | undefined) =>
+  hold === undefined
+    ? new HoldNotFound({ accountId, holdId })
+    : hold.status !== "open"
+      ? new HoldNotOpen({ accountId, holdId, status: hold.status })
+      : hold
+
+const refused = (error: HoldNotFound | HoldNotOpen) => ({ outcome: { _tag: "Refused", error } as const })
+
+export const holdFingerprint = (request: HoldRequest) =>
+  canonicalJson({
+    op: "Hold",
+    amount: request.amount,
+    mode: request.mode ?? "exact",
+    expiresInSeconds: request.expiresInSeconds ?? null,
+    reference: request.reference ?? null,
+    metadata: request.metadata ?? {},
+  })
+
+/** Reserves credits under the next hold id of the account. */
+export const place = (request: HoldRequest, nowMs: number): Step<WriteResult> =>
+  keyed(
+    request.accountId,
+    request.idempotencyKey,
+    () => holdFingerprint(request),
+    ({ state }) => {
+      const decision = placeHold(state, request.amount, request.mode ?? "exact")
+      if (!("reserved" in decision)) return { outcome: { _tag: "Refused", error: decision } }
+      const hold: Hold = {
+        accountId: request.accountId,
+        holdId: state.holdsPlaced + 1,
+        status: "open",
+        requested: request.amount,
+        amount: decision.reserved,
+        captured: 0,
+        excess: 0,
+        reference: request.reference ?? null,
+        metadata: request.metadata ?? noMetadata,
+        expiresAt: request.expiresInSeconds === undefined ? null : iso(nowMs + request.expiresInSeconds * 1000),
+        createdAt: iso(nowMs),
+        resolvedAt: null,
+      }
+      return changed(hold, { ...state, held: state.held + hold.amount, holdsPlaced: hold.holdId }, null)
+    },
+  )
+
+export const captureFingerprint = (request: CaptureRequest) =>
+  canonicalJson({
+    op: "Capture",
+    holdId: request.holdId,
+    amount: request.amount ?? null,
+    final: request.final ?? true,
+    allowDebt: request.allowDebt ?? false,
+    reference: request.reference ?? null,
+    metadata: request.metadata ?? {},
+  })
+
+/**
+ * Settles part or all of a hold as a usage entry linked to it. A capture after the deadline fails
+ * with HoldExpired, and releases the hold as expired in the same write.
+ */
+export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResult> =>
+  keyed(
+    request.accountId,
+    request.idempotencyKey,
+    () => captureFingerprint(request),
+    (snapshot) => {
+      const { state } = snapshot
+      const { accountId, holdId } = request
+      const hold = openHold(accountId, holdId, snapshot.hold)
+      if ("_tag" in hold) return refused(hold)
+      if (isPastDeadline(hold, nowMs)) {
+        const expired = releaseHold(state, hold, nowMs, iso(nowMs))
+        const error = new HoldExpired({ accountId, holdId, expiresAt: hold.expiresAt! })
+        return { outcome: { _tag: "Refused", error }, change: expired }
+      }
+      const terms = { amount: request.amount, final: request.final ?? true, allowDebt: request.allowDebt ?? false }
+      const decision = captureHold(state, hold, terms)
+      if (!("decision" in decision)) return { outcome: { _tag: "Refused", error: decision } }
+      const entry = nextEntry(accountId, state, decision.decision, {
+        kind: "usage",
+        holdId,
+        idempotencyKey: request.idempotencyKey,
+        reference: request.reference ?? hold.reference,
+        metadata: request.metadata ?? noMetadata,
+        overdrawn: decision.overdrawn,
+        createdAt: iso(nowMs),
+      })
+      const after: Hold = {
+        ...hold,
+        captured: decision.captured,
+        excess: decision.excess,
+        ...(decision.resolves ? { status: "captured", resolvedAt: iso(nowMs) } : {}),
+      }
+      return changed(after, { ...afterEntry(state, entry), held: decision.heldAfter }, entry)
+    },
+  )
+
+/** Frees what a hold still reserves; past its deadline, as expired. */
+export const release = (request: ReleaseRequest, nowMs: number): Step<WriteResult> =>
+  keyed(
+    request.accountId,
+    request.idempotencyKey,
+    () => canonicalJson({ op: "Release", holdId: request.holdId }),
+    ({ state, ...snapshot }) => {
+      const hold = openHold(request.accountId, request.holdId, snapshot.hold)
+      if ("_tag" in hold) return refused(hold)
+      const released = releaseHold(state, hold, nowMs, iso(nowMs))
+      return changed(released.hold, released.state, null)
+    },
+  )
+
+/**
+ * Releases a hold whose deadline has passed, if it is still open: what the expiry sweep runs. It
+ * needs no key and leaves no trace to look up: run again, it finds the hold resolved and does nothing.
+ */
+export const expire =
+  (nowMs: number): Step<boolean> =>
+  ({ state, hold }) => {
+    if (hold === undefined || hold.status !== "open" || !isPastDeadline(hold, nowMs)) return { result: false }
+    return { result: true, ...releaseHold(state, hold, nowMs, iso(nowMs)) }
+  }

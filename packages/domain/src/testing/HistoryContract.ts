@@ -1,0 +1,108 @@
+import { Effect, Stream } from "effect"
+import { describe, expect, test } from "vitest"
+import type { Entry } from "../Entry.ts"
+import type { ContractContext } from "./ContractContext.ts"
+
+const hour = 3_600_000
+
+/** History queries: time ranges, references, totals, ledger-wide search and export. */
+export const historyContract = ({ run, fails, newAccount, clock }: ContractContext) =>
+  describe("history", () => {
+    const unique = () => `ref-${newAccount()}`
+
+    test("entries filter by time range: from included, to excluded", async () => {
+      const accountId = newAccount()
+      const { entry: first } = await run((l) => l.topUp({ accountId, amount: 10 }))
+      clock.advance(hour)
+      const { entry: second } = await run((l) => l.topUp({ accountId, amount: 20 }))
+      clock.advance(hour)
+      await run((l) => l.spend({ accountId, amount: 5 }))
+      const sequences = async (filter: { from?: string; to?: string }) =>
+        (await run((l) => l.entries({ accountId, ...filter }))).entries.map((e) => e.sequence)
+      expect(await sequences({ from: second.createdAt })).toEqual([3, 2])
+      expect(await sequences({ to: second.createdAt })).toEqual([1])
+      expect(await sequences({ from: first.createdAt, to: second.createdAt })).toEqual([1])
+      expect(await sequences({ from: new Date(Date.parse(second.createdAt) + 1).toISOString() })).toEqual([3])
+      expect(await fails((l) => l.entries({ accountId, from: "2026-01-31T12:00:00" }))).toMatchObject({
+        _tag: "InvalidRequest",
+      })
+    })
+
+    test("entries filter by the reference set on writes, and totals add them up per kind", async () => {
+      const accountId = newAccount()
+      const run1 = unique()
+      await run((l) => l.topUp({ accountId, amount: 1000, reference: "order-1" }))
+      await run((l) => l.spend({ accountId, amount: 30, reference: run1 }))
+      await run((l) => l.spend({ accountId, amount: 40, reference: "other-run" }))
+      await run((l) => l.hold({ accountId, amount: 100, reference: run1, idempotencyKey: "h" }))
+      await run((l) => l.capture({ accountId, holdId: 1, amount: 70, idempotencyKey: "c" }))
+      const { entries } = await run((l) => l.entries({ accountId, reference: run1 }))
+      expect(entries.map((e) => [e.kind, e.amount, e.holdId])).toEqual([
+        ["usage", -70, 1],
+        ["usage", -30, null],
+      ])
+      expect(await run((l) => l.totals({ accountId, reference: run1 }))).toEqual([
+        { kind: "usage", entries: 2, amount: -100 },
+      ])
+      expect(await run((l) => l.totals({ accountId }))).toEqual([
+        { kind: "top-up", entries: 1, amount: 1000 },
+        { kind: "usage", entries: 3, amount: -140 },
+      ])
+    })
+
+    test("totals over a time range count only the entries in it", async () => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 100 }))
+      clock.advance(hour)
+      const from = new Date(clock.nowMs()).toISOString()
+      await run((l) => l.spend({ accountId, amount: 10 }))
+      await run((l) => l.topUp({ accountId, amount: 5, kind: "grant" }))
+      expect(await run((l) => l.totals({ accountId, from }))).toEqual([
+        { kind: "grant", entries: 1, amount: 5 },
+        { kind: "usage", entries: 1, amount: -10 },
+      ])
+      expect(await run((l) => l.totals({ accountId, to: from }))).toEqual([{ kind: "top-up", entries: 1, amount: 100 }])
+    })
+
+    test("operators search entries across accounts, newest first, a page at a time", async () => {
+      const reference = unique()
+      const [a, b] = [newAccount(), newAccount()]
+      const written: Array<Entry> = []
+      for (let i = 0; i < 5; i++) {
+        written.push((await run((l) => l.topUp({ accountId: i % 2 === 0 ? a : b, amount: i + 1, reference }))).entry)
+        clock.advance(1_000)
+      }
+      written.push((await run((l) => l.spend({ accountId: a, amount: 1, reference }))).entry)
+      const seen: Array<Entry> = []
+      let cursor: string | null = null
+      do {
+        const page: { entries: ReadonlyArray<Entry>; nextCursor: string | null } = await run((l) =>
+          l.search({ reference, limit: 2, ...(cursor === null ? {} : { cursor }) }),
+        )
+        seen.push(...page.entries)
+        cursor = page.nextCursor
+      } while (cursor !== null)
+      expect(seen).toEqual([...written].reverse())
+      const usage = await run((l) => l.search({ reference, kind: "usage" }))
+      expect(usage.entries).toEqual([written[5]])
+      const ofB = await run((l) => l.search({ reference, accountId: b }))
+      expect(ofB.entries.map((e) => e.amount)).toEqual([4, 2])
+      expect(await fails((l) => l.search({ cursor: "bm90LW91cnM" }))).toMatchObject({ _tag: "InvalidRequest" })
+    })
+
+    test("an export streams every matching entry, oldest first", async () => {
+      const reference = unique()
+      const accountId = newAccount()
+      for (let i = 1; i <= 7; i++) await run((l) => l.topUp({ accountId, amount: i, reference }))
+      await run((l) => l.spend({ accountId, amount: 3 }))
+      const exported = await run((l) =>
+        l.exportEntries({ reference }).pipe(Effect.flatMap((entries) => Stream.runCollect(entries))),
+      )
+      expect(exported.map((e) => e.amount)).toEqual([1, 2, 3, 4, 5, 6, 7])
+      const ofAccount = await run((l) =>
+        l.exportEntries({ accountId }).pipe(Effect.flatMap((entries) => Stream.runCollect(entries))),
+      )
+      expect(ofAccount.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(await fails((l) => l.exportEntries({ to: "yesterday" }))).toMatchObject({ _tag: "InvalidRequest" })
+    })
+  })
