@@ -1,5 +1,7 @@
 import { MemoryLedgerStore } from "@tally/adapters"
+import { LedgerStore, scanningQueries } from "@tally/domain"
 import { eventFeedContract, ledgerContract, webhookStoreContract } from "@tally/domain/testing"
+import { Effect, Layer } from "effect"
 import {
   memoryWebhooksWithAppender,
   memoryWithAppender,
@@ -9,6 +11,14 @@ import {
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 ledgerContract("the in-memory store", MemoryLedgerStore.layer)
+// The read side an adapter without indexes can take from `scanningQueries`, over the memory store's writes.
+ledgerContract(
+  "the in-memory store read by scanning",
+  Layer.effect(
+    LedgerStore,
+    Effect.map(MemoryLedgerStore.make, (store) => LedgerStore.of({ ...store, ...scanningQueries(store.histories) })),
+  ),
+)
 ledgerContract("PostgreSQL at READ COMMITTED", pgStore(await createDatabase("read committed")))
 ledgerContract("PostgreSQL at SERIALIZABLE", pgStore(await createDatabase("serializable")))
 ledgerContract(

@@ -46,7 +46,8 @@ describe("migrations", () => {
 describe("upgrading a ledger written before holds", () => {
   test("renames the incoming refund kind to reversal, and a key that recorded it still replays", async () => {
     const url = await createDatabase("read committed", false)
-    const { "3_holds_corrections_history": _, ...before } = PgMigrations.migrations
+    const { "1_initial_schema": initial, "2_operation_ids": operationIds } = PgMigrations.migrations
+    const before = { "1_initial_schema": initial, "2_operation_ids": operationIds }
     await Effect.runPromise(PgMigrations.migrateWith(before).pipe(Effect.provide(pool(url, 1))))
     await Effect.runPromise(
       Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -63,7 +64,11 @@ describe("upgrading a ledger written before holds", () => {
       ).pipe(Effect.provide(pool(url, 1))),
     )
     const applied = await Effect.runPromise(PgMigrations.migrate.pipe(Effect.provide(pool(url, 1))))
-    expect(applied.map(([id, name]) => `${id}_${name}`)).toEqual(["3_holds_corrections_history"])
+    expect(applied.map(([id, name]) => `${id}_${name}`)).toEqual([
+      "3_holds_corrections_history",
+      "4_events",
+      "5_webhooks",
+    ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))
     try {

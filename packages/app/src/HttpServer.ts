@@ -247,16 +247,24 @@ const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
 
+/** A request carries a body when it says how long (more than nothing) or sends it in chunks. */
+const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
+  headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0
+
 /**
  * A request body must be declared JSON, as the API documents: a body with no Content-Type used to
  * be read as JSON, and a web page can send exactly that (a typeless Blob) to any address without a
- * CORS preflight. Per route, so a request to no route still answers 404.
+ * CORS preflight. A write with no body at all (a release) has nothing to declare; a browser's
+ * bodiless request from another site is refused by the cross-site check. Per route, so a request to
+ * no route still answers 404.
  */
 const jsonBodies = HttpRouter.middleware((httpEffect) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const declaredJson = mediaTypeOf(request.headers["content-type"]) === "application/json"
-    return bodyMethods.has(request.method) && !declaredJson ? unsupportedMediaType() : yield* httpEffect
+    return bodyMethods.has(request.method) && hasBody(request.headers) && !declaredJson
+      ? unsupportedMediaType()
+      : yield* httpEffect
   }),
 )
 
