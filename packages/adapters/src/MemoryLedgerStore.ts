@@ -2,15 +2,17 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
-  compareLedgerOrder,
-  type DueHold,
+  dueHoldsOf,
   type Entry,
-  type EntryKind,
+  exportOf,
   type Hold,
   type IdempotencyRecord,
   LedgerStore,
   matchesFilter,
   newAccountState,
+  newestFirst,
+  searchOf,
+  totalsOf,
 } from "@tally/domain"
 import { Effect, Layer, Option, Stream } from "effect"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
@@ -46,8 +48,7 @@ export const make = Effect.gen(function* () {
   }
 
   /** Every entry, newest first across accounts. */
-  const allEntries = () =>
-    [...accounts.values()].flatMap((account) => account.entries).sort((a, b) => compareLedgerOrder(b, a))
+  const allEntries = () => newestFirst([...accounts.values()].flatMap((account) => account.entries))
 
   return LedgerStore.of({
     transact: ({ accountId, idempotencyKey, holdId, refundOf }, step) =>
@@ -99,47 +100,18 @@ export const make = Effect.gen(function* () {
 
     dueHolds: (now, limit) =>
       Effect.sync(() =>
-        [...accounts.values()]
-          .flatMap((account) => [...account.holds.values()])
-          .filter((hold) => hold.status === "open" && hold.expiresAt !== null && hold.expiresAt <= now)
-          .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
-          .slice(0, limit)
-          .map((hold): DueHold => ({ accountId: hold.accountId, holdId: hold.holdId })),
-      ),
-
-    totals: (accountId, filter) =>
-      Effect.sync(() => {
-        const totals = new Map<EntryKind, { entries: number; amount: number }>()
-        for (const entry of accounts.get(accountId)?.entries ?? []) {
-          if (!matchesFilter(entry, filter)) continue
-          const total = totals.get(entry.kind) ?? { entries: 0, amount: 0 }
-          totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + entry.amount })
-        }
-        return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
-      }),
-
-    search: ({ accountId, limit, after, ...filter }) =>
-      Effect.sync(() =>
-        allEntries()
-          .filter(
-            (entry) =>
-              (accountId === undefined || entry.accountId === accountId) &&
-              (after === undefined || compareLedgerOrder(entry, after) < 0) &&
-              matchesFilter(entry, filter),
-          )
-          .slice(0, limit),
-      ),
-
-    exportEntries: ({ accountId, ...filter }) =>
-      Stream.suspend(() =>
-        Stream.fromIterable(
-          allEntries()
-            .reverse()
-            .filter(
-              (entry) => (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter),
-            ),
+        dueHoldsOf(
+          [...accounts.values()].flatMap((account) => [...account.holds.values()]),
+          now,
+          limit,
         ),
       ),
+
+    totals: (accountId, filter) => Effect.sync(() => totalsOf(accounts.get(accountId)?.entries ?? [], filter)),
+
+    search: (query) => Effect.sync(() => searchOf(allEntries(), query)),
+
+    exportEntries: (query) => Stream.suspend(() => Stream.fromIterable(exportOf(allEntries(), query))),
 
     histories: (afterAccountId, accountsMax) =>
       Effect.sync(() =>

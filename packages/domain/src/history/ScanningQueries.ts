@@ -1,10 +1,10 @@
 import { Effect, Stream } from "effect"
 import type { AccountId } from "../AccountId.ts"
 import type { AccountHistory } from "../Audit.ts"
-import type { Entry, EntryKind } from "../Entry.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
-import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
+import { matchesFilter } from "./EntryOrder.ts"
+import { dueHoldsOf, exportOf, newestFirst, searchOf, totalsOf } from "./MemoryQueries.ts"
 
 type Store = LedgerStore["Service"]
 
@@ -32,9 +32,7 @@ export const scanningQueries = (
   })
   const one = (accountId: AccountId) =>
     Effect.map(everything, (all) => all.find((history) => history.accountId === accountId))
-  const entriesNewestFirst = Effect.map(everything, (all) =>
-    all.flatMap((history) => history.entries).sort((a, b) => compareLedgerOrder(b, a)),
-  )
+  const entriesNewestFirst = Effect.map(everything, (all) => newestFirst(all.flatMap((history) => history.entries)))
 
   return {
     entries: (accountId, { limit, beforeSequence, ...filter }) =>
@@ -48,46 +46,15 @@ export const scanningQueries = (
       Effect.map(one(accountId), (history) => history?.holds.find((hold) => hold.holdId === holdId)),
     dueHolds: (now, limit) =>
       Effect.map(everything, (all) =>
-        all
-          .flatMap((history) => history.holds)
-          .filter((hold) => hold.status === "open" && hold.expiresAt !== null && hold.expiresAt <= now)
-          .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
-          .slice(0, limit)
-          .map((hold) => ({ accountId: hold.accountId, holdId: hold.holdId })),
-      ),
-    totals: (accountId, filter) =>
-      Effect.map(one(accountId), (history) => {
-        const totals = new Map<EntryKind, { entries: number; amount: number }>()
-        for (const entry of history?.entries ?? []) {
-          if (!matchesFilter(entry, filter)) continue
-          const total = totals.get(entry.kind) ?? { entries: 0, amount: 0 }
-          totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + entry.amount })
-        }
-        return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
-      }),
-    search: ({ accountId, limit, after, ...filter }) =>
-      Effect.map(entriesNewestFirst, (entries) =>
-        entries
-          .filter(
-            (entry) =>
-              (accountId === undefined || entry.accountId === accountId) &&
-              (after === undefined || compareLedgerOrder(entry, after) < 0) &&
-              matchesFilter(entry, filter),
-          )
-          .slice(0, limit),
-      ),
-    exportEntries: ({ accountId, ...filter }) =>
-      Stream.unwrap(
-        Effect.map(entriesNewestFirst, (entries) =>
-          Stream.fromIterable(
-            [...entries]
-              .reverse()
-              .filter(
-                (entry: Entry) =>
-                  (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter),
-              ),
-          ),
+        dueHoldsOf(
+          all.flatMap((history) => history.holds),
+          now,
+          limit,
         ),
       ),
+    totals: (accountId, filter) => Effect.map(one(accountId), (history) => totalsOf(history?.entries ?? [], filter)),
+    search: (query) => Effect.map(entriesNewestFirst, (entries) => searchOf(entries, query)),
+    exportEntries: (query) =>
+      Stream.unwrap(Effect.map(entriesNewestFirst, (entries) => Stream.fromIterable(exportOf(entries, query)))),
   }
 }

@@ -1,0 +1,44 @@
+import type { Entry, EntryKind } from "../Entry.ts"
+import type { Hold } from "../holds/Hold.ts"
+import type { DueHold, EntryFilter, ExportQuery, KindTotal, SearchQuery } from "../LedgerStore.ts"
+import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
+
+/**
+ * The storage port's queries over entries and holds already in memory: for the in-memory store, and
+ * for `scanningQueries` over any store's histories. Each reads everything it is given.
+ */
+
+/** An account's entries summed per kind, in kind order. */
+export const totalsOf = (entries: Iterable<Entry>, filter: EntryFilter): ReadonlyArray<KindTotal> => {
+  const totals = new Map<EntryKind, { entries: number; amount: number }>()
+  for (const entry of entries) {
+    if (!matchesFilter(entry, filter)) continue
+    const total = totals.get(entry.kind) ?? { entries: 0, amount: 0 }
+    totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + entry.amount })
+  }
+  return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
+}
+
+/** Up to `limit` open holds whose deadline is at or before `now`, earliest first. */
+export const dueHoldsOf = (holds: Iterable<Hold>, now: string, limit: number): ReadonlyArray<DueHold> =>
+  [...holds]
+    .filter((hold) => hold.status === "open" && hold.expiresAt !== null && hold.expiresAt <= now)
+    .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
+    .slice(0, limit)
+    .map((hold) => ({ accountId: hold.accountId, holdId: hold.holdId }))
+
+const inExport = (entry: Entry, { accountId, ...filter }: ExportQuery) =>
+  (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter)
+
+/** A page of `entries` (newest first in the ledger-wide order) after the query's position. */
+export const searchOf = (entries: ReadonlyArray<Entry>, { limit, after, ...query }: SearchQuery) =>
+  entries
+    .filter((entry) => (after === undefined || compareLedgerOrder(entry, after) < 0) && inExport(entry, query))
+    .slice(0, limit)
+
+/** Every entry of `entries` (newest first) that the export asks for, oldest first. */
+export const exportOf = (entries: ReadonlyArray<Entry>, query: ExportQuery) =>
+  [...entries].reverse().filter((entry) => inExport(entry, query))
+
+/** Every entry of every account, newest first in the ledger-wide order. */
+export const newestFirst = (entries: Iterable<Entry>) => [...entries].sort((a, b) => compareLedgerOrder(b, a))
