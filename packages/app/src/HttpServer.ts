@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
+import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
@@ -23,6 +23,8 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
+import * as RequestId from "./RequestId.ts"
+import * as RequestLog from "./RequestLog.ts"
 import { Database } from "./Storage.ts"
 
 /**
@@ -54,8 +56,6 @@ export const Limits = {
   pathParamLengthMax: 512,
   /** A 503 tells the caller to retry after this long: the store has already retried for a few seconds. */
   retryAfterSeconds: 1,
-  /** A caller's X-Request-Id is kept when it is this short and log-safe, else one is generated. */
-  requestIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
 } as const
 
 // -----------------------------------------------------------------------------
@@ -273,32 +273,30 @@ const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown
   return HttpServerResponse.isHttpServerResponse(failure) ? failure.status : 500
 }
 
-/** One log line per request, with the request id that every log line of the request carries too. */
-const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const given = request.headers["x-request-id"]
-    const requestId = given !== undefined && Limits.requestIdPattern.test(given) ? given : randomUUID()
-    yield* HttpEffect.appendPreResponseHandler((_request, response) =>
-      Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
-    )
-    const startedAt = Date.now()
-    return yield* Effect.logDebug("request received").pipe(
-      Effect.annotateLogs({ method: request.method, path: request.url.split("?")[0] ?? request.url }),
-      Effect.andThen(httpApp),
-      Effect.onExit((exit) =>
-        Effect.logInfo("request").pipe(
-          Effect.annotateLogs({
-            method: request.method,
-            path: request.url.split("?")[0] ?? request.url,
-            status: statusOf(exit),
-            durationMs: Date.now() - startedAt,
-          }),
+/**
+ * The request's id on its answer, whatever answers it, and on every log line of the request; its
+ * log lines as `logged` lets through.
+ */
+const requestLog =
+  (logged: RequestLog.RequestLog) =>
+  <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const requestId = RequestId.of(request.headers["x-request-id"])
+      const startedAtMs = Date.now()
+      const identified = HttpEffect.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
+      ).pipe(
+        Effect.andThen(
+          logged.arrivals ? Effect.andThen(RequestLog.received(request.method, request.url), httpApp) : httpApp,
         ),
-      ),
-      Effect.annotateLogs({ requestId }),
-    )
-  })
+      )
+      const logging = logged.answers
+        ? Effect.onExit(identified, (exit) =>
+            RequestLog.answered(request.method, request.url, statusOf(exit), startedAtMs),
+          )
+        : identified
+      return Effect.annotateLogs(logging, "requestId", requestId)
+    })
 
 // -----------------------------------------------------------------------------
 // The server
@@ -348,6 +346,10 @@ export const layer = (settings: ServerSettings) => {
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: Limits.pathParamLengthMax }),
   )
   return Layer.unwrap(
-    Effect.map(app, (httpApp) => HttpServer.serve(httpApp, requestLog).pipe(Layer.provideMerge(server))),
+    Effect.gen(function* () {
+      const httpApp = yield* app
+      const logged = yield* RequestLog.levels
+      return HttpServer.serve(httpApp, requestLog(logged)).pipe(Layer.provideMerge(server))
+    }),
   ).pipe(Layer.provideMerge(NodeHttpServer.layerHttpServices))
 }
