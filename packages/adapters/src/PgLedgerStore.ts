@@ -237,7 +237,12 @@ export const make = (options: Options = defaults) =>
 
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
       settle(operations).pipe(
-        Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
+        // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
+        Effect.withSpan(
+          "PgLedgerStore.batch",
+          { attributes: { operations: operations.length } },
+          { captureStackTrace: false },
+        ),
       ),
     )
 

@@ -9,7 +9,7 @@ import {
   SpendRequest,
   TopUpRequest,
 } from "@tally/domain"
-import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Console, Effect, Layer, Option, References, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings } from "./AppConfig.ts"
@@ -342,6 +342,8 @@ export const serve = Command.make(
         ),
       ).pipe(Effect.ensuring(Effect.logInfo("stopped")))
     }).pipe(
+      // The service exports no traces: without a tracer, spans would be built per request for nobody.
+      Effect.provideService(References.TracerEnabled, false),
       Effect.provide(Logging.serviceLayer),
       Effect.catchCause((cause) => render(cause, false)),
     ),
