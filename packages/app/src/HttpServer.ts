@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto"
-import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   InvalidRequest,
@@ -23,9 +22,11 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
+import * as HotRoutes from "./HotRoutes.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
 import { Database } from "./Storage.ts"
+import * as WriteAnswer from "./WriteAnswer.ts"
 
 /**
  * The HTTP service: the handlers of `TallyApi` over the `Ledger`, bearer-token auth, request
@@ -69,14 +70,9 @@ const markReplayed = HttpEffect.appendPreResponseHandler((_request, response) =>
 
 /** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
 const answer = (result: WriteResult) => {
-  if (result._tag === "Posted") {
-    return Effect.succeed({ entry: result.entry, balance: result.entry.balanceAfter, replayed: result.replayed })
-  }
+  if (result._tag === "Posted") return Effect.succeed(WriteAnswer.responseOf(result))
   return (result.replayed ? markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
 }
-
-const idempotencyKeyOf = (headers: { readonly "idempotency-key"?: string }) =>
-  headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }
 
 export const LedgerHandlers = HttpApiBuilder.group(
   TallyApi,
@@ -85,13 +81,9 @@ export const LedgerHandlers = HttpApiBuilder.group(
     const ledger = yield* Ledger
     return handlers.handleAll({
       topUp: ({ params, headers, payload }) =>
-        ledger
-          .write({ _tag: "TopUp", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
-          .pipe(Effect.flatMap(answer)),
+        ledger.write(WriteAnswer.inputOf("TopUp", params.accountId, payload, headers)).pipe(Effect.flatMap(answer)),
       spend: ({ params, headers, payload }) =>
-        ledger
-          .write({ _tag: "Spend", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
-          .pipe(Effect.flatMap(answer)),
+        ledger.write(WriteAnswer.inputOf("Spend", params.accountId, payload, headers)).pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
@@ -133,34 +125,49 @@ export const SystemHandlers = HttpApiBuilder.group(
 
 const digest = (text: string) => createHash("sha256").update(text).digest()
 
-/** With a token, every `/v1` request must carry it; compared in constant time (digests of equal length). */
-export const authorizationLayer = (apiToken: Option.Option<Redacted.Redacted<string>>) =>
-  Layer.succeed(TallyAuthorization, {
+/** Whether a bearer credential is the token; compared in constant time (digests of equal length). */
+const tokenMatcher = (apiToken: Redacted.Redacted<string>) => {
+  const expected = digest(Redacted.value(apiToken))
+  return (credential: string) => timingSafeEqual(digest(credential), expected)
+}
+
+/** With a token, every `/v1` request must carry it. */
+export const authorizationLayer = (apiToken: Option.Option<Redacted.Redacted<string>>) => {
+  const matches = Option.map(apiToken, tokenMatcher)
+  return Layer.succeed(TallyAuthorization, {
     bearer: (httpEffect, { credential }) => {
-      if (Option.isNone(apiToken)) return httpEffect
-      const matches = timingSafeEqual(digest(Redacted.value(credential)), digest(Redacted.value(apiToken.value)))
-      return matches
-        ? httpEffect
-        : Effect.fail(new Unauthorized({ message: "a valid Authorization: Bearer <token> header is required" }))
+      if (Option.isNone(matches) || matches.value(Redacted.value(credential))) return httpEffect
+      return Effect.fail(new Unauthorized({ message: "a valid Authorization: Bearer <token> header is required" }))
     },
   })
+}
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** A request that fails the API's schemas answers 400 with what was wrong, slot and path first. */
+/** What was wrong with a slot of a request (`body`, `params`...), each problem's path first. */
+const invalidRequest = (slot: string, issue: SchemaIssue.Issue) => {
+  const issues = formatIssues(issue).issues.map((problem) => {
+    const path = (problem.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    return `${[slot, ...path].join(".")}: ${problem.message}`
+  })
+  return new InvalidRequest({ message: issues.join("; ") })
+}
+
+/** A request that fails the API's schemas answers 400 with what was wrong. */
 export const requestValidationLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) => {
   if (error.kind === "Body" || error.kind === "ResponseHeaders") return Effect.fail(error)
-  const slot = error.kind === "Payload" ? "body" : error.kind.toLowerCase()
-  const issues = formatIssues(error.cause.issue).issues.map((issue) => {
-    const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
-    return `${[slot, ...path].join(".")}: ${issue.message}`
-  })
-  return Effect.fail(new InvalidRequest({ message: issues.join("; ") }))
+  return Effect.fail(invalidRequest(error.kind === "Payload" ? "body" : error.kind.toLowerCase(), error.cause.issue))
 })
 
 // -----------------------------------------------------------------------------
 // Middleware of the router and the server
 // -----------------------------------------------------------------------------
+
+/** What a 500 says: details go to the log only. */
+const internalError = {
+  _tag: "InternalError",
+  message: "internal error; the request id is in the X-Request-Id header",
+} as const
 
 const errorJson = (status: number, _tag: string, message: string) =>
   HttpServerResponse.jsonUnsafe({ _tag, message }, { status })
@@ -172,6 +179,7 @@ const unsupportedMediaType = () =>
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
+const declaresJson = (contentType: string | undefined) => mediaTypeOf(contentType) === "application/json"
 
 /**
  * A request body must be declared JSON, as the API documents: a body with no Content-Type used to
@@ -181,7 +189,7 @@ const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")
 const jsonBodies = HttpRouter.middleware((httpEffect) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const declaredJson = mediaTypeOf(request.headers["content-type"]) === "application/json"
+    const declaredJson = declaresJson(request.headers["content-type"])
     return bodyMethods.has(request.method) && !declaredJson ? unsupportedMediaType() : yield* httpEffect
   }),
 )
@@ -250,7 +258,7 @@ const errorResponses = HttpRouter.middleware(
           )
         }
         return Effect.logError("request failed", cause).pipe(
-          Effect.as(errorJson(500, "InternalError", "internal error; the request id is in the X-Request-Id header")),
+          Effect.as(errorJson(500, internalError._tag, internalError.message)),
         )
       }),
     ),
@@ -329,16 +337,12 @@ export const routes = Layer.mergeAll(
 
 /** The HTTP server on `host:port`; check the address with `checkListen` first. */
 export const layer = (settings: ServerSettings) => {
-  const server = NodeHttpServer.layerServer(
-    () =>
-      createServer({
-        maxHeaderSize: Limits.headerBytesMax,
-        requestTimeout: Limits.requestTimeoutMs,
-        headersTimeout: Limits.headersTimeoutMs,
-        connectionsCheckingInterval: Limits.deadlineCheckIntervalMs,
-      }),
-    { host: settings.host, port: settings.port, gracefulShutdownTimeout: Limits.shutdownGraceMs },
-  )
+  const nodeOptions = {
+    maxHeaderSize: Limits.headerBytesMax,
+    requestTimeout: Limits.requestTimeoutMs,
+    headersTimeout: Limits.headersTimeoutMs,
+    connectionsCheckingInterval: Limits.deadlineCheckIntervalMs,
+  }
   // Routes, handlers and the docs page are built before the socket listens: Node drops a request
   // that arrives while no handler is attached, so a caller polling /health must never hit that gap.
   const guarded = Option.isNone(settings.apiToken) ? Layer.mergeAll(routes, crossSiteGuard) : routes
@@ -349,6 +353,20 @@ export const layer = (settings: ServerSettings) => {
     Effect.gen(function* () {
       const httpApp = yield* app
       const logged = yield* RequestLog.levels
+      const hot = yield* HotRoutes.make({
+        credentialMatches: Option.getOrUndefined(Option.map(settings.apiToken, tokenMatcher)),
+        bodyBytesMax: Limits.bodyBytesMax,
+        isJson: declaresJson,
+        invalidBody: (issue) => invalidRequest("body", issue),
+        retryAfterSeconds: Limits.retryAfterSeconds,
+        internalError,
+        logged,
+      })
+      const server = NodeHttpServer.layerServer(() => HotRoutes.createServer(nodeOptions, hot), {
+        host: settings.host,
+        port: settings.port,
+        gracefulShutdownTimeout: Limits.shutdownGraceMs,
+      })
       return HttpServer.serve(httpApp, requestLog(logged)).pipe(Layer.provideMerge(server))
     }),
   ).pipe(Layer.provideMerge(NodeHttpServer.layerHttpServices))
