@@ -335,6 +335,17 @@ export const routes = Layer.mergeAll(
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
 )
 
+/** The service's rules, for the hot routes to apply as the app does. */
+export const hotRules = (settings: ServerSettings, logged: RequestLog.RequestLog): HotRoutes.Rules => ({
+  credentialMatches: Option.getOrUndefined(Option.map(settings.apiToken, tokenMatcher)),
+  bodyBytesMax: Limits.bodyBytesMax,
+  isJson: declaresJson,
+  invalidBody: (issue) => invalidRequest("body", issue),
+  retryAfterSeconds: Limits.retryAfterSeconds,
+  internalError,
+  logged,
+})
+
 /** The HTTP server on `host:port`; check the address with `checkListen` first. */
 export const layer = (settings: ServerSettings) => {
   const nodeOptions = {
@@ -353,15 +364,7 @@ export const layer = (settings: ServerSettings) => {
     Effect.gen(function* () {
       const httpApp = yield* app
       const logged = yield* RequestLog.levels
-      const hot = yield* HotRoutes.make({
-        credentialMatches: Option.getOrUndefined(Option.map(settings.apiToken, tokenMatcher)),
-        bodyBytesMax: Limits.bodyBytesMax,
-        isJson: declaresJson,
-        invalidBody: (issue) => invalidRequest("body", issue),
-        retryAfterSeconds: Limits.retryAfterSeconds,
-        internalError,
-        logged,
-      })
+      const hot = yield* HotRoutes.make(hotRules(settings, logged))
       const server = NodeHttpServer.layerServer(() => HotRoutes.createServer(nodeOptions, hot), {
         host: settings.host,
         port: settings.port,
