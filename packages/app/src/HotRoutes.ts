@@ -106,9 +106,13 @@ const errorEncoder = (group: HttpApiGroup.Top, endpoint: Endpoint, retryAfterSec
     encode: Schema.encodeUnknownSync(schema as Schema.Codec<unknown, unknown>, options),
     status: statusOf(schema, 500),
   }))
+  // The API's errors are tagged, one schema per tag: each tag's schema is looked for once.
+  const byTag = new Map<unknown, (typeof members)[number]>()
   return (error: unknown): Answer | undefined => {
-    const member = members.find((candidate) => candidate.is(error))
+    const tag = (error as { readonly _tag?: unknown } | null)?._tag
+    const member = byTag.get(tag) ?? members.find((candidate) => candidate.is(error))
     if (member === undefined) return undefined
+    if (tag !== undefined) byTag.set(tag, member)
     const body = JSON.stringify(member.encode(error))
     const headers = member.status === 503 ? { "retry-after": String(retryAfterSeconds) } : undefined
     return { status: member.status, body, headers }
@@ -251,13 +255,20 @@ export const make = (rules: Rules) =>
       answer: Effect.Effect<Answer, unknown>,
     ) => {
       const answered = answer.pipe(
-        Effect.catchCause((cause) => Effect.as(Effect.logError("request failed", cause), internalError)),
+        Effect.catchCause((cause) =>
+          Effect.logError("request failed", cause).pipe(
+            Effect.annotateLogs("requestId", requestId),
+            Effect.as(internalError),
+          ),
+        ),
         Effect.map((answer) => send(response, answer, requestId)),
       )
       const logged = rules.logged.answers
-        ? Effect.flatMap(answered, (status) => RequestLog.answered(request.method!, request.url!, status, startedAtMs))
+        ? Effect.flatMap(answered, (status) =>
+            RequestLog.answered(request.method!, request.url!, status, startedAtMs, requestId),
+          )
         : answered
-      run(Effect.annotateLogs(logged, "requestId", requestId))
+      run(logged)
     }
 
     const run = (effect: Effect.Effect<unknown>) => {
@@ -305,7 +316,7 @@ export const make = (rules: Rules) =>
       const requestId = RequestId.of(typeof given === "string" ? given : undefined)
       const startedAtMs = Date.now()
       if (rules.logged.arrivals) {
-        run(Effect.annotateLogs(RequestLog.received(request.method!, url), "requestId", requestId))
+        run(RequestLog.received(request.method!, url, requestId))
       }
       const decoded = {
         params: params.success as Record<string, unknown>,

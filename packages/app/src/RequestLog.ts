@@ -25,10 +25,19 @@ export const pathOf = (url: string) => {
   return query === -1 ? url : url.slice(0, query)
 }
 
-export const received = (method: string, url: string) =>
-  Effect.logDebug("request received").pipe(Effect.annotateLogs({ method, path: pathOf(url) }))
+/** The id, for a line logged outside the request's own annotations. */
+const idOf = (requestId: string | undefined) => (requestId === undefined ? {} : { requestId })
 
-export const answered = (method: string, url: string, status: number, startedAtMs: number) =>
+export const received = (method: string, url: string, requestId?: string) =>
+  Effect.logDebug("request received").pipe(Effect.annotateLogs({ ...idOf(requestId), method, path: pathOf(url) }))
+
+export const answered = (method: string, url: string, status: number, startedAtMs: number, requestId?: string) =>
   Effect.logInfo("request").pipe(
-    Effect.annotateLogs({ method, path: pathOf(url), status, durationMs: Date.now() - startedAtMs }),
+    Effect.annotateLogs({
+      ...idOf(requestId),
+      method,
+      path: pathOf(url),
+      status,
+      durationMs: Date.now() - startedAtMs,
+    }),
   )
