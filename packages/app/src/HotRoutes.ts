@@ -1,5 +1,5 @@
 import * as Http from "node:http"
-import { Ledger, TallyApi, WriteResponse, type WriteResult } from "@tally/domain"
+import { type AccountId, Ledger, TallyApi, type TopUpBody, WriteResponse, type WriteResult } from "@tally/domain"
 import { Context, Effect, Fiber, Result, Schema, SchemaAST, SchemaIssue } from "effect"
 import { HttpApi, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
 import * as RequestId from "./RequestId.ts"
@@ -201,7 +201,15 @@ export const make = (rules: Rules) =>
     const writeRoute = (endpoint: Endpoint, tag: "TopUp" | "Spend") =>
       route(endpoint, ({ params, headers }, payload, refuse) =>
         ledger
-          .write(WriteAnswer.inputOf(tag, params.accountId as string, payload as object, headers))
+          // Decoded with the endpoint's schemas, which are the domain's: the ledger need not check them again.
+          .writeDecoded(
+            WriteAnswer.requestOf(
+              tag as "TopUp",
+              params.accountId as AccountId,
+              payload as typeof TopUpBody.Type,
+              headers,
+            ),
+          )
           .pipe(Effect.map((result) => writeAnswer(result, refuse))),
       )
     const writeAnswer = (result: WriteResult, refuse: (error: unknown) => Answer): Answer => {

@@ -81,9 +81,13 @@ export const LedgerHandlers = HttpApiBuilder.group(
     const ledger = yield* Ledger
     return handlers.handleAll({
       topUp: ({ params, headers, payload }) =>
-        ledger.write(WriteAnswer.inputOf("TopUp", params.accountId, payload, headers)).pipe(Effect.flatMap(answer)),
+        ledger
+          .writeDecoded(WriteAnswer.requestOf("TopUp", params.accountId, payload, headers))
+          .pipe(Effect.flatMap(answer)),
       spend: ({ params, headers, payload }) =>
-        ledger.write(WriteAnswer.inputOf("Spend", params.accountId, payload, headers)).pipe(Effect.flatMap(answer)),
+        ledger
+          .writeDecoded(WriteAnswer.requestOf("Spend", params.accountId, payload, headers))
+          .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger.balance(params.accountId).pipe(Effect.map((balance) => ({ accountId: params.accountId, balance }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),

@@ -61,6 +61,11 @@ export class Ledger extends Context.Service<
      * `Idempotent-Replayed: true`).
      */
     readonly write: (request: WriteInput) => Effect.Effect<WriteResult, StoreError>
+    /**
+     * `write` for a request already decoded with the domain's schemas (its branded values say so),
+     * as the HTTP API's schemas decode it: nothing is validated twice.
+     */
+    readonly writeDecoded: (request: WriteRequest) => Effect.Effect<WriteResult, StoreError>
     readonly balance: (accountId: string) => Effect.Effect<Balance, InvalidRequest | LedgerUnavailable>
     readonly entries: (
       request: typeof EntriesRequest.Encoded,
@@ -75,7 +80,7 @@ export class Ledger extends Context.Service<
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
 
-    const transactWrite = (request: WriteRequest) =>
+    const transactWrite = (request: WriteRequest): Effect.Effect<WriteResult, StoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         store.transact(request.accountId, request.idempotencyKey, post(request, new Date(now).toISOString())),
       )
@@ -129,6 +134,7 @@ export class Ledger extends Context.Service<
       topUp: (input) => write({ _tag: "TopUp", ...input }).pipe(Effect.flatMap(posting)),
       spend: (input) => write({ _tag: "Spend", ...input }).pipe(Effect.flatMap(posting)),
       write,
+      writeDecoded: transactWrite,
       balance: (accountId) =>
         validAccountId(accountId).pipe(
           Effect.flatMap(store.account),
