@@ -1,5 +1,14 @@
 import * as Http from "node:http"
-import { type AccountId, Ledger, TallyApi, type TopUpBody, WriteResponse, type WriteResult } from "@tally/domain"
+import {
+  type AccountId,
+  Ledger,
+  TallyApi,
+  type TopUpBody,
+  WriteBody,
+  WriteResponse,
+  type WriteResult,
+  writeResponseParts,
+} from "@tally/domain"
 import { Context, Effect, Fiber, Result, Schema, SchemaAST, SchemaIssue } from "effect"
 import { HttpApi, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
 import * as RequestId from "./RequestId.ts"
@@ -196,7 +205,8 @@ export const make = (rules: Rules) =>
       }
     }
 
-    const encodeWrite = Schema.encodeUnknownSync(WriteResponse)
+    // As `HttpApi` encodes a success with headers: the body with its JSON codec, the headers as they are.
+    const encodeWriteBody = Schema.encodeUnknownSync(Schema.toCodecJson(WriteBody))
     const writeStatus = statusOf(WriteResponse, 200)
     const writeRoute = (endpoint: Endpoint, tag: "TopUp" | "Spend") =>
       route(endpoint, ({ params, headers }, payload, refuse) =>
@@ -219,8 +229,8 @@ export const make = (rules: Rules) =>
           ? { ...refused, headers: { ...refused.headers, "idempotent-replayed": "true" } }
           : refused
       }
-      const encoded = encodeWrite(WriteAnswer.responseOf(result))
-      return { status: writeStatus, body: JSON.stringify(encoded.body), headers: encoded.headers }
+      const { body, headers } = writeResponseParts(WriteAnswer.responseOf(result))
+      return { status: writeStatus, body: JSON.stringify(encodeWriteBody(body)), headers }
     }
 
     const [balanceSuccess] = balance.success
