@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
  */
 
 const token = "hot-routes-token-0123456789"
-const quiet = { arrivals: false, answers: false }
+const quiet = { arrivals: false, answers: false, json: Option.none() }
 
 interface Server {
   readonly url: string

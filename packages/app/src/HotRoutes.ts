@@ -283,7 +283,11 @@ export const make = (rules: Rules) =>
       )
       const logged = rules.logged.answers
         ? Effect.flatMap(answered, (status) =>
-            RequestLog.answered(request.method!, request.url!, status, startedAtMs, requestId),
+            RequestLog.answered(
+              rules.logged,
+              { requestId, method: request.method!, url: request.url!, startedAtMs },
+              status,
+            ),
           )
         : answered
       run(logged)

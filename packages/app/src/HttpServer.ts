@@ -299,12 +299,18 @@ const requestLog =
         Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
       ).pipe(
         Effect.andThen(
-          logged.arrivals ? Effect.andThen(RequestLog.received(request.method, request.url), httpApp) : httpApp,
+          logged.arrivals
+            ? Effect.andThen(RequestLog.received(request.method, request.url, requestId), httpApp)
+            : httpApp,
         ),
       )
       const logging = logged.answers
         ? Effect.onExit(identified, (exit) =>
-            RequestLog.answered(request.method, request.url, statusOf(exit), startedAtMs),
+            RequestLog.answered(
+              logged,
+              { requestId, method: request.method, url: request.url, startedAtMs },
+              statusOf(exit),
+            ),
           )
         : identified
       return Effect.annotateLogs(logging, "requestId", requestId)
