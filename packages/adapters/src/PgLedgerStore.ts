@@ -103,10 +103,10 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
 const readWithRetry =
-  (options: Options) =>
+  (schedule: ReturnType<typeof retrySchedule>) =>
   <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
     PgFailure.recoverSqlDefects(effect).pipe(
-      Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+      Effect.retry({ schedule, while: PgFailure.isTransient }),
       Effect.tapError(logFailure("PostgreSQL read failed")),
       Effect.mapError(unavailable),
     )
@@ -118,7 +118,9 @@ export const make = (options: Options = defaults) =>
     const lockedBatch = PgLockedBatch.make(sql)
     const soloWrite = PgSoloWrite.make(sql, cache)
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
-    const read = readWithRetry(options)
+    // Built once: a schedule is a description, and each retry runs it afresh.
+    const retries = retrySchedule(options)
+    const read = readWithRetry(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
       Effect.sync(() => {
@@ -195,7 +197,7 @@ export const make = (options: Options = defaults) =>
           return yield* attempt(operations, (decided) => (unresolved = decided))
         })
         return once.pipe(
-          Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+          Effect.retry({ schedule: retries, while: PgFailure.isTransient }),
           Effect.map((results) => results.map((result) => Result.succeed(result))),
           Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
         )
