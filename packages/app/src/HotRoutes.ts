@@ -70,6 +70,8 @@ const notJson = new SchemaIssue.InvalidValue({ message: "Expected a valid JSON b
 
 type Endpoint = HttpApiEndpoint.Top
 
+const routerSyntax = /[/?#%]/
+
 /** A route path with one parameter, `/prefix/:name/suffix`, matched without a router. */
 const pathMatcher = (path: string) => {
   const parts = /^([^:]*):([A-Za-z]+)([^:]*)$/.exec(path)
@@ -79,7 +81,10 @@ const pathMatcher = (path: string) => {
     if (url.length <= prefix.length + suffix.length || !url.startsWith(prefix) || !url.endsWith(suffix)) return
     const value = url.slice(prefix.length, url.length - suffix.length)
     // Queries, percent-encoding and further segments are for the router to interpret.
-    return /[/?#%]/.test(value) ? undefined : { [name]: value }
+    if (routerSyntax.test(value)) return
+    const params: Record<string, string> = {}
+    params[name] = value
+    return params
   }
 }
 

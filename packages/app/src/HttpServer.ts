@@ -183,7 +183,8 @@ const unsupportedMediaType = () =>
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
-const declaresJson = (contentType: string | undefined) => mediaTypeOf(contentType) === "application/json"
+const declaresJson = (contentType: string | undefined) =>
+  contentType === "application/json" || mediaTypeOf(contentType) === "application/json"
 
 /**
  * A request body must be declared JSON, as the API documents: a body with no Content-Type used to
