@@ -77,9 +77,10 @@ const batchedStdout = Effect.acquireRelease(
     let lines: Array<string> = []
     const flush = () => {
       if (lines.length === 0) return
-      const text = `${lines.join("\n")}\n`
+      const text = lines.join("\n")
       lines = []
-      process.stdout.write(text)
+      // As Effect's console loggers write.
+      console.log(text)
     }
     // Unreferenced: waiting lines never keep the process alive, and the release writes them.
     const timer = setInterval(flush, flushWindowMs).unref()
