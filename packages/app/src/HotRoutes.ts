@@ -18,9 +18,10 @@ import * as WriteAnswer from "./WriteAnswer.ts"
 /**
  * The three routes that carry nearly all of a ledger's traffic (top-ups, spends, balances), served
  * straight from node:http. Effect's HTTP stack (a fiber, the router, the middleware chain and
- * effectful codecs per request) cost about 200 µs of CPU per request on this service, against 30 µs
- * for node:http alone. Everything else is left to `TallyApi`'s app, and so is every request the app
- * would not hand to one of these endpoints' handlers.
+ * effectful codecs per request) cost the service about 100 µs of CPU per request more than this
+ * handler does (on memory at 64 connections: 228 -> 134 µs; node:http alone answers JSON in 30).
+ * Everything else is left to `TallyApi`'s app, and so is every request the app would not hand to
+ * one of these endpoints' handlers.
  *
  * A request is taken only when its headers show that it reaches the handler in the app: the route
  * matches exactly, the browser guard and the token let it through, a write declares JSON and its
@@ -303,8 +304,18 @@ export const make = (rules: Rules) =>
       if (fiber.pollUnsafe() === undefined) Fiber.runIn(fiber, scope)
     }
 
-    const admitted = (request: Http.IncomingMessage) => {
-      const { headers } = request
+    /** The route a request's method and path name, and the path's parameter as it came. */
+    const routeOf = (request: Http.IncomingMessage) => {
+      for (const route of routes) {
+        if (route.method !== request.method) continue
+        const rawParams = route.match(request.url ?? "")
+        if (rawParams !== undefined) return { route, rawParams }
+      }
+      return undefined
+    }
+
+    /** Whether the app's guards let the request through to a handler: the browser guard or the token. */
+    const admitted = ({ headers }: Http.IncomingMessage) => {
       if (rules.credentialMatches === undefined) {
         return headers["sec-fetch-site"] === undefined && headers.origin === undefined
       }
@@ -315,25 +326,17 @@ export const make = (rules: Rules) =>
       )
     }
 
+    /** Whether the request's body is one the app reads as the route's: JSON of a declared length, or none. */
+    const framed = (route: Route, { headers }: Http.IncomingMessage) =>
+      route.decodePayload === undefined
+        ? headers["transfer-encoding"] === undefined && (headers["content-length"] ?? "0") === "0"
+        : rules.isJson(headers["content-type"]) && declaredLength(headers, rules.bodyBytesMax) !== undefined
+
     const take = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
-      const url = request.url ?? ""
-      let route: Route | undefined
-      let rawParams: Record<string, string> | undefined
-      for (const candidate of routes) {
-        if (candidate.method !== request.method) continue
-        rawParams = candidate.match(url)
-        if (rawParams !== undefined) {
-          route = candidate
-          break
-        }
-      }
-      if (route === undefined || rawParams === undefined || !admitted(request)) return false
+      const found = routeOf(request)
+      if (found === undefined || !admitted(request) || !framed(found.route, request)) return false
+      const { route, rawParams } = found
       const { headers } = request
-      if (route.decodePayload === undefined) {
-        if (headers["transfer-encoding"] !== undefined || (headers["content-length"] ?? "0") !== "0") return false
-      } else if (!rules.isJson(headers["content-type"]) || declaredLength(headers, rules.bodyBytesMax) === undefined) {
-        return false
-      }
       const params = route.decodeParams(rawParams)
       if (Result.isFailure(params)) return false
       const decodedHeaders = route.decodeHeaders === undefined ? Result.succeed({}) : route.decodeHeaders(headers)
@@ -342,9 +345,7 @@ export const make = (rules: Rules) =>
       const given = headers["x-request-id"]
       const requestId = RequestId.of(typeof given === "string" ? given : undefined)
       const startedAtMs = Date.now()
-      if (rules.logged.arrivals) {
-        run(RequestLog.received(request.method!, url, requestId))
-      }
+      if (rules.logged.arrivals) run(RequestLog.received(request.method!, request.url!, requestId))
       const decoded = {
         params: params.success as Record<string, unknown>,
         headers: decodedHeaders.success as Record<string, unknown>,
