@@ -1,3 +1,5 @@
+import { tallyScript } from "./Launcher.ts"
+
 /**
  * Where a process's CPU went, from a V8 CPU profile (`node --cpu-prof`): self time per package, per
  * module of Effect, and per function, counted only over a window of the machine's monotonic clock
@@ -61,6 +63,8 @@ export const groupOf = (url: string, functionName: string): string => {
   }
   const tally = /\/packages\/([^/]+)\/src\//.exec(url)
   if (tally !== null) return `@tally/${tally[1]}`
+  // The service as the bench runs it: Tally's three packages built into one file.
+  if (url.endsWith(tallyScript)) return "@tally (built)"
   const modules = url.lastIndexOf("/node_modules/")
   if (modules >= 0) {
     const [scope = "", name = ""] = url.slice(modules + "/node_modules/".length).split("/")

@@ -460,7 +460,7 @@ export const program = (settings: Settings, out: string, about: Record<string, u
         ...about,
         postgres: { version: postgres.version, fsync: postgres.fsync, synchronousCommit: postgres.synchronousCommit },
         tally: {
-          launch: `node ${Launcher.tallyCommand.join(" ")}`,
+          launch: `node ${Path.relative(Launcher.repositoryRoot, Launcher.tallyScript)} serve (packages/app/src/main.ts built with esbuild, Tally's packages bundled)`,
           settings: "the defaults (pool 10, log level Info)",
         },
         settings,

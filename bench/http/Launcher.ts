@@ -31,7 +31,7 @@ export class ServerFailed extends Schema.TaggedError<ServerFailed>()("ServerFail
 }
 
 export const Limits = {
-  /** A server must answer its health check this soon after it was started (tsx compiles on the fly). */
+  /** A server must answer its health check this soon after it was started (PostgreSQL's first migration included). */
   readyTimeoutMs: 60_000,
   readyPollMs: 50,
   /** Past Tally's own shutdown deadline (20 s): a server still running then is killed. */
@@ -129,11 +129,42 @@ export const start = (launch: Launch) =>
   ).pipe(Effect.map(({ server }) => server))
 
 /**
- * The Tally service as the README tells users to start it: `tally serve` from the sources, through
- * tsx's loader inside one node process (`pnpm start` would add a launcher process in front). The one
- * place to switch to built JavaScript once the app ships it.
+ * The Tally service as it is deployed: the app's JavaScript in one node process, what `npx tally
+ * serve` runs from the published package. `pnpm build` compiles the same sources file by file;
+ * here esbuild puts Tally's three packages in one file and leaves every other package an import.
+ * It sits in `packages/app/dist/`, beside the compiled files, so it reads the app's version from
+ * `package.json` and resolves the app's dependencies as they do. From the sources under tsx, as
+ * `pnpm start` runs it, the same process holds about 90 MB more: tsx's loader and what it compiled.
  */
-export const tallyCommand = ["--import", "tsx", "packages/app/src/main.ts", "serve"]
+export const tallyScript = Path.join(repositoryRoot, "packages", "app", "dist", "tally-bench.mjs")
+
+const manifestPackages = (dir: string) => {
+  const manifest = JSON.parse(Fs.readFileSync(Path.join(repositoryRoot, "packages", dir, "package.json"), "utf8"))
+  return [manifest.dependencies, manifest.peerDependencies, manifest.optionalDependencies].flatMap((packages) =>
+    Object.keys(packages ?? {}),
+  )
+}
+
+/** Every package the service imports but Tally's own, left as imports. */
+const thirdParty = () =>
+  [...new Set(["domain", "adapters", "app"].flatMap(manifestPackages))]
+    .filter((name) => !name.startsWith("@tally/"))
+    .flatMap((name) => [name, `${name}/*`])
+
+const buildTally = Effect.tryPromise({
+  try: () =>
+    Esbuild.build({
+      entryPoints: [Path.join(repositoryRoot, "packages", "app", "src", "main.ts")],
+      outfile: tallyScript,
+      bundle: true,
+      external: thirdParty(),
+      platform: "node",
+      format: "esm",
+      target: `node${process.versions.node}`,
+      logLevel: "error",
+    }),
+  catch: (error) => new ServerFailed({ server: "tally", reason: `build failed: ${error}`, output: "" }),
+})
 
 export type TallyStorage = { readonly databaseUrl: string } | "memory"
 
@@ -143,18 +174,22 @@ export const tally = (options: {
   /** Extra flags of node itself, such as `--cpu-prof`. */
   readonly nodeFlags?: ReadonlyArray<string>
 }) =>
-  start({
-    name: options.storage === "memory" ? "tally-memory" : "tally",
-    logDir: options.logDir,
-    nodeArgs: (port) => [
-      ...(options.nodeFlags ?? []),
-      ...tallyCommand,
-      "--port",
-      String(port),
-      ...(options.storage === "memory" ? ["--memory"] : []),
-    ],
-    env: () => (options.storage === "memory" ? {} : { DATABASE_URL: options.storage.databaseUrl }),
-  })
+  Effect.andThen(
+    buildTally,
+    start({
+      name: options.storage === "memory" ? "tally-memory" : "tally",
+      logDir: options.logDir,
+      nodeArgs: (port) => [
+        ...(options.nodeFlags ?? []),
+        tallyScript,
+        "serve",
+        "--port",
+        String(port),
+        ...(options.storage === "memory" ? ["--memory"] : []),
+      ],
+      env: () => (options.storage === "memory" ? {} : { DATABASE_URL: options.storage.databaseUrl }),
+    }),
+  )
 
 /**
  * Where the bench's own servers are built to. Inside the repository, so their packages resolve from
@@ -164,7 +199,7 @@ const buildDir = Path.join(repositoryRoot, "node_modules", ".cache", "tally-http
 
 /**
  * A bench server's source as one JavaScript file, its packages left as imports. The baselines run
- * as plain JavaScript, as the origin's service would: tsx's loader costs a process about 45 MB.
+ * as plain JavaScript, as the origin's service would, and as Tally's does.
  */
 const build = (file: string) =>
   Effect.tryPromise({

@@ -80,7 +80,7 @@ export const sessionParameters = { idle_in_transaction_session_timeout: "10s" } 
 /** The first retry comes at once after a lost contention; waits double up to this cap. */
 const retryDelayMaxMs = 500
 
-const retrySchedule = (options: Options) =>
+export const retrySchedule = (options: Options) =>
   Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced(`${retryDelayMaxMs} millis`)]).pipe(
     Schedule.jittered,
     Schedule.upTo({ duration: `${options.retryBudgetMs} millis` }),
@@ -108,10 +108,10 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
 
 /** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
 export const readWithRetry =
-  (options: Options) =>
+  (schedule: ReturnType<typeof retrySchedule>) =>
   <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
     PgFailure.recoverSqlDefects(effect).pipe(
-      Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+      Effect.retry({ schedule, while: PgFailure.isTransient }),
       Effect.tapError(logFailure("PostgreSQL read failed")),
       Effect.mapError(unavailable),
     )
@@ -123,7 +123,9 @@ export const make = (options: Options = defaults) =>
     const lockedBatch = PgLockedBatch.make(sql)
     const soloWrite = PgSoloWrite.make(sql, cache)
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
-    const read = readWithRetry(options)
+    // Built once: a schedule is a description, and each retry runs it afresh.
+    const retries = retrySchedule(options)
+    const read = readWithRetry(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
       Effect.sync(() => {
@@ -202,7 +204,7 @@ export const make = (options: Options = defaults) =>
           return yield* attempt(operations, (decided) => (unresolved = decided))
         })
         return once.pipe(
-          Effect.retry({ schedule: retrySchedule(options), while: PgFailure.isTransient }),
+          Effect.retry({ schedule: retries, while: PgFailure.isTransient }),
           Effect.map((results) => results.map((result) => Result.succeed(result))),
           Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
         )
@@ -244,7 +246,12 @@ export const make = (options: Options = defaults) =>
 
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
       settle(operations).pipe(
-        Effect.withSpan("PgLedgerStore.batch", { attributes: { operations: operations.length } }),
+        // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
+        Effect.withSpan(
+          "PgLedgerStore.batch",
+          { attributes: { operations: operations.length } },
+          { captureStackTrace: false },
+        ),
       ),
     )
 

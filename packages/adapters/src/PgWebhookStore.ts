@@ -10,7 +10,7 @@ import {
 import { Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
-import { defaults, type Options, readWithRetry } from "./PgLedgerStore.ts"
+import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedgerStore.ts"
 
 /**
  * Webhook endpoints and deliveries in PostgreSQL (migration `5_webhooks`). Several processes share
@@ -57,7 +57,7 @@ interface DeliveryRow {
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const retried = readWithRetry(options)
+    const retried = readWithRetry(retrySchedule(options))
 
     const create = (endpoint: Parameters<WebhookStore["Service"]["create"]>[0], endpointsMax: number) =>
       retried(

@@ -1,3 +1,4 @@
+import * as V8 from "node:v8"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import {
   AccountId,
@@ -31,7 +32,7 @@ import {
   WebhookEndpointRequest,
   Webhooks,
 } from "@tally/domain"
-import { Console, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Console, Effect, Layer, Option, References, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
@@ -663,6 +664,14 @@ export const exportEntries = Command.make(
 /** Set when `serve` runs, so a shutdown by signal exits 0. */
 export const serving = { value: false }
 
+/**
+ * By default V8 lets its heap grow to several times what is live before it collects the old
+ * generation, and a busy service's requests leave a lot behind (at 64 connections on PostgreSQL the
+ * heap swung between 60 and 175 MB). The service collects once the heap has grown this much past
+ * what the last collection kept: peak RSS 245 -> 150 MB, CPU per request within the noise.
+ */
+const heapGrowthPercentMax = 20
+
 export const serve = Command.make(
   "serve",
   {
@@ -686,6 +695,7 @@ export const serve = Command.make(
         host: Option.getOrElse(flags.host, () => configured.host),
       }
       yield* Http.checkListen(settings)
+      V8.setFlagsFromString(`--heap-growing-percent=${heapGrowthPercentMax}`)
       serving.value = true
       const banner = Layer.effectDiscard(
         Effect.gen(function* () {
@@ -711,6 +721,8 @@ export const serve = Command.make(
         ),
       ).pipe(Effect.ensuring(Effect.logInfo("stopped")))
     }).pipe(
+      // The service exports no traces: without a tracer, spans would be built per request for nobody.
+      Effect.provideService(References.TracerEnabled, false),
       Effect.provide(Logging.serviceLayer),
       Effect.catchCause((cause) => render(cause, false)),
     ),

@@ -1,5 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
-import { createServer } from "node:http"
+import { createHash, timingSafeEqual } from "node:crypto"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   type BalanceWriteResult,
@@ -28,8 +27,12 @@ import {
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
 import { EventHandlers } from "./EventHandlers.ts"
+import * as HotRoutes from "./HotRoutes.ts"
+import * as RequestId from "./RequestId.ts"
+import * as RequestLog from "./RequestLog.ts"
 import { Database } from "./Storage.ts"
 import { WebhookHandlers } from "./WebhookHandlers.ts"
+import * as WriteAnswer from "./WriteAnswer.ts"
 
 /**
  * The HTTP service: the handlers of `TallyApi` over the `Ledger`, bearer-token auth, request
@@ -60,8 +63,6 @@ export const Limits = {
   pathParamLengthMax: 512,
   /** A 503 tells the caller to retry after this long: the store has already retried for a few seconds. */
   retryAfterSeconds: 1,
-  /** A caller's X-Request-Id is kept when it is this short and log-safe, else one is generated. */
-  requestIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
 } as const
 
 // -----------------------------------------------------------------------------
@@ -77,14 +78,9 @@ const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balan
 
 /** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
 const answer = (result: BalanceWriteResult) => {
-  if (result._tag === "Posted") {
-    return Effect.succeed({ entry: result.entry, balance: result.entry.balanceAfter, replayed: result.replayed })
-  }
+  if (result._tag === "Posted") return Effect.succeed(WriteAnswer.responseOf(result))
   return (result.replayed ? markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
 }
-
-const idempotencyKeyOf = (headers: { readonly "idempotency-key"?: string }) =>
-  headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }
 
 export const LedgerHandlers = HttpApiBuilder.group(
   TallyApi,
@@ -94,11 +90,11 @@ export const LedgerHandlers = HttpApiBuilder.group(
     return handlers.handleAll({
       topUp: ({ params, headers, payload }) =>
         ledger
-          .write({ _tag: "TopUp", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .writeDecoded(WriteAnswer.requestOf("TopUp", params.accountId, payload, headers))
           .pipe(Effect.flatMap(answer)),
       spend: ({ params, headers, payload }) =>
         ledger
-          .write({ _tag: "Spend", accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .writeDecoded(WriteAnswer.requestOf("Spend", params.accountId, payload, headers))
           .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger
@@ -153,10 +149,10 @@ export const CorrectionsHandlers = HttpApiBuilder.group(
     const ledger = yield* Ledger
     return handlers.handleAll({
       refund: ({ params, headers, payload }) =>
-        ledger.refund({ ...params, ...payload, ...idempotencyKeyOf(headers) }).pipe(Effect.map(written)),
+        ledger.refund({ ...params, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) }).pipe(Effect.map(written)),
       adjust: ({ params, headers, payload }) =>
         ledger
-          .adjust({ accountId: params.accountId, ...payload, ...idempotencyKeyOf(headers) })
+          .adjust({ accountId: params.accountId, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) })
           .pipe(Effect.map(written)),
     })
   }),
@@ -207,34 +203,49 @@ export const SystemHandlers = HttpApiBuilder.group(
 
 const digest = (text: string) => createHash("sha256").update(text).digest()
 
-/** With a token, every `/v1` request must carry it; compared in constant time (digests of equal length). */
-export const authorizationLayer = (apiToken: Option.Option<Redacted.Redacted<string>>) =>
-  Layer.succeed(TallyAuthorization, {
+/** Whether a bearer credential is the token; compared in constant time (digests of equal length). */
+const tokenMatcher = (apiToken: Redacted.Redacted<string>) => {
+  const expected = digest(Redacted.value(apiToken))
+  return (credential: string) => timingSafeEqual(digest(credential), expected)
+}
+
+/** With a token, every `/v1` request must carry it. */
+export const authorizationLayer = (apiToken: Option.Option<Redacted.Redacted<string>>) => {
+  const matches = Option.map(apiToken, tokenMatcher)
+  return Layer.succeed(TallyAuthorization, {
     bearer: (httpEffect, { credential }) => {
-      if (Option.isNone(apiToken)) return httpEffect
-      const matches = timingSafeEqual(digest(Redacted.value(credential)), digest(Redacted.value(apiToken.value)))
-      return matches
-        ? httpEffect
-        : Effect.fail(new Unauthorized({ message: "a valid Authorization: Bearer <token> header is required" }))
+      if (Option.isNone(matches) || matches.value(Redacted.value(credential))) return httpEffect
+      return Effect.fail(new Unauthorized({ message: "a valid Authorization: Bearer <token> header is required" }))
     },
   })
+}
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** A request that fails the API's schemas answers 400 with what was wrong, slot and path first. */
+/** What was wrong with a slot of a request (`body`, `params`...), each problem's path first. */
+const invalidRequest = (slot: string, issue: SchemaIssue.Issue) => {
+  const issues = formatIssues(issue).issues.map((problem) => {
+    const path = (problem.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    return `${[slot, ...path].join(".")}: ${problem.message}`
+  })
+  return new InvalidRequest({ message: issues.join("; ") })
+}
+
+/** A request that fails the API's schemas answers 400 with what was wrong. */
 export const requestValidationLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) => {
   if (error.kind === "Body" || error.kind === "ResponseHeaders") return Effect.fail(error)
-  const slot = error.kind === "Payload" ? "body" : error.kind.toLowerCase()
-  const issues = formatIssues(error.cause.issue).issues.map((issue) => {
-    const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
-    return `${[slot, ...path].join(".")}: ${issue.message}`
-  })
-  return Effect.fail(new InvalidRequest({ message: issues.join("; ") }))
+  return Effect.fail(invalidRequest(error.kind === "Payload" ? "body" : error.kind.toLowerCase(), error.cause.issue))
 })
 
 // -----------------------------------------------------------------------------
 // Middleware of the router and the server
 // -----------------------------------------------------------------------------
+
+/** What a 500 says: details go to the log only. */
+const internalError = {
+  _tag: "InternalError",
+  message: "internal error; the request id is in the X-Request-Id header",
+} as const
 
 const errorJson = (status: number, _tag: string, message: string) =>
   HttpServerResponse.jsonUnsafe({ _tag, message }, { status })
@@ -246,6 +257,8 @@ const unsupportedMediaType = () =>
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
+const declaresJson = (contentType: string | undefined) =>
+  contentType === "application/json" || mediaTypeOf(contentType) === "application/json"
 
 /** A request carries a body when it says how long (more than nothing) or sends it in chunks. */
 const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
@@ -261,7 +274,7 @@ const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
 const jsonBodies = HttpRouter.middleware((httpEffect) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const declaredJson = mediaTypeOf(request.headers["content-type"]) === "application/json"
+    const declaredJson = declaresJson(request.headers["content-type"])
     return bodyMethods.has(request.method) && hasBody(request.headers) && !declaredJson
       ? unsupportedMediaType()
       : yield* httpEffect
@@ -332,7 +345,7 @@ const errorResponses = HttpRouter.middleware(
           )
         }
         return Effect.logError("request failed", cause).pipe(
-          Effect.as(errorJson(500, "InternalError", "internal error; the request id is in the X-Request-Id header")),
+          Effect.as(errorJson(500, internalError._tag, internalError.message)),
         )
       }),
     ),
@@ -355,32 +368,36 @@ const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown
   return HttpServerResponse.isHttpServerResponse(failure) ? failure.status : 500
 }
 
-/** One log line per request, with the request id that every log line of the request carries too. */
-const requestLog = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const given = request.headers["x-request-id"]
-    const requestId = given !== undefined && Limits.requestIdPattern.test(given) ? given : randomUUID()
-    yield* HttpEffect.appendPreResponseHandler((_request, response) =>
-      Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
-    )
-    const startedAt = Date.now()
-    return yield* Effect.logDebug("request received").pipe(
-      Effect.annotateLogs({ method: request.method, path: request.url.split("?")[0] ?? request.url }),
-      Effect.andThen(httpApp),
-      Effect.onExit((exit) =>
-        Effect.logInfo("request").pipe(
-          Effect.annotateLogs({
-            method: request.method,
-            path: request.url.split("?")[0] ?? request.url,
-            status: statusOf(exit),
-            durationMs: Date.now() - startedAt,
-          }),
+/**
+ * The request's id on its answer, whatever answers it, and on every log line of the request; its
+ * log lines as `logged` lets through.
+ */
+const requestLog =
+  (logged: RequestLog.RequestLog) =>
+  <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const requestId = RequestId.of(request.headers["x-request-id"])
+      const startedAtMs = Date.now()
+      const identified = HttpEffect.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", requestId)),
+      ).pipe(
+        Effect.andThen(
+          logged.arrivals
+            ? Effect.andThen(RequestLog.received(request.method, request.url, requestId), httpApp)
+            : httpApp,
         ),
-      ),
-      Effect.annotateLogs({ requestId }),
-    )
-  })
+      )
+      const logging = logged.answers
+        ? Effect.onExit(identified, (exit) =>
+            RequestLog.answered(
+              logged,
+              { requestId, method: request.method, url: request.url, startedAtMs },
+              statusOf(exit),
+            ),
+          )
+        : identified
+      return Effect.annotateLogs(logging, "requestId", requestId)
+    })
 
 // -----------------------------------------------------------------------------
 // The server
@@ -419,18 +436,25 @@ export const routes = Layer.mergeAll(
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
 )
 
+/** The service's rules, for the hot routes to apply as the app does. */
+export const hotRules = (settings: ServerSettings, logged: RequestLog.RequestLog): HotRoutes.Rules => ({
+  credentialMatches: Option.getOrUndefined(Option.map(settings.apiToken, tokenMatcher)),
+  bodyBytesMax: Limits.bodyBytesMax,
+  isJson: declaresJson,
+  invalidBody: (issue) => invalidRequest("body", issue),
+  retryAfterSeconds: Limits.retryAfterSeconds,
+  internalError,
+  logged,
+})
+
 /** The HTTP server on `host:port`; check the address with `checkListen` first. */
 export const layer = (settings: ServerSettings) => {
-  const server = NodeHttpServer.layerServer(
-    () =>
-      createServer({
-        maxHeaderSize: Limits.headerBytesMax,
-        requestTimeout: Limits.requestTimeoutMs,
-        headersTimeout: Limits.headersTimeoutMs,
-        connectionsCheckingInterval: Limits.deadlineCheckIntervalMs,
-      }),
-    { host: settings.host, port: settings.port, gracefulShutdownTimeout: Limits.shutdownGraceMs },
-  )
+  const nodeOptions = {
+    maxHeaderSize: Limits.headerBytesMax,
+    requestTimeout: Limits.requestTimeoutMs,
+    headersTimeout: Limits.headersTimeoutMs,
+    connectionsCheckingInterval: Limits.deadlineCheckIntervalMs,
+  }
   // Routes, handlers and the docs page are built before the socket listens: Node drops a request
   // that arrives while no handler is attached, so a caller polling /health must never hit that gap.
   const guarded = Option.isNone(settings.apiToken) ? Layer.mergeAll(routes, crossSiteGuard) : routes
@@ -438,6 +462,16 @@ export const layer = (settings: ServerSettings) => {
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: Limits.pathParamLengthMax }),
   )
   return Layer.unwrap(
-    Effect.map(app, (httpApp) => HttpServer.serve(httpApp, requestLog).pipe(Layer.provideMerge(server))),
+    Effect.gen(function* () {
+      const httpApp = yield* app
+      const logged = yield* RequestLog.levels
+      const hot = yield* HotRoutes.make(hotRules(settings, logged))
+      const server = NodeHttpServer.layerServer(() => HotRoutes.createServer(nodeOptions, hot), {
+        host: settings.host,
+        port: settings.port,
+        gracefulShutdownTimeout: Limits.shutdownGraceMs,
+      })
+      return HttpServer.serve(httpApp, requestLog(logged)).pipe(Layer.provideMerge(server))
+    }),
   ).pipe(Layer.provideMerge(NodeHttpServer.layerHttpServices))
 }

@@ -34,6 +34,7 @@ import {
   SpendRequest,
   TopUpRequest,
   TotalsRequest,
+  type WriteRequest,
 } from "./LedgerRequest.ts"
 import { type KindTotal, LedgerStore, type WriteTarget } from "./LedgerStore.ts"
 import { Limits } from "./Limits.ts"
@@ -117,6 +118,11 @@ export class Ledger extends Context.Service<
      * `Idempotent-Replayed: true`).
      */
     readonly write: (request: WriteInput) => Effect.Effect<BalanceWriteResult, StoreError>
+    /**
+     * `write` for a request already decoded with the domain's schemas (its branded values say so),
+     * as the HTTP API's schemas decode it: nothing is validated twice.
+     */
+    readonly writeDecoded: (request: WriteRequest) => Effect.Effect<BalanceWriteResult, StoreError>
     /** Reserve credits; every hold operation needs an idempotency key. */
     readonly hold: (request: typeof HoldRequest.Encoded) => Effect.Effect<HoldPosting, WriteError<InsufficientCredits>>
     readonly capture: (
@@ -177,14 +183,13 @@ export class Ledger extends Context.Service<
     const iso = (nowMs: number) => new Date(nowMs).toISOString()
 
     // `post` only posts entries and refuses by the balance rules, and a key replays only what it posted.
+    const writeDecoded = (request: WriteRequest) =>
+      transact(request, (now) => post(request, iso(now))) as Effect.Effect<BalanceWriteResult, StoreError>
+
     const write = ({ _tag, ...input }: WriteInput): Effect.Effect<BalanceWriteResult, StoreError> =>
-      (_tag === "TopUp"
-        ? validate(TopUpRequest)(input).pipe(
-            Effect.flatMap((request) => transact(request, (now) => post({ _tag, ...request }, iso(now)))),
-          )
-        : validate(SpendRequest)(input).pipe(
-            Effect.flatMap((request) => transact(request, (now) => post({ _tag, ...request }, iso(now)))),
-          )) as Effect.Effect<BalanceWriteResult, StoreError>
+      _tag === "TopUp"
+        ? validate(TopUpRequest)(input).pipe(Effect.flatMap((request) => writeDecoded({ _tag, ...request })))
+        : validate(SpendRequest)(input).pipe(Effect.flatMap((request) => writeDecoded({ _tag, ...request })))
 
     const validAccountId = validate(AccountId)
 
@@ -267,6 +272,7 @@ export class Ledger extends Context.Service<
           Effect.flatMap(asPosting),
         ),
       write,
+      writeDecoded,
       hold: (input) =>
         validate(HoldRequest)(input).pipe(
           Effect.flatMap((request) => commit<InsufficientCredits>(request, (now) => place(request, now))),

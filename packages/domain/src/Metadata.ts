@@ -17,6 +17,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => {
 }
 
 const utf8 = new TextEncoder()
+const utf8BytesPerCodeUnitMax = 3
 
 /** An error message names where the problem is, up to this many characters of the path. */
 const pathShownMax = 120
@@ -55,7 +56,10 @@ export const metadataProblem = (value: unknown): string | undefined => {
       return `holds a value that is not JSON${at}`
     }
   }
-  const bytes = utf8.encode(JSON.stringify(value)).length
+  const json = JSON.stringify(value)
+  // A UTF-16 code unit is at most 3 bytes of UTF-8, so a short text is within the limit unmeasured.
+  if (json.length * utf8BytesPerCodeUnitMax <= Limits.metadataBytesMax) return undefined
+  const bytes = utf8.encode(json).length
   return bytes > Limits.metadataBytesMax
     ? `must be at most ${Limits.metadataBytesMax} bytes of JSON, not ${bytes}`
     : undefined

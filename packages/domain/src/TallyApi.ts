@@ -210,7 +210,14 @@ export const AdjustmentBody = Schema.Struct({
   metadata: AdjustmentRequest.fields.metadata,
 })
 
-const WriteBody = Schema.Struct({ entry: Entry, balance: Balance })
+/** The body of a write's answer; `replayed` travels as a header. */
+export const WriteBody = Schema.Struct({ entry: Entry, balance: Balance })
+
+/** A write's answer as its body and its headers. */
+export const writeResponseParts = ({ replayed, ...body }: typeof WriteBody.Type & { readonly replayed: boolean }) => ({
+  body,
+  headers: replayed ? { "idempotent-replayed": "true" as const } : {},
+})
 
 /**
  * An applied write: the entry with its decision, and the balance after it. A replay of an earlier
@@ -221,10 +228,7 @@ export const WriteResponse = Schema.Struct({ entry: Entry, balance: Balance, rep
     { body: WriteBody, headers: { "idempotent-replayed": Schema.optionalKey(Schema.Literal("true")) } },
     {
       decode: ({ body, headers }) => ({ ...body, replayed: headers["idempotent-replayed"] === "true" }),
-      encode: ({ replayed, ...body }) => ({
-        body,
-        headers: replayed ? { "idempotent-replayed": "true" as const } : {},
-      }),
+      encode: writeResponseParts,
     },
   ),
 )
