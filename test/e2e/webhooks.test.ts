@@ -48,6 +48,7 @@ const appendEvents = (count: number) =>
             availableBefore: balance(100),
             availableAfter: balance(99 - n),
             entrySequence: n + 1,
+            holdId: null,
           }),
           operationId: crypto.randomUUID(),
         }

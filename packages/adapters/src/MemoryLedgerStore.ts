@@ -2,6 +2,7 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
+  type AutoTopUpRequest,
   compareLedgerOrder,
   type DueHold,
   type Entry,
@@ -11,6 +12,7 @@ import {
   LedgerStore,
   matchesFilter,
   newAccountState,
+  refillDueAtMs,
 } from "@tally/domain"
 import { Effect, Layer, Option, Stream } from "effect"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
@@ -23,6 +25,9 @@ interface Account {
   readonly holds: Map<number, Hold>
   /** Credits refunded so far of an entry, by its sequence. */
   readonly refunded: Map<number, number>
+  readonly autoTopUpRequests: Map<number, AutoTopUpRequest>
+  /** The refill periods settled, by their start (ISO-8601): each once. */
+  readonly refills: Set<string>
 }
 
 /**
@@ -39,7 +44,15 @@ export const make = Effect.gen(function* () {
   const accountOf = (accountId: AccountId): Account => {
     let account = accounts.get(accountId)
     if (account === undefined) {
-      account = { state: newAccountState, entries: [], keys: new Map(), holds: new Map(), refunded: new Map() }
+      account = {
+        state: newAccountState,
+        entries: [],
+        keys: new Map(),
+        holds: new Map(),
+        refunded: new Map(),
+        autoTopUpRequests: new Map(),
+        refills: new Set(),
+      }
       accounts.set(accountId, account)
     }
     return account
@@ -50,7 +63,7 @@ export const make = Effect.gen(function* () {
     [...accounts.values()].flatMap((account) => account.entries).sort((a, b) => compareLedgerOrder(b, a))
 
   return LedgerStore.of({
-    transact: ({ accountId, idempotencyKey, holdId, refundOf }, step) =>
+    transact: ({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }, step) =>
       Effect.sync(() => {
         const existing = accounts.get(accountId)
         const target = refundOf === undefined ? undefined : existing?.entries[refundOf - 1]
@@ -62,10 +75,18 @@ export const make = Effect.gen(function* () {
             target === undefined
               ? undefined
               : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
+          autoTopUpRequest:
+            autoTopUpRequestId === undefined ? undefined : existing?.autoTopUpRequests.get(autoTopUpRequestId),
         })
         const { state, entry, record, hold, result } = transition
         if (state === undefined && record === undefined && hold === undefined) return result
         const account = existing ?? accountOf(accountId)
+        const { autoTopUpRequest, refill, events } = transition
+        // What the storage guarantees besides the rules, as PostgreSQL's constraints do: a step that
+        // would break it is a bug, and nothing of it is written.
+        if (refill !== undefined && account.refills.has(refill.periodStart)) {
+          throw new Error(`refill period ${refill.periodStart} of ${accountId} settled twice`)
+        }
         if (entry !== undefined) {
           account.entries.push(entry)
           if (entry.refundOf !== null) {
@@ -74,6 +95,9 @@ export const make = Effect.gen(function* () {
         }
         if (record !== undefined) account.keys.set(record.key, record)
         if (hold !== undefined) account.holds.set(hold.holdId, hold)
+        if (autoTopUpRequest !== undefined) account.autoTopUpRequests.set(autoTopUpRequest.requestId, autoTopUpRequest)
+        if (refill !== undefined) account.refills.add(refill.periodStart)
+        if (events !== undefined && events.length > 0) log.append(events)
         if (state !== undefined) account.state = state
         return result
       }),
@@ -105,6 +129,31 @@ export const make = Effect.gen(function* () {
           .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
           .slice(0, limit)
           .map((hold): DueHold => ({ accountId: hold.accountId, holdId: hold.holdId })),
+      ),
+
+    autoTopUpRequest: (accountId, requestId) =>
+      Effect.sync(() => accounts.get(accountId)?.autoTopUpRequests.get(requestId)),
+
+    dueAutoTopUpRequests: (now, limit) =>
+      Effect.sync(() =>
+        [...accounts.values()]
+          .flatMap((account) => [...account.autoTopUpRequests.values()])
+          .filter((request) => request.status === "open" && request.expiresAt <= now)
+          .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
+          .slice(0, limit)
+          .map((request) => ({ accountId: request.accountId, requestId: request.requestId })),
+      ),
+
+    dueRefills: (nowMs, limit) =>
+      Effect.sync(() =>
+        [...accounts]
+          .map(([accountId, account]) => ({ accountId, dueAtMs: refillDueAtMs(account.state.refill) }))
+          .filter(
+            (due): due is { accountId: AccountId; dueAtMs: number } => due.dueAtMs !== null && due.dueAtMs <= nowMs,
+          )
+          .sort((a, b) => a.dueAtMs - b.dueAtMs)
+          .slice(0, limit)
+          .map((due) => due.accountId),
       ),
 
     totals: (accountId, filter) =>
@@ -148,8 +197,14 @@ export const make = Effect.gen(function* () {
           .sort()
           .slice(0, accountsMax)
           .map((accountId): AccountHistory => {
-            const { state, entries, holds } = accounts.get(accountId)!
-            return { accountId, state, entries: [...entries], holds: [...holds.values()] }
+            const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
+            return {
+              accountId,
+              state,
+              entries: [...entries],
+              holds: [...holds.values()],
+              autoTopUpRequests: [...autoTopUpRequests.values()],
+            }
           }),
       ),
 

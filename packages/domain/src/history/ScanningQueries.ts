@@ -4,6 +4,7 @@ import type { AccountHistory } from "../Audit.ts"
 import type { Entry, EntryKind } from "../Entry.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
+import { refillDueAtMs } from "../refills/Refill.ts"
 import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
 
 type Store = LedgerStore["Service"]
@@ -19,7 +20,18 @@ const accountsPerPage = 200
  */
 export const scanningQueries = (
   histories: Store["histories"],
-): Pick<Store, "entries" | "hold" | "dueHolds" | "totals" | "search" | "exportEntries"> => {
+): Pick<
+  Store,
+  | "entries"
+  | "hold"
+  | "dueHolds"
+  | "autoTopUpRequest"
+  | "dueAutoTopUpRequests"
+  | "dueRefills"
+  | "totals"
+  | "search"
+  | "exportEntries"
+> => {
   const everything: Effect.Effect<ReadonlyArray<AccountHistory>, LedgerUnavailable> = Effect.gen(function* () {
     const all: Array<AccountHistory> = []
     let after: AccountId | undefined
@@ -54,6 +66,30 @@ export const scanningQueries = (
           .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
           .slice(0, limit)
           .map((hold) => ({ accountId: hold.accountId, holdId: hold.holdId })),
+      ),
+    autoTopUpRequest: (accountId, requestId) =>
+      Effect.map(one(accountId), (history) =>
+        history?.autoTopUpRequests.find((request) => request.requestId === requestId),
+      ),
+    dueAutoTopUpRequests: (now, limit) =>
+      Effect.map(everything, (all) =>
+        all
+          .flatMap((history) => history.autoTopUpRequests)
+          .filter((request) => request.status === "open" && request.expiresAt <= now)
+          .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
+          .slice(0, limit)
+          .map((request) => ({ accountId: request.accountId, requestId: request.requestId })),
+      ),
+    dueRefills: (nowMs, limit) =>
+      Effect.map(everything, (all) =>
+        all
+          .map((history) => ({ accountId: history.accountId, dueAtMs: refillDueAtMs(history.state.refill) }))
+          .filter(
+            (due): due is { accountId: AccountId; dueAtMs: number } => due.dueAtMs !== null && due.dueAtMs <= nowMs,
+          )
+          .sort((a, b) => a.dueAtMs - b.dueAtMs)
+          .slice(0, limit)
+          .map((due) => due.accountId),
       ),
     totals: (accountId, filter) =>
       Effect.map(one(accountId), (history) => {
