@@ -27,7 +27,9 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
+import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
 import { EventHandlers } from "./EventHandlers.ts"
+import { RefillHandlers } from "./RefillHandlers.ts"
 import { Database } from "./Storage.ts"
 import { WebhookHandlers } from "./WebhookHandlers.ts"
 
@@ -414,6 +416,8 @@ export const routes = Layer.mergeAll(
     SystemHandlers,
     EventHandlers,
     WebhookHandlers,
+    AutoTopUpHandlers,
+    RefillHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),
