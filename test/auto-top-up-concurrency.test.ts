@@ -136,7 +136,11 @@ describe.each(setups)("auto top-up and refills across two processes, %s", (name,
     }
     await atOnce(16, (l) => l.runDueRefills)
     for (const accountId of accounts) await run((l) => l.spend({ accountId, amount: 40 }))
-    await atOnce(16, (l) => l.runDueRefills, () => nextMonth)
+    await atOnce(
+      16,
+      (l) => l.runDueRefills,
+      () => nextMonth,
+    )
     for (const accountId of accounts) {
       const { entries } = await run((l) => l.entries({ accountId, kind: "grant" }))
       expect(entries.map((e) => e.amount)).toEqual([40, 100])

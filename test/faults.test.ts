@@ -165,9 +165,7 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
       expect(failed).toMatchObject({ replayed: false, request: { status: "failed" } })
       await run((l) => l.spend({ accountId, amount: 1 }))
       proxy.arm({ deliver, match: FaultProxy.isCommit })
-      const completed = await run((l) =>
-        l.completeAutoTopUp({ accountId, requestId: 2, paymentReference: "pi_cut" }),
-      )
+      const completed = await run((l) => l.completeAutoTopUp({ accountId, requestId: 2, paymentReference: "pi_cut" }))
       expect(completed).toMatchObject({
         replayed: false,
         request: { status: "completed" },
