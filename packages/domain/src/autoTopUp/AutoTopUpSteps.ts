@@ -1,6 +1,5 @@
 import type { AccountState } from "../AccountState.ts"
 import { autoTopUpCompleted, autoTopUpExpired, autoTopUpFailed } from "../events/AccountEvents.ts"
-import { noMetadata } from "../Metadata.ts"
 import { afterEntry, type Change, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
 import {
   type AutoTopUpStatus,
@@ -100,7 +99,6 @@ export const complete = (request: CompleteAutoTopUpRequest, nowMs: number): Step
         kind: "top-up",
         idempotencyKey: paymentReference,
         reference: autoTopUpReference(requestId),
-        metadata: noMetadata,
         createdAt: new Date(nowMs).toISOString(),
       })
       const completed: AutoTopUpRequest = { ...decided.request, entrySequence: entry.sequence }

@@ -4,7 +4,7 @@ import { refillApplied } from "../events/AccountEvents.ts"
 import { afterEntry, nextEntry, type Step } from "../Posting.ts"
 import { decideRefill } from "./Refill.ts"
 import { type ConfigureRefillRequest, type RefillStatus, refillStatus } from "./RefillCommands.ts"
-import { periodName } from "./RefillPeriod.ts"
+import { periodName, type RefillPeriod } from "./RefillPeriod.ts"
 import type { RefillRecord } from "./RefillRecord.ts"
 
 /** Periodic refills as steps on one account: setting them, and running the one due. */
@@ -37,8 +37,7 @@ export type RefillOutcome =
   | { readonly _tag: "AtCeiling" }
 
 /** A refill's reference on its `grant` entry, naming the period: `refill:2025-03-01`. */
-export const refillReference = (periodStartMs: number) =>
-  `refill:${periodName({ startMs: periodStartMs, endMs: periodStartMs })}`
+export const refillReference = (period: RefillPeriod) => `refill:${periodName(period)}`
 
 /**
  * Runs the refill due at `nowMs`, if any: a `grant` with the ceiling, and `refill.applied`. Either way
@@ -63,7 +62,7 @@ export const refill =
     }
     const entry = nextEntry(accountId, state, due.decision, {
       kind: "grant",
-      reference: refillReference(due.period.startMs),
+      reference: refillReference(due.period),
       createdAt,
     })
     return {
