@@ -16,8 +16,11 @@ describe("PostgreSQL as a second line of defence", () => {
       Effect.flatMap(Ledger, (l) =>
         Effect.all([
           l.topUp({ accountId: "a", amount: 100 }),
+          l.configureAutoTopUp({ accountId: "a", threshold: 100, amount: 500 }),
           l.spend({ accountId: "a", amount: 30 }),
           l.hold({ accountId: "a", amount: 20, idempotencyKey: "h" }),
+          l.configureRefill({ accountId: "b", amount: 10, schedule: { period: "daily" } }),
+          l.runDueRefills,
         ]),
       ),
     )
@@ -63,6 +66,29 @@ describe("PostgreSQL as a second line of defence", () => {
       "a usage entry that adds credits",
       (sql: SqlClient.SqlClient) =>
         sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 3, 'usage', 'Applied', 1, 1, 71, now())`,
+    ],
+    [
+      "a second open auto top-up request on one account",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO auto_top_up_requests (account_id, request_id, status, amount, amount_configured, threshold,
+              available_at_open, balance_at_open, opened_at, expires_at)
+            VALUES ('a', 2, 'open', 500, 500, 100, 50, 70, now(), now() + interval '1 day')`,
+    ],
+    [
+      "a completed auto top-up request that names no credit",
+      (sql: SqlClient.SqlClient) =>
+        sql`UPDATE auto_top_up_requests SET status = 'completed', resolved_at = now(), payment_reference = 'pi_1'
+            WHERE account_id = 'a'`,
+    ],
+    [
+      "an auto top-up request whose amount passes its ceiling",
+      (sql: SqlClient.SqlClient) => sql`UPDATE auto_top_up_requests SET ceiling = 400 WHERE account_id = 'a'`,
+    ],
+    [
+      "a refill period settled twice",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO refills (account_id, period_start, period_end, decision, created_at)
+            SELECT account_id, period_start, period_end, 'Rejected', now() FROM refills WHERE account_id = 'b'`,
     ],
   ])("refuses %s", async (_, statement) => {
     const error = await sqlFails(statement)

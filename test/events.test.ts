@@ -21,6 +21,7 @@ const event = (n: number) =>
     availableBefore: balance(100),
     availableAfter: balance(99),
     entrySequence: n,
+    holdId: null,
   })
 
 const sqlOf = SqlClient.SqlClient

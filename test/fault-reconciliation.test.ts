@@ -3,7 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
-import { type Entry, type HoldPosting, Ledger, type Posting } from "@tally/domain"
+import { type AutoTopUpPosting, type Entry, type HoldPosting, Ledger, type Posting } from "@tally/domain"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -13,11 +13,14 @@ import * as FaultProxy from "./support/FaultProxy.ts"
  * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
  * (two processes) write through a proxy that cuts connections, cuts them right after or instead of
  * a COMMIT, while their backends are terminated and the server is killed outright and started again.
- * The writes are top-ups, spends, and holds with their captures and releases. Afterwards: every
- * acknowledged write is there exactly once, as acknowledged (an entry, a hold); nothing is there
- * that nobody asked for; "nothing was written" was true; a write of unknown outcome resolves with
- * its key; no unkeyed write applied twice; the audit is clean (held is what the open holds
- * reserve); no defect (a 500 over HTTP).
+ * The writes are top-ups, spends, holds with their captures and releases, and on accounts with
+ * auto top-up, completions and failures of the requests those debits open. Afterwards: every
+ * acknowledged write is there exactly once, as acknowledged (an entry, a hold, a request resolved);
+ * nothing is there that nobody asked for (every credit of a request was a completion somebody sent,
+ * every request was asked for once and resolved once, by its events); "nothing was written" was true;
+ * a write of unknown outcome resolves with its key; no unkeyed write applied twice; the audit is
+ * clean (held is what the open holds reserve, at most one request is open); no defect (a 500 over
+ * HTTP).
  *
  * TALLY_FAULT_SECONDS sets how long the writers run (default 8).
  */
@@ -30,6 +33,11 @@ const applicationName = "tally-faults"
 const startingBalance = 2_500
 const ceiling = 5_000
 const accounts = ["hot", ...Array.from({ length: otherAccounts }, (_, i) => `acct-${i}`)]
+/** Accounts with auto top-up: the hot one and a few others. Spends keep crossing the threshold. */
+const autoTopUpAccounts = new Set(accounts.slice(0, 6))
+const autoTopUp = { threshold: 2_000, amount: 300, ceiling }
+/** The setup's writes carry this reference and no tag: they are nobody's request under faults. */
+const setupReference = "setup"
 
 type Request =
   | { readonly op: "topUp"; readonly amount: number; readonly ceiling?: number }
@@ -37,13 +45,17 @@ type Request =
   | { readonly op: "hold"; readonly amount: number }
   | { readonly op: "capture"; readonly holdId: number; readonly amount: number; readonly final: boolean }
   | { readonly op: "release"; readonly holdId: number }
+  | { readonly op: "complete"; readonly requestId: number }
+  | { readonly op: "fail"; readonly requestId: number }
+
+type Answer = Posting | HoldPosting | AutoTopUpPosting
 
 interface Attempt {
   readonly tag: string
   readonly accountId: string
   readonly key: string | undefined
   readonly request: Request
-  readonly exit: Exit.Exit<Posting | HoldPosting, unknown>
+  readonly exit: Exit.Exit<Answer, unknown>
 }
 
 const ruleRejections = new Set([
@@ -52,10 +64,15 @@ const ruleRejections = new Set([
   "BalanceLimitExceeded",
   "HoldNotFound",
   "HoldNotOpen",
+  "AutoTopUpRequestNotFound",
+  "AutoTopUpRequestNotOpen",
+  "AutoTopUpRequestExpired",
 ])
 
 /** The entry a write left, if any: a hold placement or release leaves none. */
-const entryOf = (value: Posting | HoldPosting): Entry | null => value.entry
+const entryOf = (value: Answer): Entry | null => value.entry
+
+const resolvesRequest = (request: Request) => request.op === "complete" || request.op === "fail"
 
 describe("writes under injected faults, reconciled", () => {
   const servers: Array<Scope.Closeable> = []
@@ -133,7 +150,7 @@ describe("writes under injected faults, reconciled", () => {
     key: string | undefined,
     request: Request,
     tag: string,
-  ): Effect.Effect<Posting | HoldPosting, unknown> => {
+  ): Effect.Effect<Answer, unknown> => {
     const common = { accountId, metadata: { tag }, ...(key === undefined ? {} : { idempotencyKey: key }) }
     const keyed = { ...common, idempotencyKey: key ?? tag }
     switch (request.op) {
@@ -151,13 +168,36 @@ describe("writes under injected faults, reconciled", () => {
         return ledger.capture({ ...keyed, holdId: request.holdId, amount: request.amount, final: request.final })
       case "release":
         return ledger.release({ accountId, holdId: request.holdId, idempotencyKey: keyed.idempotencyKey })
+      case "complete":
+        return ledger.completeAutoTopUp({
+          accountId,
+          requestId: request.requestId,
+          paymentReference: keyed.idempotencyKey,
+        })
+      case "fail":
+        return ledger.failAutoTopUp({
+          accountId,
+          requestId: request.requestId,
+          reason: "card_declined",
+          ...(key === undefined ? {} : { idempotencyKey: key }),
+        })
     }
+  }
+
+  /** The open request of an auto top-up account, read before resolving it, as an app reads its event; else none. */
+  const openRequest = async (ledger: ManagedRuntime.ManagedRuntime<Ledger, unknown>, accountId: string) => {
+    if (!autoTopUpAccounts.has(accountId)) return null
+    const exit = await ledger.runPromiseExit(Effect.flatMap(Ledger, (l) => l.autoTopUp(accountId)))
+    return Exit.isSuccess(exit) ? exit.value.openRequestId : null
   }
 
   /** Holds acknowledged as placed, per account, for later captures and releases. */
   const placed = new Map<string, Array<number>>()
-  const pickRequest = (accountId: string, pick: (n: number) => number): Request => {
+  const pickRequest = (accountId: string, pick: (n: number) => number, requestId: number | null): Request => {
     const holds = placed.get(accountId) ?? []
+    if (requestId !== null && pick(3) === 0) {
+      return pick(4) === 0 ? { op: "fail", requestId } : { op: "complete", requestId }
+    }
     const roll = pick(10)
     if (roll < 2) return { op: "hold", amount: 1 + pick(50) }
     if (roll < 4 && holds.length > 0) {
@@ -180,7 +220,17 @@ describe("writes under injected faults, reconciled", () => {
 
     // Every account starts mid-way between empty and the ceiling, so writes keep succeeding.
     for (const accountId of accounts) {
-      await ledgers[0]!.runPromise(Effect.flatMap(Ledger, (l) => l.topUp({ accountId, amount: startingBalance })))
+      await ledgers[0]!.runPromise(
+        Effect.flatMap(Ledger, (l) =>
+          l
+            .topUp({ accountId, amount: startingBalance, reference: setupReference })
+            .pipe(
+              Effect.andThen(
+                autoTopUpAccounts.has(accountId) ? l.configureAutoTopUp({ accountId, ...autoTopUp }) : Effect.void,
+              ),
+            ),
+        ),
+      )
     }
 
     const chaos = (async () => {
@@ -201,12 +251,12 @@ describe("writes under injected faults, reconciled", () => {
     const client = async (id: number) => {
       while (Date.now() < deadline) {
         const accountId = pick(2) === 0 ? "hot" : accounts[1 + pick(otherAccounts)]!
-        const request = pickRequest(accountId, pick)
-        // Hold operations always carry a key; the others do two times in three.
-        const keyed = ["hold", "capture", "release"].includes(request.op) || pick(3) !== 0
+        const ledger = ledgers[id % 2]!
+        const request = pickRequest(accountId, pick, await openRequest(ledger, accountId))
+        // Hold operations and completions always carry a key; the others do two times in three.
+        const keyed = ["hold", "capture", "release", "complete"].includes(request.op) || pick(3) !== 0
         const tag = randomUUID()
         const key = keyed ? `k-${tag}` : undefined
-        const ledger = ledgers[id % 2]!
         // A few keyed writes are sent twice at once, as a retrying client might.
         const copies = keyed && pick(10) === 0 ? 2 : 1
         await Promise.all(
@@ -234,7 +284,7 @@ describe("writes under injected faults, reconciled", () => {
       expect(Exit.isSuccess(exit) || ruleRejections.has(failureTag(exit) ?? "")).toBe(true)
     }
 
-    const entries = await readAllEntries()
+    const entries = (await readAllEntries()).filter((entry) => entry.reference !== setupReference)
     const byTag = new Map<string, Array<Entry>>()
     for (const entry of entries.filter((e) => e.metadata.tag !== undefined)) {
       const tag = String(entry.metadata.tag)
@@ -258,6 +308,7 @@ describe("writes under injected faults, reconciled", () => {
     expect(holds.filter((hold) => !asked.has(hold.tag))).toEqual([])
 
     for (const [tag, list] of asked) {
+      if (resolvesRequest(list[0]!.request)) continue
       const stored = byTag.get(tag)?.[0]
       const storedHold = holdsByTag.get(tag)?.[0]
       for (const a of list) {
@@ -280,6 +331,46 @@ describe("writes under injected faults, reconciled", () => {
       }
     }
 
+    // Requests: each credit was a completion somebody sent, each acknowledged resolution is there.
+    const requests = await readAllRequests()
+    const requestOf = (accountId: string, requestId: number) =>
+      requests.find((r) => r.accountId === accountId && r.requestId === requestId)
+    for (const entry of entries.filter((e) => e.metadata.tag === undefined)) {
+      const completion = attempts.find((a) => a.request.op === "complete" && a.key === entry.idempotencyKey)
+      expect(completion, `credit ${entry.accountId}#${entry.sequence} that no completion asked for`).toBeDefined()
+      expect(requestOf(entry.accountId, (completion!.request as { requestId: number }).requestId)).toMatchObject({
+        status: "completed",
+        paymentReference: entry.idempotencyKey,
+        entrySequence: entry.sequence,
+      })
+    }
+    for (const list of asked.values()) {
+      const [first] = list
+      if (first === undefined || !resolvesRequest(first.request)) continue
+      const { requestId } = first.request as { requestId: number }
+      const stored = requestOf(first.accountId, requestId)
+      const completedByThis = stored?.status === "completed" && stored.paymentReference === first.key
+      for (const a of list) {
+        if (Exit.isSuccess(a.exit) && "request" in a.exit.value) {
+          expect(stored?.status).toBe(a.exit.value.request.status)
+          if (first.request.op === "complete") {
+            expect(completedByThis).toBe(true)
+            const credit = entries.find((e) => e.accountId === a.accountId && e.sequence === stored?.entrySequence)
+            expect(credit).toEqual(a.exit.value.entry)
+          }
+        }
+        if (ruleRejections.has(failureTag(a.exit) ?? "")) expect(completedByThis).toBe(false)
+      }
+      if (list.every((a) => failureTag(a.exit) === "LedgerUnavailable")) expect(completedByThis).toBe(false)
+    }
+    // Each request was asked for once and resolved at most once, by its events.
+    for (const request of requests) {
+      expect(request.requested, `request ${request.accountId}/${request.requestId}`).toBe(1)
+      expect(request.resolutions, `request ${request.accountId}/${request.requestId}`).toBe(
+        request.status === "open" ? 0 : 1,
+      )
+    }
+
     const audit = await ledgers[0]!.runPromise(Effect.flatMap(Ledger, (l) => l.audit))
     expect(audit.violations).toEqual([])
 
@@ -289,6 +380,9 @@ describe("writes under injected faults, reconciled", () => {
       requests: attempts.length,
       holdOperations: attempts.filter((a) => ["hold", "capture", "release"].includes(a.request.op)).length,
       holdsPlaced: holds.length,
+      requestResolutions: attempts.filter((a) => resolvesRequest(a.request)).length,
+      autoTopUpRequests: requests.length,
+      requestsCompleted: requests.filter((r) => r.status === "completed").length,
       acknowledged: attempts.filter((a) => Exit.isSuccess(a.exit)).length,
       entries: entries.length,
       ruleRejections: attempts.filter((a) => ruleRejections.has(failureTag(a.exit) ?? "")).length,
@@ -305,6 +399,57 @@ describe("writes under injected faults, reconciled", () => {
     expect(restarts).toBeGreaterThan(0)
     expect(proxy.cuts()).toBeGreaterThan(0)
   }, 180_000)
+
+  interface StoredRequest {
+    readonly accountId: string
+    readonly requestId: number
+    readonly status: string
+    readonly paymentReference: string | null
+    readonly entrySequence: number | null
+    /** Its `auto_top_up.requested` events, and those that resolved it. */
+    readonly requested: number
+    readonly resolutions: number
+  }
+
+  /** Every auto top-up request in the database, with how many events asked for and resolved it. */
+  const readAllRequests = () =>
+    admin.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{
+          account_id: string
+          request_id: bigint
+          status: string
+          payment_reference: string | null
+          entry_sequence: bigint | null
+          requested: bigint
+          resolutions: bigint
+        }>`
+          SELECT r.account_id, r.request_id, r.status, r.payment_reference, r.entry_sequence,
+                 count(*) FILTER (WHERE e.type = 'auto_top_up.requested') AS requested,
+                 count(*) FILTER (WHERE e.type IN ('auto_top_up.completed', 'auto_top_up.failed',
+                                                   'auto_top_up.expired')) AS resolutions
+          FROM auto_top_up_requests r
+          LEFT JOIN events e ON e.account_id = r.account_id
+                            AND (e.data->'request'->>'requestId')::bigint = r.request_id
+          GROUP BY r.account_id, r.request_id, r.status, r.payment_reference, r.entry_sequence
+          ORDER BY r.account_id, r.request_id`,
+      ).pipe(
+        Effect.map((rows) =>
+          rows.map(
+            (row): StoredRequest => ({
+              accountId: row.account_id,
+              requestId: Number(row.request_id),
+              status: row.status,
+              paymentReference: row.payment_reference,
+              entrySequence: row.entry_sequence === null ? null : Number(row.entry_sequence),
+              requested: Number(row.requested),
+              resolutions: Number(row.resolutions),
+            }),
+          ),
+        ),
+      ),
+    )
 
   interface StoredHold {
     readonly accountId: string

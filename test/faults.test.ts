@@ -116,6 +116,91 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
     },
   )
 
+  /** The account's events in the feed, once `count` have arrived (a shared server shows them once older transactions end). */
+  const eventsOf = async (accountId: string, count: number) => {
+    const deadline = Date.now() + 60_000
+    while (true) {
+      const events: Array<{ type: string }> = []
+      let after = 0
+      while (true) {
+        const page = await run((l) => l.events({ after, limit: 500 }))
+        events.push(...page.events.filter((e) => e.accountId === accountId))
+        if (page.events.length === 0) break
+        after = page.next
+      }
+      if (events.length >= count || Date.now() > deadline) return events.map((e) => e.type)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  test.each([true, false])(
+    "a spend that opens an auto top-up request, its commit cut, opens it once (delivered: %s)",
+    async (deliver) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 150 }))
+      await run((l) => l.configureAutoTopUp({ accountId, threshold: 100, amount: 500 }))
+      const cutsBefore = proxy.cuts()
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const posting = await run((l) => l.spend({ accountId, amount: 70 }))
+      expect(proxy.cuts()).toBe(cutsBefore + 1)
+      expect(posting).toMatchObject({ replayed: false, entry: { sequence: 2, balanceAfter: 80 } })
+      expect(await run((l) => l.autoTopUp(accountId))).toMatchObject({ openRequestId: 1 })
+      expect(await run((l) => Effect.flip(l.getAutoTopUpRequest({ accountId, requestId: 2 })))).toMatchObject({
+        _tag: "AutoTopUpRequestNotFound",
+      })
+      expect(await eventsOf(accountId, 2)).toEqual(["balance.low", "auto_top_up.requested"])
+      expect((await history(accountId)).audit).toEqual([])
+    },
+  )
+
+  test.each([true, false])(
+    "a completion and a failure whose commits are cut are each answered once (delivered: %s)",
+    async (deliver) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 50 }))
+      await run((l) => l.configureAutoTopUp({ accountId, threshold: 100, amount: 500 }))
+      await run((l) => l.spend({ accountId, amount: 1 }))
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const failed = await run((l) => l.failAutoTopUp({ accountId, requestId: 1, reason: "card_declined" }))
+      expect(failed).toMatchObject({ replayed: false, request: { status: "failed" } })
+      await run((l) => l.spend({ accountId, amount: 1 }))
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const completed = await run((l) => l.completeAutoTopUp({ accountId, requestId: 2, paymentReference: "pi_cut" }))
+      expect(completed).toMatchObject({
+        replayed: false,
+        request: { status: "completed" },
+        entry: { sequence: 4, amount: 500, balanceAfter: 548 },
+      })
+      const { entries, balance, audit } = await history(accountId)
+      expect(entries.map((e) => e.kind)).toEqual(["top-up", "usage", "usage", "top-up"])
+      expect(balance).toBe(548)
+      expect(audit).toEqual([])
+      expect(await run((l) => l.autoTopUp(accountId))).toMatchObject({ consecutiveFailures: 0, openRequestId: null })
+      expect(await eventsOf(accountId, 4)).toEqual([
+        "auto_top_up.requested",
+        "auto_top_up.failed",
+        "auto_top_up.requested",
+        "auto_top_up.completed",
+      ])
+    },
+  )
+
+  test("a refill whose commit lands unheard is applied once, and a period found at the ceiling is settled once", async () => {
+    const full = newAccount()
+    await run((l) => l.topUp({ accountId: full, amount: 100 }))
+    await run((l) => l.configureRefill({ accountId: full, amount: 100, ceiling: 100, schedule: { period: "daily" } }))
+    proxy.arm({ deliver: true, match: FaultProxy.isCommit })
+    expect((await run((l) => l.runDueRefills)).atCeiling).toBeGreaterThanOrEqual(1)
+    const empty = newAccount()
+    await run((l) => l.configureRefill({ accountId: empty, amount: 100, ceiling: 100, schedule: { period: "daily" } }))
+    proxy.arm({ deliver: true, match: FaultProxy.isCommit })
+    await run((l) => l.runDueRefills)
+    await run((l) => l.runDueRefills)
+    expect((await history(empty)).entries.map((e) => e.amount)).toEqual([100])
+    expect((await history(full)).entries.map((e) => e.amount)).toEqual([100])
+    expect(await run((l) => l.refill(full))).toMatchObject({ lastPeriodStart: expect.any(String) })
+  })
+
   test("an expiry whose commit lands unheard is run again harmlessly", async () => {
     const accountId = newAccount()
     await run((l) => l.topUp({ accountId, amount: 1000 }))

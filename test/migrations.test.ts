@@ -16,6 +16,7 @@ describe("migrations", () => {
       "3_holds_corrections_history",
       "4_events",
       "5_webhooks",
+      "6_auto_top_ups_and_refills",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -26,10 +27,12 @@ describe("migrations", () => {
     )
     expect(tables.map((t) => t.name)).toEqual([
       "accounts",
+      "auto_top_up_requests",
       "entries",
       "events",
       "holds",
       "idempotency_keys",
+      "refills",
       "tally_migrations",
       "webhook_attempts",
       "webhook_deliveries",
@@ -68,6 +71,7 @@ describe("upgrading a ledger written before holds", () => {
       "3_holds_corrections_history",
       "4_events",
       "5_webhooks",
+      "6_auto_top_ups_and_refills",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

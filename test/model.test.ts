@@ -3,6 +3,9 @@ import { MemoryLedgerStore } from "@tally/adapters"
 import {
   type AccountId,
   type AccountState,
+  type AutoTopUpRequest,
+  AutoTopUpSteps,
+  autoTopUpStatus,
   CorrectionSteps,
   configure,
   type Entry,
@@ -23,7 +26,8 @@ import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
 /**
  * Model-based test: random sequences of ledger operations (top-ups, spends, settings, holds and
- * their captures, releases and expiry, refunds, adjustments, time passing) run on the in-memory
+ * their captures, releases and expiry, refunds, adjustments, auto top-up settings and the completion,
+ * failure and expiry of its requests, time passing) run on the in-memory
  * store, on PostgreSQL, and on a plain fold of the pure core's steps, and must give identical
  * results, identical entries and identical holds. All three read one clock, moved by the test.
  */
@@ -50,6 +54,9 @@ type Action =
   | { readonly _tag: "Release"; readonly account: number; readonly request: { readonly holdId: number } }
   | { readonly _tag: "Refund"; readonly account: number; readonly request: { readonly sequence: number } }
   | { readonly _tag: "Adjust"; readonly account: number; readonly request: object }
+  | { readonly _tag: "AutoTopUp"; readonly account: number; readonly request: object }
+  | { readonly _tag: "Complete"; readonly account: number; readonly request: { readonly requestId: number } }
+  | { readonly _tag: "Fail"; readonly account: number; readonly request: { readonly requestId: number } }
   | { readonly _tag: "Advance"; readonly seconds: number }
   | { readonly _tag: "Expire" }
 
@@ -148,7 +155,39 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   ),
   weighted(
     1,
-    fc.integer({ min: 1, max: 90 }).map((seconds) => ({ _tag: "Advance" as const, seconds })),
+    fc
+      .record({
+        account,
+        threshold: fc.integer({ min: 0, max: 4_000 }),
+        amount,
+        ceiling: optional(fc.integer({ min: 0, max: 6_000 })),
+        enabled: optional(fc.boolean()),
+      })
+      .map(({ account, ...request }) => ({ _tag: "AutoTopUp" as const, account, request: defined(request) })),
+  ),
+  weighted(
+    3,
+    fc
+      .record({ account, requestId: fc.integer({ min: 1, max: 3 }), key: holdKey })
+      .map(({ account, requestId, key }) => ({
+        _tag: "Complete" as const,
+        account,
+        request: { requestId, paymentReference: `pay-${key}` },
+      })),
+  ),
+  weighted(
+    2,
+    fc.record({ account, requestId: fc.integer({ min: 1, max: 3 }), key }).map(({ account, requestId, key }) => ({
+      _tag: "Fail" as const,
+      account,
+      request: defined({ requestId, reason: "card_declined", idempotencyKey: key }),
+    })),
+  ),
+  weighted(
+    1,
+    fc
+      .oneof(fc.integer({ min: 1, max: 90 }), fc.constant(24 * 60 * 60))
+      .map((seconds) => ({ _tag: "Advance" as const, seconds })),
   ),
   weighted(1, fc.constant({ _tag: "Expire" as const })),
 )
@@ -159,6 +198,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
  */
 const funding: ReadonlyArray<Action> = Array.from({ length: accountsPerRun }, (_, account) => [
   { _tag: "TopUp" as const, account, request: { amount: 3_000 } },
+  { _tag: "AutoTopUp" as const, account, request: { threshold: 2_500, amount: 800, ceiling: 4_000 } },
   { _tag: "Hold" as const, account, request: { amount: 1_000, idempotencyKey: "start" } },
 ]).flat()
 
@@ -168,16 +208,18 @@ interface ModelAccount {
   readonly entries: Array<Entry>
   readonly keys: Map<string, IdempotencyRecord>
   readonly holds: Map<number, Hold>
+  readonly requests: Map<number, AutoTopUpRequest>
 }
 
 class Model {
   readonly accounts = new Map<string, ModelAccount>()
-  apply<A>({ accountId, idempotencyKey, holdId, refundOf }: WriteTarget, step: Step<A>): A {
+  apply<A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>): A {
     const account: ModelAccount = this.accounts.get(accountId) ?? {
       state: newAccountState,
       entries: [],
       keys: new Map(),
       holds: new Map(),
+      requests: new Map(),
     }
     const target = refundOf === undefined ? undefined : account.entries[refundOf - 1]
     const refunded = account.entries.filter((e) => e.refundOf === refundOf).reduce((sum, e) => sum - e.amount, 0)
@@ -186,10 +228,13 @@ class Model {
       prior: idempotencyKey === undefined ? undefined : account.keys.get(idempotencyKey),
       hold: holdId === undefined ? undefined : account.holds.get(holdId),
       refundTarget: target === undefined ? undefined : { entry: target, refunded },
+      autoTopUpRequest: autoTopUpRequestId === undefined ? undefined : account.requests.get(autoTopUpRequestId),
     })
     if (transition.entry) account.entries.push(transition.entry)
     if (transition.record) account.keys.set(transition.record.key, transition.record)
     if (transition.hold) account.holds.set(transition.hold.holdId, transition.hold)
+    if (transition.autoTopUpRequest)
+      account.requests.set(transition.autoTopUpRequest.requestId, transition.autoTopUpRequest)
     if (transition.state) account.state = transition.state
     this.accounts.set(accountId, account)
     return transition.result
@@ -217,6 +262,8 @@ const expectedOf = (result: WriteResult): unknown => {
       return { entry: result.entry, replayed: result.replayed }
     case "HoldChanged":
       return { hold: result.hold, entry: result.entry, balances: result.balances, replayed: result.replayed }
+    case "AutoTopUpChanged":
+      return { request: result.request, entry: result.entry, replayed: result.replayed }
     case "Refused":
       return result.error
   }
@@ -265,12 +312,18 @@ describe("the stores against a fold of the pure core", () => {
           continue
         }
         if (act._tag === "Expire") {
-          for (const [accountId, { holds }] of model.accounts) {
+          for (const [accountId, { holds, requests }] of model.accounts) {
             for (const hold of holds.values()) {
               model.apply({ accountId: accountId as AccountId, holdId: hold.holdId }, HoldSteps.expire(nowMs))
             }
+            for (const request of requests.values()) {
+              model.apply(
+                { accountId: accountId as AccountId, autoTopUpRequestId: request.requestId },
+                AutoTopUpSteps.expire(nowMs),
+              )
+            }
           }
-          await onEach((l) => l.expireHolds)
+          await onEach((l) => Effect.andThen(l.expireHolds, l.expireAutoTopUps))
           continue
         }
         const accountId = accountOf(act.account)
@@ -279,22 +332,38 @@ describe("the stores against a fold of the pure core", () => {
         const expected =
           act._tag === "Settings"
             ? model.apply(target, configure({ accountId, overdraftLimit: act.overdraftLimit } as never))
-            : expectedOf(
-                act._tag === "TopUp" || act._tag === "Spend"
-                  ? model.apply(target, post({ _tag: act._tag, ...(request as object) } as never, iso()))
-                  : act._tag === "Hold"
-                    ? model.apply(target, HoldSteps.place(request, nowMs))
-                    : act._tag === "Capture"
-                      ? model.apply(target, HoldSteps.capture(request, nowMs))
-                      : act._tag === "Release"
-                        ? model.apply(target, HoldSteps.release(request, nowMs))
-                        : act._tag === "Refund"
-                          ? model.apply(
-                              { ...target, refundOf: act.request.sequence },
-                              CorrectionSteps.refund(request, iso()),
-                            )
-                          : model.apply(target, CorrectionSteps.adjust(request, iso())),
-              )
+            : act._tag === "AutoTopUp"
+              ? model.apply(target, AutoTopUpSteps.configure(request))
+              : expectedOf(
+                  act._tag === "TopUp" || act._tag === "Spend"
+                    ? model.apply(target, post({ _tag: act._tag, ...(request as object) } as never, iso()))
+                    : act._tag === "Hold"
+                      ? model.apply(target, HoldSteps.place(request, nowMs))
+                      : act._tag === "Capture"
+                        ? model.apply(target, HoldSteps.capture(request, nowMs))
+                        : act._tag === "Release"
+                          ? model.apply(target, HoldSteps.release(request, nowMs))
+                          : act._tag === "Refund"
+                            ? model.apply(
+                                { ...target, refundOf: act.request.sequence },
+                                CorrectionSteps.refund(request, iso()),
+                              )
+                            : act._tag === "Complete"
+                              ? model.apply(
+                                  {
+                                    accountId,
+                                    idempotencyKey: (request as { paymentReference: never }).paymentReference,
+                                    autoTopUpRequestId: act.request.requestId,
+                                  },
+                                  AutoTopUpSteps.complete(request, nowMs),
+                                )
+                              : act._tag === "Fail"
+                                ? model.apply(
+                                    { ...target, autoTopUpRequestId: act.request.requestId },
+                                    AutoTopUpSteps.fail(request, nowMs),
+                                  )
+                                : model.apply(target, CorrectionSteps.adjust(request, iso())),
+                )
         const outcomes = await onEach((l) => {
           switch (act._tag) {
             case "TopUp":
@@ -313,6 +382,12 @@ describe("the stores against a fold of the pure core", () => {
               return l.refund(request)
             case "Adjust":
               return l.adjust(request)
+            case "AutoTopUp":
+              return l.configureAutoTopUp(request)
+            case "Complete":
+              return l.completeAutoTopUp(request)
+            case "Fail":
+              return l.failAutoTopUp(request)
           }
         })
         for (const outcome of outcomes) expect(outcome).toEqual(observed(expected))
@@ -321,11 +396,14 @@ describe("the stores against a fold of the pure core", () => {
         const accountId = accountOf(n)
         const modelAccount = model.accounts.get(accountId)
         const holdIds = [...(modelAccount?.holds.keys() ?? [])]
+        const requestIds = [...(modelAccount?.requests.keys() ?? [])]
         const [memory, pg] = await onEach((l) =>
           Effect.all({
             entries: l.entries({ accountId, limit: 500 }).pipe(Effect.map((page) => page.entries)),
             holds: Effect.forEach(holdIds, (holdId) => l.getHold({ accountId, holdId })),
             balances: l.balances(accountId),
+            autoTopUp: l.autoTopUp(accountId),
+            requests: Effect.forEach(requestIds, (requestId) => l.getAutoTopUpRequest({ accountId, requestId })),
           }),
         )
         const state = modelAccount?.state ?? newAccountState
@@ -333,6 +411,8 @@ describe("the stores against a fold of the pure core", () => {
           entries: [...(modelAccount?.entries ?? [])].reverse(),
           holds: [...(modelAccount?.holds.values() ?? [])],
           balances: { balance: state.balance, held: state.held, available: state.balance - state.held },
+          autoTopUp: autoTopUpStatus(accountId, state.autoTopUp),
+          requests: [...(modelAccount?.requests.values() ?? [])],
         })
         expect(memory).toEqual(expected)
         expect(pg).toEqual(expected)

@@ -29,6 +29,7 @@ const appendEvents = (count: number) =>
           availableBefore: balance(100),
           availableAfter: balance(50),
           entrySequence: 2,
+          holdId: null,
         }),
         operationId: crypto.randomUUID(),
       })),

@@ -10,8 +10,9 @@ import { request, type Service, startService } from "./TallyProcess.ts"
 
 /**
  * Events and webhooks as an app meets them: two `tally serve` processes on one PostgreSQL, spoken to
- * over HTTP, delivering to receivers on 127.0.0.1. Until writes emit events (phase 2 of issue 12),
- * the test appends events to the database the way the write path will, in a transaction of its own.
+ * over HTTP, delivering to receivers on 127.0.0.1. The events come from writes (auto top-up), and,
+ * where a test needs many at once, are appended to the database as the write path does, in a
+ * transaction of their own.
  */
 
 /** Short enough for a quick test, long enough that a loaded machine's prompt answer is not a timeout. */
@@ -48,6 +49,7 @@ const appendEvents = (count: number) =>
             availableBefore: balance(100),
             availableAfter: balance(99 - n),
             entrySequence: n + 1,
+            holdId: null,
           }),
           operationId: crypto.randomUUID(),
         }
@@ -176,6 +178,45 @@ describe("webhooks", () => {
         expect(delivery.attempts.map((a) => a.statusCode)).toEqual([500, null, 200])
         expect(delivery.attempts[1]!.error).toBe(`timeout after ${attemptTimeoutMs} ms`)
       }
+    } finally {
+      await hook.close()
+    }
+  })
+
+  it("a receiver gets the events that spends and an auto top-up's completion emit, signed", async () => {
+    const hook = await receiver((attempt) => (attempt === 1 ? 503 : 200))
+    try {
+      const { id, secret } = (await request(url("/v1/webhooks"), { body: { url: hook.url } })).body
+      const account = `hooked-writes-${Date.now().toString(36)}`
+      await request(url(`/v1/accounts/${account}/top-ups`), { body: { amount: 150 } })
+      await request(url(`/v1/accounts/${account}/auto-top-up`, 1), {
+        method: "PUT",
+        body: { threshold: 100, amount: 500 },
+      })
+      await request(url(`/v1/accounts/${account}/spends`, 1), { body: { amount: 80 } })
+      const completed = await request(url(`/v1/accounts/${account}/auto-top-up/requests/1/complete`), {
+        body: { paymentReference: "pi_hooked" },
+      })
+      expect(completed.status, completed.text).toBe(200)
+      const delivered = () =>
+        hook.received
+          .filter((r) => r.status === 200)
+          .map((r) => JSON.parse(r.body))
+          .filter((event) => event.accountId === account)
+      await until(() => delivered().length >= 3, "the three events of the account delivered")
+      expect(delivered().map((event) => event.type)).toEqual(
+        expect.arrayContaining(["balance.low", "auto_top_up.requested", "auto_top_up.completed"]),
+      )
+      const completion = delivered().find((event) => event.type === "auto_top_up.completed")
+      expect(completion.data).toMatchObject({
+        request: { requestId: 1, status: "completed", paymentReference: "pi_hooked" },
+        entrySequence: 3,
+        balanceAfter: 570,
+      })
+      for (const r of hook.received) {
+        expect(verifyTallySignature(r.body, String(r.headers["tally-signature"]), secret)).toBe(true)
+      }
+      expect((await request(url(`/v1/webhooks/${id}`), { method: "DELETE" })).status).toBe(200)
     } finally {
       await hook.close()
     }

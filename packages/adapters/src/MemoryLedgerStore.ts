@@ -2,7 +2,10 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
+  type AutoTopUpRequest,
+  dueAutoTopUpRequestsOf,
   dueHoldsOf,
+  dueRefillsOf,
   type Entry,
   exportOf,
   type Hold,
@@ -25,6 +28,9 @@ interface Account {
   readonly holds: Map<number, Hold>
   /** Credits refunded so far of an entry, by its sequence. */
   readonly refunded: Map<number, number>
+  readonly autoTopUpRequests: Map<number, AutoTopUpRequest>
+  /** The refill periods settled, by their start (ISO-8601): each once. */
+  readonly refills: Set<string>
 }
 
 /**
@@ -41,7 +47,15 @@ export const make = Effect.gen(function* () {
   const accountOf = (accountId: AccountId): Account => {
     let account = accounts.get(accountId)
     if (account === undefined) {
-      account = { state: newAccountState, entries: [], keys: new Map(), holds: new Map(), refunded: new Map() }
+      account = {
+        state: newAccountState,
+        entries: [],
+        keys: new Map(),
+        holds: new Map(),
+        refunded: new Map(),
+        autoTopUpRequests: new Map(),
+        refills: new Set(),
+      }
       accounts.set(accountId, account)
     }
     return account
@@ -51,7 +65,7 @@ export const make = Effect.gen(function* () {
   const allEntries = () => newestFirst([...accounts.values()].flatMap((account) => account.entries))
 
   return LedgerStore.of({
-    transact: ({ accountId, idempotencyKey, holdId, refundOf }, step) =>
+    transact: ({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }, step) =>
       Effect.sync(() => {
         const existing = accounts.get(accountId)
         const target = refundOf === undefined ? undefined : existing?.entries[refundOf - 1]
@@ -63,10 +77,18 @@ export const make = Effect.gen(function* () {
             target === undefined
               ? undefined
               : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
+          autoTopUpRequest:
+            autoTopUpRequestId === undefined ? undefined : existing?.autoTopUpRequests.get(autoTopUpRequestId),
         })
         const { state, entry, record, hold, result } = transition
         if (state === undefined && record === undefined && hold === undefined) return result
         const account = existing ?? accountOf(accountId)
+        const { autoTopUpRequest, refill, events } = transition
+        // What the storage guarantees besides the rules, as PostgreSQL's constraints do: a step that
+        // would break it is a bug, and nothing of it is written.
+        if (refill !== undefined && account.refills.has(refill.periodStart)) {
+          throw new Error(`refill period ${refill.periodStart} of ${accountId} settled twice`)
+        }
         if (entry !== undefined) {
           account.entries.push(entry)
           if (entry.refundOf !== null) {
@@ -75,6 +97,9 @@ export const make = Effect.gen(function* () {
         }
         if (record !== undefined) account.keys.set(record.key, record)
         if (hold !== undefined) account.holds.set(hold.holdId, hold)
+        if (autoTopUpRequest !== undefined) account.autoTopUpRequests.set(autoTopUpRequest.requestId, autoTopUpRequest)
+        if (refill !== undefined) account.refills.add(refill.periodStart)
+        if (events !== undefined && events.length > 0) log.append(events)
         if (state !== undefined) account.state = state
         return result
       }),
@@ -107,6 +132,27 @@ export const make = Effect.gen(function* () {
         ),
       ),
 
+    autoTopUpRequest: (accountId, requestId) =>
+      Effect.sync(() => accounts.get(accountId)?.autoTopUpRequests.get(requestId)),
+
+    dueAutoTopUpRequests: (now, limit) =>
+      Effect.sync(() =>
+        dueAutoTopUpRequestsOf(
+          [...accounts.values()].flatMap((account) => [...account.autoTopUpRequests.values()]),
+          now,
+          limit,
+        ),
+      ),
+
+    dueRefills: (nowMs, limit) =>
+      Effect.sync(() =>
+        dueRefillsOf(
+          [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
+          nowMs,
+          limit,
+        ),
+      ),
+
     totals: (accountId, filter) => Effect.sync(() => totalsOf(accounts.get(accountId)?.entries ?? [], filter)),
 
     search: (query) => Effect.sync(() => searchOf(allEntries(), query)),
@@ -120,8 +166,14 @@ export const make = Effect.gen(function* () {
           .sort()
           .slice(0, accountsMax)
           .map((accountId): AccountHistory => {
-            const { state, entries, holds } = accounts.get(accountId)!
-            return { accountId, state, entries: [...entries], holds: [...holds.values()] }
+            const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
+            return {
+              accountId,
+              state,
+              entries: [...entries],
+              holds: [...holds.values()],
+              autoTopUpRequests: [...autoTopUpRequests.values()],
+            }
           }),
       ),
 

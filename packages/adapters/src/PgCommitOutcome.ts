@@ -24,7 +24,7 @@ export const make =
   ) =>
   (decided: Decided): Effect.Effect<Verdict, SqlError.SqlError> =>
     Effect.gen(function* () {
-      const { entries, records } = decided.landmarks
+      const { entries, records, events, refills } = decided.landmarks
       yield* sql`SELECT set_config('lock_timeout', ${`${lockWaitMs}ms`}, true)`
       const { created } = yield* lockBatchAccounts(decided.accountIds)
       const [row] = yield* sql<{ readonly found: bigint }>`
@@ -42,8 +42,19 @@ export const make =
             ${records.map((r) => r.key)}::text[],
             ${records.map((r) => r.operationId)}::uuid[]
           ) AS x(account_id, idempotency_key, operation_id) USING (account_id, idempotency_key, operation_id)
+        ) + (
+          SELECT count(DISTINCT operation_id) FROM events
+          WHERE operation_id = ANY(${events.map((e) => e.operationId)}::uuid[])
+        ) + (
+          SELECT count(*) FROM refills
+          JOIN unnest(
+            ${refills.map((r) => r.accountId)}::text[],
+            ${refills.map((r) => r.periodStart)}::timestamptz[],
+            ${refills.map((r) => r.operationId)}::uuid[]
+          ) AS x(account_id, period_start, operation_id) USING (account_id, period_start, operation_id)
         ) AS found`
       if (created.length > 0) yield* sql`DELETE FROM accounts WHERE account_id = ANY(${created}::text[])`
       const found = Number(row?.found ?? 0)
-      return found === 0 ? "not landed" : found === entries.length + records.length ? "landed" : "inconsistent"
+      const expected = entries.length + records.length + events.length + refills.length
+      return found === 0 ? "not landed" : found === expected ? "landed" : "inconsistent"
     }).pipe(sql.withTransaction)

@@ -24,7 +24,10 @@ import * as PgLockedBatch from "./PgLockedBatch.ts"
 import { type Decided, hasLandmarks, type Operation } from "./PgOperation.ts"
 import {
   type AccountRow,
+  type AutoTopUpRequestRow,
   accountColumns,
+  autoTopUpRequestColumns,
+  autoTopUpRequestOf,
   type EntryRow,
   entryColumns,
   entryOf,
@@ -157,7 +160,8 @@ export const make = (options: Options = defaults) =>
             only !== undefined &&
             only.idempotencyKey === undefined &&
             only.holdId === undefined &&
-            only.refundOf === undefined
+            only.refundOf === undefined &&
+            only.autoTopUpRequestId === undefined
           ) {
             const result = yield* soloWrite(only, mark)
             if (result !== PgSoloWrite.needsLock) return [result]
@@ -266,12 +270,13 @@ export const make = (options: Options = defaults) =>
       ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}`
 
     return LedgerStore.of({
-      transact: <A>({ accountId, idempotencyKey, holdId, refundOf }: WriteTarget, step: Step<A>) =>
+      transact: <A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>) =>
         submit({
           accountId,
           idempotencyKey,
           holdId,
           refundOf,
+          autoTopUpRequestId,
           operationId: randomUUID(),
           step,
         }) as Effect.Effect<A, StoreError>,
@@ -300,6 +305,27 @@ export const make = (options: Options = defaults) =>
           ORDER BY expires_at LIMIT ${limit}`).pipe(
           Effect.map((rows) => rows.map((row) => ({ accountId: row.account_id, holdId: Number(row.hold_id) }))),
         ),
+
+      autoTopUpRequest: (accountId, requestId) =>
+        read(sql<AutoTopUpRequestRow>`
+          SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
+          WHERE account_id = ${accountId} AND request_id = ${BigInt(requestId)}`).pipe(
+          Effect.map(([row]) => (row === undefined ? undefined : autoTopUpRequestOf(row))),
+        ),
+
+      dueAutoTopUpRequests: (now, limit) =>
+        read(sql<{ account_id: AccountId; request_id: bigint }>`
+          SELECT account_id, request_id FROM auto_top_up_requests
+          WHERE status = 'open' AND expires_at <= ${now}::timestamptz
+          ORDER BY expires_at LIMIT ${limit}`).pipe(
+          Effect.map((rows) => rows.map((row) => ({ accountId: row.account_id, requestId: Number(row.request_id) }))),
+        ),
+
+      dueRefills: (nowMs, limit) =>
+        read(sql<{ account_id: AccountId }>`
+          SELECT account_id FROM accounts
+          WHERE refill_due_at IS NOT NULL AND refill_due_at <= ${new Date(nowMs).toISOString()}::timestamptz
+          ORDER BY refill_due_at LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map((row) => row.account_id))),
 
       totals: (accountId, filter) =>
         read(sql<{ kind: KindTotal["kind"]; entries: bigint; amount: string }>`
@@ -360,14 +386,20 @@ export const make = (options: Options = defaults) =>
                 SELECT ${sql.literal(holdColumns)} FROM holds
                 WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
                 ORDER BY account_id, hold_id`
+              const requestRows = yield* sql<AutoTopUpRequestRow>`
+                SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
+                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
+                ORDER BY account_id, request_id`
               const entries = groupBy(rows, (row) => row.account_id, entryOf)
               const holds = groupBy(holdRows, (row) => row.account_id, holdOf)
+              const requests = groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf)
               return accounts.map(
                 (row): AccountHistory => ({
                   accountId: row.account_id as AccountId,
                   state: stateOf(row),
                   entries: entries.get(row.account_id) ?? [],
                   holds: holds.get(row.account_id) ?? [],
+                  autoTopUpRequests: requests.get(row.account_id) ?? [],
                 }),
               )
             }),

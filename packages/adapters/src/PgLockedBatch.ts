@@ -1,21 +1,29 @@
 import {
   type AccountBalances,
   type AccountState,
+  type AutoTopUpRequest,
   type Entry,
   type Hold,
   type IdempotencyKey,
   type IdempotencyRecord,
   newAccountState,
   type Outcome,
+  type RefillRecord,
   type RefundTarget,
   RuleRejection,
 } from "@tally/domain"
 import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
+import * as PgEvents from "./PgEvents.ts"
 import type { Decided, Landmarks, Operation } from "./PgOperation.ts"
 import {
   type AccountRow,
+  type AutoTopUpRequestRow,
   accountColumns,
+  autoTopUpRequestColumns,
+  autoTopUpRequestFromJson,
+  autoTopUpRequestOf,
+  autoTopUpRequestsRelation,
   type EntryRow,
   type EntryWrite,
   entriesRelation,
@@ -27,6 +35,8 @@ import {
   holdFromJson,
   holdOf,
   holdsRelation,
+  refillsRelation,
+  settingsColumnsOf,
   stateOf,
 } from "./PgRows.ts"
 
@@ -35,6 +45,16 @@ const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
 
 /** A row's key within its account: an idempotency key, a hold id, an entry's sequence. */
 const keyOf = (accountId: string, key: string | number) => `${accountId}\u0000${key}`
+
+interface RequestWrite {
+  readonly request: AutoTopUpRequest
+  readonly operationId: string
+}
+
+interface RefillWrite {
+  readonly refill: RefillRecord
+  readonly operationId: string
+}
 
 interface NewRecord {
   readonly accountId: string
@@ -48,6 +68,11 @@ interface HoldOutcome {
   readonly balances: AccountBalances
 }
 
+/** What a completion's or a failure's record keeps besides its entry: the request as it left it. */
+interface AutoTopUpOutcome {
+  readonly request: AutoTopUpRequest
+}
+
 /** Each column a record's outcome is stored in; exactly one of refusal and (entry, outcome) is set. */
 const recordColumns = (outcome: Outcome) => {
   switch (outcome._tag) {
@@ -59,9 +84,35 @@ const recordColumns = (outcome: Outcome) => {
         refusal: null,
         outcome: { hold: outcome.hold, balances: outcome.balances } satisfies HoldOutcome,
       }
+    case "AutoTopUpChanged":
+      return {
+        entry_sequence: outcome.entry?.sequence ?? null,
+        refusal: null,
+        outcome: { request: outcome.request } satisfies AutoTopUpOutcome,
+      }
     case "Refused":
       return { entry_sequence: null, refusal: encodeRefusal(outcome.error), outcome: null }
   }
+}
+
+/** A record's outcome as read back from its columns. */
+const outcomeOf = (entry: Entry | null, refusal: unknown, outcome: HoldOutcome | AutoTopUpOutcome | null): Outcome => {
+  if (outcome !== null && "request" in outcome) {
+    return { _tag: "AutoTopUpChanged", request: autoTopUpRequestFromJson(outcome.request), entry }
+  }
+  if (outcome !== null) {
+    return {
+      _tag: "HoldChanged",
+      hold: holdFromJson(outcome.hold),
+      entry,
+      balances: {
+        balance: outcome.balances.balance,
+        held: outcome.balances.held,
+        available: outcome.balances.available,
+      },
+    }
+  }
+  return entry !== null ? { _tag: "Posted", entry } : { _tag: "Refused", error: decodeRefusal(refusal) }
 }
 
 /**
@@ -108,7 +159,7 @@ export const make = (sql: SqlClient.SqlClient) => {
           key: string
           fingerprint: string
           refusal: unknown
-          outcome: HoldOutcome | null
+          outcome: HoldOutcome | AutoTopUpOutcome | null
           has_entry: boolean
         }
       >`
@@ -123,22 +174,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       for (const row of rows) {
         const key = keyOf(row.account_id, row.key)
         if (!wanted.has(key)) continue
-        const entry = row.has_entry ? entryOf(row) : null
-        const outcome: Outcome =
-          row.outcome !== null
-            ? {
-                _tag: "HoldChanged",
-                hold: holdFromJson(row.outcome.hold),
-                entry,
-                balances: {
-                  balance: row.outcome.balances.balance,
-                  held: row.outcome.balances.held,
-                  available: row.outcome.balances.available,
-                },
-              }
-            : entry !== null
-              ? { _tag: "Posted", entry }
-              : { _tag: "Refused", error: decodeRefusal(row.refusal) }
+        const outcome = outcomeOf(row.has_entry ? entryOf(row) : null, row.refusal, row.outcome)
         records.set(key, { key: row.key as IdempotencyKey, fingerprint: row.fingerprint, outcome })
       }
       return records
@@ -156,6 +192,22 @@ export const make = (sql: SqlClient.SqlClient) => {
           AS x(account_id, hold_id) USING (account_id, hold_id)`
       for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
       return holds
+    })
+
+  /** The auto top-up requests the operations name, as committed. */
+  const loadAutoTopUpRequests = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const requests = new Map<string, AutoTopUpRequest>()
+      const naming = operations.filter((op) => op.autoTopUpRequestId !== undefined)
+      if (naming.length === 0) return requests
+      const rows = yield* sql<AutoTopUpRequestRow>`
+        SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
+        JOIN unnest(
+          ${naming.map((op) => op.accountId)}::text[],
+          ${naming.map((op) => BigInt(op.autoTopUpRequestId!))}::bigint[]
+        ) AS x(account_id, request_id) USING (account_id, request_id)`
+      for (const row of rows) requests.set(keyOf(row.account_id, Number(row.request_id)), autoTopUpRequestOf(row))
+      return requests
     })
 
   /** The entries the operations refund, with what refunds returned of them so far. */
@@ -187,6 +239,8 @@ export const make = (sql: SqlClient.SqlClient) => {
     entries: ReadonlyArray<EntryWrite>,
     records: ReadonlyArray<NewRecord>,
     holds: ReadonlyArray<Hold>,
+    requests: ReadonlyArray<RequestWrite>,
+    refills: ReadonlyArray<RefillWrite>,
     states: ReadonlyMap<string, AccountState>,
     untouchedCreated: ReadonlyArray<string>,
   ) => sql`
@@ -217,6 +271,25 @@ export const make = (sql: SqlClient.SqlClient) => {
       SET status = excluded.status, captured = excluded.captured, excess = excluded.excess,
           resolved_at = excluded.resolved_at
     ), `
+    }${
+      requests.length === 0
+        ? sql``
+        : sql`changed_requests AS (
+      INSERT INTO auto_top_up_requests (${sql.literal(autoTopUpRequestColumns)}, operation_id)
+      SELECT ${sql.literal(autoTopUpRequestColumns)}, operation_id FROM ${autoTopUpRequestsRelation(sql, requests)}
+      ON CONFLICT (account_id, request_id) DO UPDATE
+      SET status = excluded.status, resolved_at = excluded.resolved_at,
+          payment_reference = excluded.payment_reference, entry_sequence = excluded.entry_sequence,
+          failure_reason = excluded.failure_reason, operation_id = excluded.operation_id
+    ), `
+    }${
+      refills.length === 0
+        ? sql``
+        : sql`new_refills AS (
+      INSERT INTO refills (account_id, period_start, period_end, decision, entry_sequence, created_at, operation_id)
+      SELECT account_id, period_start, period_end, decision, entry_sequence, created_at, operation_id
+      FROM ${refillsRelation(sql, refills)}
+    ), `
     }unused_accounts AS (
       DELETE FROM accounts WHERE account_id = ANY(${untouchedCreated}::text[])
     )
@@ -234,6 +307,17 @@ export const make = (sql: SqlClient.SqlClient) => {
     -- The ANY lets the planner find the rows by index; it cannot see the unnested ids' number.
     WHERE a.account_id = x.account_id AND a.account_id = ANY(${[...states.keys()]}::text[])`
 
+  /**
+   * The auto top-up and refill columns of the accounts whose transitions changed them: a statement of
+   * its own, run only by batches that change them, so the statement of plain writes stays the same.
+   */
+  const writeSettings = (states: ReadonlyArray<readonly [string, AccountState]>) => sql`
+    UPDATE accounts a
+    SET auto_top_up = x.auto_top_up, refill = x.refill, refill_due_at = x.refill_due_at
+    FROM jsonb_to_recordset(${JSON.stringify(states.map(([id, state]) => settingsColumnsOf(id, state)))}::jsonb)
+      AS x(account_id text, auto_top_up jsonb, refill jsonb, refill_due_at timestamptz)
+    WHERE a.account_id = x.account_id`
+
   /** Decides and writes the batch inside the caller's transaction; valid once it commits. */
   const decide = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
@@ -241,11 +325,15 @@ export const make = (sql: SqlClient.SqlClient) => {
       const { states, created } = yield* lockBatchAccounts(accountIds)
       const records = yield* loadKeys(operations)
       const holds = yield* loadHolds(operations)
+      const requests = yield* loadAutoTopUpRequests(operations)
       const refundTargets = yield* loadRefundTargets(operations)
       // An entry written earlier in the batch may be refunded later in it.
       const refundsInBatch = operations.some((op) => op.refundOf !== undefined)
       const changed = new Map<string, AccountState>()
       const changedHolds = new Map<string, Hold>()
+      const changedRequests = new Map<string, RequestWrite>()
+      const refills: Array<RefillWrite> = []
+      const events: Array<PgEvents.EventWrite> = []
       const entries: Array<EntryWrite> = []
       const newRecords: Array<NewRecord> = []
       const writers = new Set<string>()
@@ -257,14 +345,19 @@ export const make = (sql: SqlClient.SqlClient) => {
         }
         if (refundsInBatch) refundTargets.set(keyOf(entry.accountId, entry.sequence), { entry, refunded: 0 })
       }
-      const results = operations.map(({ accountId, idempotencyKey, holdId, refundOf, operationId, step }) => {
+      const eventLandmarks: Array<{ operationId: string }> = []
+      const refillLandmarks: Array<{ accountId: string; periodStart: string; operationId: string }> = []
+      const results = operations.map((operation) => {
+        const { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, operationId, step } = operation
         const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
         const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
+        const requestKey = autoTopUpRequestId === undefined ? undefined : keyOf(accountId, autoTopUpRequestId)
         const transition = step({
           state: changed.get(accountId) ?? states.get(accountId) ?? newAccountState,
           prior: key === undefined ? undefined : records.get(key),
           hold: holdKey === undefined ? undefined : holds.get(holdKey),
           refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
+          autoTopUpRequest: requestKey === undefined ? undefined : requests.get(requestKey),
         })
         if (transition.state !== undefined) changed.set(accountId, transition.state)
         if (transition.entry !== undefined) {
@@ -276,9 +369,23 @@ export const make = (sql: SqlClient.SqlClient) => {
           holds.set(changedKey, transition.hold)
           changedHolds.set(changedKey, transition.hold)
         }
+        if (transition.autoTopUpRequest !== undefined) {
+          const request = transition.autoTopUpRequest
+          const changedKey = keyOf(accountId, request.requestId)
+          requests.set(changedKey, request)
+          changedRequests.set(changedKey, { request, operationId })
+        }
+        if (transition.refill !== undefined) refills.push({ refill: transition.refill, operationId })
+        if (transition.events !== undefined) {
+          for (const event of transition.events) events.push({ event, operationId })
+        }
         if (transition.record !== undefined && key !== undefined) {
           records.set(key, transition.record)
           newRecords.push({ accountId, operationId, record: transition.record })
+        } else if (transition.entry === undefined && transition.events !== undefined && transition.events.length > 0) {
+          eventLandmarks.push({ operationId })
+        } else if (transition.entry === undefined && transition.refill !== undefined) {
+          refillLandmarks.push({ accountId, periodStart: transition.refill.periodStart, operationId })
         }
         if (transition.state !== undefined || transition.record !== undefined || transition.hold !== undefined) {
           writers.add(operationId)
@@ -287,8 +394,25 @@ export const make = (sql: SqlClient.SqlClient) => {
       })
       const untouchedCreated = created.filter((id) => !changed.has(id))
       if (changed.size > 0 || newRecords.length > 0 || untouchedCreated.length > 0) {
-        yield* writeBatch(entries, newRecords, [...changedHolds.values()], changed, untouchedCreated)
+        // Requests by id: the one left open (the newest) is written after those resolved, so the
+        // index that allows one open request per account never sees two.
+        const requestWrites = [...changedRequests.values()].sort((a, b) => a.request.requestId - b.request.requestId)
+        yield* writeBatch(
+          entries,
+          newRecords,
+          [...changedHolds.values()],
+          requestWrites,
+          refills,
+          changed,
+          untouchedCreated,
+        )
       }
+      const settingsChanged = [...changed].filter(([id, state]) => {
+        const before = states.get(id) ?? newAccountState
+        return state.autoTopUp !== before.autoTopUp || state.refill !== before.refill
+      })
+      if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
+      if (events.length > 0) yield* PgEvents.append(sql, events)
       const committed = new Map([...states, ...changed])
       for (const id of untouchedCreated) committed.delete(id)
       const keyedOperations = new Set(newRecords.map((r) => r.operationId))
@@ -297,6 +421,8 @@ export const make = (sql: SqlClient.SqlClient) => {
           .filter(({ operationId }) => !keyedOperations.has(operationId))
           .map(({ entry, operationId }) => ({ accountId: entry.accountId, sequence: entry.sequence, operationId })),
         records: newRecords.map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
+        events: eventLandmarks,
+        refills: refillLandmarks,
       }
       return { results, accountIds, landmarks, writers, committed } satisfies Decided
     })

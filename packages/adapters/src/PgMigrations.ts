@@ -202,6 +202,68 @@ const webhooks = Effect.gen(function* () {
 })
 
 /**
+ * Auto top-up and periodic refills. An account keeps their settings and where they stand as JSON
+ * (null until configured), and when its next refill is due, indexed for the sweep. A request is a row
+ * of its own; the partial unique index is the database's guarantee of at most one open request per
+ * account, whatever any process decides. A refill period is settled once per account: its row's key.
+ * A completed request and a refill that granted name their entry. The operation id on events and
+ * refill rows finds a write whose only trace they are (a failure, an expiry, a refill at the ceiling)
+ * after its COMMIT went unanswered.
+ */
+const autoTopUpsAndRefills = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    ALTER TABLE accounts
+      ADD COLUMN auto_top_up jsonb CHECK (jsonb_typeof(auto_top_up) = 'object'),
+      ADD COLUMN refill jsonb CHECK (jsonb_typeof(refill) = 'object'),
+      ADD COLUMN refill_due_at timestamptz,
+      ADD CHECK (refill_due_at IS NULL OR refill IS NOT NULL)`
+  yield* sql`CREATE INDEX accounts_refill_due ON accounts (refill_due_at) WHERE refill_due_at IS NOT NULL`
+  yield* sql`
+    CREATE TABLE auto_top_up_requests (
+      account_id text NOT NULL REFERENCES accounts,
+      request_id bigint NOT NULL CHECK (request_id >= 1),
+      status text NOT NULL CHECK (status IN ('open', 'completed', 'failed', 'expired')),
+      amount bigint NOT NULL CHECK (amount BETWEEN 1 AND amount_configured),
+      amount_configured bigint NOT NULL CHECK (amount_configured <= 9007199254740991),
+      threshold bigint NOT NULL CHECK (threshold BETWEEN 0 AND 9007199254740991),
+      ceiling bigint CHECK (ceiling >= threshold),
+      available_at_open bigint NOT NULL CHECK (available_at_open < threshold),
+      balance_at_open bigint NOT NULL,
+      opened_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL CHECK (expires_at > opened_at),
+      resolved_at timestamptz,
+      payment_reference text,
+      entry_sequence bigint,
+      failure_reason text,
+      operation_id uuid,
+      PRIMARY KEY (account_id, request_id),
+      CHECK ((status = 'open') = (resolved_at IS NULL)),
+      CHECK ((status = 'completed') = (entry_sequence IS NOT NULL)),
+      CHECK ((status = 'completed') = (payment_reference IS NOT NULL)),
+      CHECK ((status = 'failed') = (failure_reason IS NOT NULL)),
+      CHECK (ceiling IS NULL OR balance_at_open + amount <= ceiling),
+      FOREIGN KEY (account_id, entry_sequence) REFERENCES entries (account_id, sequence) DEFERRABLE INITIALLY DEFERRED
+    )`
+  yield* sql`CREATE UNIQUE INDEX auto_top_up_requests_one_open ON auto_top_up_requests (account_id) WHERE status = 'open'`
+  yield* sql`CREATE INDEX auto_top_up_requests_due ON auto_top_up_requests (expires_at) WHERE status = 'open'`
+  yield* sql`
+    CREATE TABLE refills (
+      account_id text NOT NULL REFERENCES accounts,
+      period_start timestamptz NOT NULL,
+      period_end timestamptz NOT NULL CHECK (period_end > period_start),
+      decision text NOT NULL CHECK (decision IN ('Applied', 'Clamped', 'Rejected')),
+      entry_sequence bigint,
+      created_at timestamptz NOT NULL,
+      operation_id uuid,
+      PRIMARY KEY (account_id, period_start),
+      CHECK ((decision = 'Rejected') = (entry_sequence IS NULL)),
+      FOREIGN KEY (account_id, entry_sequence) REFERENCES entries (account_id, sequence) DEFERRABLE INITIALLY DEFERRED
+    )`
+  yield* sql`CREATE INDEX events_operation ON events (operation_id) WHERE operation_id IS NOT NULL`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -211,6 +273,7 @@ export const migrations = {
   "3_holds_corrections_history": holdsCorrectionsHistory,
   "4_events": events,
   "5_webhooks": webhooks,
+  "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

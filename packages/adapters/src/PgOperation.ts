@@ -6,6 +6,7 @@ export interface Operation {
   readonly idempotencyKey: IdempotencyKey | undefined
   readonly holdId: number | undefined
   readonly refundOf: number | undefined
+  readonly autoTopUpRequestId: number | undefined
   /** Generated per write and stored with what it writes, so a commit of unknown outcome can be looked up. */
   readonly operationId: string
   readonly step: Step<unknown>
@@ -14,8 +15,9 @@ export interface Operation {
 /**
  * The rows an attempt writes that, found after its commit, prove that it committed: rows no later
  * write changes or removes. A keyed write's idempotency record (whatever it did: an entry, a hold,
- * a refusal); an unkeyed write's entry. An unkeyed write that leaves neither (an expiry, a settings
- * change) changes nothing when run again, so it needs none.
+ * a refusal); an unkeyed write's entry; else its events (a request failed or expired); else the refill
+ * period it settled at the ceiling. An unkeyed write that leaves none of them (a hold's expiry, a
+ * settings change) changes nothing when run again, so it needs none.
  */
 export interface Landmarks {
   /** Each entry of an unkeyed write, found by its primary key and told apart from another writer's by its operation id. */
@@ -26,6 +28,14 @@ export interface Landmarks {
   }>
   /** The idempotency record of each keyed write. */
   readonly records: ReadonlyArray<{ readonly accountId: string; readonly key: string; readonly operationId: string }>
+  /** Each write whose only lasting trace is its events, found by its operation id. */
+  readonly events: ReadonlyArray<{ readonly operationId: string }>
+  /** Each refill period settled with no entry, by its key and the writer's operation id. */
+  readonly refills: ReadonlyArray<{
+    readonly accountId: string
+    readonly periodStart: string
+    readonly operationId: string
+  }>
 }
 
 /**
@@ -48,5 +58,8 @@ export interface Decided {
  * (a settings change sets the same value again, an expiry finds its hold resolved): its commit cannot
  * be looked up, and need not be.
  */
-export const hasLandmarks = (decided: Decided) =>
-  decided.landmarks.entries.length > 0 || decided.landmarks.records.length > 0
+export const hasLandmarks = ({ landmarks }: Decided) =>
+  landmarks.entries.length > 0 ||
+  landmarks.records.length > 0 ||
+  landmarks.events.length > 0 ||
+  landmarks.refills.length > 0

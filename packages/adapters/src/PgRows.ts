@@ -1,8 +1,22 @@
-import type { AccountId, AccountState, Balance, Entry, Hold, OverdraftLimit } from "@tally/domain"
-import { Effect } from "effect"
+import {
+  type AccountId,
+  type AccountState,
+  type AutoTopUpRequest,
+  AutoTopUpState,
+  type Balance,
+  type Entry,
+  type Hold,
+  noAutoTopUp,
+  noRefill,
+  type OverdraftLimit,
+  type RefillRecord,
+  RefillState,
+  refillDueAtMs,
+} from "@tally/domain"
+import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 
-/** How accounts, entries and holds look in PostgreSQL, and how they map to the domain. */
+/** How accounts, entries, holds and auto top-up requests look in PostgreSQL, and how they map to the domain. */
 
 export interface AccountRow {
   readonly account_id: string
@@ -11,6 +25,10 @@ export interface AccountRow {
   readonly overdraft_limit: bigint
   readonly held: bigint
   readonly holds_placed: bigint
+  /** Null until auto top-up is configured: `noAutoTopUp`. */
+  readonly auto_top_up: unknown
+  /** Null until refills are configured: `noRefill`. */
+  readonly refill: unknown
 }
 
 export interface EntryRow {
@@ -47,7 +65,8 @@ export interface HoldRow {
   readonly resolved_at: Date | null
 }
 
-export const accountColumns = "account_id, balance, last_sequence, overdraft_limit, held, holds_placed"
+export const accountColumns =
+  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill"
 
 export const entryColumns =
   "account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference, hold_id, refund_of, reason, actor, overdrawn, metadata, created_at"
@@ -55,13 +74,139 @@ export const entryColumns =
 export const holdColumns =
   "account_id, hold_id, status, requested, amount, captured, excess, reference, metadata, expires_at, created_at, resolved_at"
 
+// What is written is checked when it is read; an account that never configured them decodes nothing.
+const decodeAutoTopUp = Schema.decodeUnknownSync(AutoTopUpState)
+const decodeRefill = Schema.decodeUnknownSync(RefillState)
+
 export const stateOf = (row: AccountRow): AccountState => ({
   balance: Number(row.balance) as Balance,
   sequence: row.last_sequence === null ? 0 : Number(row.last_sequence),
   overdraftLimit: Number(row.overdraft_limit) as OverdraftLimit,
   held: Number(row.held),
   holdsPlaced: Number(row.holds_placed),
+  autoTopUp: row.auto_top_up === null ? noAutoTopUp : decodeAutoTopUp(row.auto_top_up),
+  refill: row.refill === null ? noRefill : decodeRefill(row.refill),
 })
+
+/** An account's auto top-up and refill columns as one row of `jsonb_to_recordset`. */
+export const settingsColumnsOf = (accountId: string, state: AccountState) => {
+  const dueAtMs = refillDueAtMs(state.refill)
+  return {
+    account_id: accountId,
+    auto_top_up: state.autoTopUp === noAutoTopUp ? null : state.autoTopUp,
+    refill: state.refill === noRefill ? null : state.refill,
+    refill_due_at: dueAtMs === null ? null : new Date(dueAtMs).toISOString(),
+  }
+}
+
+export interface AutoTopUpRequestRow {
+  readonly account_id: string
+  readonly request_id: bigint
+  readonly status: AutoTopUpRequest["status"]
+  readonly amount: bigint
+  readonly amount_configured: bigint
+  readonly threshold: bigint
+  readonly ceiling: bigint | null
+  readonly available_at_open: bigint
+  readonly balance_at_open: bigint
+  readonly opened_at: Date
+  readonly expires_at: Date
+  readonly resolved_at: Date | null
+  readonly payment_reference: string | null
+  readonly entry_sequence: bigint | null
+  readonly failure_reason: string | null
+}
+
+export const autoTopUpRequestColumns =
+  "account_id, request_id, status, amount, amount_configured, threshold, ceiling, available_at_open, balance_at_open, opened_at, expires_at, resolved_at, payment_reference, entry_sequence, failure_reason"
+
+export const autoTopUpRequestOf = (row: AutoTopUpRequestRow): AutoTopUpRequest =>
+  ({
+    accountId: row.account_id,
+    requestId: Number(row.request_id),
+    status: row.status,
+    amount: Number(row.amount),
+    amountConfigured: Number(row.amount_configured),
+    threshold: Number(row.threshold),
+    ceiling: row.ceiling === null ? null : Number(row.ceiling),
+    availableAtOpen: Number(row.available_at_open),
+    balanceAtOpen: Number(row.balance_at_open),
+    openedAt: row.opened_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    resolvedAt: row.resolved_at?.toISOString() ?? null,
+    paymentReference: row.payment_reference,
+    entrySequence: row.entry_sequence === null ? null : Number(row.entry_sequence),
+    failureReason: row.failure_reason,
+  }) as AutoTopUpRequest
+
+/**
+ * A request as recorded in an idempotency record's JSON, with its fields in `AutoTopUpRequest`'s
+ * order again (jsonb keeps its own key order), so a replay prints like the first answer.
+ */
+export const autoTopUpRequestFromJson = (request: AutoTopUpRequest): AutoTopUpRequest => ({
+  accountId: request.accountId,
+  requestId: request.requestId,
+  status: request.status,
+  amount: request.amount,
+  amountConfigured: request.amountConfigured,
+  threshold: request.threshold,
+  ceiling: request.ceiling,
+  availableAtOpen: request.availableAtOpen,
+  balanceAtOpen: request.balanceAtOpen,
+  openedAt: request.openedAt,
+  expiresAt: request.expiresAt,
+  resolvedAt: request.resolvedAt,
+  paymentReference: request.paymentReference,
+  entrySequence: request.entrySequence,
+  failureReason: request.failureReason,
+})
+
+/** Requests as a relation with `autoTopUpRequestColumns` and the writing operation's id, in one JSON parameter. */
+export const autoTopUpRequestsRelation = (
+  sql: SqlClient.SqlClient,
+  writes: ReadonlyArray<{ readonly request: AutoTopUpRequest; readonly operationId: string }>,
+) => sql`
+  jsonb_to_recordset(${JSON.stringify(
+    writes.map(({ request: r, operationId }) => ({
+      account_id: r.accountId,
+      request_id: r.requestId,
+      status: r.status,
+      amount: r.amount,
+      amount_configured: r.amountConfigured,
+      threshold: r.threshold,
+      ceiling: r.ceiling,
+      available_at_open: r.availableAtOpen,
+      balance_at_open: r.balanceAtOpen,
+      opened_at: r.openedAt,
+      expires_at: r.expiresAt,
+      resolved_at: r.resolvedAt,
+      payment_reference: r.paymentReference,
+      entry_sequence: r.entrySequence,
+      failure_reason: r.failureReason,
+      operation_id: operationId,
+    })),
+  )}::jsonb) AS x(account_id text, request_id bigint, status text, amount bigint, amount_configured bigint,
+                  threshold bigint, ceiling bigint, available_at_open bigint, balance_at_open bigint,
+                  opened_at timestamptz, expires_at timestamptz, resolved_at timestamptz, payment_reference text,
+                  entry_sequence bigint, failure_reason text, operation_id uuid)`
+
+/** Settled refill periods as a relation, with the writing operation's id, in one JSON parameter. */
+export const refillsRelation = (
+  sql: SqlClient.SqlClient,
+  writes: ReadonlyArray<{ readonly refill: RefillRecord; readonly operationId: string }>,
+) => sql`
+  jsonb_to_recordset(${JSON.stringify(
+    writes.map(({ refill: r, operationId }) => ({
+      account_id: r.accountId,
+      period_start: r.periodStart,
+      period_end: r.periodEnd,
+      decision: r.decision,
+      entry_sequence: r.entrySequence,
+      created_at: r.createdAt,
+      operation_id: operationId,
+    })),
+  )}::jsonb) AS x(account_id text, period_start timestamptz, period_end timestamptz, decision text,
+                  entry_sequence bigint, created_at timestamptz, operation_id uuid)`
 
 const numberOrNull = (value: bigint | null) => (value === null ? null : Number(value))
 

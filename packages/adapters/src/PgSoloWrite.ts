@@ -1,4 +1,4 @@
-import { type AccountState, type Entry, newAccountState } from "@tally/domain"
+import { type AccountState, type Entry, newAccountState, noAutoTopUp, type Transition } from "@tally/domain"
 import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
@@ -14,17 +14,34 @@ export const needsLock = Symbol("needsLock")
  * read), and the write is a compare-and-swap that applies only if the account is still in exactly
  * that state, atomically with its entry. The row lock the UPDATE takes is the exclusive access.
  * If the account moved on (another process wrote), nothing is written and the caller falls back to
- * the locked path. A rejection decided on a cached state is confirmed by a read first.
+ * the locked path. A rejection decided on a cached state is confirmed by a read first. A transition
+ * that does more than post an entry and move the balance (it opens an auto top-up request, emits
+ * events, settles a refill, changes the auto top-up or refill state) takes the locked path too: the
+ * statement writes none of that.
  *
  * `beforeWrite` hears what was decided just before the statement is sent: if the connection drops
  * then, the statement may or may not have run.
  */
 export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
+  // Accounts that never configured auto top-up or refills share the same objects, compared at once.
+  const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+
   const sameState = (a: AccountState | undefined, b: AccountState | undefined) =>
     a?.sequence === b?.sequence &&
     a?.overdraftLimit === b?.overdraftLimit &&
     a?.held === b?.held &&
-    a?.holdsPlaced === b?.holdsPlaced
+    a?.holdsPlaced === b?.holdsPlaced &&
+    sameJson(a?.autoTopUp, b?.autoTopUp) &&
+    sameJson(a?.refill, b?.refill)
+
+  /** Whether the statement can write all of the transition: its state's balance and counters, and an entry. */
+  const plain = (known: AccountState, transition: Transition<unknown>, next: AccountState) =>
+    transition.events === undefined &&
+    transition.autoTopUpRequest === undefined &&
+    transition.refill === undefined &&
+    transition.hold === undefined &&
+    next.autoTopUp === known.autoTopUp &&
+    next.refill === known.refill
 
   // Numbers go as bigint, so each parameter has one type whatever its size.
   const insertEntry = (entry: Entry | undefined, operationId: string) =>
@@ -69,6 +86,11 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
               AND overdraft_limit = ${BigInt(expected.overdraftLimit)}
               AND held = ${BigInt(expected.held)}
               AND holds_placed = ${BigInt(expected.holdsPlaced)}
+              AND ${
+                expected.autoTopUp === noAutoTopUp
+                  ? sql`auto_top_up IS NULL`
+                  : sql`auto_top_up = ${JSON.stringify(expected.autoTopUp)}::jsonb`
+              }
             RETURNING account_id`
       })
       ${insertEntry(entry, operation.operationId)}`.pipe(Effect.map((rows) => rows[0]?.written === 1))
@@ -85,6 +107,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
         cache.delete(accountId)
         return needsLock
       }
+      if (!plain(known ?? newAccountState, transition, transition.state)) return needsLock
       const { entry } = transition
       beforeWrite({
         results: [transition.result],
@@ -93,6 +116,8 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
           entries:
             entry === undefined ? [] : [{ accountId, sequence: entry.sequence, operationId: operation.operationId }],
           records: [],
+          events: [],
+          refills: [],
         },
         writers: new Set([operation.operationId]),
         committed: new Map([[accountId, transition.state]]),

@@ -3,7 +3,14 @@ import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import {
   AccountId,
   AdjustmentRequest,
+  type AutoTopUpPosting,
+  type AutoTopUpRequest,
+  AutoTopUpRequestLookup,
+  type AutoTopUpStatus,
   CaptureRequest,
+  CompleteAutoTopUpRequest,
+  ConfigureAutoTopUpRequest,
+  ConfigureRefillRequest,
   DeliveriesRequest,
   EntriesRequest,
   type Entry,
@@ -12,6 +19,7 @@ import {
   ExportFormat,
   ExportRequest,
   exportText,
+  FailAutoTopUpRequest,
   type Hold,
   HoldLookup,
   type HoldPosting,
@@ -20,6 +28,8 @@ import {
   Ledger,
   type LedgerEvent,
   type Posting,
+  type RefillSchedule,
+  type RefillStatus,
   RefundRequest,
   ReleaseRequest,
   SearchRequest,
@@ -36,10 +46,12 @@ import { Console, Effect, Layer, Option, References, Schema, Stream } from "effe
 import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
+import * as AutoTopUpExpirySweep from "./AutoTopUpExpirySweep.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as HoldExpirySweep from "./HoldExpirySweep.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
+import * as RefillSweep from "./RefillSweep.ts"
 import * as Storage from "./Storage.ts"
 import { Database } from "./Storage.ts"
 import type * as Dispatcher from "./WebhookDispatcher.ts"
@@ -661,6 +673,265 @@ export const exportEntries = Command.make(
     ),
 ).pipe(Command.withDescription("Write every matching entry, oldest first, as CSV or NDJSON to stdout"))
 
+const describeAutoTopUp = (status: AutoTopUpStatus) =>
+  status.threshold === null
+    ? `${status.accountId}: no auto top-up`
+    : [
+        `${status.accountId}: auto top-up ${status.enabled ? "on" : "off"}: below ${status.threshold} available, ask for ${status.amount}`,
+        status.ceiling === null ? "" : ` up to a balance of ${status.ceiling}`,
+        status.consecutiveFailures === 0 ? "" : `; ${status.consecutiveFailures} failures in a row`,
+        status.openRequestId === null ? "" : `; request ${status.openRequestId} open`,
+      ].join("")
+
+type ConfigureAutoTopUp = typeof ConfigureAutoTopUpRequest.Encoded
+type ConfigureRefill = typeof ConfigureRefillRequest.Encoded
+
+/** Without --threshold and --amount the command prints the settings; with both it sets them. */
+const autoTopUpInput = (flags: {
+  readonly account: string
+  readonly threshold: Option.Option<number>
+  readonly amount: Option.Option<number>
+  readonly ceiling: Option.Option<number>
+  readonly disabled: boolean
+}): Effect.Effect<Option.Option<ConfigureAutoTopUp>, InvalidRequest> => {
+  const { threshold, amount } = flags
+  if (Option.isNone(threshold) && Option.isNone(amount)) {
+    return validate(AccountId)(flags.account).pipe(Effect.map(Option.none<ConfigureAutoTopUp>))
+  }
+  if (Option.isNone(threshold) || Option.isNone(amount)) {
+    return Effect.fail(new InvalidRequest({ message: "setting auto top-up takes both --threshold and --amount" }))
+  }
+  return validate(ConfigureAutoTopUpRequest)({
+    accountId: flags.account,
+    threshold: threshold.value,
+    amount: amount.value,
+    ...present("ceiling", flags.ceiling),
+    enabled: !flags.disabled,
+  }).pipe(Effect.map(Option.some))
+}
+
+export const autoTopUp = Command.make(
+  "auto-top-up",
+  {
+    account,
+    threshold: Flag.Int("threshold").pipe(
+      Flag.withDescription("Ask for credits when a debit leaves the available balance below this"),
+      Flag.optional,
+    ),
+    amount: Flag.Int("amount").pipe(Flag.withDescription("Credits to ask for"), Flag.optional),
+    ceiling: Flag.Int("ceiling").pipe(
+      Flag.withDescription("Never ask for more than lifts the balance to this"),
+      Flag.optional,
+    ),
+    disabled: Flag.Boolean("disabled").pipe(
+      Flag.withDescription("Keep the settings but ask for nothing"),
+      Flag.withDefault(false),
+    ),
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      autoTopUpInput(flags),
+      (settings) =>
+        Ledger.use((ledger) =>
+          Option.match(settings, {
+            onNone: () => ledger.autoTopUp(flags.account),
+            onSome: (request) => ledger.configureAutoTopUp(request),
+          }),
+        ),
+      describeAutoTopUp,
+    ),
+).pipe(
+  Command.withDescription(
+    "Print, or with --threshold and --amount set, an account's auto top-up (the origin's auto_top_up)",
+  ),
+)
+
+const requestId = Argument.Int("request-id").pipe(Argument.withDescription("The auto top-up request's id"))
+
+const describeRequest = (request: AutoTopUpRequest) =>
+  [
+    `auto top-up request ${request.requestId} on ${request.accountId}: ${request.status}, ${request.amount} credits`,
+    request.amount === request.amountConfigured ? "" : ` (of ${request.amountConfigured}, clamped)`,
+    request.status === "open" ? `, expires ${request.expiresAt}` : `, ${request.status} ${request.resolvedAt}`,
+    request.paymentReference === null ? "" : `, payment ${request.paymentReference}`,
+    request.entrySequence === null ? "" : ` (entry ${request.entrySequence})`,
+    request.failureReason === null ? "" : `: ${request.failureReason}`,
+  ].join("")
+
+const describeAutoTopUpPosting = (posting: AutoTopUpPosting) =>
+  [
+    describeRequest(posting.request),
+    posting.entry === null ? "" : `\nbalance ${posting.entry.balanceAfter}`,
+    posting.replayed ? "\n(nothing changed: it was already so)" : "",
+  ].join("")
+
+export const autoTopUpRequest = Command.make("auto-top-up-request", { account, requestId, memory, json }, (flags) =>
+  run(
+    flags,
+    validate(AutoTopUpRequestLookup)({ accountId: flags.account, requestId: flags.requestId }),
+    (request) => Ledger.use((ledger) => ledger.getAutoTopUpRequest(request)),
+    describeRequest,
+  ),
+).pipe(Command.withDescription("Print an auto top-up request as it stands"))
+
+export const completeAutoTopUp = Command.make(
+  "complete-auto-top-up",
+  {
+    account,
+    requestId,
+    paymentReference: Flag.String("payment-reference").pipe(
+      Flag.withDescription("Your payment provider's id of the charge (the idempotency key)"),
+    ),
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(CompleteAutoTopUpRequest)({
+        accountId: flags.account,
+        requestId: flags.requestId,
+        paymentReference: flags.paymentReference,
+      }),
+      (request) => Ledger.use((ledger) => ledger.completeAutoTopUp(request)),
+      describeAutoTopUpPosting,
+    ),
+).pipe(Command.withDescription("The payment was taken: credit an auto top-up request in full"))
+
+export const failAutoTopUp = Command.make(
+  "fail-auto-top-up",
+  {
+    account,
+    requestId,
+    reason: Flag.String("reason").pipe(Flag.withDescription("Why the payment failed (required)")),
+    key,
+    memory,
+    json,
+  },
+  (flags) =>
+    run(
+      flags,
+      validate(FailAutoTopUpRequest)({
+        accountId: flags.account,
+        requestId: flags.requestId,
+        reason: flags.reason,
+        ...present("idempotencyKey", flags.key),
+      }),
+      (request) => Ledger.use((ledger) => ledger.failAutoTopUp(request)),
+      describeAutoTopUpPosting,
+    ),
+).pipe(Command.withDescription("The payment failed: credit nothing"))
+
+export const expireAutoTopUps = Command.make("expire-auto-top-ups", { memory, json }, (flags) =>
+  run(
+    flags,
+    noInput,
+    () => Ledger.use((ledger) => ledger.expireAutoTopUps),
+    (result) => `expired ${result.expired} auto top-up requests`,
+  ),
+).pipe(Command.withDescription("Expire every open auto top-up request past its deadline (the service does it too)"))
+
+const describeRefill = (status: RefillStatus) => {
+  if (status.schedule === null) return `${status.accountId}: no refill`
+  const when =
+    status.schedule.period === "daily"
+      ? "daily"
+      : status.schedule.period === "weekly"
+        ? `weekly on ISO weekday ${status.schedule.weekday}`
+        : `monthly on day ${status.schedule.dayOfMonth}`
+  return [
+    `${status.accountId}: refill ${status.enabled ? "on" : "off"}: ${status.amount} credits ${when}`,
+    status.ceiling === null ? "" : ` up to ${status.ceiling}`,
+    status.nextRefillAt === null ? "" : `; next ${status.nextRefillAt}`,
+  ].join("")
+}
+
+export const refill = Command.make(
+  "refill",
+  {
+    account: account.pipe(Argument.optional),
+    due: Flag.Boolean("due").pipe(
+      Flag.withDescription("Run every refill that is due now (for a cron when no service runs)"),
+      Flag.withDefault(false),
+    ),
+    amount: Flag.Int("amount").pipe(Flag.withDescription("Credits to grant each period"), Flag.optional),
+    ceiling: Flag.Int("ceiling").pipe(
+      Flag.withDescription("Grant no more than lifts the balance to this"),
+      Flag.optional,
+    ),
+    daily: Flag.Boolean("daily").pipe(Flag.withDescription("Every day at midnight UTC"), Flag.withDefault(false)),
+    weekly: Flag.Int("weekly").pipe(
+      Flag.withDescription("Every week on this ISO weekday (1 Monday ... 7 Sunday)"),
+      Flag.optional,
+    ),
+    monthly: Flag.Int("monthly").pipe(
+      Flag.withDescription("Every month on this day (1-31; past a shorter month's end, its last day)"),
+      Flag.optional,
+    ),
+    disabled: Flag.Boolean("disabled").pipe(
+      Flag.withDescription("Keep the settings but grant nothing"),
+      Flag.withDefault(false),
+    ),
+    memory,
+    json,
+  },
+  (flags) => {
+    if (flags.due) {
+      return run(
+        flags,
+        Option.isSome(flags.account)
+          ? Effect.fail(new InvalidRequest({ message: "--due runs every account's due refill: give no account" }))
+          : noInput,
+        () => Ledger.use((ledger) => ledger.runDueRefills),
+        (result) => `refilled ${result.refilled} accounts; ${result.atCeiling} already at their ceiling`,
+      )
+    }
+    const schedule: Option.Option<RefillSchedule> = flags.daily
+      ? Option.some({ period: "daily" as const })
+      : Option.isSome(flags.weekly)
+        ? Option.some({ period: "weekly" as const, weekday: flags.weekly.value })
+        : Option.map(flags.monthly, (dayOfMonth) => ({ period: "monthly" as const, dayOfMonth }))
+    const setting = Option.isSome(flags.amount) || Option.isSome(schedule)
+    const input = Option.match(flags.account, {
+      onNone: () =>
+        Effect.fail(new InvalidRequest({ message: "give an account, or --due to run the refills that are due" })),
+      onSome: (accountId) => {
+        if (!setting) return validate(AccountId)(accountId).pipe(Effect.map(Option.none<ConfigureRefill>))
+        if (Option.isNone(flags.amount) || Option.isNone(schedule)) {
+          const message = "setting a refill takes --amount and one of --daily, --weekly D, --monthly D"
+          return Effect.fail(new InvalidRequest({ message }))
+        }
+        return validate(ConfigureRefillRequest)({
+          accountId,
+          amount: flags.amount.value,
+          ...present("ceiling", flags.ceiling),
+          schedule: schedule.value,
+          enabled: !flags.disabled,
+        }).pipe(Effect.map(Option.some))
+      },
+    })
+    return run(
+      flags,
+      input,
+      (settings) =>
+        Ledger.use((ledger) =>
+          Option.match(settings, {
+            onNone: () => ledger.refill(Option.getOrThrow(flags.account)),
+            onSome: (request) => ledger.configureRefill(request),
+          }),
+        ),
+      describeRefill,
+    )
+  },
+).pipe(
+  Command.withDescription(
+    "Print, or with --amount and a schedule (--daily, --weekly D, --monthly D) set, an account's periodic refill; --due runs the refills that are due",
+  ),
+)
+
 /** Set when `serve` runs, so a shutdown by signal exits 0. */
 export const serving = { value: false }
 
@@ -716,7 +987,7 @@ export const serve = Command.make(
       yield* Layer.launch(
         Layer.merge(banner, dispatcher).pipe(
           Layer.provideMerge(Http.layer(settings)),
-          Layer.provideMerge(HoldExpirySweep.layer),
+          Layer.provideMerge(Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer)),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
       ).pipe(Effect.ensuring(Effect.logInfo("stopped")))
@@ -890,5 +1161,11 @@ export const tally = Command.make("tally").pipe(
     migrate,
     events,
     webhooks,
+    autoTopUp,
+    autoTopUpRequest,
+    completeAutoTopUp,
+    failAutoTopUp,
+    expireAutoTopUps,
+    refill,
   ]),
 )

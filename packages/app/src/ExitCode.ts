@@ -27,9 +27,12 @@ const ruleRejections = new Set([
   "EntryNotFound",
   "EntryNotRefundable",
   "RefundExceedsEntry",
+  "AutoTopUpRequestNotFound",
+  "AutoTopUpRequestNotOpen",
+  "AutoTopUpRequestExpired",
 ])
 
-const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen"])
+const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen", "AutoTopUpCeilingBelowThreshold"])
 
 const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"

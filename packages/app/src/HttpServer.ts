@@ -26,8 +26,10 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
+import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
 import { EventHandlers } from "./EventHandlers.ts"
 import * as HotRoutes from "./HotRoutes.ts"
+import { RefillHandlers } from "./RefillHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
 import { Database } from "./Storage.ts"
@@ -431,6 +433,8 @@ export const routes = Layer.mergeAll(
     SystemHandlers,
     EventHandlers,
     WebhookHandlers,
+    AutoTopUpHandlers,
+    RefillHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

@@ -1,9 +1,13 @@
+import { type AutoTopUpState, noAutoTopUp } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Balance, OverdraftLimit } from "./Credits.ts"
+import { noRefill, type RefillState } from "./refills/Refill.ts"
 
 /**
- * What the ledger keeps per account besides its entries and holds. `sequence` is the newest entry's
- * number; `held` the credits open holds reserve; `holdsPlaced` counts holds, so the next hold's id is
- * `holdsPlaced + 1`. The account's available balance is `balance - held`.
+ * What the ledger keeps per account besides its entries, holds and auto top-up requests. `sequence`
+ * is the newest entry's number; `held` the credits open holds reserve; `holdsPlaced` counts holds, so
+ * the next hold's id is `holdsPlaced + 1`. The account's available balance is `balance - held`.
+ * `autoTopUp` and `refill` are their settings and where they stand (`noAutoTopUp` and `noRefill`, the
+ * same objects, until they are configured).
  */
 export interface AccountState {
   readonly balance: Balance
@@ -11,6 +15,8 @@ export interface AccountState {
   readonly overdraftLimit: OverdraftLimit
   readonly held: number
   readonly holdsPlaced: number
+  readonly autoTopUp: AutoTopUpState
+  readonly refill: RefillState
 }
 
 /** Accounts come into being on first use with this state. */
@@ -20,6 +26,8 @@ export const newAccountState: AccountState = {
   overdraftLimit: 0 as OverdraftLimit,
   held: 0,
   holdsPlaced: 0,
+  autoTopUp: noAutoTopUp,
+  refill: noRefill,
 }
 
 export interface AccountSettings {

@@ -1,17 +1,20 @@
 import type { AccountId } from "./AccountId.ts"
 import { type AccountState, floorOf } from "./AccountState.ts"
+import { autoTopUpProblems } from "./autoTopUp/AutoTopUpAudit.ts"
+import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import { refundProblems } from "./corrections/RefundAudit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { Hold } from "./holds/Hold.ts"
 import { holdProblems } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
 
-/** One account as stored: its state, its whole history oldest first, and its holds. */
+/** One account as stored: its state, its whole history oldest first, its holds and its auto top-up requests. */
 export interface AccountHistory {
   readonly accountId: AccountId
   readonly state: AccountState
   readonly entries: ReadonlyArray<Entry>
   readonly holds: ReadonlyArray<Hold>
+  readonly autoTopUpRequests: ReadonlyArray<AutoTopUpRequest>
 }
 
 export interface Violation {
@@ -58,10 +61,17 @@ const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: num
 /**
  * Recomputes one account's chain of running balances from zero and checks it against the stored
  * state: every entry follows from the previous one, the last equals the balance, bounds hold, the
- * holds account for what is held, refunds stay within what they refund. The available balance is
+ * holds account for what is held, refunds stay within what they refund, at most one auto top-up
+ * request is open and each completed one was credited once. The available balance is
  * below the floor only in an account that an entry was allowed to overdraw.
  */
-export const auditAccount = ({ accountId, state, entries, holds }: AccountHistory): ReadonlyArray<Violation> => {
+export const auditAccount = ({
+  accountId,
+  state,
+  entries,
+  holds,
+  autoTopUpRequests,
+}: AccountHistory): ReadonlyArray<Violation> => {
   const violations: Array<Violation> = []
   let balance = 0
   entries.forEach((entry, index) => {
@@ -77,6 +87,7 @@ export const auditAccount = ({ accountId, state, entries, holds }: AccountHistor
   }
   if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
   for (const text of holdProblems(state, holds, entries)) problem(text)
+  for (const text of autoTopUpProblems(state, autoTopUpRequests, entries)) problem(text)
   for (const { sequence, problem: text } of refundProblems(entries))
     violations.push({ accountId, sequence, problem: text })
   return violations

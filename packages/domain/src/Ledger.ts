@@ -2,6 +2,22 @@ import { Clock, Context, Effect, Layer, Schema, type Stream } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
 import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
+import {
+  AutoTopUpRequestLookup,
+  type AutoTopUpStatus,
+  autoTopUpStatus,
+  CompleteAutoTopUpRequest,
+  ConfigureAutoTopUpRequest,
+  FailAutoTopUpRequest,
+} from "./autoTopUp/AutoTopUpCommands.ts"
+import {
+  type AutoTopUpCeilingBelowThreshold,
+  type AutoTopUpRequestExpired,
+  AutoTopUpRequestNotFound,
+  type AutoTopUpRequestNotOpen,
+} from "./autoTopUp/AutoTopUpError.ts"
+import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
+import * as AutoTopUpSteps from "./autoTopUp/AutoTopUpSteps.ts"
 import type { Balance } from "./Credits.ts"
 import type { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionRequest.ts"
@@ -39,6 +55,8 @@ import {
 import { type KindTotal, LedgerStore, type WriteTarget } from "./LedgerStore.ts"
 import { Limits } from "./Limits.ts"
 import { configure, post, type Step, type WriteResult } from "./Posting.ts"
+import { ConfigureRefillRequest, type RefillRun, type RefillStatus, refillStatus } from "./refills/RefillCommands.ts"
+import * as RefillSteps from "./refills/RefillSteps.ts"
 
 /** An applied write: its entry, and whether this call replayed an earlier one with the same key. */
 export interface Posting {
@@ -73,6 +91,15 @@ export type CaptureRejection = HoldNotFound | HoldNotOpen | HoldExpired | Insuff
 export type ReleaseRejection = HoldNotFound | HoldNotOpen
 export type RefundRejection = EntryNotFound | EntryNotRefundable | RefundExceedsEntry | BalanceLimitExceeded
 export type AdjustmentRejection = InsufficientCredits | BalanceLimitExceeded
+export type FailAutoTopUpRejection = AutoTopUpRequestNotFound | AutoTopUpRequestNotOpen | AutoTopUpRequestExpired
+export type CompleteAutoTopUpRejection = FailAutoTopUpRejection | BalanceLimitExceeded
+
+/** An auto top-up request as a completion or failure left it, a completion's entry, and whether it replays. */
+export interface AutoTopUpPosting {
+  readonly request: AutoTopUpRequest
+  readonly entry: Entry | null
+  readonly replayed: boolean
+}
 
 type ReadError = InvalidRequest | LedgerUnavailable
 
@@ -96,6 +123,11 @@ const unexpected = (result: WriteResult) => Effect.die(new Error(`unexpected wri
 
 const asPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<Posting> =>
   result._tag === "Posted" ? Effect.succeed({ entry: result.entry, replayed: result.replayed }) : unexpected(result)
+
+const asAutoTopUpPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<AutoTopUpPosting> =>
+  result._tag === "AutoTopUpChanged"
+    ? Effect.succeed({ request: result.request, entry: result.entry, replayed: result.replayed })
+    : unexpected(result)
 
 const asHoldPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<HoldPosting> =>
   result._tag === "HoldChanged"
@@ -154,6 +186,31 @@ export class Ledger extends Context.Service<
       request: typeof SettingsRequest.Encoded,
     ) => Effect.Effect<AccountSettings, OverdraftLimitBelowDebt | StoreError>
     readonly audit: Effect.Effect<AuditReport, LedgerUnavailable>
+    /** An account's auto top-up settings and where it stands. */
+    readonly autoTopUp: (accountId: string) => Effect.Effect<AutoTopUpStatus, ReadError>
+    readonly configureAutoTopUp: (
+      request: typeof ConfigureAutoTopUpRequest.Encoded,
+    ) => Effect.Effect<AutoTopUpStatus, AutoTopUpCeilingBelowThreshold | StoreError>
+    readonly getAutoTopUpRequest: (
+      request: typeof AutoTopUpRequestLookup.Encoded,
+    ) => Effect.Effect<AutoTopUpRequest, AutoTopUpRequestNotFound | ReadError>
+    /** The app took the payment: credits the request in full, keyed by the payment reference. */
+    readonly completeAutoTopUp: (
+      request: typeof CompleteAutoTopUpRequest.Encoded,
+    ) => Effect.Effect<AutoTopUpPosting, WriteError<CompleteAutoTopUpRejection>>
+    /** The app could not take the payment: nothing is credited. */
+    readonly failAutoTopUp: (
+      request: typeof FailAutoTopUpRequest.Encoded,
+    ) => Effect.Effect<AutoTopUpPosting, WriteError<FailAutoTopUpRejection>>
+    /** Expires every open auto top-up request past its deadline; the service runs it on a schedule. */
+    readonly expireAutoTopUps: Effect.Effect<{ readonly expired: number }, StoreError>
+    /** An account's periodic refill settings and where they stand. */
+    readonly refill: (accountId: string) => Effect.Effect<RefillStatus, ReadError>
+    readonly configureRefill: (
+      request: typeof ConfigureRefillRequest.Encoded,
+    ) => Effect.Effect<RefillStatus, StoreError>
+    /** Runs every refill that is due now, once per account and period; the service runs it on a schedule. */
+    readonly runDueRefills: Effect.Effect<RefillRun, StoreError>
     /** The event feed after an event id, waiting up to `wait` seconds for one (long-poll). */
     readonly events: (
       request: typeof EventsRequest.Encoded,
@@ -220,24 +277,61 @@ export class Ledger extends Context.Service<
     })
 
     /**
-     * Expires due holds a page at a time through the same locked path as every write, so it races
-     * captures and releases safely. Ends when a page comes back short or expires nothing.
+     * A sweep: what is due, a page at a time, each through the same locked path as every write, so it
+     * races the other writes safely. Ends when a page comes back short or changes nothing.
      */
-    const expireHolds = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      let expired = 0
-      while (true) {
-        const due = yield* store.dueHolds(iso(now), Limits.holdsExpiredPerPassMax)
-        const results = yield* Effect.forEach(
-          due,
-          ({ accountId, holdId }) => store.transact({ accountId, holdId }, expire(now)),
-          { concurrency: Limits.holdsExpiringConcurrentlyMax },
-        )
-        const pass = results.filter(Boolean).length
-        expired += pass
-        if (due.length < Limits.holdsExpiredPerPassMax || pass === 0) return { expired }
-      }
-    }).pipe(Effect.withSpan("Ledger.expireHolds"))
+    const sweep = <T, R>(
+      due: (nowMs: number) => Effect.Effect<ReadonlyArray<T>, StoreError>,
+      write: (item: T, nowMs: number) => Effect.Effect<R, StoreError>,
+      changed: (result: R) => boolean,
+      page: { readonly size: number; readonly concurrency: number },
+    ) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const all: Array<R> = []
+        while (true) {
+          const items = yield* due(now)
+          const results = yield* Effect.forEach(items, (item) => write(item, now), { concurrency: page.concurrency })
+          all.push(...results)
+          if (items.length < page.size || !results.some(changed)) return all
+        }
+      })
+
+    const expireHolds = sweep(
+      (now) => store.dueHolds(iso(now), Limits.holdsExpiredPerPassMax),
+      ({ accountId, holdId }, now) => store.transact({ accountId, holdId }, expire(now)),
+      (expired) => expired,
+      { size: Limits.holdsExpiredPerPassMax, concurrency: Limits.holdsExpiringConcurrentlyMax },
+    ).pipe(
+      Effect.map((results) => ({ expired: results.filter(Boolean).length })),
+      Effect.withSpan("Ledger.expireHolds"),
+    )
+
+    const expireAutoTopUps = sweep(
+      (now) => store.dueAutoTopUpRequests(iso(now), Limits.sweepPageSizeMax),
+      ({ accountId, requestId }, now) =>
+        store.transact({ accountId, autoTopUpRequestId: requestId }, AutoTopUpSteps.expire(now)),
+      (expired) => expired,
+      { size: Limits.sweepPageSizeMax, concurrency: Limits.sweepWritesConcurrentlyMax },
+    ).pipe(
+      Effect.map((results) => ({ expired: results.filter(Boolean).length })),
+      Effect.withSpan("Ledger.expireAutoTopUps"),
+    )
+
+    const runDueRefills = sweep(
+      (now) => store.dueRefills(now, Limits.sweepPageSizeMax),
+      (accountId, now) => store.transact({ accountId }, RefillSteps.refill(accountId, now)),
+      (outcome) => outcome._tag !== "NotDue",
+      { size: Limits.sweepPageSizeMax, concurrency: Limits.sweepWritesConcurrentlyMax },
+    ).pipe(
+      Effect.map(
+        (outcomes): RefillRun => ({
+          refilled: outcomes.filter((o) => o._tag === "Refilled").length,
+          atCeiling: outcomes.filter((o) => o._tag === "AtCeiling").length,
+        }),
+      ),
+      Effect.withSpan("Ledger.runDueRefills"),
+    )
 
     const audit = Effect.gen(function* () {
       const violations: Array<Violation> = []
@@ -337,6 +431,70 @@ export class Ledger extends Context.Service<
           Effect.flatMap((result) => ("_tag" in result ? Effect.fail(result) : Effect.succeed(result))),
         ),
       audit,
+      autoTopUp: (accountId) =>
+        validAccountId(accountId).pipe(
+          Effect.flatMap((id) => Effect.map(store.account(id), (state) => autoTopUpStatus(id, state.autoTopUp))),
+        ),
+      configureAutoTopUp: (input) =>
+        validate(ConfigureAutoTopUpRequest)(input).pipe(
+          Effect.flatMap((request) => store.transact(request, AutoTopUpSteps.configure(request))),
+          Effect.flatMap((result) => ("_tag" in result ? Effect.fail(result) : Effect.succeed(result))),
+        ),
+      getAutoTopUpRequest: (input) =>
+        validate(AutoTopUpRequestLookup)(input).pipe(
+          Effect.flatMap(({ accountId, requestId }) =>
+            store
+              .autoTopUpRequest(accountId, requestId)
+              .pipe(
+                Effect.flatMap((request) =>
+                  request === undefined
+                    ? Effect.fail(new AutoTopUpRequestNotFound({ accountId, requestId }))
+                    : Effect.succeed(request),
+                ),
+              ),
+          ),
+        ),
+      completeAutoTopUp: (input) =>
+        validate(CompleteAutoTopUpRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            commit<CompleteAutoTopUpRejection>(
+              {
+                accountId: request.accountId,
+                idempotencyKey: request.paymentReference,
+                autoTopUpRequestId: request.requestId,
+              },
+              (now) => AutoTopUpSteps.complete(request, now),
+            ),
+          ),
+          Effect.flatMap(asAutoTopUpPosting),
+        ),
+      failAutoTopUp: (input) =>
+        validate(FailAutoTopUpRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            commit<FailAutoTopUpRejection>({ ...request, autoTopUpRequestId: request.requestId }, (now) =>
+              AutoTopUpSteps.fail(request, now),
+            ),
+          ),
+          Effect.flatMap(asAutoTopUpPosting),
+        ),
+      expireAutoTopUps,
+      refill: (accountId) =>
+        validAccountId(accountId).pipe(
+          Effect.flatMap((id) =>
+            Effect.flatMap(store.account(id), (state) =>
+              Effect.map(Clock.currentTimeMillis, (now) => refillStatus(id, state.refill, now)),
+            ),
+          ),
+        ),
+      configureRefill: (input) =>
+        validate(ConfigureRefillRequest)(input).pipe(
+          Effect.flatMap((request) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              store.transact(request, RefillSteps.configure(request, now)),
+            ),
+          ),
+        ),
+      runDueRefills,
       events: (input) =>
         validate(EventsRequest)(input).pipe(
           Effect.flatMap((request) => readEvents(store, request)),

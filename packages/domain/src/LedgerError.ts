@@ -1,4 +1,9 @@
 import { Effect, Schema } from "effect"
+import {
+  AutoTopUpRequestExpired,
+  AutoTopUpRequestNotFound,
+  AutoTopUpRequestNotOpen,
+} from "./autoTopUp/AutoTopUpError.ts"
 import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import type { Rejected } from "./Decision.ts"
 import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
@@ -115,6 +120,9 @@ export const RuleRejection = Schema.Union([
   EntryNotFound,
   EntryNotRefundable,
   RefundExceedsEntry,
+  AutoTopUpRequestNotFound,
+  AutoTopUpRequestNotOpen,
+  AutoTopUpRequestExpired,
 ])
 export type RuleRejection = typeof RuleRejection.Type
 

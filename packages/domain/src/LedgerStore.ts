@@ -2,6 +2,7 @@ import { Context, type Effect, type Stream } from "effect"
 import type { AccountId } from "./AccountId.ts"
 import type { AccountState } from "./AccountState.ts"
 import type { AccountHistory } from "./Audit.ts"
+import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
 import type { Hold, HoldId } from "./holds/Hold.ts"
@@ -22,6 +23,8 @@ export interface WriteTarget {
   readonly holdId?: HoldId | undefined
   /** The entry it refunds, with what refunds already returned of it. */
   readonly refundOf?: number | undefined
+  /** The auto top-up request it completes, fails or expires. */
+  readonly autoTopUpRequestId?: number | undefined
 }
 
 /** Filters of history; times are ISO-8601, `from` included and `to` excluded. */
@@ -70,6 +73,12 @@ export interface DueHold {
   readonly holdId: HoldId
 }
 
+/** An auto top-up request whose deadline has passed and that is still open. */
+export interface DueAutoTopUpRequest {
+  readonly accountId: AccountId
+  readonly requestId: number
+}
+
 /**
  * The storage port. An adapter holds no rule: `transact` gives a pure step exclusive access to one
  * account's committed state and the rows the write names (`WriteTarget`), then persists the step's
@@ -91,6 +100,20 @@ export class LedgerStore extends Context.Service<
     readonly hold: (accountId: AccountId, holdId: HoldId) => Effect.Effect<Hold | undefined, LedgerUnavailable>
     /** Up to `limit` open holds whose deadline is at or before `now` (ISO-8601), earliest first. */
     readonly dueHolds: (now: string, limit: number) => Effect.Effect<ReadonlyArray<DueHold>, LedgerUnavailable>
+    readonly autoTopUpRequest: (
+      accountId: AccountId,
+      requestId: number,
+    ) => Effect.Effect<AutoTopUpRequest | undefined, LedgerUnavailable>
+    /** Up to `limit` open auto top-up requests whose deadline is at or before `now` (ISO-8601), earliest first. */
+    readonly dueAutoTopUpRequests: (
+      now: string,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<DueAutoTopUpRequest>, LedgerUnavailable>
+    /**
+     * Up to `limit` accounts whose refill is due at `nowMs` (`refillDueAtMs` at or before it), earliest
+     * first. The refill's own rule decides again under the account's exclusive access.
+     */
+    readonly dueRefills: (nowMs: number, limit: number) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
     /** An account's entries summed per kind. */
     readonly totals: (
       accountId: AccountId,

@@ -81,4 +81,8 @@ export const Limits = {
   holdsExpiredPerPassMax: 500,
   /** Expiries a pass submits at once: enough to fill a few group-commit batches, no more. */
   holdsExpiringConcurrentlyMax: 64,
+  /** What the sweeps of auto top-up requests and refills read per page (each page is one indexed read). */
+  sweepPageSizeMax: 500,
+  /** Writes those sweeps submit at once: as for holds, a few group-commit batches. */
+  sweepWritesConcurrentlyMax: 64,
 } as const

@@ -1,12 +1,16 @@
 import type { AccountId } from "./AccountId.ts"
 import type { AccountBalances, AccountSettings, AccountState } from "./AccountState.ts"
+import { withAutoTopUp } from "./autoTopUp/AfterDebit.ts"
+import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Accepted } from "./Decision.ts"
 import type { Entry } from "./Entry.ts"
+import type { NewLedgerEvent } from "./events/LedgerEvent.ts"
 import type { Hold } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
 import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
 import { noMetadata } from "./Metadata.ts"
+import type { RefillRecord } from "./refills/RefillRecord.ts"
 import { applySpend } from "./Spend.ts"
 import { applyTopUp } from "./TopUp.ts"
 
@@ -27,6 +31,13 @@ export type Outcome =
       /** The entry a capture appended. */
       readonly entry: Entry | null
       readonly balances: AccountBalances
+    }
+  | {
+      readonly _tag: "AutoTopUpChanged"
+      /** The request as the write left it. */
+      readonly request: AutoTopUpRequest
+      /** The `top-up` entry a completion appended. */
+      readonly entry: Entry | null
     }
   | { readonly _tag: "Refused"; readonly error: RuleRejection }
 
@@ -52,6 +63,8 @@ export interface AccountSnapshot {
   readonly hold?: Hold | undefined
   /** The entry the write refunds, if it exists. */
   readonly refundTarget?: RefundTarget | undefined
+  /** The auto top-up request the write completes, fails or expires, if it exists. */
+  readonly autoTopUpRequest?: AutoTopUpRequest | undefined
 }
 
 /** What a step asks storage to persist, all or nothing; what is undefined stays as it is. */
@@ -62,6 +75,12 @@ export interface Transition<A> {
   readonly record?: IdempotencyRecord | undefined
   /** The hold it places or changes (inserted or updated by its id). */
   readonly hold?: Hold | undefined
+  /** The auto top-up request it opens or resolves (inserted or updated by its id). */
+  readonly autoTopUpRequest?: AutoTopUpRequest | undefined
+  /** The refill period it settles (inserted; a period is settled once). */
+  readonly refill?: RefillRecord | undefined
+  /** What the change causes, for the event feed, in order. */
+  readonly events?: ReadonlyArray<NewLedgerEvent> | undefined
 }
 
 export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
@@ -96,7 +115,12 @@ export const keyed =
     accountId: AccountId,
     key: IdempotencyKey | undefined,
     fingerprintOf: () => string,
-    decide: (snapshot: AccountSnapshot) => { readonly outcome: Outcome; readonly change?: Change },
+    decide: (snapshot: AccountSnapshot) => {
+      readonly outcome: Outcome
+      readonly change?: Change | undefined
+      /** The write asks for what already happened (a request failed again): its outcome, nothing changed. */
+      readonly replayed?: boolean
+    },
   ): Step<WriteResult> =>
   (snapshot) => {
     const { prior } = snapshot
@@ -107,8 +131,8 @@ export const keyed =
       }
       return { result: { ...prior.outcome, replayed: true } }
     }
-    const { outcome, change } = decide(snapshot)
-    const result: WriteResult = { ...outcome, replayed: false }
+    const { outcome, change, replayed = false } = decide(snapshot)
+    const result: WriteResult = { ...outcome, replayed }
     // One object shape for every transition: this runs for every write.
     return {
       result,
@@ -116,6 +140,9 @@ export const keyed =
       entry: change?.entry,
       record: key === undefined ? undefined : { key, fingerprint: fingerprintOf(), outcome },
       hold: change?.hold,
+      autoTopUpRequest: change?.autoTopUpRequest,
+      refill: change?.refill,
+      events: change?.events,
     }
   }
 
@@ -201,7 +228,10 @@ const decide = (state: AccountState, request: WriteRequest) =>
         held: state.held,
       })
 
-/** Decides a top-up or a spend on the account's current state; a rejection changes nothing but its key. */
+/**
+ * Decides a top-up or a spend on the account's current state; a rejection changes nothing but its key.
+ * A spend may also open an auto top-up request (`withAutoTopUp`).
+ */
 export const post = (request: WriteRequest, createdAt: string): Step<WriteResult> =>
   keyed(
     request.accountId,
@@ -218,7 +248,11 @@ export const post = (request: WriteRequest, createdAt: string): Step<WriteResult
         reference: request.reference ?? null,
         createdAt,
       })
-      return { outcome: { _tag: "Posted", entry }, change: { state: afterEntry(state, entry), entry } }
+      const change: Change = { state: afterEntry(state, entry), entry }
+      return {
+        outcome: { _tag: "Posted", entry },
+        change: request._tag === "Spend" ? withAutoTopUp(request.accountId, state, change, createdAt) : change,
+      }
     },
   )
 

@@ -9,6 +9,20 @@ import {
   OpenApi,
 } from "effect/http-api"
 import { AccountId } from "./AccountId.ts"
+import {
+  AutoTopUpRequestLookup,
+  AutoTopUpStatus,
+  CompleteAutoTopUpRequest,
+  ConfigureAutoTopUpRequest,
+  FailAutoTopUpRequest,
+} from "./autoTopUp/AutoTopUpCommands.ts"
+import {
+  AutoTopUpCeilingBelowThreshold,
+  AutoTopUpRequestExpired,
+  AutoTopUpRequestNotFound,
+  AutoTopUpRequestNotOpen,
+} from "./autoTopUp/AutoTopUpError.ts"
+import { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import { Balance, OverdraftLimit } from "./Credits.ts"
 import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionRequest.ts"
@@ -38,6 +52,8 @@ import {
   SpendRequest,
   TopUpRequest,
 } from "./LedgerRequest.ts"
+import { Limits } from "./Limits.ts"
+import { ConfigureRefillRequest, RefillStatus } from "./refills/RefillCommands.ts"
 import { DeliveriesRequest, WebhookDelivery } from "./webhooks/WebhookDelivery.ts"
 import {
   CreatedWebhookEndpoint,
@@ -109,6 +125,15 @@ export const InvalidRequestResponse = InvalidRequest.pipe(HttpApiSchema.status(4
 export const LedgerUnavailableResponse = LedgerUnavailable.pipe(HttpApiSchema.status(503))
 /** 503: the storage failed while committing, and whether the write landed is not known; retry with its key. */
 export const OutcomeUnknownResponse = withMessage(OutcomeUnknown, 503)
+
+/** 400: auto top-up settings whose ceiling is below their threshold. */
+export const AutoTopUpCeilingBelowThresholdResponse = withMessage(AutoTopUpCeilingBelowThreshold, 400)
+/** 404: the account has no auto top-up request with this id. */
+export const AutoTopUpRequestNotFoundResponse = withMessage(AutoTopUpRequestNotFound, 404)
+/** 409: the request was already completed, failed or expired. */
+export const AutoTopUpRequestNotOpenResponse = withMessage(AutoTopUpRequestNotOpen, 409)
+/** 409: the request's deadline passed; it is expired. */
+export const AutoTopUpRequestExpiredResponse = withMessage(AutoTopUpRequestExpired, 409)
 
 /** 404: no webhook endpoint with that id. */
 export const WebhookEndpointNotFoundResponse = withMessage(WebhookEndpointNotFound, 404)
@@ -607,6 +632,169 @@ export class HistoryGroup extends HttpApiGroup.make("history")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "History", description: "Search and export across accounts" })) {}
 
+export const AutoTopUpBody = Schema.Struct({
+  threshold: ConfigureAutoTopUpRequest.fields.threshold,
+  amount: ConfigureAutoTopUpRequest.fields.amount,
+  ceiling: ConfigureAutoTopUpRequest.fields.ceiling,
+  enabled: ConfigureAutoTopUpRequest.fields.enabled,
+})
+
+export const CompleteAutoTopUpBody = Schema.Struct({
+  paymentReference: CompleteAutoTopUpRequest.fields.paymentReference,
+})
+
+export const FailAutoTopUpBody = Schema.Struct({ reason: FailAutoTopUpRequest.fields.reason })
+
+const AutoTopUpPostingBody = Schema.Struct({ request: AutoTopUpRequest, entry: Schema.NullOr(Entry) })
+
+/**
+ * A completion's or a failure's answer: the request as it left it, and a completion's `top-up` entry
+ * (null otherwise). A replay carries `Idempotent-Replayed: true`.
+ */
+export const AutoTopUpPostingResponse = Schema.Struct({
+  request: AutoTopUpRequest,
+  entry: Schema.NullOr(Entry),
+  replayed: Schema.Boolean,
+}).pipe(
+  HttpApiSchema.encodeToWithHeaders(
+    { body: AutoTopUpPostingBody, headers: { "idempotent-replayed": Schema.optionalKey(Schema.Literal("true")) } },
+    {
+      decode: ({ body, headers }) => ({ ...body, replayed: headers["idempotent-replayed"] === "true" }),
+      encode: ({ replayed, ...body }) => ({
+        body,
+        headers: replayed ? { "idempotent-replayed": "true" as const } : {},
+      }),
+    },
+  ),
+)
+export type AutoTopUpPostingResponse = typeof AutoTopUpPostingResponse.Type
+
+export const ExpireAutoTopUpsResponse = Schema.Struct({ expired: Schema.Int })
+
+const requestParams = AutoTopUpRequestLookup.fields
+
+export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")
+  .add(
+    HttpApiEndpoint.get("autoTopUp", "/accounts/:accountId/auto-top-up", {
+      params: accountParams,
+      success: AutoTopUpStatus,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The account's auto top-up: threshold, amount, ceiling, whether it is on, the open request",
+      }),
+    ),
+    HttpApiEndpoint.put("configureAutoTopUp", "/accounts/:accountId/auto-top-up", {
+      params: accountParams,
+      payload: AutoTopUpBody,
+      success: AutoTopUpStatus,
+      error: [AutoTopUpCeilingBelowThresholdResponse, OutcomeUnknownResponse, ...readErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Set the account's auto top-up (the origin's auto_top_up: threshold, amount)",
+        description:
+          "When a spend, hold or capture leaves the available balance below threshold, Tally opens one request for amount (clamped so that the balance never passes ceiling) and emits auto_top_up.requested. enabled (default true) false keeps the settings and asks for nothing.",
+      }),
+    ),
+    HttpApiEndpoint.get("autoTopUpRequest", "/accounts/:accountId/auto-top-up/requests/:requestId", {
+      params: requestParams,
+      success: AutoTopUpRequest,
+      error: [AutoTopUpRequestNotFoundResponse, ...readErrors],
+    }).annotateMerge(OpenApi.annotations({ summary: "An auto top-up request as it stands" })),
+    HttpApiEndpoint.post("completeAutoTopUp", "/accounts/:accountId/auto-top-up/requests/:requestId/complete", {
+      params: requestParams,
+      payload: CompleteAutoTopUpBody,
+      success: AutoTopUpPostingResponse,
+      error: [
+        AutoTopUpRequestNotFoundResponse,
+        AutoTopUpRequestNotOpenResponse,
+        AutoTopUpRequestExpiredResponse,
+        BalanceLimitExceededResponse,
+        ...storeErrors,
+      ],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The payment was taken: credit the request's amount in full as a top-up entry",
+        description:
+          "paymentReference (your payment provider's id of the charge) is the idempotency key: completing again with it answers the first completion.",
+      }),
+    ),
+    HttpApiEndpoint.post("failAutoTopUp", "/accounts/:accountId/auto-top-up/requests/:requestId/fail", {
+      params: requestParams,
+      headers: idempotencyHeaders,
+      payload: FailAutoTopUpBody,
+      success: AutoTopUpPostingResponse,
+      error: [
+        AutoTopUpRequestNotFoundResponse,
+        AutoTopUpRequestNotOpenResponse,
+        AutoTopUpRequestExpiredResponse,
+        ...storeErrors,
+      ],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The payment failed: nothing is credited",
+        description: `After ${Limits.autoTopUpConsecutiveFailuresMax} failures in a row auto top-up is switched off (auto_top_up.disabled) until it is set again.`,
+      }),
+    ),
+    HttpApiEndpoint.post("expireAutoTopUps", "/auto-top-ups/expire", {
+      success: ExpireAutoTopUpsResponse,
+      error: [LedgerUnavailableResponse, OutcomeUnknownResponse, InvalidRequestResponse],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Expire every open auto top-up request past its deadline (the service also does it on a schedule)",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(
+    OpenApi.annotations({ title: "Auto top-up", description: "Requests for credits when a balance runs low" }),
+  ) {}
+
+export const RefillBody = Schema.Struct({
+  amount: ConfigureRefillRequest.fields.amount,
+  ceiling: ConfigureRefillRequest.fields.ceiling,
+  schedule: ConfigureRefillRequest.fields.schedule,
+  enabled: ConfigureRefillRequest.fields.enabled,
+})
+
+export const RunRefillsResponse = Schema.Struct({ refilled: Schema.Int, atCeiling: Schema.Int })
+
+export class RefillsGroup extends HttpApiGroup.make("refills")
+  .add(
+    HttpApiEndpoint.get("refill", "/accounts/:accountId/refill", {
+      params: accountParams,
+      success: RefillStatus,
+      error: readErrors,
+    }).annotateMerge(OpenApi.annotations({ summary: "The account's periodic refill and when it is next due" })),
+    HttpApiEndpoint.put("configureRefill", "/accounts/:accountId/refill", {
+      params: accountParams,
+      payload: RefillBody,
+      success: RefillStatus,
+      error: [OutcomeUnknownResponse, ...readErrors],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Set the account's periodic refill: amount up to ceiling, daily, weekly or monthly",
+        description:
+          'schedule: {"period":"daily"}, {"period":"weekly","weekday":1..7} or {"period":"monthly","dayOfMonth":1..31}, at midnight UTC. Each period once, as a grant with the ceiling.',
+      }),
+    ),
+    HttpApiEndpoint.post("runDueRefills", "/refills/run", {
+      success: RunRefillsResponse,
+      error: [LedgerUnavailableResponse, OutcomeUnknownResponse, InvalidRequestResponse],
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary:
+          "Run every refill that is due now, once per account and period (the service also does it on a schedule)",
+      }),
+    ),
+  )
+  .middleware(Authorization)
+  .prefix("/v1")
+  .annotateMerge(
+    OpenApi.annotations({ title: "Refills", description: "Credits granted each period, up to a value" }),
+  ) {}
+
 export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true }).add(
   HttpApiEndpoint.get("health", "/health", { success: HealthResponse, error: Unhealthy }).annotateMerge(
     OpenApi.annotations({ summary: "Whether the service and its database answer" }),
@@ -620,6 +808,8 @@ export class TallyApi extends HttpApi.make("tally")
   .add(HoldsGroup)
   .add(CorrectionsGroup)
   .add(HistoryGroup)
+  .add(AutoTopUpGroup)
+  .add(RefillsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

@@ -6,6 +6,7 @@ import {
   balance,
   type Entry,
   type Hold,
+  newAccountState,
   noLinks,
   overdraftLimit,
 } from "../src/index.ts"
@@ -26,9 +27,10 @@ const entry = (sequence: number, amount: number, balanceAfter: number, requested
 
 const history = (entries: Array<Entry>, stored: number, sequence = entries.length, limit = 0): AccountHistory => ({
   accountId: accountId("a"),
-  state: { balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit), held: 0, holdsPlaced: 0 },
+  state: { ...newAccountState, balance: balance(stored), sequence, overdraftLimit: overdraftLimit(limit) },
   entries,
   holds: [],
+  autoTopUpRequests: [],
 })
 
 describe("the audit", () => {

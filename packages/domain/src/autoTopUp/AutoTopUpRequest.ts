@@ -33,14 +33,18 @@ export const AutoTopUpRequest = Schema.Struct({
   amountConfigured: Amount,
   threshold: Threshold,
   ceiling: Schema.NullOr(Ceiling),
-  /** The available balance the write that opened the request left. */
+  /** The available balance the write that opened the request left: below the threshold. */
   availableAtOpen: Balance,
+  /** The balance that write left: the ceiling clamped `amount` against it. */
+  balanceAtOpen: Balance,
   openedAt: Schema.String,
   /** Past this moment the request can no longer be completed or failed, and expires. */
   expiresAt: Schema.String,
   resolvedAt: Schema.NullOr(Schema.String),
   /** The app's reference of the payment that completed the request (its idempotency key). */
   paymentReference: Schema.NullOr(IdempotencyKey),
+  /** The `top-up` entry that credited a completed request. */
+  entrySequence: Schema.NullOr(Schema.Int),
   failureReason: Schema.NullOr(AutoTopUpFailureReason),
 })
 export type AutoTopUpRequest = typeof AutoTopUpRequest.Type

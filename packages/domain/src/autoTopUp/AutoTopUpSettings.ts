@@ -15,7 +15,7 @@ export const threshold = Schema.decodeUnknownSync(Threshold)
 /**
  * An account's auto top-up, named as the origin names its `auto_top_up` settings (`threshold`,
  * `amount`): when a write leaves the available balance below `threshold`, Tally asks the app for
- * `amount` credits, never more than lifts the available balance to `ceiling` (when there is one).
+ * `amount` credits, never more than lifts the balance to `ceiling` (when there is one).
  * `enabled` is switched off by Tally after repeated failures; setting it again switches it back on.
  */
 export const AutoTopUpSettings = Schema.Struct({

@@ -11,7 +11,7 @@ export type NotOpenedReason =
   | "AtOrAboveThreshold"
   /** At most one request is open per account: the next one can open once it is resolved. */
   | "RequestAlreadyOpen"
-  /** The available balance is already at or above the ceiling: there is no room to top up. */
+  /** The balance is already at or above the ceiling: there is no room to top up. */
   | "AtOrAboveCeiling"
 
 export type Opening =
@@ -20,29 +20,37 @@ export type Opening =
 
 const notOpened = (reason: NotOpenedReason): Opening => ({ _tag: "NotOpened", reason })
 
+/** What a committed write left on the account: `available` is `balance - held`. */
+export interface CreditsAfter {
+  readonly available: Balance
+  readonly balance: Balance
+}
+
 /**
- * Decides, on the available balance a committed write leaves, whether it opens an auto top-up
- * request: only below the threshold, only when none is open, and for the configured amount clamped
- * so that available + amount never passes the ceiling (by the same rule as a top-up with a ceiling;
- * without one, the largest balance is the ceiling). The origin passes its threshold as the ceiling of
- * its top-up to the same end: a second concurrent run finds enough balance (its PR 9426).
+ * Decides, on what a committed write leaves, whether it opens an auto top-up request: only when the
+ * available balance is below the threshold, only when none is open, and for the configured amount
+ * clamped so that balance + amount never passes the ceiling (by the same rule as a top-up with a
+ * ceiling, which compares with the balance; without one, the largest balance is the ceiling). The
+ * origin passes its threshold as the ceiling of its top-up to a similar end: a second concurrent run
+ * finds enough balance (its PR 9426).
  *
- * The rule reads the available balance only, so holds (credits reserved but not spent) count as
- * spent. The storage runs it with exclusive access to the account, and its constraint backs "at
- * most one open request".
+ * The threshold reads the available balance, so holds (credits reserved but not spent) count as
+ * spent; the ceiling reads the balance, as every top-up's does, since completing the request credits
+ * the balance. The storage runs it with exclusive access to the account, and its constraint backs
+ * "at most one open request".
  */
 export const openAutoTopUp = (
   accountId: AccountId,
   state: AutoTopUpState,
-  available: Balance,
+  after: CreditsAfter,
   nowMs: number,
 ): Opening => {
   const { settings } = state
   if (settings === null) return notOpened("NotConfigured")
   if (!settings.enabled) return notOpened("Disabled")
-  if (available >= settings.threshold) return notOpened("AtOrAboveThreshold")
+  if (after.available >= settings.threshold) return notOpened("AtOrAboveThreshold")
   if (state.openRequestId !== null) return notOpened("RequestAlreadyOpen")
-  const decision = applyTopUp(available, settings.amount, settings.ceiling ?? (Limits.balanceMax as Ceiling))
+  const decision = applyTopUp(after.balance, settings.amount, settings.ceiling ?? (Limits.balanceMax as Ceiling))
   if (decision._tag === "Rejected") return notOpened("AtOrAboveCeiling")
   const requestId = state.lastRequestId + 1
   const request: AutoTopUpRequest = {
@@ -53,11 +61,13 @@ export const openAutoTopUp = (
     amountConfigured: settings.amount,
     threshold: settings.threshold,
     ceiling: settings.ceiling,
-    availableAtOpen: available,
+    availableAtOpen: after.available,
+    balanceAtOpen: after.balance,
     openedAt: new Date(nowMs).toISOString(),
     expiresAt: new Date(nowMs + Limits.autoTopUpRequestExpiryMs).toISOString(),
     resolvedAt: null,
     paymentReference: null,
+    entrySequence: null,
     failureReason: null,
   }
   return { _tag: "Opened", state: { ...state, lastRequestId: requestId, openRequestId: requestId }, request }

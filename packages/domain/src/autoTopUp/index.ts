@@ -1,4 +1,6 @@
 export * from "./AfterDebit.ts"
+export * from "./AutoTopUpAudit.ts"
+export * from "./AutoTopUpCommands.ts"
 export * from "./AutoTopUpError.ts"
 export * from "./AutoTopUpRequest.ts"
 export * from "./AutoTopUpSettings.ts"

@@ -17,8 +17,10 @@ export const BalanceLowData = Schema.Struct({
   threshold: Threshold,
   availableBefore: Balance,
   availableAfter: Balance,
-  /** The entry whose write crossed the threshold. */
-  entrySequence: Schema.Int,
+  /** The entry whose write crossed the threshold (a spend, a capture); null for a hold, which appends none. */
+  entrySequence: Schema.NullOr(Schema.Int),
+  /** The hold that was placed or captured, when the write was one. */
+  holdId: Schema.NullOr(Schema.Int),
 })
 
 /** An auto top-up request, as it stands after what the event reports. */

@@ -1,6 +1,10 @@
+import type { AccountId } from "../AccountId.ts"
+import type { AccountState } from "../AccountState.ts"
+import type { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "../Entry.ts"
 import type { Hold } from "../holds/Hold.ts"
-import type { DueHold, EntryFilter, ExportQuery, KindTotal, SearchQuery } from "../LedgerStore.ts"
+import type { DueAutoTopUpRequest, DueHold, EntryFilter, ExportQuery, KindTotal, SearchQuery } from "../LedgerStore.ts"
+import { refillDueAtMs } from "../refills/Refill.ts"
 import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
 
 /**
@@ -26,6 +30,31 @@ export const dueHoldsOf = (holds: Iterable<Hold>, now: string, limit: number): R
     .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))
     .slice(0, limit)
     .map((hold) => ({ accountId: hold.accountId, holdId: hold.holdId }))
+
+/** Up to `limit` open auto top-up requests whose deadline is at or before `now`, earliest first. */
+export const dueAutoTopUpRequestsOf = (
+  requests: Iterable<AutoTopUpRequest>,
+  now: string,
+  limit: number,
+): ReadonlyArray<DueAutoTopUpRequest> =>
+  [...requests]
+    .filter((request) => request.status === "open" && request.expiresAt <= now)
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
+    .slice(0, limit)
+    .map((request) => ({ accountId: request.accountId, requestId: request.requestId }))
+
+/** Up to `limit` accounts whose refill is due at `nowMs`, longest overdue first. */
+export const dueRefillsOf = (
+  accounts: Iterable<{ readonly accountId: AccountId; readonly state: AccountState }>,
+  nowMs: number,
+  limit: number,
+): ReadonlyArray<AccountId> =>
+  [...accounts]
+    .map(({ accountId, state }) => ({ accountId, dueAtMs: refillDueAtMs(state.refill) }))
+    .filter((due): due is { accountId: AccountId; dueAtMs: number } => due.dueAtMs !== null && due.dueAtMs <= nowMs)
+    .sort((a, b) => a.dueAtMs - b.dueAtMs)
+    .slice(0, limit)
+    .map((due) => due.accountId)
 
 const inExport = (entry: Entry, { accountId, ...filter }: ExportQuery) =>
   (accountId === undefined || entry.accountId === accountId) && matchesFilter(entry, filter)

@@ -4,7 +4,15 @@ import type { AccountHistory } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { matchesFilter } from "./EntryOrder.ts"
-import { dueHoldsOf, exportOf, newestFirst, searchOf, totalsOf } from "./MemoryQueries.ts"
+import {
+  dueAutoTopUpRequestsOf,
+  dueHoldsOf,
+  dueRefillsOf,
+  exportOf,
+  newestFirst,
+  searchOf,
+  totalsOf,
+} from "./MemoryQueries.ts"
 
 type Store = LedgerStore["Service"]
 
@@ -19,7 +27,18 @@ const accountsPerPage = 200
  */
 export const scanningQueries = (
   histories: Store["histories"],
-): Pick<Store, "entries" | "hold" | "dueHolds" | "totals" | "search" | "exportEntries"> => {
+): Pick<
+  Store,
+  | "entries"
+  | "hold"
+  | "dueHolds"
+  | "autoTopUpRequest"
+  | "dueAutoTopUpRequests"
+  | "dueRefills"
+  | "totals"
+  | "search"
+  | "exportEntries"
+> => {
   const everything: Effect.Effect<ReadonlyArray<AccountHistory>, LedgerUnavailable> = Effect.gen(function* () {
     const all: Array<AccountHistory> = []
     let after: AccountId | undefined
@@ -52,6 +71,19 @@ export const scanningQueries = (
           limit,
         ),
       ),
+    autoTopUpRequest: (accountId, requestId) =>
+      Effect.map(one(accountId), (history) =>
+        history?.autoTopUpRequests.find((request) => request.requestId === requestId),
+      ),
+    dueAutoTopUpRequests: (now, limit) =>
+      Effect.map(everything, (all) =>
+        dueAutoTopUpRequestsOf(
+          all.flatMap((history) => history.autoTopUpRequests),
+          now,
+          limit,
+        ),
+      ),
+    dueRefills: (nowMs, limit) => Effect.map(everything, (all) => dueRefillsOf(all, nowMs, limit)),
     totals: (accountId, filter) => Effect.map(one(accountId), (history) => totalsOf(history?.entries ?? [], filter)),
     search: (query) => Effect.map(entriesNewestFirst, (entries) => searchOf(entries, query)),
     exportEntries: (query) =>

@@ -1,5 +1,6 @@
 import type { AccountId } from "../AccountId.ts"
 import { type AccountState, balancesOf } from "../AccountState.ts"
+import { withAutoTopUp } from "../autoTopUp/AfterDebit.ts"
 import type { Entry } from "../Entry.ts"
 import { noMetadata } from "../Metadata.ts"
 import { afterEntry, type Change, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
@@ -18,6 +19,12 @@ const changed = (hold: Hold, state: AccountState, entry: Entry | null) => ({
   outcome: { _tag: "HoldChanged", hold, entry, balances: balancesOf(state) } as const,
   change: { state, hold, entry: entry ?? undefined } satisfies Change,
 })
+
+/** A hold or a capture that lowers the available balance, with what it causes for auto top-up. */
+const debited = (hold: Hold, before: AccountState, after: AccountState, entry: Entry | null, nowMs: number) => {
+  const { outcome, change } = changed(hold, after, entry)
+  return { outcome, change: withAutoTopUp(hold.accountId, before, change, iso(nowMs)) }
+}
 
 /** The hold, if it can be acted on; otherwise why not: it is missing, or already resolved. */
 const openHold = (accountId: AccountId, holdId: HoldId, hold: Hold | undefined) =>
@@ -62,7 +69,7 @@ export const place = (request: HoldRequest, nowMs: number): Step<WriteResult> =>
         createdAt: iso(nowMs),
         resolvedAt: null,
       }
-      return changed(hold, { ...state, held: state.held + hold.amount, holdsPlaced: hold.holdId }, null)
+      return debited(hold, state, { ...state, held: state.held + hold.amount, holdsPlaced: hold.holdId }, null, nowMs)
     },
   )
 
@@ -114,7 +121,7 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
         excess: decision.excess,
         ...(decision.resolves ? { status: "captured", resolvedAt: iso(nowMs) } : {}),
       }
-      return changed(after, { ...afterEntry(state, entry), held: decision.heldAfter }, entry)
+      return debited(after, state, { ...afterEntry(state, entry), held: decision.heldAfter }, entry, nowMs)
     },
   )
 

@@ -49,3 +49,15 @@ export const decideRefill = (state: RefillState, balance: Balance, nowMs: number
     state: { ...state, lastPeriodStartMs: period.startMs },
   }
 }
+
+/**
+ * When the next refill falls due, epoch ms: the end of the period last refilled (in the current
+ * schedule), or at once (0) when none was; null when refills are off. Stores index accounts by it, so
+ * a sweep reads only the accounts whose refill is due.
+ */
+export const refillDueAtMs = (state: RefillState): number | null => {
+  const { settings } = state
+  if (settings === null || !settings.enabled) return null
+  if (state.lastPeriodStartMs === null) return 0
+  return periodContaining(settings.schedule, state.lastPeriodStartMs).endMs
+}

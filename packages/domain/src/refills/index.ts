@@ -1,3 +1,5 @@
 export * from "./Refill.ts"
+export * from "./RefillCommands.ts"
 export * from "./RefillPeriod.ts"
+export * from "./RefillRecord.ts"
 export * from "./RefillSettings.ts"

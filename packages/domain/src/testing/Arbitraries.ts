@@ -1,8 +1,10 @@
 import * as fc from "fast-check"
 import type { AccountState } from "../AccountState.ts"
+import { noAutoTopUp } from "../autoTopUp/AutoTopUpRequest.ts"
 import type { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import type { Amount, Balance, Ceiling, OverdraftLimit } from "../Credits.ts"
 import { Limits } from "../Limits.ts"
+import { noRefill } from "../refills/Refill.ts"
 import type { RefillSchedule } from "../refills/RefillSettings.ts"
 import type { SpendMode } from "../Spend.ts"
 
@@ -44,6 +46,8 @@ export const accountState: fc.Arbitrary<AccountState> = overdraftLimit.chain((li
       held: credits(0, Math.min(b + limit, Limits.balanceMax)),
       sequence: fc.nat(),
       holdsPlaced: fc.nat(),
+      autoTopUp: fc.constant(noAutoTopUp),
+      refill: fc.constant(noRefill),
     }),
   ),
 )

@@ -48,6 +48,7 @@ export const eventFeedContract = (name: string, layer: Layer.Layer<LedgerStore |
           availableBefore: balance(120),
           availableAfter: balance(100 - n),
           entrySequence: n + 1,
+          holdId: null,
         },
       )
 

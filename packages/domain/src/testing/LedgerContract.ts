@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Ledger } from "../Ledger.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
+import { autoTopUpContract } from "./AutoTopUpContract.ts"
 import * as ContractClock from "./ContractClock.ts"
 import type { ContractContext } from "./ContractContext.ts"
 import { correctionsContract } from "./CorrectionsContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
+import { refillsContract } from "./RefillsContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
 const nested = (depth: number): Record<string, unknown> => {
@@ -339,4 +341,6 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     holdsContract(context)
     correctionsContract(context)
     historyContract(context)
+    autoTopUpContract(context)
+    refillsContract(context)
   })

@@ -43,6 +43,7 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
                 availableBefore: balance(10),
                 availableAfter: balance(9),
                 entrySequence: 1,
+                holdId: null,
               }),
             ),
           ),

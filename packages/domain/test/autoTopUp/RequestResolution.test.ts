@@ -23,7 +23,7 @@ const settings = { enabled: true, threshold: threshold(100), amount: amount(500)
 const target = { accountId: account, requestId: 1 }
 
 const opened = (state: AutoTopUpState = { ...noAutoTopUp, settings }) => {
-  const opening = openAutoTopUp(account, state, balance(20), openedAtMs)
+  const opening = openAutoTopUp(account, state, { available: balance(20), balance: balance(20) }, openedAtMs)
   if (opening._tag !== "Opened") throw new Error("expected a request")
   return opening
 }
@@ -113,7 +113,7 @@ describe("failing and expiring", () => {
     let state: AutoTopUpState = { ...noAutoTopUp, settings }
     const disabledAt: Array<number> = []
     for (let i = 1; i <= Limits.autoTopUpConsecutiveFailuresMax + 1; i++) {
-      const opening = openAutoTopUp(account, state, balance(20), openedAtMs)
+      const opening = openAutoTopUp(account, state, { available: balance(20), balance: balance(20) }, openedAtMs)
       if (opening._tag === "NotOpened") {
         expect(opening.reason).toBe("Disabled")
         break

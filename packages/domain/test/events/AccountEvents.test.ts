@@ -24,7 +24,7 @@ const roundTrip = (event: NewLedgerEvent) =>
 const opening = openAutoTopUp(
   account,
   { ...noAutoTopUp, settings: { enabled: true, threshold: threshold(100), amount: amount(500), ceiling: null } },
-  balance(20),
+  { available: balance(20), balance: balance(20) },
   nowMs,
 )
 if (opening._tag !== "Opened") throw new Error("expected a request")
@@ -59,6 +59,7 @@ describe("events as the rules' outcomes make them", () => {
         availableBefore: balance(150),
         availableAfter: balance(20),
         entrySequence: 3,
+        holdId: null,
       }),
       AccountEvents.autoTopUpRequested(request),
       AccountEvents.autoTopUpCompleted({ ...request, status: "completed", resolvedAt: entry.createdAt }, entry),

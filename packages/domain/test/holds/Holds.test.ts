@@ -7,6 +7,7 @@ import {
   type Hold,
   HoldSteps,
   type IdempotencyKey,
+  newAccountState,
   placeHold,
   releaseHold,
   remainingOf,
@@ -173,13 +174,7 @@ describe("any sequence of hold operations on an account", () => {
     "keeps held equal to what the open holds reserve, never over-captures, and resolves each hold once",
     (funds, operations) => {
       let nowMs = Date.parse("2026-01-01T00:00:00.000Z")
-      let state: AccountState = {
-        balance: funds as AccountState["balance"],
-        sequence: 1,
-        overdraftLimit: 0 as AccountState["overdraftLimit"],
-        held: 0,
-        holdsPlaced: 0,
-      }
+      let state: AccountState = { ...newAccountState, balance: funds as AccountState["balance"], sequence: 1 }
       const holds = new Map<number, Hold>()
       const resolutions = new Map<number, number>()
       const accountId = "a" as Hold["accountId"]

@@ -1,0 +1,26 @@
+import { Ledger, TallyApi } from "@tally/domain"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+
+/** `/v1/accounts/{accountId}/auto-top-up...` and `/v1/auto-top-ups/expire`, over the `Ledger`. */
+export const AutoTopUpHandlers = HttpApiBuilder.group(
+  TallyApi,
+  "autoTopUp",
+  Effect.fn(function* (handlers) {
+    const ledger = yield* Ledger
+    return handlers.handleAll({
+      autoTopUp: ({ params }) => ledger.autoTopUp(params.accountId),
+      configureAutoTopUp: ({ params, payload }) =>
+        ledger.configureAutoTopUp({ accountId: params.accountId, ...payload }),
+      autoTopUpRequest: ({ params }) => ledger.getAutoTopUpRequest(params),
+      completeAutoTopUp: ({ params, payload }) => ledger.completeAutoTopUp({ ...params, ...payload }),
+      failAutoTopUp: ({ params, headers, payload }) =>
+        ledger.failAutoTopUp({
+          ...params,
+          ...payload,
+          ...(headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }),
+        }),
+      expireAutoTopUps: () => ledger.expireAutoTopUps,
+    })
+  }),
+)
