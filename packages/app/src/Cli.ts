@@ -127,6 +127,28 @@ const parseMetadata = (
       ),
   })
 
+/**
+ * A write's flags checked with the ledger's schema: its own fields, and the account, reference and
+ * `--metadata` every write takes.
+ */
+const writeInput = <S extends Schema.Decoder<unknown>>(
+  schema: S,
+  flags: {
+    readonly account: string
+    readonly reference: Option.Option<string>
+    readonly metadata: Option.Option<string>
+  },
+  fields: Omit<S["Encoded"], "accountId" | "reference" | "metadata">,
+) =>
+  Effect.flatMap(parseMetadata(flags.metadata), (metadata) =>
+    validate(schema)({
+      accountId: flags.account,
+      ...fields,
+      ...present("reference", flags.reference),
+      ...metadata,
+    } as S["Encoded"]),
+  )
+
 /** Checks a request with the ledger's own schema, so bad input fails before any database starts. */
 const validate =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
@@ -196,19 +218,12 @@ export const topUp = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(TopUpRequest)({
-            accountId: flags.account,
-            amount: flags.amount,
-            ...present("ceiling", flags.ceiling),
-            ...present("kind", flags.kind),
-            ...present("idempotencyKey", flags.key),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(TopUpRequest, flags, {
+        amount: flags.amount,
+        ...present("ceiling", flags.ceiling),
+        ...present("kind", flags.kind),
+        ...present("idempotencyKey", flags.key),
+      }),
       (request) => Ledger.use((ledger) => ledger.topUp(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
@@ -232,18 +247,11 @@ export const spend = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(SpendRequest)({
-            accountId: flags.account,
-            amount: flags.amount,
-            mode: flags.mode,
-            ...present("idempotencyKey", flags.key),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(SpendRequest, flags, {
+        amount: flags.amount,
+        mode: flags.mode,
+        ...present("idempotencyKey", flags.key),
+      }),
       (request) => Ledger.use((ledger) => ledger.spend(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
@@ -424,19 +432,12 @@ export const hold = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(HoldRequest)({
-            accountId: flags.account,
-            amount: flags.amount,
-            mode: flags.mode,
-            idempotencyKey: flags.key,
-            ...present("expiresInSeconds", flags.expiresIn),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(HoldRequest, flags, {
+        amount: flags.amount,
+        mode: flags.mode,
+        idempotencyKey: flags.key,
+        ...present("expiresInSeconds", flags.expiresIn),
+      }),
       (request) => Ledger.use((ledger) => ledger.hold(request)).pipe(Effect.map(holdWriteResult)),
       describeHoldWrite,
     ),
@@ -468,20 +469,13 @@ export const capture = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(CaptureRequest)({
-            accountId: flags.account,
-            holdId: flags.holdId,
-            final: !flags.keepOpen,
-            allowDebt: flags.allowDebt,
-            idempotencyKey: flags.key,
-            ...present("amount", flags.amount),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(CaptureRequest, flags, {
+        holdId: flags.holdId,
+        final: !flags.keepOpen,
+        allowDebt: flags.allowDebt,
+        idempotencyKey: flags.key,
+        ...present("amount", flags.amount),
+      }),
       (request) => Ledger.use((ledger) => ledger.capture(request)).pipe(Effect.map(holdWriteResult)),
       describeHoldWrite,
     ),
@@ -533,19 +527,12 @@ export const refund = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(RefundRequest)({
-            accountId: flags.account,
-            sequence: flags.sequence,
-            ...present("amount", flags.amount),
-            ...present("reason", flags.reason),
-            ...present("idempotencyKey", flags.key),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(RefundRequest, flags, {
+        sequence: flags.sequence,
+        ...present("amount", flags.amount),
+        ...present("reason", flags.reason),
+        ...present("idempotencyKey", flags.key),
+      }),
       (request) => Ledger.use((ledger) => ledger.refund(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
@@ -572,20 +559,13 @@ export const adjust = Command.make(
   (flags) =>
     run(
       flags,
-      parseMetadata(flags.metadata).pipe(
-        Effect.flatMap((metadata) =>
-          validate(AdjustmentRequest)({
-            accountId: flags.account,
-            amount: flags.remove ? -flags.amount : flags.amount,
-            reason: flags.reason,
-            actor: flags.actor,
-            force: flags.force,
-            ...present("idempotencyKey", flags.key),
-            ...present("reference", flags.reference),
-            ...metadata,
-          }),
-        ),
-      ),
+      writeInput(AdjustmentRequest, flags, {
+        amount: flags.remove ? -flags.amount : flags.amount,
+        reason: flags.reason,
+        actor: flags.actor,
+        force: flags.force,
+        ...present("idempotencyKey", flags.key),
+      }),
       (request) => Ledger.use((ledger) => ledger.adjust(request)).pipe(Effect.map(writeResult)),
       describeWrite,
     ),
