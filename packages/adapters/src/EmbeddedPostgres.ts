@@ -19,7 +19,7 @@ export interface Options {
   readonly dataDir: string
   /** Delete the data directory when the server stops (throwaway test clusters). */
   readonly throwaway?: boolean
-  /** Extra `postgres -c name=value` settings. */
+  /** Extra `postgres -c name=value` settings; `port` chooses the port, else a free one is taken. */
   readonly settings?: Readonly<Record<string, string>>
 }
 
@@ -41,6 +41,12 @@ const legacyPassword = "tally-embedded"
 /** How long the server may take to start, and `pg_ctl` to stop it. */
 const startTimeoutMs = 60_000
 const pgCtlTimeoutSeconds = 60
+/**
+ * Loopback TCP only, no Unix socket: Tally connects by URL, and a socket in the shared /tmp outlives a
+ * server killed with -9. Its lock file names the dead server's pid; once the system gives that pid to
+ * another process, PostgreSQL takes the lock as held and the next server on that port refuses to start.
+ */
+const serverDefaults = { listen_addresses: "127.0.0.1", unix_socket_directories: "" }
 /** How often a starting server's lock file is read to see whether it is ready. */
 const readyPollMs = 50
 /**
@@ -271,10 +277,10 @@ const launch = (
           exited = error
         })
         child.once("exit", (code, signal) => {
-          exited = new Error(`it exited (${signal ?? code}); see ${logPath}`)
+          exited = new Error(`it exited (${signal ?? code})`)
         })
         for (const deadline = Date.now() + startTimeoutMs; Date.now() < deadline; ) {
-          if (exited !== undefined) throw exited
+          if (exited !== undefined) throw new Error(`${exited.message}${await fatalLineOf(logPath)}; see ${logPath}`)
           const lockFile = await readLockFile(dataDir)
           if (lockFile !== undefined && lockFile.pid === child.pid && lockFile.status === "ready") return child.pid
           await new Promise((resolve) => setTimeout(resolve, readyPollMs))
@@ -285,6 +291,16 @@ const launch = (
       catch: fail("PostgreSQL did not start"),
     })
   })
+
+/** The server's last FATAL or PANIC line in its log, which says why it stopped, as ": <line>"; else "". */
+const fatalLineOf = (logPath: string) =>
+  Fs.readFile(logPath, "utf8").then(
+    (log) => {
+      const line = log.split("\n").findLast((text) => / (FATAL|PANIC): /.test(text))
+      return line === undefined ? "" : `: ${line.slice(line.search(/(FATAL|PANIC): /))}`
+    },
+    () => "",
+  )
 
 const exists = (path: string) =>
   Effect.promise(() =>
@@ -389,8 +405,11 @@ export const start = (options: Options) =>
       yield* Effect.promise(() => Fs.rm(Path.join(dataDir, "postmaster.pid"), { force: true }))
     }
     const password = yield* passwordOf(dataDir)
-    const port = yield* freePort.pipe(Effect.mapError(fail("no free port")))
-    const settings = { listen_addresses: "127.0.0.1", port: String(port), ...options.settings }
+    const port =
+      options.settings?.port === undefined
+        ? yield* freePort.pipe(Effect.mapError(fail("no free port")))
+        : Number(options.settings.port)
+    const settings = { ...serverDefaults, ...options.settings, port: String(port) }
     yield* Effect.acquireRelease(launch(runner, binaries, dataDir, settings, fail), () =>
       Effect.gen(function* () {
         const pid = yield* postmasterPid(dataDir)
