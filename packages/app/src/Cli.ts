@@ -90,6 +90,9 @@ const requiredKey = Flag.String("key").pipe(
   Flag.withDescription("Idempotency key (required): a retry with the same key applies at most once"),
 )
 
+/** What every write takes beside its own flags: its key, reference and metadata, and how to run and print. */
+const writeFlags = { key, reference, metadata, memory, json }
+
 const holdId = Argument.Int("hold-id").pipe(Argument.withDescription("The hold's id, as `hold` printed it"))
 
 const historyFilters = {
@@ -209,11 +212,7 @@ export const topUp = Command.make(
       Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
       Flag.optional,
     ),
-    key,
-    reference,
-    metadata,
-    memory,
-    json,
+    ...writeFlags,
   },
   (flags) =>
     run(
@@ -238,11 +237,7 @@ export const spend = Command.make(
       Flag.withDescription("exact: all or nothing; available: what the floor leaves"),
       Flag.withDefault("exact" as const),
     ),
-    key,
-    reference,
-    metadata,
-    memory,
-    json,
+    ...writeFlags,
   },
   (flags) =>
     run(
@@ -423,11 +418,8 @@ export const hold = Command.make(
       Flag.withDescription("Seconds until the hold expires (it is then released, and cannot be captured)"),
       Flag.optional,
     ),
+    ...writeFlags,
     key: requiredKey,
-    reference,
-    metadata,
-    memory,
-    json,
   },
   (flags) =>
     run(
@@ -460,11 +452,8 @@ export const capture = Command.make(
       Flag.withDescription("Let a capture beyond the hold take the balance below its floor rather than fail"),
       Flag.withDefault(false),
     ),
+    ...writeFlags,
     key: requiredKey,
-    reference,
-    metadata,
-    memory,
-    json,
   },
   (flags) =>
     run(
@@ -518,11 +507,7 @@ export const refund = Command.make(
       Argument.optional,
     ),
     reason: Flag.String("reason").pipe(Flag.optional),
-    key,
-    reference,
-    metadata,
-    memory,
-    json,
+    ...writeFlags,
   },
   (flags) =>
     run(
@@ -550,11 +535,7 @@ export const adjust = Command.make(
       Flag.withDescription("Let a removal take the balance below its floor"),
       Flag.withDefault(false),
     ),
-    key,
-    reference,
-    metadata,
-    memory,
-    json,
+    ...writeFlags,
   },
   (flags) =>
     run(
