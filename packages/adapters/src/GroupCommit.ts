@@ -73,12 +73,15 @@ export const make = <I, O, E>(
       })
     })
 
+    // No yield after each batch (a scheduler hop through `setImmediate`, one per lone write): a writer
+    // waits on I/O in every batch, and the fiber's own operation budget still yields when it must.
     const writer = Effect.forever(
       Effect.flatMap(nextBatch, (batch) =>
         Effect.map(Effect.exit(run(batch.map((pending) => pending.input))), (exit) => {
           for (let index = 0; index < batch.length; index++) batch[index]!.answer(answerOf(exit, index))
         }),
       ),
+      { disableYield: true },
     )
     for (let i = 0; i < options.writers; i++) yield* Effect.forkScoped(writer)
 
