@@ -35,8 +35,8 @@ const answerOf = <O, E>(exit: Exit.Exit<ReadonlyArray<Result.Result<O, E>>>, ind
  * in order, so one operation's failure is its own.
  *
  * The queue is plain arrays and callbacks rather than Effect's `Queue` and a `Deferred` per
- * operation: on a lone write those cost about 50 µs of CPU per operation (a scheduler hop through
- * `setImmediate` to wake the writer, a generator, two fiber suspensions). Writers still wake in a
+ * operation: on a lone write those cost about 30 µs of CPU (a scheduler hop through
+ * `setImmediate` to wake the writer, a generator and a `Deferred` per operation). Writers still wake in a
  * microtask, after the callers resumed in the same tick have submitted, so those go together.
  * A caller interrupted while its operation waits leaves it queued, to run and answer nobody (as an
  * awaited `Deferred` did); one interrupted while waiting for room offers nothing.
