@@ -109,15 +109,36 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
     }),
   )
 
-/** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
-export const readWithRetry =
+/**
+ * `Effect.retry` of transient failures, entered only once the first attempt has failed: nearly every
+ * attempt succeeds, and a retry's set-up (the schedule's state, a context per attempt) cost a lone
+ * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
+ * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
+ */
+export const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
-  <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
-    PgFailure.recoverSqlDefects(effect).pipe(
-      Effect.retry({ schedule, while: PgFailure.isTransient }),
+  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.catch(effect, (error) => {
+      if (!PgFailure.isTransient(error)) return Effect.fail(error)
+      let replay: E | undefined = error
+      const again = Effect.suspend(() => {
+        if (replay === undefined) return effect
+        const failure = replay
+        replay = undefined
+        return Effect.fail(failure)
+      })
+      return Effect.retry(again, { schedule, while: PgFailure.isTransient })
+    })
+
+/** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
+export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>) => {
+  const retried = retryTransient(schedule)
+  return <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
+    retried(PgFailure.recoverSqlDefects(effect)).pipe(
       Effect.tapError(logFailure("PostgreSQL read failed")),
       Effect.mapError(unavailable),
     )
+}
 
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
@@ -129,6 +150,7 @@ export const make = (options: Options = defaults) =>
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
     const read = readWithRetry(retries)
+    const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
       Effect.sync(() => {
@@ -207,8 +229,7 @@ export const make = (options: Options = defaults) =>
           }
           return yield* attempt(operations, (decided) => (unresolved = decided))
         })
-        return once.pipe(
-          Effect.retry({ schedule: retries, while: PgFailure.isTransient }),
+        return retried(once).pipe(
           Effect.map((results) => results.map((result) => Result.succeed(result))),
           Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
         )

@@ -5,6 +5,47 @@ import type { AccountCache } from "./AccountCache.ts"
 import type { Decided, Operation } from "./PgOperation.ts"
 import { entryWriteColumns, readAccount } from "./PgRows.ts"
 
+/** `$n` placeholders for the parameters after the `first` ones. */
+const placeholder = (first: number) => (index: number) => `$${first + index}`
+
+/** The entry the compare-and-swap appends, its parameters after the account's `first`. */
+const insertEntryText = (first: number) => {
+  const $ = placeholder(first)
+  return `
+    INSERT INTO entries (${entryWriteColumns})
+    SELECT account_id, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, ${$(8)}, ${$(9)}::bigint,
+           ${$(10)}::bigint, ${$(11)}, ${$(12)}, ${$(13)}, ${$(14)}::jsonb, ${$(15)}::timestamptz, ${$(16)}::uuid
+    FROM account RETURNING 1 AS written`
+}
+
+const statementText = (account: string, accountParams: number) => ({
+  entry: `WITH account AS (${account}) ${insertEntryText(accountParams)}`,
+  noEntry: `WITH account AS (${account}) SELECT count(*)::int AS written FROM account`,
+})
+
+const updateAccountText = (autoTopUp: string) => `
+  UPDATE accounts
+  SET balance = $1, last_sequence = NULLIF($2, 0), overdraft_limit = $3, held = $4, holds_placed = $5
+  WHERE account_id = $6 AND coalesce(last_sequence, 0) = $7 AND overdraft_limit = $8 AND held = $9
+    AND holds_placed = $10 AND ${autoTopUp}
+  RETURNING account_id`
+
+/**
+ * The compare-and-swap's text for each shape (a new account or an update, with or without auto top-up
+ * set, with or without an entry), built once: the sql tag compiled the statement anew on every write,
+ * and the driver hashed each new text to find its prepared statement.
+ */
+const texts = {
+  insert: statementText(
+    `INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed)
+     VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6)
+     ON CONFLICT DO NOTHING RETURNING account_id`,
+    6,
+  ),
+  update: statementText(updateAccountText("auto_top_up IS NULL"), 10),
+  updateAutoTopUp: statementText(updateAccountText("auto_top_up = $11::jsonb"), 11),
+}
+
 /** The operation could not be settled without the lock; the caller takes the locked path. */
 export const needsLock = Symbol("needsLock")
 
@@ -43,57 +84,68 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
     next.autoTopUp === known.autoTopUp &&
     next.refill === known.refill
 
-  // Numbers go as bigint, so each parameter has one type whatever its size.
-  const insertEntry = (entry: Entry | undefined, operationId: string) =>
-    entry === undefined
-      ? sql`SELECT count(*)::int AS written FROM account`
-      : sql`
-          INSERT INTO entries (${sql.literal(entryWriteColumns)})
-          SELECT account_id, ${BigInt(entry.sequence)}, ${entry.kind}, ${entry.decision}, ${BigInt(entry.requested)},
-                 ${BigInt(entry.amount)}, ${BigInt(entry.balanceAfter)}, ${entry.idempotencyKey}, ${entry.reference},
-                 ${nullableBigInt(entry.holdId)}::bigint, ${nullableBigInt(entry.refundOf)}::bigint, ${entry.reason},
-                 ${entry.actor}, ${entry.overdrawn}, ${JSON.stringify(entry.metadata)}::jsonb,
-                 ${entry.createdAt}::timestamptz, ${operationId}::uuid
-          FROM account RETURNING 1 AS written`
-
   const nullableBigInt = (value: number | null) => (value === null ? null : BigInt(value))
 
   /**
    * One statement, so one round trip; its parameters are plain values, cheaper to parse than JSON.
    * It applies only if every field of the account is as expected: a hold changes `held` without an entry.
+   * Numbers go as bigint, so each parameter has one type whatever its size.
    */
   const compareAndSwap = (
     operation: Operation,
     expected: AccountState | undefined,
     next: AccountState,
     entry: Entry | undefined,
-  ) =>
-    sql<{ written: number }>`
-      WITH account AS (${
-        expected === undefined
-          ? sql`
-            INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed)
-            VALUES (${operation.accountId}, ${BigInt(next.balance)}, NULLIF(${BigInt(next.sequence)}, 0),
-                    ${BigInt(next.overdraftLimit)}, ${BigInt(next.held)}, ${BigInt(next.holdsPlaced)})
-            ON CONFLICT DO NOTHING RETURNING account_id`
-          : sql`
-            UPDATE accounts
-            SET balance = ${BigInt(next.balance)}, last_sequence = NULLIF(${BigInt(next.sequence)}, 0),
-                overdraft_limit = ${BigInt(next.overdraftLimit)}, held = ${BigInt(next.held)},
-                holds_placed = ${BigInt(next.holdsPlaced)}
-            WHERE account_id = ${operation.accountId}
-              AND coalesce(last_sequence, 0) = ${BigInt(expected.sequence)}
-              AND overdraft_limit = ${BigInt(expected.overdraftLimit)}
-              AND held = ${BigInt(expected.held)}
-              AND holds_placed = ${BigInt(expected.holdsPlaced)}
-              AND ${
-                expected.autoTopUp === noAutoTopUp
-                  ? sql`auto_top_up IS NULL`
-                  : sql`auto_top_up = ${JSON.stringify(expected.autoTopUp)}::jsonb`
-              }
-            RETURNING account_id`
-      })
-      ${insertEntry(entry, operation.operationId)}`.pipe(Effect.map((rows) => rows[0]?.written === 1))
+  ) => {
+    const params: Array<unknown> =
+      expected === undefined
+        ? [
+            operation.accountId,
+            BigInt(next.balance),
+            BigInt(next.sequence),
+            BigInt(next.overdraftLimit),
+            BigInt(next.held),
+            BigInt(next.holdsPlaced),
+          ]
+        : [
+            BigInt(next.balance),
+            BigInt(next.sequence),
+            BigInt(next.overdraftLimit),
+            BigInt(next.held),
+            BigInt(next.holdsPlaced),
+            operation.accountId,
+            BigInt(expected.sequence),
+            BigInt(expected.overdraftLimit),
+            BigInt(expected.held),
+            BigInt(expected.holdsPlaced),
+          ]
+    const autoTopUpSet = expected !== undefined && expected.autoTopUp !== noAutoTopUp
+    if (autoTopUpSet) params.push(JSON.stringify(expected.autoTopUp))
+    if (entry !== undefined) {
+      params.push(
+        BigInt(entry.sequence),
+        entry.kind,
+        entry.decision,
+        BigInt(entry.requested),
+        BigInt(entry.amount),
+        BigInt(entry.balanceAfter),
+        entry.idempotencyKey,
+        entry.reference,
+        nullableBigInt(entry.holdId),
+        nullableBigInt(entry.refundOf),
+        entry.reason,
+        entry.actor,
+        entry.overdrawn,
+        JSON.stringify(entry.metadata),
+        entry.createdAt,
+        operation.operationId,
+      )
+    }
+    const shape = expected === undefined ? texts.insert : autoTopUpSet ? texts.updateAutoTopUp : texts.update
+    return sql
+      .unsafe<{ written: number }>(entry === undefined ? shape.noEntry : shape.entry, params)
+      .pipe(Effect.map((rows) => rows[0]?.written === 1))
+  }
 
   return (operation: Operation, beforeWrite: (decided: Decided) => void) =>
     Effect.gen(function* () {

@@ -86,3 +86,58 @@ describe("group commit", () => {
     ])
   })
 })
+
+describe("group commit under back-pressure", () => {
+  test("past the queue's bound a caller waits for room, and one interrupted meanwhile offers nothing", async () => {
+    const { batches, run } = recorder()
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make({ batchSizeMax: 10, queueLengthMax: 2, writers: 1 }, run(release))
+          const first = yield* Effect.forkChild(submit(0))
+          yield* Effect.yieldNow
+          const queued = yield* Effect.forkChild(Effect.all([1, 2].map(submit), { concurrency: "unbounded" }))
+          yield* Effect.yieldNow
+          const waiting = yield* Effect.forkChild(submit(3))
+          const abandoned = yield* Effect.forkChild(submit(4))
+          yield* Effect.yieldNow
+          yield* Fiber.interrupt(abandoned)
+          const late = yield* Effect.forkChild(submit(5))
+          yield* Effect.yieldNow
+          yield* Deferred.succeed(release, undefined)
+          return [
+            yield* Fiber.join(first),
+            ...(yield* Fiber.join(queued)),
+            yield* Fiber.join(waiting),
+            yield* Fiber.join(late),
+          ]
+        }),
+      ),
+    )
+    expect(results).toEqual([0, 10, 20, 30, 50])
+    expect(batches).toEqual([[0], [1, 2], [3, 5]])
+  })
+
+  test("an operation whose caller stopped waiting still runs in its batch", async () => {
+    const { batches, run } = recorder()
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make({ batchSizeMax: 10, queueLengthMax: 10, writers: 1 }, run(release))
+          const first = yield* Effect.forkChild(submit(0))
+          yield* Effect.yieldNow
+          const gone = yield* Effect.forkChild(submit(1))
+          const kept = yield* Effect.forkChild(submit(2))
+          yield* Effect.yieldNow
+          yield* Fiber.interrupt(gone)
+          yield* Deferred.succeed(release, undefined)
+          return [yield* Fiber.join(first), yield* Fiber.join(kept)]
+        }),
+      ),
+    )
+    expect(results).toEqual([0, 20])
+    expect(batches).toEqual([[0], [1, 2]])
+  })
+})
