@@ -80,7 +80,7 @@ create() {
   local nodes=$1
   case $nodes in 2 | 3) ;; *) die "--nodes must be 2 or 3" ;; esac
   mkdir -p "$dir"
-  "${as_owner[@]}" test -x "$dir" || die "$owner cannot enter $dir: a parent directory is not searchable (chmod o+x it, or set TALLY_HA_DIR)"
+  "${as_owner[@]}" test -x "$dir" || die "$owner cannot enter $dir: it or a parent directory is not searchable by $owner (chmod o+x it, or set TALLY_HA_DIR)"
   local ports
   read -r -a ports <<<"$(free_ports $((2 + 2 * nodes + 2)))"
   {

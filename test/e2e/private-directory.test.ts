@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process"
+import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type PrivateCopy, privateCopy } from "./PrivateCopy.ts"
@@ -136,8 +138,8 @@ describe.skipIf(!isRoot)("as root where user namespaces are refused (root only: 
   })
 
   it("serves from the private clone as the postgres user, its binaries staged in a data directory it reaches", async () => {
-    const dataDir = freshDataDir("no-userns")
-    Fs.chmodSync(dataDir, 0o755) // the test's own directory, made reachable as a /var/lib/tally would be
+    // Not made by the test: Tally makes it, as it would make /var/lib/tally, where the postgres user reaches it.
+    const dataDir = Path.join(Os.tmpdir(), `tally-no-userns-${randomUUID()}`)
     try {
       const service = await serviceOf(
         await withoutUserNamespaces(tallyArgv("serve", "--port", "0"), { TALLY_DATA_DIR: dataDir }, copy.root),

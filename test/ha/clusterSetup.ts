@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -13,8 +14,8 @@ declare module "vitest" {
 
 /**
  * One cluster for the HA suite, brought up with `scripts/ha/cluster.sh up` in a directory of its
- * own and torn down with `down` at the end. The directory is under the system's temporary one,
- * opened to all, because the cluster runs as the `postgres` user, who cannot enter a 0700 parent.
+ * own and torn down with `down` at the end. The directory is under the system's temporary one: the
+ * cluster runs as the `postgres` user, who cannot enter a clone's 0700 parent.
  * Its logs are kept in `.tally-ha-test/`.
  */
 const keepLogs = (dir: string) => {
@@ -26,8 +27,8 @@ const keepLogs = (dir: string) => {
 
 export default async function setup(project: TestProject) {
   Fs.rmSync(logsDir, { recursive: true, force: true })
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "tally-ha-"))
-  Fs.chmodSync(dir, 0o755)
+  // Not made by the test: the script makes the cluster's directory itself, as it does for any TALLY_HA_DIR.
+  const dir = Path.join(Os.tmpdir(), `tally-ha-${randomUUID()}`)
   const started = Date.now()
   try {
     await runScript(dir, ["up"])
