@@ -188,6 +188,12 @@ export const nextEntry = (
   createdAt: fields.createdAt,
 })
 
+/** A step's answer for an entry it posts, and the account after it. */
+export const posted = (state: AccountState, entry: Entry) => ({
+  outcome: { _tag: "Posted" as const, entry },
+  change: { state: afterEntry(state, entry), entry },
+})
+
 /** The account after an entry. */
 export const afterEntry = (state: AccountState, entry: Entry): AccountState => ({
   ...state,
@@ -243,9 +249,9 @@ export const post = (request: WriteRequest, createdAt: string): Step<WriteResult
         return { outcome: { _tag: "Refused", error: rejectionError(decision, state.held) } }
       const entry = nextEntry(request.accountId, state, decision, {
         kind: request._tag === "TopUp" ? (request.kind ?? "top-up") : "usage",
-        idempotencyKey: request.idempotencyKey ?? null,
-        metadata: request.metadata ?? noMetadata,
-        reference: request.reference ?? null,
+        idempotencyKey: request.idempotencyKey,
+        metadata: request.metadata,
+        reference: request.reference,
         createdAt,
       })
       const change: Change = { state: afterEntry(state, entry), entry }

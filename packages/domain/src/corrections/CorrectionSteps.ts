@@ -1,5 +1,4 @@
-import { noMetadata } from "../Metadata.ts"
-import { afterEntry, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
+import { canonicalJson, keyed, nextEntry, posted, type Step, type WriteResult } from "../Posting.ts"
 import { adjustBalance } from "./Adjustment.ts"
 import type { AdjustmentRequest, RefundRequest } from "./CorrectionRequest.ts"
 import { refundEntry } from "./Refund.ts"
@@ -27,14 +26,14 @@ export const refund = (request: RefundRequest, createdAt: string): Step<WriteRes
       const entry = nextEntry(request.accountId, state, decided.decision, {
         kind: "refund",
         refundOf: request.sequence,
-        reason: request.reason ?? null,
+        reason: request.reason,
         overdrawn: decided.overdrawn,
-        idempotencyKey: request.idempotencyKey ?? null,
-        reference: request.reference ?? null,
-        metadata: request.metadata ?? noMetadata,
+        idempotencyKey: request.idempotencyKey,
+        reference: request.reference,
+        metadata: request.metadata,
         createdAt,
       })
-      return { outcome: { _tag: "Posted", entry }, change: { state: afterEntry(state, entry), entry } }
+      return posted(state, entry)
     },
   )
 
@@ -62,11 +61,11 @@ export const adjust = (request: AdjustmentRequest, createdAt: string): Step<Writ
         reason: request.reason,
         actor: request.actor,
         overdrawn: decided.overdrawn,
-        idempotencyKey: request.idempotencyKey ?? null,
-        reference: request.reference ?? null,
-        metadata: request.metadata ?? noMetadata,
+        idempotencyKey: request.idempotencyKey,
+        reference: request.reference,
+        metadata: request.metadata,
         createdAt,
       })
-      return { outcome: { _tag: "Posted", entry }, change: { state: afterEntry(state, entry), entry } }
+      return posted(state, entry)
     },
   )

@@ -111,7 +111,7 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
         holdId,
         idempotencyKey: request.idempotencyKey,
         reference: request.reference ?? hold.reference,
-        metadata: request.metadata ?? noMetadata,
+        metadata: request.metadata,
         overdrawn: decision.overdrawn,
         createdAt: iso(nowMs),
       })
