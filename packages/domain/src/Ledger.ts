@@ -83,7 +83,7 @@ export type WriteError<Rejection extends RuleRejection = RuleRejection> = Reject
 /** What a top-up or a spend can break: one type for both, so code may pick either in one expression. */
 export type BalanceRejection = BalanceAtCeiling | InsufficientCredits | BalanceLimitExceeded
 
-/** What `write` answers: a top-up or a spend posts its entry, or its balance rules refuse it. */
+/** What `writeDecoded` answers: a top-up or a spend posts its entry, or its balance rules refuse it. */
 export type BalanceWriteResult =
   | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
   | { readonly _tag: "Refused"; readonly error: BalanceRejection | IdempotencyConflict; readonly replayed: boolean }
@@ -102,11 +102,6 @@ export interface AutoTopUpPosting {
 }
 
 type ReadError = InvalidRequest | LedgerUnavailable
-
-/** A top-up or a spend, told apart by `_tag`, for `Ledger.write`. */
-export type WriteInput =
-  | ({ readonly _tag: "TopUp" } & typeof TopUpRequest.Encoded)
-  | ({ readonly _tag: "Spend" } & typeof SpendRequest.Encoded)
 
 /** Accounts per page of the audit's scan, so memory stays bounded on large ledgers. */
 const auditPageAccounts = 200
@@ -145,14 +140,10 @@ export class Ledger extends Context.Service<
     readonly topUp: (request: typeof TopUpRequest.Encoded) => Effect.Effect<Posting, WriteError<BalanceRejection>>
     readonly spend: (request: typeof SpendRequest.Encoded) => Effect.Effect<Posting, WriteError<BalanceRejection>>
     /**
-     * A top-up or spend whose rule refusal is a value, not a failure, so the caller also learns
-     * whether the refusal replays an earlier write with the same key (HTTP answers it with
-     * `Idempotent-Replayed: true`).
-     */
-    readonly write: (request: WriteInput) => Effect.Effect<BalanceWriteResult, StoreError>
-    /**
-     * `write` for a request already decoded with the domain's schemas (its branded values say so),
-     * as the HTTP API's schemas decode it: nothing is validated twice.
+     * A top-up or spend already decoded with the domain's schemas (its branded values say so), as the
+     * HTTP API's schemas decode it: nothing is validated twice. Its rule refusal is a value, not a
+     * failure, so the caller also learns whether the refusal replays an earlier write with the same
+     * key (HTTP answers it with `Idempotent-Replayed: true`).
      */
     readonly writeDecoded: (request: WriteRequest) => Effect.Effect<BalanceWriteResult, StoreError>
     /** Reserve credits; every hold operation needs an idempotency key. */
@@ -242,11 +233,6 @@ export class Ledger extends Context.Service<
     // `post` only posts entries and refuses by the balance rules, and a key replays only what it posted.
     const writeDecoded = (request: WriteRequest) =>
       transact(request, (now) => post(request, iso(now))) as Effect.Effect<BalanceWriteResult, StoreError>
-
-    const write = ({ _tag, ...input }: WriteInput): Effect.Effect<BalanceWriteResult, StoreError> =>
-      _tag === "TopUp"
-        ? validate(TopUpRequest)(input).pipe(Effect.flatMap((request) => writeDecoded({ _tag, ...request })))
-        : validate(SpendRequest)(input).pipe(Effect.flatMap((request) => writeDecoded({ _tag, ...request })))
 
     const validAccountId = validate(AccountId)
 
@@ -365,7 +351,6 @@ export class Ledger extends Context.Service<
           ),
           Effect.flatMap(asPosting),
         ),
-      write,
       writeDecoded,
       hold: (input) =>
         validate(HoldRequest)(input).pipe(
