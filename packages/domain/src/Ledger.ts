@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Schema, type Stream } from "effect"
+import { Clock, Context, Effect, Layer, type Stream } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
 import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
@@ -41,6 +41,7 @@ import {
   type OverdraftLimitBelowDebt,
   type RuleRejection,
   type StoreError,
+  validateRequest,
 } from "./LedgerError.ts"
 import {
   EntriesRequest,
@@ -106,12 +107,7 @@ type ReadError = InvalidRequest | LedgerUnavailable
 /** Accounts per page of the audit's scan, so memory stays bounded on large ledgers. */
 const auditPageAccounts = 200
 
-const validate =
-  <S extends Schema.Decoder<unknown>>(schema: S) =>
-  (input: S["Encoded"]): Effect.Effect<S["Type"], InvalidRequest> =>
-    Schema.decodeUnknownEffect(schema)(input).pipe(
-      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
-    ) as Effect.Effect<S["Type"], InvalidRequest>
+const validate = validateRequest
 
 /** The store answered a write with an outcome its step cannot produce: a bug, never a caller's error. */
 const unexpected = (result: WriteResult) => Effect.die(new Error(`unexpected write outcome ${result._tag}`))

@@ -80,6 +80,14 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   message: Schema.String,
 }) {}
 
+/** A caller's input decoded with the domain's schema; what does not decode is an `InvalidRequest`. */
+export const validateRequest =
+  <S extends Schema.Decoder<unknown>>(schema: S) =>
+  (input: S["Encoded"]): Effect.Effect<S["Type"], InvalidRequest> =>
+    Schema.decodeUnknownEffect(schema)(input).pipe(
+      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
+    ) as Effect.Effect<S["Type"], InvalidRequest>
+
 /** The storage could not complete the operation (after retries), and nothing was written. */
 export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("LedgerUnavailable", {
   message: Schema.String,

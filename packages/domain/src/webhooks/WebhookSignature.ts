@@ -13,7 +13,7 @@ export const signatureHeader = "tally-signature"
 
 const utf8 = new TextEncoder()
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+export const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 
 const fromHex = (text: string) =>
   /^(?:[0-9a-f]{2})+$/.test(text) ? Uint8Array.from(text.match(/../g)!, (pair) => Number.parseInt(pair, 16)) : undefined

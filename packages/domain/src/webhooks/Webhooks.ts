@@ -1,6 +1,6 @@
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import { SecureRandom } from "effect/crypto"
-import { InvalidRequest, type LedgerUnavailable } from "../LedgerError.ts"
+import { type InvalidRequest, type LedgerUnavailable, validateRequest } from "../LedgerError.ts"
 import { Limits } from "../Limits.ts"
 import { DeliveriesRequest, type WebhookDelivery } from "./WebhookDelivery.ts"
 import {
@@ -10,16 +10,10 @@ import {
   WebhookEndpointNotFound,
   WebhookEndpointRequest,
 } from "./WebhookEndpoint.ts"
+import { hex } from "./WebhookSignature.ts"
 import { WebhookStore } from "./WebhookStore.ts"
 
-const validate =
-  <S extends Schema.Decoder<unknown>>(schema: S) =>
-  (input: S["Encoded"]): Effect.Effect<S["Type"], InvalidRequest> =>
-    Schema.decodeUnknownEffect(schema)(input).pipe(
-      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
-    ) as Effect.Effect<S["Type"], InvalidRequest>
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+const validate = validateRequest
 
 /** Bytes of randomness in a generated secret: 256 bits, the HMAC-SHA256 key size. */
 const secretBytes = 32
