@@ -21,7 +21,7 @@ import type { SqlClient, SqlError } from "effect/sql"
 
 const decodeEvent = Schema.decodeUnknownSync(LedgerEventSchema)
 
-interface EventRow {
+export interface EventRow {
   readonly id: bigint
   readonly type: string
   readonly account_id: string
@@ -30,7 +30,7 @@ interface EventRow {
 }
 
 /** What is written is checked when it is read: a row that is not a valid event is a defect. */
-const eventOf = (row: EventRow): LedgerEvent =>
+export const eventOf = (row: EventRow): LedgerEvent =>
   decodeEvent({
     id: Number(row.id),
     type: row.type,

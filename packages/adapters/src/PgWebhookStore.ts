@@ -1,13 +1,12 @@
 import {
   type ClaimedDelivery,
   type DeliveryAttempt,
-  LedgerEvent,
   type WebhookDelivery,
   type WebhookEndpoint,
   WebhookEndpointLimitReached,
   WebhookStore,
 } from "@tally/domain"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
 import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedgerStore.ts"
@@ -22,20 +21,15 @@ import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedger
  * and a try is recorded once.
  */
 
-const decodeEvent = Schema.decodeUnknownSync(LedgerEvent)
 const iso = (ms: number) => new Date(ms).toISOString()
 
-interface ClaimRow {
+/** A claimed delivery: its endpoint and claim count, and its event's own columns. */
+interface ClaimRow extends PgEvents.EventRow {
   readonly endpoint_id: string
-  readonly event_id: bigint
   readonly claims: number
-  readonly created_at: Date
+  readonly queued_at: Date
   readonly url: string
   readonly secret: string
-  readonly type: string
-  readonly account_id: string
-  readonly data: unknown
-  readonly event_created_at: Date
 }
 
 interface DeliveryRow {
@@ -161,8 +155,8 @@ export const make = (options: Options = defaults) =>
           FROM due WHERE d.endpoint_id = due.endpoint_id AND d.event_id = due.event_id
           RETURNING d.endpoint_id, d.event_id, d.claims, d.created_at
         )
-        SELECT c.endpoint_id, c.event_id, c.claims, c.created_at, w.url, w.secret,
-               e.type, e.account_id, e.data, e.created_at AS event_created_at
+        SELECT c.endpoint_id, c.claims, c.created_at AS queued_at, w.url, w.secret,
+               e.id, e.type, e.account_id, e.data, e.created_at
         FROM claimed c
         JOIN webhook_endpoints w ON w.id = c.endpoint_id
         JOIN events e ON e.id = c.event_id`).pipe(
@@ -172,15 +166,9 @@ export const make = (options: Options = defaults) =>
               endpointId: row.endpoint_id,
               url: row.url,
               secret: row.secret,
-              event: decodeEvent({
-                id: Number(row.event_id),
-                type: row.type,
-                accountId: row.account_id,
-                createdAt: row.event_created_at.toISOString(),
-                data: row.data,
-              }),
+              event: PgEvents.eventOf(row),
               attempt: row.claims,
-              queuedAtMs: row.created_at.getTime(),
+              queuedAtMs: row.queued_at.getTime(),
             }),
           ),
         ),
