@@ -1,5 +1,6 @@
 import { Option, Schema } from "effect"
 import type { AccountId } from "./AccountId.ts"
+import { fromBase64Url, notIssued, toBase64Url } from "./CursorText.ts"
 import { InvalidRequest } from "./LedgerError.ts"
 import { canonicalJson } from "./Posting.ts"
 
@@ -26,24 +27,6 @@ const CursorJson = Schema.fromJsonString(
 const encodeJson = Schema.encodeSync(CursorJson)
 const decodeJson = Schema.decodeUnknownOption(CursorJson)
 
-// btoa takes Latin-1 only: encode the JSON's UTF-8 bytes.
-const toBase64Url = (text: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "")
-
-const fromBase64Url = (text: string): Option.Option<string> => {
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"))
-    return Option.some(
-      new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
-    )
-  } catch {
-    return Option.none()
-  }
-}
-
 const filterOf = (scope: CursorScope) => canonicalJson(scope.filter)
 
 export const encodeCursor = (beforeSequence: number, scope: CursorScope): string =>
@@ -53,7 +36,7 @@ export const encodeCursor = (beforeSequence: number, scope: CursorScope): string
 export const decodeCursor = (cursor: string, scope: CursorScope): number | InvalidRequest => {
   const decoded = Option.flatMap(fromBase64Url(cursor), decodeJson)
   if (Option.isNone(decoded)) {
-    return new InvalidRequest({ message: `cursor ${JSON.stringify(cursor)} is not one Tally issued` })
+    return notIssued(cursor)
   }
   const { before, account, filter } = decoded.value
   if (account !== scope.accountId || filter !== filterOf(scope)) {

@@ -1,4 +1,6 @@
-import { InvalidRequest } from "../LedgerError.ts"
+import { Option } from "effect"
+import { fromBase64Url, notIssued, toBase64Url } from "../CursorText.ts"
+import type { InvalidRequest } from "../LedgerError.ts"
 import type { LedgerPosition } from "../LedgerStore.ts"
 
 /**
@@ -7,19 +9,12 @@ import type { LedgerPosition } from "../LedgerStore.ts"
  */
 const prefix = "after:"
 
-const notIssued = (cursor: string) =>
-  new InvalidRequest({ message: `cursor ${JSON.stringify(cursor)} is not one Tally issued` })
-
-// Account ids and ISO times are ASCII, so btoa applies; base64url keeps the cursor URL-safe.
 export const encodeLedgerCursor = ({ createdAt, accountId, sequence }: LedgerPosition): string =>
-  btoa(`${prefix}${JSON.stringify([createdAt, accountId, sequence])}`)
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "")
+  toBase64Url(`${prefix}${JSON.stringify([createdAt, accountId, sequence])}`)
 
 export const decodeLedgerCursor = (cursor: string): LedgerPosition | InvalidRequest => {
   try {
-    const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))
+    const text = Option.getOrElse(fromBase64Url(cursor), () => "")
     if (!text.startsWith(prefix)) return notIssued(cursor)
     const [createdAt, accountId, sequence] = JSON.parse(text.slice(prefix.length)) as Array<unknown>
     return typeof createdAt === "string" &&
