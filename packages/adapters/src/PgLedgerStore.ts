@@ -115,7 +115,7 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
  * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
  * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
  */
-export const retryTransient =
+const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
   <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.catch(effect, (error) => {
