@@ -104,7 +104,7 @@ describe.each(setups)("holds racing across two processes, %s", (name, isolation,
   test("holds and spends racing for the last credits never take more than the balance", async () => {
     const accountId = `last-credits-${setup}`
     await run((l) => l.topUp({ accountId, amount: 1_000 }))
-    const results = await together(160, (l, i) =>
+    const results = await together<"hold" | "spend", { readonly _tag: string }>(160, (l, i) =>
       i % 2 === 0
         ? l.hold({ accountId, amount: 10, idempotencyKey: `hold-${i}` }).pipe(Effect.as("hold" as const))
         : l.spend({ accountId, amount: 10 }).pipe(Effect.as("spend" as const)),

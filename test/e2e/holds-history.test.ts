@@ -88,7 +88,7 @@ describe("a run over HTTP: reserve before, settle after", () => {
       ["top-up", 1000, 1000],
     ])
     const run = await get(`/v1/accounts/${account}/totals?reference=run-42`)
-    expect(run.body).toEqual({ accountId: account, totals: [{ kind: "usage", entries: 2, amount: -350 }] })
+    expect(run.body).toEqual({ accountId: account, totals: [{ kind: "usage", entries: 2, amount: "-350" }] })
   })
 
   it("requires an Idempotency-Key on every hold operation, and replays by it", async () => {

@@ -353,9 +353,9 @@ export const make = (options: Options = defaults) =>
           SELECT kind, count(*) AS entries, sum(amount)::text AS amount FROM entries
           WHERE account_id = ${accountId} ${filterSql(filter)}
           GROUP BY kind ORDER BY kind`).pipe(
-          // A sum over many entries may pass 2^63; as text it is read back exactly, or as the nearest number.
+          // A sum over many entries may pass 2^63; as text it is read back exactly.
           Effect.map((rows) =>
-            rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: Number(row.amount) })),
+            rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: BigInt(row.amount) })),
           ),
         ),
 

@@ -1,6 +1,7 @@
 import { Ledger, TallyApi } from "@tally/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
+import { markReplayedRefusal } from "./WriteAnswer.ts"
 
 /** `/v1/accounts/{accountId}/auto-top-up...` and `/v1/auto-top-ups/expire`, over the `Ledger`. */
 export const AutoTopUpHandlers = HttpApiBuilder.group(
@@ -13,13 +14,16 @@ export const AutoTopUpHandlers = HttpApiBuilder.group(
       configureAutoTopUp: ({ params, payload }) =>
         ledger.configureAutoTopUp({ accountId: params.accountId, ...payload }),
       autoTopUpRequest: ({ params }) => ledger.getAutoTopUpRequest(params),
-      completeAutoTopUp: ({ params, payload }) => ledger.completeAutoTopUp({ ...params, ...payload }),
+      completeAutoTopUp: ({ params, payload }) =>
+        markReplayedRefusal(ledger.completeAutoTopUp({ ...params, ...payload })),
       failAutoTopUp: ({ params, headers, payload }) =>
-        ledger.failAutoTopUp({
-          ...params,
-          ...payload,
-          ...(headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }),
-        }),
+        markReplayedRefusal(
+          ledger.failAutoTopUp({
+            ...params,
+            ...payload,
+            ...(headers["idempotency-key"] === undefined ? {} : { idempotencyKey: headers["idempotency-key"] }),
+          }),
+        ),
       expireAutoTopUps: () => ledger.expireAutoTopUps,
     })
   }),

@@ -181,7 +181,7 @@ const run = <I, A, E>(
 
 const noInput = Effect.void
 
-const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
+const signed = (n: number | bigint) => (n > 0 ? `+${n}` : `${n}`)
 
 const describeWrite = (posting: Posting) => {
   const { entry } = posting
@@ -566,12 +566,16 @@ export const totals = Command.make(
       }),
       (request) =>
         Ledger.use((ledger) => ledger.totals(request)).pipe(
-          Effect.map((totals) => ({ accountId: flags.account, totals })),
+          // As the HTTP API answers it: a sum can pass what a JSON number carries exactly.
+          Effect.map((totals) => ({
+            accountId: flags.account,
+            totals: totals.map((total) => ({ ...total, amount: String(total.amount) })),
+          })),
         ),
       (result) =>
         result.totals.length === 0
           ? `${result.accountId}: no entries`
-          : result.totals.map((t) => `${t.kind}: ${t.entries} entries, ${signed(t.amount)} credits`).join("\n"),
+          : result.totals.map((t) => `${t.kind}: ${t.entries} entries, ${signed(BigInt(t.amount))} credits`).join("\n"),
     ),
 ).pipe(Command.withDescription("Count and sum an account's entries per kind"))
 

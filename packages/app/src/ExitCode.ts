@@ -24,6 +24,7 @@ const ruleRejections = new Set([
   "HoldNotFound",
   "HoldNotOpen",
   "HoldExpired",
+  "HeldLimitExceeded",
   "EntryNotFound",
   "EntryNotRefundable",
   "RefundExceedsEntry",

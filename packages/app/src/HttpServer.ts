@@ -71,17 +71,12 @@ export const Limits = {
 // Handlers
 // -----------------------------------------------------------------------------
 
-/** Sent on an answer that repeats the stored outcome of an earlier write with the same idempotency key. */
-const markReplayed = HttpEffect.appendPreResponseHandler((_request, response) =>
-  Effect.succeed(HttpServerResponse.setHeader(response, "idempotent-replayed", "true")),
-)
-
 const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balanceAfter, replayed })
 
 /** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
 const answer = (result: BalanceWriteResult) => {
   if (result._tag === "Posted") return Effect.succeed(WriteAnswer.responseOf(result))
-  return (result.replayed ? markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
+  return (result.replayed ? WriteAnswer.markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
 }
 
 export const LedgerHandlers = HttpApiBuilder.group(
@@ -131,14 +126,16 @@ export const HoldsHandlers = HttpApiBuilder.group(
       hold: ({ params, headers, payload }) =>
         ledger
           .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
-          .pipe(Effect.map(holdWritten)),
+          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
       getHold: ({ params }) => ledger.getHold(params),
       capture: ({ params, headers, payload }) =>
         ledger
           .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })
-          .pipe(Effect.map(holdWritten)),
+          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
       release: ({ params, headers }) =>
-        ledger.release({ ...params, idempotencyKey: headers["idempotency-key"] }).pipe(Effect.map(holdWritten)),
+        ledger
+          .release({ ...params, idempotencyKey: headers["idempotency-key"] })
+          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
       expireHolds: () => ledger.expireHolds,
     })
   }),
@@ -151,11 +148,13 @@ export const CorrectionsHandlers = HttpApiBuilder.group(
     const ledger = yield* Ledger
     return handlers.handleAll({
       refund: ({ params, headers, payload }) =>
-        ledger.refund({ ...params, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) }).pipe(Effect.map(written)),
+        ledger
+          .refund({ ...params, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) })
+          .pipe(Effect.map(written), WriteAnswer.markReplayedRefusal),
       adjust: ({ params, headers, payload }) =>
         ledger
           .adjust({ accountId: params.accountId, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) })
-          .pipe(Effect.map(written)),
+          .pipe(Effect.map(written), WriteAnswer.markReplayedRefusal),
     })
   }),
 )

@@ -1,17 +1,29 @@
-import type {
-  AccountId,
-  BalanceWriteResult,
-  IdempotencyKey,
-  SpendBody,
-  TopUpBody,
-  WriteRequest,
-  WriteResponse,
+import {
+  type AccountId,
+  type BalanceWriteResult,
+  type IdempotencyKey,
+  isReplayed,
+  type SpendBody,
+  type TopUpBody,
+  type WriteRequest,
+  type WriteResponse,
 } from "@tally/domain"
+import { Effect } from "effect"
+import { HttpEffect, HttpServerResponse } from "effect/http"
 
 /**
  * How a write route turns its decoded request into the ledger's and the ledger's result into the
  * API's answer, shared by the `TallyApi` handlers and the hot routes so both answer alike.
  */
+
+/** Sent on an answer that repeats the stored outcome of an earlier write with the same idempotency key. */
+export const markReplayed = HttpEffect.appendPreResponseHandler((_request, response) =>
+  Effect.succeed(HttpServerResponse.setHeader(response, "idempotent-replayed", "true")),
+)
+
+/** A write's refusal answered with `Idempotent-Replayed: true` when it repeats an earlier one. */
+export const markReplayedRefusal = <A, E, R>(write: Effect.Effect<A, E, R>) =>
+  Effect.tapError(write, (error) => (isReplayed(error) ? markReplayed : Effect.void))
 
 interface KeyHeader {
   readonly "idempotency-key"?: IdempotencyKey

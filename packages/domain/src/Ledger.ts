@@ -27,7 +27,7 @@ import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
 import { decodeLedgerCursor, encodeLedgerCursor } from "./history/LedgerCursor.ts"
 import type { Hold } from "./holds/Hold.ts"
-import type { HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
+import type { HeldLimitExceeded, HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
 import { HoldNotFound } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./holds/HoldRequest.ts"
 import { capture, expire, place, release } from "./holds/HoldSteps.ts"
@@ -56,6 +56,7 @@ import {
 import { type KindTotal, LedgerStore, type WriteTarget } from "./LedgerStore.ts"
 import { Limits } from "./Limits.ts"
 import { configure, post, type Step, type WriteResult } from "./Posting.ts"
+import { asReplayed } from "./ReplayedRefusal.ts"
 import { ConfigureRefillRequest, type RefillRun, type RefillStatus, refillStatus } from "./refills/RefillCommands.ts"
 import * as RefillSteps from "./refills/RefillSteps.ts"
 
@@ -88,6 +89,7 @@ export type BalanceRejection = BalanceAtCeiling | InsufficientCredits | BalanceL
 export type BalanceWriteResult =
   | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
   | { readonly _tag: "Refused"; readonly error: BalanceRejection | IdempotencyConflict; readonly replayed: boolean }
+export type HoldRejection = InsufficientCredits | HeldLimitExceeded
 export type CaptureRejection = HoldNotFound | HoldNotOpen | HoldExpired | InsufficientCredits | BalanceLimitExceeded
 export type ReleaseRejection = HoldNotFound | HoldNotOpen
 export type RefundRejection = EntryNotFound | EntryNotRefundable | RefundExceedsEntry | BalanceLimitExceeded
@@ -143,7 +145,7 @@ export class Ledger extends Context.Service<
      */
     readonly writeDecoded: (request: WriteRequest) => Effect.Effect<BalanceWriteResult, StoreError>
     /** Reserve credits; every hold operation needs an idempotency key. */
-    readonly hold: (request: typeof HoldRequest.Encoded) => Effect.Effect<HoldPosting, WriteError<InsufficientCredits>>
+    readonly hold: (request: typeof HoldRequest.Encoded) => Effect.Effect<HoldPosting, WriteError<HoldRejection>>
     readonly capture: (
       request: typeof CaptureRequest.Encoded,
     ) => Effect.Effect<HoldPosting, WriteError<CaptureRejection>>
@@ -208,7 +210,8 @@ export class Ledger extends Context.Service<
     const store = yield* LedgerStore
 
     /**
-     * Runs a write's step at the current time; a rule's refusal fails the effect with its error.
+     * Runs a write's step at the current time; a rule's refusal fails the effect with its error,
+     * marked (`isReplayed`) when it repeats the stored refusal of an earlier write with the same key.
      * Each step refuses only with its own rules' errors (`Rejection`), and a key replays only the
      * same kind of write, so the refusal is narrowed to them.
      */
@@ -219,7 +222,9 @@ export class Ledger extends Context.Service<
       transact(target, step).pipe(
         Effect.flatMap((result) =>
           result._tag === "Refused"
-            ? Effect.fail(result.error as Rejection | IdempotencyConflict)
+            ? Effect.fail(
+                (result.replayed ? asReplayed(result.error) : result.error) as Rejection | IdempotencyConflict,
+              )
             : Effect.succeed(result),
         ),
       )
@@ -350,7 +355,7 @@ export class Ledger extends Context.Service<
       writeDecoded,
       hold: (input) =>
         validate(HoldRequest)(input).pipe(
-          Effect.flatMap((request) => commit<InsufficientCredits>(request, (now) => place(request, now))),
+          Effect.flatMap((request) => commit<HoldRejection>(request, (now) => place(request, now))),
           Effect.flatMap(asHoldPosting),
         ),
       capture: (input) =>

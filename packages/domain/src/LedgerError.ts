@@ -6,7 +6,7 @@ import {
 } from "./autoTopUp/AutoTopUpError.ts"
 import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import type { Rejected } from "./Decision.ts"
-import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
+import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 
 /** A top-up asked for while the balance is already at or above its ceiling. */
 export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
@@ -38,17 +38,22 @@ export class InsufficientCredits extends Schema.TaggedError<InsufficientCredits>
 
 /**
  * A change that would carry the balance past the bound Tally can hold exactly: `balanceMax` is the
- * largest balance for credits in, the smallest (negative) for a debit allowed past the floor.
+ * largest balance for credits in, the smallest (negative) for a debit allowed past the floor. Such a
+ * debit may not take the available balance (the balance minus `heldAfter`, what open holds still
+ * reserve after it) past that smallest value either.
  */
 export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
   balance: Schema.Int,
   amount: Schema.Int,
   balanceMax: Schema.Int,
+  heldAfter: Schema.Int.pipe(Schema.withDecodingDefaultKey(Effect.succeed(0))),
 }) {
   override get message() {
-    return this.balanceMax >= 0
-      ? `A top-up of ${this.amount} on balance ${this.balance} would pass the largest balance ${this.balanceMax}`
-      : `A debit of ${this.amount} on balance ${this.balance} would pass the smallest balance ${this.balanceMax}`
+    if (this.balanceMax >= 0)
+      return `A top-up of ${this.amount} on balance ${this.balance} would pass the largest balance ${this.balanceMax}`
+    return this.heldAfter === 0
+      ? `A debit of ${this.amount} on balance ${this.balance} would pass the smallest balance ${this.balanceMax}`
+      : `A debit of ${this.amount} on balance ${this.balance}, with ${this.heldAfter} still held, would take the available balance past the smallest ${this.balanceMax}`
   }
 }
 
@@ -125,6 +130,7 @@ export const RuleRejection = Schema.Union([
   HoldNotFound,
   HoldNotOpen,
   HoldExpired,
+  HeldLimitExceeded,
   EntryNotFound,
   EntryNotRefundable,
   RefundExceedsEntry,
@@ -147,6 +153,6 @@ export const rejectionError = (decision: Rejected, held = 0): RuleRejection => {
     case "InsufficientCredits":
       return new InsufficientCredits({ balance, amount, floor: decision.limit - held, held })
     case "BalanceLimit":
-      return new BalanceLimitExceeded({ balance, amount, balanceMax: decision.limit })
+      return new BalanceLimitExceeded({ balance, amount, balanceMax: decision.limit, heldAfter: 0 })
   }
 }

@@ -63,8 +63,11 @@ export interface KindTotal {
   readonly kind: EntryKind
   /** How many entries of the kind matched. */
   readonly entries: number
-  /** Their signed amounts summed. */
-  readonly amount: number
+  /**
+   * Their signed amounts summed, exactly: a sum of many safe integers can pass 2^53 - 1, so it is a
+   * bigint (a decimal string in JSON).
+   */
+  readonly amount: bigint
 }
 
 /** A hold whose deadline has passed and that is still open. */

@@ -30,7 +30,7 @@ import { Entry, EntryKind } from "./Entry.ts"
 import { EventsRequest } from "./events/EventFeed.ts"
 import { LedgerEvent } from "./events/LedgerEvent.ts"
 import { Hold, HoldId } from "./holds/Hold.ts"
-import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
+import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldRequest } from "./holds/HoldRequest.ts"
 import { IdempotencyKey } from "./IdempotencyKey.ts"
 import {
@@ -101,7 +101,10 @@ const withMessage = <E extends ErrorClass>(error: E, status: number) =>
 export const BalanceAtCeilingResponse = withMessage(BalanceAtCeiling, 409)
 /** 409: the spend would take the balance below its floor. */
 export const InsufficientCreditsResponse = withMessage(InsufficientCredits, 409)
-/** 409: the top-up would carry the balance past the largest balance Tally holds exactly. */
+/**
+ * 409: the write would carry the balance past the largest balance Tally holds exactly, or a debit
+ * allowed past the floor would take the balance or the available balance below the smallest.
+ */
 export const BalanceLimitExceededResponse = withMessage(BalanceLimitExceeded, 409)
 /** 409: the idempotency key was already used with a different request. */
 export const IdempotencyConflictResponse = withMessage(IdempotencyConflict, 409)
@@ -113,6 +116,8 @@ export const HoldNotFoundResponse = withMessage(HoldNotFound, 404)
 export const HoldNotOpenResponse = withMessage(HoldNotOpen, 409)
 /** 409: the hold's deadline passed; it is released as expired. */
 export const HoldExpiredResponse = withMessage(HoldExpired, 409)
+/** 409: open holds would reserve more than the largest amount Tally holds exactly (`heldMax`). */
+export const HeldLimitExceededResponse = withMessage(HeldLimitExceeded, 409)
 /** 404: the account has no entry with this sequence. */
 export const EntryNotFoundResponse = withMessage(EntryNotFound, 404)
 /** 409: the entry added no credits, so there is nothing to refund. */
@@ -308,9 +313,21 @@ const exportQuery = {
 /** CSV (`text/csv`, the default) or NDJSON (`application/x-ndjson`), streamed. */
 export const ExportBody = HttpApiSchema.StreamUint8Array({ contentType: ["text/csv", "application/x-ndjson"] })
 
+/**
+ * An account's entries counted and summed per kind. A sum of many amounts can pass 2^53 - 1, past
+ * what a JSON number carries exactly, so `amount` is a decimal string (`"-9007199254740992"`).
+ */
 export const TotalsResponse = Schema.Struct({
   accountId: AccountId,
-  totals: Schema.Array(Schema.Struct({ kind: EntryKind, entries: Schema.Int, amount: Schema.Int })),
+  totals: Schema.Array(
+    Schema.Struct({
+      kind: EntryKind,
+      entries: Schema.Int,
+      amount: Schema.BigInt.annotate({
+        description: "The kind's amounts summed, as a decimal string: exact at any size",
+      }),
+    }),
+  ),
 })
 
 const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, reference: EntryFilterFields.reference }
@@ -511,7 +528,7 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
       headers: requiredIdempotencyHeaders,
       payload: HoldBody,
       success: HoldResponse,
-      error: [InsufficientCreditsResponse, ...storeErrors],
+      error: [InsufficientCreditsResponse, HeldLimitExceededResponse, ...storeErrors],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Reserve credits before a run (the Idempotency-Key header is required)",

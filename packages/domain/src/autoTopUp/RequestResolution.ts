@@ -73,7 +73,7 @@ export const completeAutoTopUp = (
   const decision = applyTopUp(balance, current.amount)
   // Without a ceiling a top-up is Applied in full, or Rejected past the largest balance; never Clamped.
   if (decision._tag !== "Applied") {
-    return new BalanceLimitExceeded({ balance, amount: current.amount, balanceMax: Limits.balanceMax })
+    return new BalanceLimitExceeded({ balance, amount: current.amount, balanceMax: Limits.balanceMax, heldAfter: 0 })
   }
   const completed: AutoTopUpRequest = {
     ...current,

@@ -14,11 +14,11 @@ import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
 
 /** An account's entries summed per kind, in kind order. */
 export const totalsOf = (entries: Iterable<Entry>, filter: EntryFilter): ReadonlyArray<KindTotal> => {
-  const totals = new Map<EntryKind, { entries: number; amount: number }>()
+  const totals = new Map<EntryKind, { entries: number; amount: bigint }>()
   for (const entry of entries) {
     if (!matchesFilter(entry, filter)) continue
-    const total = totals.get(entry.kind) ?? { entries: 0, amount: 0 }
-    totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + entry.amount })
+    const total = totals.get(entry.kind) ?? { entries: 0, amount: 0n }
+    totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + BigInt(entry.amount) })
   }
   return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
 }

@@ -56,7 +56,8 @@ export const captureHold = (
   const lowest = heldAfter - state.overdraftLimit
   if (amount <= state.balance - lowest) return { ...base, decision: applied(state.balance, -amount), overdrawn: false }
   if (!terms.allowDebt) {
-    return new InsufficientCredits({ balance: state.balance, amount, floor: floorOf(state), held: heldAfter })
+    // What the account holds now, this hold included: the error reports the account as it stands.
+    return new InsufficientCredits({ balance: state.balance, amount, floor: floorOf(state), held: state.held })
   }
   const debit = debitPastFloor(state, amount, heldAfter)
   return "decision" in debit ? { ...base, ...debit } : debit

@@ -31,3 +31,18 @@ export class HoldExpired extends Schema.TaggedError<HoldExpired>()("HoldExpired"
     return `Hold ${this.holdId} of account ${this.accountId} expired at ${this.expiresAt} and can no longer be captured; its credits are released`
   }
 }
+
+/**
+ * A hold that would take what the account's open holds reserve together past `heldMax`, the largest
+ * amount Tally holds exactly: release or capture holds first. Not a lack of credits: a spend of the
+ * same amount may still succeed.
+ */
+export class HeldLimitExceeded extends Schema.TaggedError<HeldLimitExceeded>()("HeldLimitExceeded", {
+  held: Schema.Int,
+  amount: Schema.Int,
+  heldMax: Schema.Int,
+}) {
+  override get message() {
+    return `A hold of ${this.amount} on ${this.held} already held would take what open holds reserve past the largest amount held ${this.heldMax}`
+  }
+}
