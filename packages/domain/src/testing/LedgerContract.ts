@@ -7,6 +7,7 @@ import { autoTopUpContract } from "./AutoTopUpContract.ts"
 import * as ContractClock from "./ContractClock.ts"
 import type { ContractContext } from "./ContractContext.ts"
 import { correctionsContract } from "./CorrectionsContract.ts"
+import { edgesContract } from "./EdgesContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
@@ -343,4 +344,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     historyContract(context)
     autoTopUpContract(context)
     refillsContract(context)
+    edgesContract(context)
   })
