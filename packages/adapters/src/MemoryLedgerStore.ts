@@ -2,6 +2,7 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
+  type AuditedAccount,
   type AutoTopUpRequest,
   dueAutoTopUpRequestsOf,
   dueHoldsOf,
@@ -43,6 +44,12 @@ interface Account {
 export const make = Effect.gen(function* () {
   const log = Option.getOrElse(yield* Effect.serviceOption(MemoryEventLog.MemoryEventLog), MemoryEventLog.make)
   const accounts = new Map<AccountId, Account>()
+
+  /** Account ids in order, after `afterAccountId` (or from it, `inclusive`). */
+  const idsAfter = (afterAccountId: string | undefined, inclusive = false) =>
+    [...accounts.keys()]
+      .filter((id) => afterAccountId === undefined || id > afterAccountId || (inclusive && id === afterAccountId))
+      .sort()
 
   const accountOf = (accountId: AccountId): Account => {
     let account = accounts.get(accountId)
@@ -158,6 +165,38 @@ export const make = Effect.gen(function* () {
     search: (query) => Effect.sync(() => searchOf(allEntries(), query)),
 
     exportEntries: (query) => Stream.suspend(() => Stream.fromIterable(exportOf(allEntries(), query))),
+
+    auditAccounts: (afterAccountId, accountsMax) =>
+      Effect.sync(() =>
+        idsAfter(afterAccountId)
+          .slice(0, accountsMax)
+          .map((accountId): AuditedAccount => {
+            const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
+            return {
+              accountId,
+              state,
+              holds: [...holds.values()],
+              autoTopUpRequests: [...autoTopUpRequests.values()],
+              lastEntrySequence: entries.length,
+              refundedSequences: [
+                ...new Set(entries.flatMap((entry) => (entry.refundOf === null ? [] : [entry.refundOf]))),
+              ],
+            }
+          }),
+      ),
+
+    auditEntries: (after, throughAccountId, limit) =>
+      Effect.sync(() => {
+        const page: Array<Entry> = []
+        for (const accountId of idsAfter(after.accountId, true)) {
+          if (accountId > throughAccountId || page.length === limit) break
+          const { entries } = accounts.get(accountId)!
+          // entries[i] has sequence i + 1: the entries after `after.sequence` start at that index.
+          const from = accountId === after.accountId ? after.sequence : 0
+          for (let i = from; i < entries.length && page.length < limit; i++) page.push(entries[i]!)
+        }
+        return page
+      }),
 
     histories: (afterAccountId, accountsMax) =>
       Effect.sync(() =>

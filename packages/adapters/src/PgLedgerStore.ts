@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import {
   type AccountHistory,
   type AccountId,
+  type AuditedAccount,
   type EntryFilter,
   InvalidRequest,
   type KindTotal,
@@ -388,6 +389,60 @@ export const make = (options: Options = defaults) =>
           Stream.map(entryOf),
           Stream.tapError(logFailure("PostgreSQL export failed")),
           Stream.mapError(unavailable),
+        ),
+
+      auditAccounts: (afterAccountId, accountsMax) =>
+        read(
+          readOnly(
+            Effect.gen(function* () {
+              const accounts = yield* sql<AccountRow>`
+                SELECT ${sql.literal(accountColumns)} FROM accounts
+                WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
+              const last = accounts[accounts.length - 1]
+              if (last === undefined) return []
+              const range = sql`account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}`
+              // Per account, its newest entry and the entries its refunds name: both read from indexes.
+              const tips = yield* sql<{ account_id: string; last_sequence: bigint }>`
+                SELECT a.account_id, e.sequence AS last_sequence FROM accounts a
+                CROSS JOIN LATERAL (
+                  SELECT sequence FROM entries WHERE account_id = a.account_id ORDER BY sequence DESC LIMIT 1
+                ) e
+                WHERE a.account_id > ${afterAccountId ?? ""} AND a.account_id <= ${last.account_id}`
+              const refunded = yield* sql<{ account_id: string; refund_of: bigint }>`
+                SELECT DISTINCT account_id, refund_of FROM entries WHERE ${range} AND refund_of IS NOT NULL`
+              const holdRows = yield* sql<HoldRow>`
+                SELECT ${sql.literal(holdColumns)} FROM holds WHERE ${range} ORDER BY account_id, hold_id`
+              const requestRows = yield* sql<AutoTopUpRequestRow>`
+                SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
+                WHERE ${range} ORDER BY account_id, request_id`
+              const lastSequences = new Map(tips.map((row) => [row.account_id, Number(row.last_sequence)]))
+              const refundedSequences = groupBy(
+                refunded,
+                (row) => row.account_id,
+                (row) => Number(row.refund_of),
+              )
+              const holds = groupBy(holdRows, (row) => row.account_id, holdOf)
+              const requests = groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf)
+              return accounts.map(
+                (row): AuditedAccount => ({
+                  accountId: row.account_id as AccountId,
+                  state: stateOf(row),
+                  holds: holds.get(row.account_id) ?? [],
+                  autoTopUpRequests: requests.get(row.account_id) ?? [],
+                  lastEntrySequence: lastSequences.get(row.account_id) ?? 0,
+                  refundedSequences: refundedSequences.get(row.account_id) ?? [],
+                }),
+              )
+            }),
+          ),
+        ),
+
+      auditEntries: (after, throughAccountId, limit) =>
+        read(
+          sql<EntryRow>`
+            SELECT ${sql.literal(entryColumns)} FROM entries
+            WHERE (account_id, sequence) > (${after.accountId}, ${BigInt(after.sequence)}) AND account_id <= ${throughAccountId}
+            ORDER BY account_id, sequence LIMIT ${limit}`.pipe(Effect.map((rows) => rows.map(entryOf))),
         ),
 
       histories: (afterAccountId, accountsMax) =>

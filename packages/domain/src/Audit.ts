@@ -2,10 +2,10 @@ import type { AccountId } from "./AccountId.ts"
 import { type AccountState, floorOf } from "./AccountState.ts"
 import { autoTopUpProblems } from "./autoTopUp/AutoTopUpAudit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
-import { refundProblems } from "./corrections/RefundAudit.ts"
+import { addRefund, refundChecks } from "./corrections/RefundAudit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { Hold } from "./holds/Hold.ts"
-import { holdProblems } from "./holds/HoldAudit.ts"
+import { addHoldLink, holdProblems, noHoldLinks } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
 
 /** One account as stored: its state, its whole history oldest first, its holds and its auto top-up requests. */
@@ -15,6 +15,30 @@ export interface AccountHistory {
   readonly entries: ReadonlyArray<Entry>
   readonly holds: ReadonlyArray<Hold>
   readonly autoTopUpRequests: ReadonlyArray<AutoTopUpRequest>
+}
+
+/**
+ * An account as the audit reads it before its entries, which it then reads a page at a time: its
+ * state, holds and auto top-up requests, all as of one moment, with what the entries held then.
+ */
+export interface AuditedAccount {
+  readonly accountId: AccountId
+  readonly state: AccountState
+  readonly holds: ReadonlyArray<Hold>
+  readonly autoTopUpRequests: ReadonlyArray<AutoTopUpRequest>
+  /**
+   * Its newest entry's sequence at that moment (0 without entries): entries after it were written
+   * since (entries are only ever appended), and are left out.
+   */
+  readonly lastEntrySequence: number
+  /** The sequences of the entries its refunds refund, at that moment. */
+  readonly refundedSequences: ReadonlyArray<number>
+}
+
+/** Where the audit's pages of entries stand: entries come in (account id, sequence) order. */
+export interface AuditPosition {
+  readonly accountId: string
+  readonly sequence: number
 }
 
 export interface Violation {
@@ -58,37 +82,77 @@ const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: num
   return undefined
 }
 
+/** One account's audit, folded over its entries oldest first: `add` each, then `finish`. */
+export interface AccountAudit {
+  /** Checks the next entry; one past the account's `lastEntrySequence` is left out. */
+  readonly add: (entry: Entry) => void
+  /** The violations, the entries' first, in the order `auditAccount` lists them. */
+  readonly finish: () => ReadonlyArray<Violation>
+}
+
 /**
  * Recomputes one account's chain of running balances from zero and checks it against the stored
  * state: every entry follows from the previous one, the last equals the balance, bounds hold, the
  * holds account for what is held, refunds stay within what they refund, at most one auto top-up
  * request is open and each completed one was credited once. The available balance is
- * below the floor only in an account that an entry was allowed to overdraw.
+ * below the floor only in an account that an entry was allowed to overdraw. It keeps per entry only
+ * what later checks need (the running balance, what each hold captured, the amounts of refunded
+ * entries and of those auto top-up requests name), so an account of any length is audited in
+ * bounded memory.
  */
-export const auditAccount = ({
+export const accountAudit = ({
   accountId,
   state,
-  entries,
   holds,
   autoTopUpRequests,
-}: AccountHistory): ReadonlyArray<Violation> => {
+  lastEntrySequence,
+  refundedSequences,
+}: AuditedAccount): AccountAudit => {
   const violations: Array<Violation> = []
   let balance = 0
-  entries.forEach((entry, index) => {
-    const problem = entryProblem(entry, index + 1, balance)
-    if (problem !== undefined) violations.push({ accountId, sequence: entry.sequence, problem })
-    balance = entry.balanceAfter
-  })
-  const problem = (text: string) => violations.push({ accountId, sequence: null, problem: text })
-  if (balance !== state.balance) problem(`stored balance ${state.balance} differs from the running balance ${balance}`)
-  if (entries.length !== state.sequence) problem(`${entries.length} entries where the account counts ${state.sequence}`)
-  if (state.balance - state.held < floorOf(state) && !entries.some((entry) => entry.overdrawn)) {
-    problem(`available balance ${state.balance - state.held} is below the floor ${floorOf(state)}`)
+  let count = 0
+  let overdrawn = false
+  const links = noHoldLinks()
+  const refunds = refundChecks(refundedSequences)
+  const named = new Set(autoTopUpRequests.map((request) => request.entrySequence))
+  const credits = new Map<number, Entry>()
+  return {
+    add: (entry) => {
+      if (entry.sequence > lastEntrySequence) return
+      count += 1
+      const problem = entryProblem(entry, count, balance)
+      if (problem !== undefined) violations.push({ accountId, sequence: entry.sequence, problem })
+      balance = entry.balanceAfter
+      overdrawn ||= entry.overdrawn
+      addHoldLink(links, entry)
+      addRefund(refunds, entry)
+      if (named.has(entry.sequence)) credits.set(entry.sequence, entry)
+    },
+    finish: () => {
+      const problem = (text: string) => violations.push({ accountId, sequence: null, problem: text })
+      if (balance !== state.balance)
+        problem(`stored balance ${state.balance} differs from the running balance ${balance}`)
+      if (count !== state.sequence) problem(`${count} entries where the account counts ${state.sequence}`)
+      if (state.balance - state.held < floorOf(state) && !overdrawn) {
+        problem(`available balance ${state.balance - state.held} is below the floor ${floorOf(state)}`)
+      }
+      if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
+      for (const text of holdProblems(state, holds, links)) problem(text)
+      for (const text of autoTopUpProblems(state, autoTopUpRequests, (sequence) => credits.get(sequence))) problem(text)
+      for (const { sequence, problem: text } of refunds.problems)
+        violations.push({ accountId, sequence, problem: text })
+      return violations
+    },
   }
-  if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
-  for (const text of holdProblems(state, holds, entries)) problem(text)
-  for (const text of autoTopUpProblems(state, autoTopUpRequests, entries)) problem(text)
-  for (const { sequence, problem: text } of refundProblems(entries))
-    violations.push({ accountId, sequence, problem: text })
-  return violations
+}
+
+/** `accountAudit` over a history read whole. */
+export const auditAccount = ({ entries, ...account }: AccountHistory): ReadonlyArray<Violation> => {
+  const audit = accountAudit({
+    ...account,
+    lastEntrySequence: entries.reduce((last, entry) => Math.max(last, entry.sequence), 0),
+    refundedSequences: entries.flatMap((entry) => (entry.refundOf === null ? [] : [entry.refundOf])),
+  })
+  for (const entry of entries) audit.add(entry)
+  return audit.finish()
 }

@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, type Stream } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
-import { type AuditReport, auditAccount, type Violation } from "./Audit.ts"
+import { type AccountAudit, type AuditPosition, type AuditReport, accountAudit, type Violation } from "./Audit.ts"
 import {
   AutoTopUpRequestLookup,
   type AutoTopUpStatus,
@@ -108,6 +108,8 @@ type ReadError = InvalidRequest | LedgerUnavailable
 
 /** Accounts per page of the audit's scan, so memory stays bounded on large ledgers. */
 const auditPageAccounts = 200
+/** Entries per page of the audit's scan, so memory stays bounded whatever one account holds. */
+const auditPageEntries = 5_000
 
 const validate = validateRequest
 
@@ -320,20 +322,36 @@ export class Ledger extends Context.Service<
       Effect.withSpan("Ledger.runDueRefills"),
     )
 
+    /**
+     * Every account, a page of accounts at a time; each page's entries in keyset pages of bounded
+     * size, folded into their accounts' audits as they come.
+     */
     const audit = Effect.gen(function* () {
       const violations: Array<Violation> = []
       let accountsChecked = 0
       let entriesChecked = 0
       let after: AccountId | undefined
       while (true) {
-        const histories = yield* store.histories(after, auditPageAccounts)
-        for (const history of histories) {
-          violations.push(...auditAccount(history))
-          entriesChecked += history.entries.length
+        const accounts = yield* store.auditAccounts(after, auditPageAccounts)
+        const last = accounts[accounts.length - 1]
+        if (last === undefined) return { accountsChecked, entriesChecked, violations }
+        const audits = new Map<string, AccountAudit>(
+          accounts.map((account) => [account.accountId, accountAudit(account)]),
+        )
+        // Past every sequence: the first page starts after the previous page's last account.
+        let position: AuditPosition = { accountId: after ?? "", sequence: Limits.balanceMax }
+        while (true) {
+          const entries = yield* store.auditEntries(position, last.accountId, auditPageEntries)
+          for (const entry of entries) audits.get(entry.accountId)?.add(entry)
+          entriesChecked += entries.length
+          const end = entries[entries.length - 1]
+          if (end === undefined || entries.length < auditPageEntries) break
+          position = { accountId: end.accountId, sequence: end.sequence }
         }
-        accountsChecked += histories.length
-        if (histories.length < auditPageAccounts) return { accountsChecked, entriesChecked, violations }
-        after = histories[histories.length - 1]!.accountId
+        for (const account of audits.values()) violations.push(...account.finish())
+        accountsChecked += accounts.length
+        if (accounts.length < auditPageAccounts) return { accountsChecked, entriesChecked, violations }
+        after = last.accountId
       }
     }).pipe(Effect.withSpan("Ledger.audit"))
 

@@ -1,7 +1,7 @@
 import { Context, type Effect, type Stream } from "effect"
 import type { AccountId } from "./AccountId.ts"
 import type { AccountState } from "./AccountState.ts"
-import type { AccountHistory } from "./Audit.ts"
+import type { AccountHistory, AuditedAccount, AuditPosition } from "./Audit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
@@ -126,7 +126,28 @@ export class LedgerStore extends Context.Service<
     readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
     /** Every matching entry, oldest first, read as it is consumed rather than all at once. */
     readonly exportEntries: (query: ExportQuery) => Stream.Stream<Entry, LedgerUnavailable>
-    /** Up to `accountsMax` accounts with ids after `afterAccountId`, in id order, each with its history. */
+    /**
+     * The audit's accounts: up to `accountsMax` accounts with ids after `afterAccountId`, in id order,
+     * without their entries, each read as of one moment (`AuditedAccount`).
+     */
+    readonly auditAccounts: (
+      afterAccountId: AccountId | undefined,
+      accountsMax: number,
+    ) => Effect.Effect<ReadonlyArray<AuditedAccount>, LedgerUnavailable>
+    /**
+     * The audit's entries: up to `limit` entries after `after` in (account id, sequence) order, of
+     * accounts with ids up to `throughAccountId`. A keyset page: memory stays bounded whatever one
+     * account holds.
+     */
+    readonly auditEntries: (
+      after: AuditPosition,
+      throughAccountId: AccountId,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
+    /**
+     * Up to `accountsMax` accounts with ids after `afterAccountId`, in id order, each with its whole
+     * history: what `scanningQueries` reads for a store without indexes of its own.
+     */
     readonly histories: (
       afterAccountId: AccountId | undefined,
       accountsMax: number,

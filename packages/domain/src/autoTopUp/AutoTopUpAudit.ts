@@ -5,12 +5,13 @@ import type { AutoTopUpRequest } from "./AutoTopUpRequest.ts"
 /**
  * What must hold of an account's auto top-up requests, recomputed from its rows: ids run from 1 to
  * the account's count, at most one is open and it is the one the account names, and each completed
- * request was credited by exactly one `top-up` entry of its amount (the one it names).
+ * request was credited by exactly one `top-up` entry of its amount (the one it names). `entryAt`
+ * finds an entry of the account by its sequence (the audit keeps only those the requests name).
  */
 export const autoTopUpProblems = (
   state: AccountState,
   requests: ReadonlyArray<AutoTopUpRequest>,
-  entries: ReadonlyArray<Entry>,
+  entryAt: (sequence: number) => Entry | undefined,
 ): ReadonlyArray<string> => {
   const problems: Array<string> = []
   const { lastRequestId, openRequestId } = state.autoTopUp
@@ -30,7 +31,7 @@ export const autoTopUpProblems = (
       if (request.entrySequence !== null) problems.push(`${at} is ${request.status} but names a credit`)
       continue
     }
-    const entry = request.entrySequence === null ? undefined : entries[request.entrySequence - 1]
+    const entry = request.entrySequence === null ? undefined : entryAt(request.entrySequence)
     if (entry === undefined || entry.kind !== "top-up" || entry.amount !== request.amount) {
       problems.push(`${at} is completed without its top-up entry of ${request.amount}`)
     } else if (credited.has(entry.sequence)) {

@@ -2,23 +2,36 @@ import type { AccountState } from "../AccountState.ts"
 import type { Entry } from "../Entry.ts"
 import type { Hold } from "./Hold.ts"
 
+/** What an account's entries say of its holds, folded one entry at a time (oldest first). */
+export interface HoldLinks {
+  /** What each hold's linked entries captured, by hold id. */
+  readonly captures: Map<number, number>
+  /** Entries that link a hold but are not usage, in entry order. */
+  readonly problems: Array<string>
+}
+
+export const noHoldLinks = (): HoldLinks => ({ captures: new Map(), problems: [] })
+
+export const addHoldLink = (links: HoldLinks, entry: Entry) => {
+  if (entry.holdId === null) return
+  if (entry.kind !== "usage")
+    links.problems.push(`entry ${entry.sequence} links hold ${entry.holdId} but is ${entry.kind}`)
+  links.captures.set(entry.holdId, (links.captures.get(entry.holdId) ?? 0) - entry.amount)
+}
+
 /**
  * What must hold of an account's holds, recomputed from its rows: the account's `held` is what its
  * open holds still reserve, no hold is captured past its reservation, each hold's captures are the
- * usage entries linked to it, and hold ids run from 1 to the account's count.
+ * usage entries linked to it (`links`, folded over its entries), and hold ids run from 1 to the
+ * account's count.
  */
 export const holdProblems = (
   state: AccountState,
   holds: ReadonlyArray<Hold>,
-  entries: ReadonlyArray<Entry>,
+  links: HoldLinks,
 ): ReadonlyArray<string> => {
-  const problems: Array<string> = []
-  const captures = new Map<number, number>()
-  for (const entry of entries) {
-    if (entry.holdId === null) continue
-    if (entry.kind !== "usage") problems.push(`entry ${entry.sequence} links hold ${entry.holdId} but is ${entry.kind}`)
-    captures.set(entry.holdId, (captures.get(entry.holdId) ?? 0) - entry.amount)
-  }
+  const { captures } = links
+  const problems: Array<string> = [...links.problems]
   let reserved = 0
   const ids = new Set<number>()
   for (const hold of holds) {
