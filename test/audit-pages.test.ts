@@ -1,5 +1,5 @@
 import { MemoryLedgerStore } from "@tally/adapters"
-import { type AccountId, auditAccount, Ledger, LedgerStore, type Violation } from "@tally/domain"
+import { type AccountId, auditAccount, Ledger, LedgerStore, scanningQueries, type Violation } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -53,10 +53,18 @@ const smallAndRefund = (runtime: Runtime) =>
     ),
   )
 
-describe("the paged audit on the in-memory store", () => {
+const scanning = Layer.effect(
+  LedgerStore,
+  Effect.map(MemoryLedgerStore.make, (store) => LedgerStore.of({ ...store, ...scanningQueries(store.histories) })),
+)
+
+describe.each([
+  ["the in-memory store", MemoryLedgerStore.layer],
+  ["the in-memory store read by scanning", scanning],
+])("the paged audit on %s", (_name, store) => {
   let runtime: Runtime
   beforeAll(async () => {
-    runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provideMerge(MemoryLedgerStore.layer)))
+    runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provideMerge(store)))
     await runtime.runPromise(
       Effect.flatMap(Ledger, (l) =>
         Effect.forEach(Array.from({ length: bigEntries }), () => l.topUp({ accountId: "big", amount: 1 }), {

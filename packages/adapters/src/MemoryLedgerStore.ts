@@ -2,8 +2,8 @@ import {
   type AccountHistory,
   type AccountId,
   type AccountState,
-  type AuditedAccount,
   type AutoTopUpRequest,
+  auditedAccountOf,
   dueAutoTopUpRequestsOf,
   dueHoldsOf,
   dueRefillsOf,
@@ -170,18 +170,15 @@ export const make = Effect.gen(function* () {
       Effect.sync(() =>
         idsAfter(afterAccountId)
           .slice(0, accountsMax)
-          .map((accountId): AuditedAccount => {
+          .map((accountId) => {
             const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
-            return {
+            return auditedAccountOf({
               accountId,
               state,
+              entries,
               holds: [...holds.values()],
               autoTopUpRequests: [...autoTopUpRequests.values()],
-              lastEntrySequence: entries.length,
-              refundedSequences: [
-                ...new Set(entries.flatMap((entry) => (entry.refundOf === null ? [] : [entry.refundOf]))),
-              ],
-            }
+            })
           }),
       ),
 

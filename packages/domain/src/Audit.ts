@@ -146,13 +146,16 @@ export const accountAudit = ({
   }
 }
 
+/** A history read whole, as the audit reads an account before its entries. */
+export const auditedAccountOf = ({ entries, ...account }: AccountHistory): AuditedAccount => ({
+  ...account,
+  lastEntrySequence: entries.reduce((last, entry) => Math.max(last, entry.sequence), 0),
+  refundedSequences: [...new Set(entries.flatMap((entry) => (entry.refundOf === null ? [] : [entry.refundOf])))],
+})
+
 /** `accountAudit` over a history read whole. */
-export const auditAccount = ({ entries, ...account }: AccountHistory): ReadonlyArray<Violation> => {
-  const audit = accountAudit({
-    ...account,
-    lastEntrySequence: entries.reduce((last, entry) => Math.max(last, entry.sequence), 0),
-    refundedSequences: entries.flatMap((entry) => (entry.refundOf === null ? [] : [entry.refundOf])),
-  })
-  for (const entry of entries) audit.add(entry)
+export const auditAccount = (history: AccountHistory): ReadonlyArray<Violation> => {
+  const audit = accountAudit(auditedAccountOf(history))
+  for (const entry of history.entries) audit.add(entry)
   return audit.finish()
 }

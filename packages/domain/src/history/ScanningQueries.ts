@@ -1,6 +1,6 @@
 import { Effect, Stream } from "effect"
 import type { AccountId } from "../AccountId.ts"
-import type { AccountHistory } from "../Audit.ts"
+import { type AccountHistory, auditedAccountOf } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { matchesFilter } from "./EntryOrder.ts"
@@ -20,7 +20,7 @@ type Store = LedgerStore["Service"]
 const accountsPerPage = 200
 
 /**
- * The read side of the storage port (history queries, holds) answered by scanning every account's
+ * The read side of the storage port (history queries, holds, the audit's pages) answered by scanning every account's
  * history through `histories`: for a store without indexes of its own, such as a key-value store or
  * a test double, whose ledgers stay small. A store with indexes answers them itself, as the
  * PostgreSQL store does. Each query reads every account, so its cost grows with the whole ledger.
@@ -38,6 +38,8 @@ export const scanningQueries = (
   | "totals"
   | "search"
   | "exportEntries"
+  | "auditAccounts"
+  | "auditEntries"
 > => {
   const everything: Effect.Effect<ReadonlyArray<AccountHistory>, LedgerUnavailable> = Effect.gen(function* () {
     const all: Array<AccountHistory> = []
@@ -88,5 +90,16 @@ export const scanningQueries = (
     search: (query) => Effect.map(entriesNewestFirst, (entries) => searchOf(entries, query)),
     exportEntries: (query) =>
       Stream.unwrap(Effect.map(entriesNewestFirst, (entries) => Stream.fromIterable(exportOf(entries, query)))),
+    auditAccounts: (afterAccountId, accountsMax) =>
+      Effect.map(histories(afterAccountId, accountsMax), (page) => page.map(auditedAccountOf)),
+    auditEntries: (after, throughAccountId, limit) =>
+      Effect.map(everything, (all) =>
+        all
+          .filter(({ accountId }) => accountId >= after.accountId && accountId <= throughAccountId)
+          .flatMap(({ accountId, entries }) =>
+            accountId === after.accountId ? entries.filter((entry) => entry.sequence > after.sequence) : entries,
+          )
+          .slice(0, limit),
+      ),
   }
 }
