@@ -84,8 +84,8 @@ const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: num
 
 /** One account's audit, folded over its entries oldest first: `add` each, then `finish`. */
 export interface AccountAudit {
-  /** Checks the next entry; one past the account's `lastEntrySequence` is left out. */
-  readonly add: (entry: Entry) => void
+  /** Checks the next entry, and says so; one past the account's `lastEntrySequence` is left out. */
+  readonly add: (entry: Entry) => boolean
   /** The violations, the entries' first, in the order `auditAccount` lists them. */
   readonly finish: () => ReadonlyArray<Violation>
 }
@@ -118,7 +118,7 @@ export const accountAudit = ({
   const credits = new Map<number, Entry>()
   return {
     add: (entry) => {
-      if (entry.sequence > lastEntrySequence) return
+      if (entry.sequence > lastEntrySequence) return false
       count += 1
       const problem = entryProblem(entry, count, balance)
       if (problem !== undefined) violations.push({ accountId, sequence: entry.sequence, problem })
@@ -127,6 +127,7 @@ export const accountAudit = ({
       addHoldLink(links, entry)
       addRefund(refunds, entry)
       if (named.has(entry.sequence)) credits.set(entry.sequence, entry)
+      return true
     },
     finish: () => {
       const problem = (text: string) => violations.push({ accountId, sequence: null, problem: text })

@@ -342,8 +342,7 @@ export class Ledger extends Context.Service<
         let position: AuditPosition = { accountId: after ?? "", sequence: Limits.balanceMax }
         while (true) {
           const entries = yield* store.auditEntries(position, last.accountId, auditPageEntries)
-          for (const entry of entries) audits.get(entry.accountId)?.add(entry)
-          entriesChecked += entries.length
+          for (const entry of entries) if (audits.get(entry.accountId)?.add(entry)) entriesChecked += 1
           const end = entries[entries.length - 1]
           if (end === undefined || entries.length < auditPageEntries) break
           position = { accountId: end.accountId, sequence: end.sequence }

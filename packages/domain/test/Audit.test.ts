@@ -1,8 +1,10 @@
 import { describe, expect, test } from "vitest"
 import {
   type AccountHistory,
+  accountAudit,
   accountId,
   auditAccount,
+  auditedAccountOf,
   balance,
   type Entry,
   type Hold,
@@ -126,5 +128,13 @@ describe("the audit", () => {
     expect(auditAccount(history(entries, -20))).toEqual([
       { accountId: "a", sequence: 3, problem: "refunds of entry 1 sum to 120, past its 100" },
     ])
+  })
+
+  test("folded entry by entry, leaves out entries written after the account was read", () => {
+    const read = history([entry(1, 100, 100), entry(2, -30, 70)], 70)
+    const audit = accountAudit(auditedAccountOf(read))
+    const checked = [...read.entries, entry(3, -10, 60)].map((e) => audit.add(e))
+    expect(checked).toEqual([true, true, false])
+    expect(audit.finish()).toEqual([])
   })
 })
