@@ -42,11 +42,11 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
         ["usage", -30, null],
       ])
       expect(await run((l) => l.totals({ accountId, reference: run1 }))).toEqual([
-        { kind: "usage", entries: 2, amount: -100 },
+        { kind: "usage", entries: 2, amount: -100n },
       ])
       expect(await run((l) => l.totals({ accountId }))).toEqual([
-        { kind: "top-up", entries: 1, amount: 1000 },
-        { kind: "usage", entries: 3, amount: -140 },
+        { kind: "top-up", entries: 1, amount: 1000n },
+        { kind: "usage", entries: 3, amount: -140n },
       ])
     })
 
@@ -58,10 +58,10 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
       await run((l) => l.spend({ accountId, amount: 10 }))
       await run((l) => l.topUp({ accountId, amount: 5, kind: "grant" }))
       expect(await run((l) => l.totals({ accountId, from }))).toEqual([
-        { kind: "grant", entries: 1, amount: 5 },
-        { kind: "usage", entries: 1, amount: -10 },
+        { kind: "grant", entries: 1, amount: 5n },
+        { kind: "usage", entries: 1, amount: -10n },
       ])
-      expect(await run((l) => l.totals({ accountId, to: from }))).toEqual([{ kind: "top-up", entries: 1, amount: 100 }])
+      expect(await run((l) => l.totals({ accountId, to: from }))).toEqual([{ kind: "top-up", entries: 1, amount: 100n }])
     })
 
     test("operators search entries across accounts, newest first, a page at a time", async () => {
