@@ -61,7 +61,9 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
         { kind: "grant", entries: 1, amount: 5n },
         { kind: "usage", entries: 1, amount: -10n },
       ])
-      expect(await run((l) => l.totals({ accountId, to: from }))).toEqual([{ kind: "top-up", entries: 1, amount: 100n }])
+      expect(await run((l) => l.totals({ accountId, to: from }))).toEqual([
+        { kind: "top-up", entries: 1, amount: 100n },
+      ])
     })
 
     test("operators search entries across accounts, newest first, a page at a time", async () => {
