@@ -133,7 +133,7 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       const accountId = await funded(100)
       await run((l) => l.hold({ accountId, amount: 80, idempotencyKey: "h" }))
       const refused = await fails((l) => l.capture({ accountId, holdId: 1, amount: 150, idempotencyKey: "c1" }))
-      expect(refused).toMatchObject({ _tag: "InsufficientCredits", balance: 100, amount: 150, held: 0, floor: 0 })
+      expect(refused).toMatchObject({ _tag: "InsufficientCredits", balance: 100, amount: 150, held: 80, floor: 0 })
       expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toMatchObject({ status: "open", captured: 0 })
       expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 80, available: 20 })
       const { hold, entry } = await run((l) =>
