@@ -100,7 +100,7 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger
-          .balances(params.accountId)
+          .writtenBalances(params.accountId)
           .pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
       totals: ({ params, query }) =>

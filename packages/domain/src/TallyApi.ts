@@ -9,6 +9,7 @@ import {
   OpenApi,
 } from "effect/http-api"
 import { AccountId } from "./AccountId.ts"
+import { AccountNotFound } from "./AccountNotFound.ts"
 import {
   AutoTopUpRequestLookup,
   AutoTopUpStatus,
@@ -109,6 +110,7 @@ export const IdempotencyConflictResponse = withMessage(IdempotencyConflict, 409)
 export const OverdraftLimitBelowDebtResponse = withMessage(OverdraftLimitBelowDebt, 409)
 /** 404: the account has no hold with this id. */
 export const HoldNotFoundResponse = withMessage(HoldNotFound, 404)
+export const AccountNotFoundResponse = withMessage(AccountNotFound, 404)
 /** 409: the hold was already captured in full, released or expired. */
 export const HoldNotOpenResponse = withMessage(HoldNotOpen, 409)
 /** 409: the hold's deadline passed; it is released as expired. */
@@ -389,10 +391,12 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
     HttpApiEndpoint.get("balance", "/accounts/:accountId/balance", {
       params: accountParams,
       success: BalanceResponse,
-      error: readErrors,
+      error: [AccountNotFoundResponse, ...readErrors],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "The account's balance, what its open holds reserve of it (held), and what is available",
+        description:
+          "An account nothing was ever written to (no entry, hold or settings) answers 404 AccountNotFound, so a mistyped id is not read as an empty account.",
       }),
     ),
     HttpApiEndpoint.get("entries", "/accounts/:accountId/entries", {
