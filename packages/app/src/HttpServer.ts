@@ -422,7 +422,7 @@ export const checkListen = (settings: ServerSettings): Effect.Effect<void, Insec
 
 export const routes = Layer.mergeAll(
   HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(jsonBodies.layer)),
-  HttpApiScalar.layer(TallyApi, { path: "/docs" }),
+  HttpApiScalar.layer(TallyApi, { path: "/docs", scalar: { authentication: { preferredSecurityScheme: "bearer" } } }),
   errorResponses,
 ).pipe(
   Layer.provide([
