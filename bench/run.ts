@@ -30,6 +30,9 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
  * runs the service under `node --cpu-prof` on one hot account at 64 connections and summarises where
  * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
+ *
+ * `pnpm bench --cli [--repeats 9]` times `tally --version` and `tally balance`, built and from source,
+ * against `node -e 0` (`cli-start.ts`; writes `bench/results/cli-start.json`).
  */
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +48,7 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     http: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    cli: { type: "boolean", default: false },
     repeats: { type: "string" },
   },
 })
@@ -202,16 +206,18 @@ const library = Effect.gen(function* () {
 /** A profile is taken over a longer run than a cell's, for enough samples. */
 const profileDurationMs = 10_000
 
-const program = !args.http
-  ? library
-  : args.profile
-    ? HttpBench.profile(
-        { ...httpSettings, durationMs: number(args.duration, profileDurationMs) },
-        Path.join(resultsDir, "http-profile.tmp"),
-        out,
-        about(),
-      )
-    : HttpBench.program(httpSettings, out, about())
+const program = args.cli
+  ? Effect.promise(() => import("./cli-start.ts").then((cli) => cli.run({ repeats: number(args.repeats, 9) })))
+  : !args.http
+    ? library
+    : args.profile
+      ? HttpBench.profile(
+          { ...httpSettings, durationMs: number(args.duration, profileDurationMs) },
+          Path.join(resultsDir, "http-profile.tmp"),
+          out,
+          about(),
+        )
+      : HttpBench.program(httpSettings, out, about())
 
 Effect.runPromiseExit(program).then((exit) => {
   if (Exit.isFailure(exit)) {

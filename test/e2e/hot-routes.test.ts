@@ -87,6 +87,20 @@ const expectSameAnswers = async (cases: ReadonlyArray<Sent>) => {
 const deep = (levels: number): unknown => (levels === 0 ? 1 : { next: deep(levels - 1) })
 
 describe("the hot routes answer as the HttpApi app", () => {
+  it("an account never written answers 404 AccountNotFound on both, and an amount past 2^53-1 the range", async () => {
+    const [balance, huge] = await twins([{ route: "balance" }, { route: "top-ups", body: { amount: 2 ** 60 } }])
+    for (const answer of [balance!.hot, balance!.app]) {
+      expect(answer.status).toBe(404)
+      expect(JSON.parse(answer.body)).toMatchObject({ _tag: "AccountNotFound", accountId: "<account>" })
+    }
+    for (const answer of [huge!.hot, huge!.app]) {
+      expect(answer.status).toBe(400)
+      expect(JSON.parse(answer.body).message).toContain("Expected a value between 1 and 9007199254740991")
+    }
+    expect(balance!.hot).toEqual(balance!.app)
+    expect(huge!.hot).toEqual(huge!.app)
+  })
+
   it("every bad body of a top-up, with the app's status, headers and message", async () => {
     const bodies: ReadonlyArray<Sent> = [
       { route: "top-ups", body: { amount: "100" } },
@@ -146,6 +160,8 @@ describe("the hot routes answer as the HttpApi app", () => {
 
   it("every outcome of writes and replays, and the balance after them", async () => {
     await expectSameAnswers([
+      { route: "balance" },
+      { route: "top-ups", body: { amount: 2 ** 53 } },
       { route: "top-ups", body: { amount: 500 } },
       { route: "top-ups", body: { amount: 800, ceiling: 1000 } },
       { route: "top-ups", body: { amount: 5, ceiling: 1000 } },

@@ -142,6 +142,8 @@ describe("a start that cannot come up", () => {
 
       expect(result.code).toBe(1)
       expect(result.stderr).toContain(`tally: cannot listen on 127.0.0.1:${port}: the port is in use`)
+      // It never started, so it stopped nothing.
+      expect(result.stdout).not.toContain('"message":"stopped"')
     } finally {
       taken.close()
     }
@@ -157,6 +159,7 @@ describe("a start that cannot come up", () => {
       expect(result.stderr).toContain(
         `tally: the data directory ${dir} is in use by tally process ${service.child.pid}`,
       )
+      expect(result.stdout).not.toContain('"message":"stopped"')
     } finally {
       expect(await service.stop("SIGTERM")).toBe(0)
     }

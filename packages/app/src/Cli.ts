@@ -1,5 +1,4 @@
 import * as V8 from "node:v8"
-import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import {
   AccountId,
   AdjustmentRequest,
@@ -52,8 +51,8 @@ import * as HoldExpirySweep from "./HoldExpirySweep.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as RefillSweep from "./RefillSweep.ts"
-import * as Storage from "./Storage.ts"
-import { Database } from "./Storage.ts"
+import type * as Storage from "./Storage.ts"
+import type { Database } from "./Storage.ts"
 import type * as Dispatcher from "./WebhookDispatcher.ts"
 
 /**
@@ -162,6 +161,15 @@ const validate =
     )
 
 /**
+ * The storage (embedded PostgreSQL, the PostgreSQL driver, the adapters) loads when a command first
+ * needs it, so `tally --version`, `--help` and input refused before any database starts do not pay for it.
+ */
+const loadStorage: Effect.Effect<typeof Storage> = Effect.promise(() => import("./Storage.ts"))
+
+const storageLayer = (options: Parameters<typeof Storage.layer>[0]) =>
+  Layer.unwrap(Effect.map(loadStorage, (storage) => storage.layer(options)))
+
+/**
  * Runs a command: checks its input, then runs it on the selected storage and prints the result; a
  * failure is printed and sets the exit code.
  */
@@ -173,7 +181,7 @@ const run = <I, A, E>(
 ) =>
   input.pipe(
     Effect.flatMap((checked) =>
-      execute(checked).pipe(Effect.provide(Storage.layer({ memory: flags.memory, role: "command" }))),
+      execute(checked).pipe(Effect.provide(storageLayer({ memory: flags.memory, role: "command" }))),
     ),
     Effect.flatMap((result) => Console.log(flags.json ? JSON.stringify(result, null, 2) : print(result))),
     Effect.catchCause((cause) => render(cause, flags.json)),
@@ -374,11 +382,13 @@ export const migrate = Command.make("migrate", { memory, json }, (flags) =>
     flags,
     noInput,
     () =>
-      Database.useSync((database) => ({
-        storage: database.storage,
-        location: database.location,
-        migrationsApplied: database.migrationsApplied,
-      })),
+      Effect.flatMap(loadStorage, (storage) =>
+        storage.Database.useSync((database) => ({
+          storage: database.storage,
+          location: database.location,
+          migrationsApplied: database.migrationsApplied,
+        })),
+      ),
     (result) =>
       result.migrationsApplied.length === 0
         ? `${result.location}: schema up to date`
@@ -631,7 +641,7 @@ export const exportEntries = Command.make(
               }),
             ),
           ),
-          Effect.provide(Storage.layer({ memory: flags.memory, role: "command" })),
+          Effect.provide(storageLayer({ memory: flags.memory, role: "command" })),
         ),
       ),
       Effect.catchCause((cause) => render(cause, false)),
@@ -923,6 +933,8 @@ export const serve = Command.make(
       // Loaded here, so the other commands start without the HTTP stack.
       const Http: typeof TallyHttp = yield* Effect.promise(() => import("./HttpServer.ts"))
       const WebhookDispatcher: typeof Dispatcher = yield* Effect.promise(() => import("./WebhookDispatcher.ts"))
+      const NodeCrypto = yield* Effect.promise(() => import("@effect/platform-node/NodeCrypto"))
+      const Storage = yield* loadStorage
       const configured = yield* serverSettings
       const hooks = yield* webhookSettings
       const settings = {
@@ -933,10 +945,13 @@ export const serve = Command.make(
       yield* Http.checkListen(settings)
       V8.setFlagsFromString(`--heap-growing-percent=${heapGrowthPercentMax}`)
       serving.value = true
+      // "stopped" closes the log of a service that listened; a start that failed said why, and stops nothing.
+      let listened = false
       const banner = Layer.effectDiscard(
         Effect.gen(function* () {
+          listened = true
           const server = yield* HttpServer.HttpServer
-          const database = yield* Database
+          const database = yield* Storage.Database
           const url = HttpServer.formatAddress(server.address)
           yield* Console.log(bannerText(url, database, Option.isSome(settings.apiToken)))
           yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ url, storage: database.storage }))
@@ -955,7 +970,7 @@ export const serve = Command.make(
           Layer.provideMerge(Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer)),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
-      ).pipe(Effect.ensuring(Effect.logInfo("stopped")))
+      ).pipe(Effect.ensuring(Effect.suspend(() => (listened ? Effect.logInfo("stopped") : Effect.void))))
     }).pipe(
       // The service exports no traces: without a tracer, spans would be built per request for nobody.
       Effect.provideService(References.TracerEnabled, false),

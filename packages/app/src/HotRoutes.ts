@@ -244,7 +244,7 @@ export const make = (rules: Rules) =>
     const balanceStatus = statusOf(balanceSuccess!, 200)
     const balanceRoute = route(balance as unknown as Endpoint, ({ params }) => {
       const accountId = params.accountId as string
-      return Effect.map(ledger.balances(accountId), (balances) => ({
+      return Effect.map(ledger.writtenBalances(accountId), (balances) => ({
         status: balanceStatus,
         body: JSON.stringify(encodeBalance({ accountId, ...balances })),
       }))

@@ -95,7 +95,7 @@ export const LedgerHandlers = HttpApiBuilder.group(
           .pipe(Effect.flatMap(answer)),
       balance: ({ params }) =>
         ledger
-          .balances(params.accountId)
+          .writtenBalances(params.accountId)
           .pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
       entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
       totals: ({ params, query }) =>
@@ -421,7 +421,7 @@ export const checkListen = (settings: ServerSettings): Effect.Effect<void, Insec
 
 export const routes = Layer.mergeAll(
   HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(jsonBodies.layer)),
-  HttpApiScalar.layer(TallyApi, { path: "/docs" }),
+  HttpApiScalar.layer(TallyApi, { path: "/docs", scalar: { authentication: { preferredSecurityScheme: "bearer" } } }),
   errorResponses,
 ).pipe(
   Layer.provide([

@@ -2,9 +2,10 @@
 import { createRequire } from "node:module"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Effect, Exit } from "effect"
-import { CliError, Command } from "effect/cli"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
 import { serving, tally } from "./Cli.ts"
+import * as CliPresenter from "./CliPresenter.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as Logging from "./Logging.ts"
 
@@ -26,6 +27,14 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version }).pi
   ),
   Effect.catchCause((cause) => render(cause, false)),
   Effect.provide(Logging.commandLayer),
+  Effect.provide(
+    Layer.merge(
+      // The wizard prompts for every flag of a command: not a way to run a ledger's writes.
+      CliConfig.layer({ builtIns: GlobalFlag.BuiltIns.filter((flag) => flag !== GlobalFlag.Wizard) }),
+      // Flags are parsed before any command runs, so `--json` is read from the arguments themselves.
+      CliOutput.layerPresenter(CliPresenter.presenter({ json: process.argv.includes("--json") })),
+    ),
+  ),
   Effect.provide(NodeServices.layer),
 )
 

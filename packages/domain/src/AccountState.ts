@@ -34,6 +34,17 @@ export interface AccountSettings {
   readonly overdraftLimit: OverdraftLimit
 }
 
+/**
+ * Whether anything was ever written to the account (an entry, a hold, its settings, auto top-up or
+ * refill): stores answer an account they have no row for with `newAccountState`.
+ */
+export const accountWritten = (state: AccountState): boolean =>
+  state.sequence > 0 ||
+  state.holdsPlaced > 0 ||
+  state.overdraftLimit !== 0 ||
+  state.autoTopUp.settings !== null ||
+  state.refill.settings !== null
+
 /** An account's credits as a caller sees them: `available` is what spends and holds may use. */
 export interface AccountBalances {
   readonly balance: Balance

@@ -1,6 +1,7 @@
 import { Clock, Context, Effect, Layer, type Stream } from "effect"
 import { AccountId } from "./AccountId.ts"
-import { type AccountBalances, type AccountSettings, balancesOf } from "./AccountState.ts"
+import { AccountNotFound } from "./AccountNotFound.ts"
+import { type AccountBalances, type AccountSettings, accountWritten, balancesOf } from "./AccountState.ts"
 import { type AccountAudit, type AuditPosition, type AuditReport, accountAudit, type Violation } from "./Audit.ts"
 import {
   AutoTopUpRequestLookup,
@@ -164,6 +165,8 @@ export class Ledger extends Context.Service<
     readonly balance: (accountId: string) => Effect.Effect<Balance, ReadError>
     /** The balance, what open holds reserve of it, and what is available. */
     readonly balances: (accountId: string) => Effect.Effect<AccountBalances, ReadError>
+    /** `balances`, for an account something was written to: the HTTP API tells a mistyped id from an empty account. */
+    readonly writtenBalances: (accountId: string) => Effect.Effect<AccountBalances, AccountNotFound | ReadError>
     readonly entries: (request: typeof EntriesRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
     readonly totals: (request: typeof TotalsRequest.Encoded) => Effect.Effect<ReadonlyArray<KindTotal>, ReadError>
     /** Entries across accounts, newest first: the operators' search. */
@@ -416,6 +419,13 @@ export class Ledger extends Context.Service<
           Effect.map((state) => state.balance),
         ),
       balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balancesOf)),
+      writtenBalances: (accountId) =>
+        validAccountId(accountId).pipe(
+          Effect.flatMap(store.account),
+          Effect.flatMap((state) =>
+            accountWritten(state) ? Effect.succeed(balancesOf(state)) : Effect.fail(new AccountNotFound({ accountId })),
+          ),
+        ),
       entries,
       totals: (input) =>
         validate(TotalsRequest)(input).pipe(

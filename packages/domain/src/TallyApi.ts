@@ -9,6 +9,7 @@ import {
   OpenApi,
 } from "effect/http-api"
 import { AccountId } from "./AccountId.ts"
+import { AccountNotFound } from "./AccountNotFound.ts"
 import {
   AutoTopUpRequestLookup,
   AutoTopUpStatus,
@@ -54,6 +55,7 @@ import {
 } from "./LedgerRequest.ts"
 import { Limits } from "./Limits.ts"
 import { ConfigureRefillRequest, RefillStatus } from "./refills/RefillCommands.ts"
+import * as Examples from "./TallyApiExamples.ts"
 import { DeliveriesRequest, WebhookDelivery } from "./webhooks/WebhookDelivery.ts"
 import {
   CreatedWebhookEndpoint,
@@ -112,6 +114,7 @@ export const IdempotencyConflictResponse = withMessage(IdempotencyConflict, 409)
 export const OverdraftLimitBelowDebtResponse = withMessage(OverdraftLimitBelowDebt, 409)
 /** 404: the account has no hold with this id. */
 export const HoldNotFoundResponse = withMessage(HoldNotFound, 404)
+export const AccountNotFoundResponse = withMessage(AccountNotFound, 404)
 /** 409: the hold was already captured in full, released or expired. */
 export const HoldNotOpenResponse = withMessage(HoldNotOpen, 409)
 /** 409: the hold's deadline passed; it is released as expired. */
@@ -179,69 +182,95 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 // Requests and responses
 // -----------------------------------------------------------------------------
 
-const accountParams = { accountId: AccountId }
+/** The example the API reference shows for a schema, and builds its requests from (see TallyApiExamples). */
+const withExample = <S extends Schema.Top>(schema: S, example: unknown): S =>
+  schema.annotate({ examples: [example as S["Type"]] }) as S
+
+const exampleAccountId = withExample(AccountId, Examples.accountId)
+
+const accountParams = { accountId: exampleAccountId }
 
 /** `Idempotency-Key`: a retry with the same key and body answers with the first response. */
-const idempotencyHeaders = { "idempotency-key": Schema.optionalKey(IdempotencyKey) }
+const idempotencyHeaders = {
+  "idempotency-key": Schema.optionalKey(withExample(IdempotencyKey, Examples.idempotencyKey)),
+}
 
 /** Hold operations require the key: a hold's id is known only from the answer. */
 const requiredIdempotencyHeaders = {
-  "idempotency-key": IdempotencyKey.pipe(
+  "idempotency-key": withExample(IdempotencyKey, Examples.holdIdempotencyKey).pipe(
     Schema.annotateKey({ messageMissingKey: "an Idempotency-Key header is required on every hold operation" }),
   ),
 }
 
-const holdParams = { accountId: AccountId, holdId: HoldId }
+const holdParams = { accountId: exampleAccountId, holdId: HoldId }
 
-export const TopUpBody = Schema.Struct({
-  amount: TopUpRequest.fields.amount,
-  ceiling: TopUpRequest.fields.ceiling,
-  kind: TopUpRequest.fields.kind,
-  reference: TopUpRequest.fields.reference,
-  metadata: TopUpRequest.fields.metadata,
-})
+export const TopUpBody = withExample(
+  Schema.Struct({
+    amount: TopUpRequest.fields.amount,
+    ceiling: TopUpRequest.fields.ceiling,
+    kind: TopUpRequest.fields.kind,
+    reference: TopUpRequest.fields.reference,
+    metadata: TopUpRequest.fields.metadata,
+  }),
+  Examples.topUp,
+)
 
-export const SpendBody = Schema.Struct({
-  amount: SpendRequest.fields.amount,
-  mode: SpendRequest.fields.mode,
-  reference: SpendRequest.fields.reference,
-  metadata: SpendRequest.fields.metadata,
-})
+export const SpendBody = withExample(
+  Schema.Struct({
+    amount: SpendRequest.fields.amount,
+    mode: SpendRequest.fields.mode,
+    reference: SpendRequest.fields.reference,
+    metadata: SpendRequest.fields.metadata,
+  }),
+  Examples.spend,
+)
 
-export const HoldBody = Schema.Struct({
-  amount: HoldRequest.fields.amount,
-  mode: HoldRequest.fields.mode,
-  expiresInSeconds: HoldRequest.fields.expiresInSeconds,
-  reference: HoldRequest.fields.reference,
-  metadata: HoldRequest.fields.metadata,
-})
+export const HoldBody = withExample(
+  Schema.Struct({
+    amount: HoldRequest.fields.amount,
+    mode: HoldRequest.fields.mode,
+    expiresInSeconds: HoldRequest.fields.expiresInSeconds,
+    reference: HoldRequest.fields.reference,
+    metadata: HoldRequest.fields.metadata,
+  }),
+  Examples.hold,
+)
 
-export const CaptureBody = Schema.Struct({
-  amount: CaptureRequest.fields.amount,
-  final: CaptureRequest.fields.final,
-  allowDebt: CaptureRequest.fields.allowDebt,
-  reference: CaptureRequest.fields.reference,
-  metadata: CaptureRequest.fields.metadata,
-})
+export const CaptureBody = withExample(
+  Schema.Struct({
+    amount: CaptureRequest.fields.amount,
+    final: CaptureRequest.fields.final,
+    allowDebt: CaptureRequest.fields.allowDebt,
+    reference: CaptureRequest.fields.reference,
+    metadata: CaptureRequest.fields.metadata,
+  }),
+  Examples.capture,
+)
 
-export const RefundBody = Schema.Struct({
-  amount: RefundRequest.fields.amount,
-  reason: RefundRequest.fields.reason,
-  reference: RefundRequest.fields.reference,
-  metadata: RefundRequest.fields.metadata,
-})
+export const RefundBody = withExample(
+  Schema.Struct({
+    amount: RefundRequest.fields.amount,
+    reason: RefundRequest.fields.reason,
+    reference: RefundRequest.fields.reference,
+    metadata: RefundRequest.fields.metadata,
+  }),
+  Examples.refund,
+)
 
-export const AdjustmentBody = Schema.Struct({
-  amount: AdjustmentRequest.fields.amount,
-  reason: AdjustmentRequest.fields.reason,
-  actor: AdjustmentRequest.fields.actor,
-  force: AdjustmentRequest.fields.force,
-  reference: AdjustmentRequest.fields.reference,
-  metadata: AdjustmentRequest.fields.metadata,
-})
+export const AdjustmentBody = withExample(
+  Schema.Struct({
+    amount: AdjustmentRequest.fields.amount,
+    reason: AdjustmentRequest.fields.reason,
+    actor: AdjustmentRequest.fields.actor,
+    force: AdjustmentRequest.fields.force,
+    reference: AdjustmentRequest.fields.reference,
+    metadata: AdjustmentRequest.fields.metadata,
+  }),
+  Examples.adjustment,
+)
 
 /** The body of a write's answer; `replayed` travels as a header. */
-export const WriteBody = Schema.Struct({ entry: Entry, balance: Balance })
+export const WriteBody = withExample(Schema.Struct({ entry: Entry, balance: Balance }), Examples.write)
 
 /** A write's answer as its body and its headers. */
 export const writeResponseParts = ({ replayed, ...body }: typeof WriteBody.Type & { readonly replayed: boolean }) => ({
@@ -267,9 +296,12 @@ export type WriteResponse = typeof WriteResponse.Type
 /** An account's credits: `available` (`balance - held`) is what spends and holds may use. */
 const balancesFields = { balance: Balance, held: Schema.Int, available: Schema.Int }
 
-export const BalanceResponse = Schema.Struct({ accountId: AccountId, ...balancesFields })
+export const BalanceResponse = withExample(Schema.Struct({ accountId: AccountId, ...balancesFields }), Examples.balance)
 
-const HoldBodyOut = Schema.Struct({ hold: Hold, entry: Schema.NullOr(Entry), ...balancesFields })
+const HoldBodyOut = withExample(
+  Schema.Struct({ hold: Hold, entry: Schema.NullOr(Entry), ...balancesFields }),
+  Examples.holdWrite,
+)
 
 /**
  * A hold operation's answer: the hold as it left it, a capture's entry (null otherwise), and the
@@ -294,7 +326,10 @@ export const HoldResponse = Schema.Struct({
 )
 export type HoldResponse = typeof HoldResponse.Type
 
-export const EntriesResponse = Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) })
+export const EntriesResponse = withExample(
+  Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) }),
+  Examples.entries,
+)
 
 const entriesQuery = {
   limit: EntriesRequest.fields.limit,
@@ -317,40 +352,55 @@ export const ExportBody = HttpApiSchema.StreamUint8Array({ contentType: ["text/c
  * An account's entries counted and summed per kind. A sum of many amounts can pass 2^53 - 1, past
  * what a JSON number carries exactly, so `amount` is a decimal string (`"-9007199254740992"`).
  */
-export const TotalsResponse = Schema.Struct({
-  accountId: AccountId,
-  totals: Schema.Array(
-    Schema.Struct({
-      kind: EntryKind,
-      entries: Schema.Int,
-      amount: Schema.BigInt.annotate({
-        description: "The kind's amounts summed, as a decimal string: exact at any size",
+export const TotalsResponse = withExample(
+  Schema.Struct({
+    accountId: AccountId,
+    totals: Schema.Array(
+      Schema.Struct({
+        kind: EntryKind,
+        entries: Schema.Int,
+        amount: Schema.BigInt.annotate({
+          description: "The kind's amounts summed, as a decimal string: exact at any size",
+        }),
       }),
-    }),
-  ),
-})
+    ),
+  }),
+  Examples.totals,
+)
 
 const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, reference: EntryFilterFields.reference }
 
-export const ExpireHoldsResponse = Schema.Struct({ expired: Schema.Int })
+export const ExpireHoldsResponse = withExample(Schema.Struct({ expired: Schema.Int }), Examples.expired)
 
-export const SettingsBody = Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit })
+export const SettingsBody = withExample(
+  Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit }),
+  Examples.settings,
+)
 
-export const SettingsResponse = Schema.Struct({ accountId: AccountId, overdraftLimit: OverdraftLimit })
+export const SettingsResponse = withExample(
+  Schema.Struct({ accountId: AccountId, overdraftLimit: OverdraftLimit }),
+  Examples.settingsState,
+)
 
-export const AuditResponse = Schema.Struct({
-  accountsChecked: Schema.Int,
-  entriesChecked: Schema.Int,
-  violations: Schema.Array(
-    Schema.Struct({ accountId: Schema.String, sequence: Schema.NullOr(Schema.Int), problem: Schema.String }),
-  ),
-})
+export const AuditResponse = withExample(
+  Schema.Struct({
+    accountsChecked: Schema.Int,
+    entriesChecked: Schema.Int,
+    violations: Schema.Array(
+      Schema.Struct({ accountId: Schema.String, sequence: Schema.NullOr(Schema.Int), problem: Schema.String }),
+    ),
+  }),
+  Examples.audit,
+)
 
-export const HealthResponse = Schema.Struct({
-  status: Schema.Literal("ok"),
-  storage: Schema.String,
-  database: Schema.Literal("up"),
-})
+export const HealthResponse = withExample(
+  Schema.Struct({
+    status: Schema.Literal("ok"),
+    storage: Schema.String,
+    database: Schema.Literal("up"),
+  }),
+  Examples.health,
+)
 
 // -----------------------------------------------------------------------------
 // Endpoints
@@ -406,10 +456,12 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
     HttpApiEndpoint.get("balance", "/accounts/:accountId/balance", {
       params: accountParams,
       success: BalanceResponse,
-      error: readErrors,
+      error: [AccountNotFoundResponse, ...readErrors],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "The account's balance, what its open holds reserve of it (held), and what is available",
+        description:
+          "An account nothing was ever written to (no entry, hold or settings) answers 404 AccountNotFound, so a mistyped id is not read as an empty account.",
       }),
     ),
     HttpApiEndpoint.get("entries", "/accounts/:accountId/entries", {
@@ -456,11 +508,14 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "Ledger", description: "Accounts, balances and entries" })) {}
 
-export const EventsResponse = Schema.Struct({
-  events: Schema.Array(LedgerEvent),
-  /** Pass it as `after` to read on. */
-  next: Schema.Int,
-})
+export const EventsResponse = withExample(
+  Schema.Struct({
+    events: Schema.Array(LedgerEvent),
+    /** Pass it as `after` to read on. */
+    next: Schema.Int,
+  }),
+  Examples.events,
+)
 
 export class EventsGroup extends HttpApiGroup.make("events")
   .add(
@@ -480,17 +535,26 @@ export class EventsGroup extends HttpApiGroup.make("events")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "Events", description: "The feed of what happened to accounts" })) {}
 
-const endpointParams = { endpointId: DeliveriesRequest.fields.endpointId }
+const endpointParams = { endpointId: withExample(DeliveriesRequest.fields.endpointId, Examples.webhookEndpointId) }
 
-export const WebhookEndpointsResponse = Schema.Struct({ endpoints: Schema.Array(WebhookEndpoint) })
-export const WebhookDeletedResponse = Schema.Struct({ id: Schema.String, deleted: Schema.Literal(true) })
-export const WebhookDeliveriesResponse = Schema.Struct({ deliveries: Schema.Array(WebhookDelivery) })
+export const WebhookEndpointsResponse = withExample(
+  Schema.Struct({ endpoints: Schema.Array(WebhookEndpoint) }),
+  Examples.webhookEndpoints,
+)
+export const WebhookDeletedResponse = withExample(
+  Schema.Struct({ id: Schema.String, deleted: Schema.Literal(true) }),
+  Examples.webhookDeleted,
+)
+export const WebhookDeliveriesResponse = withExample(
+  Schema.Struct({ deliveries: Schema.Array(WebhookDelivery) }),
+  Examples.webhookDeliveries,
+)
 
 export class WebhooksGroup extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.post("createWebhook", "/webhooks", {
-      payload: WebhookEndpointRequest,
-      success: CreatedWebhookEndpoint,
+      payload: withExample(WebhookEndpointRequest, Examples.webhookEndpointRequest),
+      success: withExample(CreatedWebhookEndpoint, Examples.createdWebhookEndpoint),
       error: [WebhookEndpointLimitReachedResponse, ...readErrors],
     }).annotateMerge(
       OpenApi.annotations({
@@ -538,7 +602,7 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
     ),
     HttpApiEndpoint.get("getHold", "/accounts/:accountId/holds/:holdId", {
       params: holdParams,
-      success: Hold,
+      success: withExample(Hold, Examples.holdState),
       error: [HoldNotFoundResponse, ...readErrors],
     }).annotateMerge(OpenApi.annotations({ summary: "A hold as it stands" })),
     HttpApiEndpoint.post("capture", "/accounts/:accountId/holds/:holdId/captures", {
@@ -588,7 +652,7 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
 export class CorrectionsGroup extends HttpApiGroup.make("corrections")
   .add(
     HttpApiEndpoint.post("refund", "/accounts/:accountId/entries/:sequence/refunds", {
-      params: { accountId: AccountId, sequence: RefundRequest.fields.sequence },
+      params: { accountId: exampleAccountId, sequence: RefundRequest.fields.sequence },
       headers: idempotencyHeaders,
       payload: RefundBody,
       success: WriteResponse,
@@ -649,20 +713,32 @@ export class HistoryGroup extends HttpApiGroup.make("history")
   .prefix("/v1")
   .annotateMerge(OpenApi.annotations({ title: "History", description: "Search and export across accounts" })) {}
 
-export const AutoTopUpBody = Schema.Struct({
-  threshold: ConfigureAutoTopUpRequest.fields.threshold,
-  amount: ConfigureAutoTopUpRequest.fields.amount,
-  ceiling: ConfigureAutoTopUpRequest.fields.ceiling,
-  enabled: ConfigureAutoTopUpRequest.fields.enabled,
-})
+export const AutoTopUpBody = withExample(
+  Schema.Struct({
+    threshold: ConfigureAutoTopUpRequest.fields.threshold,
+    amount: ConfigureAutoTopUpRequest.fields.amount,
+    ceiling: ConfigureAutoTopUpRequest.fields.ceiling,
+    enabled: ConfigureAutoTopUpRequest.fields.enabled,
+  }),
+  Examples.autoTopUp,
+)
 
-export const CompleteAutoTopUpBody = Schema.Struct({
-  paymentReference: CompleteAutoTopUpRequest.fields.paymentReference,
-})
+export const CompleteAutoTopUpBody = withExample(
+  Schema.Struct({
+    paymentReference: CompleteAutoTopUpRequest.fields.paymentReference,
+  }),
+  Examples.completeAutoTopUp,
+)
 
-export const FailAutoTopUpBody = Schema.Struct({ reason: FailAutoTopUpRequest.fields.reason })
+export const FailAutoTopUpBody = withExample(
+  Schema.Struct({ reason: FailAutoTopUpRequest.fields.reason }),
+  Examples.failAutoTopUp,
+)
 
-const AutoTopUpPostingBody = Schema.Struct({ request: AutoTopUpRequest, entry: Schema.NullOr(Entry) })
+const AutoTopUpPostingBody = withExample(
+  Schema.Struct({ request: AutoTopUpRequest, entry: Schema.NullOr(Entry) }),
+  Examples.autoTopUpPosting,
+)
 
 /**
  * A completion's or a failure's answer: the request as it left it, and a completion's `top-up` entry
@@ -686,15 +762,18 @@ export const AutoTopUpPostingResponse = Schema.Struct({
 )
 export type AutoTopUpPostingResponse = typeof AutoTopUpPostingResponse.Type
 
-export const ExpireAutoTopUpsResponse = Schema.Struct({ expired: Schema.Int })
+export const ExpireAutoTopUpsResponse = withExample(Schema.Struct({ expired: Schema.Int }), Examples.expired)
 
-const requestParams = AutoTopUpRequestLookup.fields
+const requestParams = {
+  accountId: exampleAccountId,
+  requestId: AutoTopUpRequestLookup.fields.requestId,
+}
 
 export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")
   .add(
     HttpApiEndpoint.get("autoTopUp", "/accounts/:accountId/auto-top-up", {
       params: accountParams,
-      success: AutoTopUpStatus,
+      success: withExample(AutoTopUpStatus, Examples.autoTopUpStatus),
       error: readErrors,
     }).annotateMerge(
       OpenApi.annotations({
@@ -704,7 +783,7 @@ export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")
     HttpApiEndpoint.put("configureAutoTopUp", "/accounts/:accountId/auto-top-up", {
       params: accountParams,
       payload: AutoTopUpBody,
-      success: AutoTopUpStatus,
+      success: withExample(AutoTopUpStatus, Examples.autoTopUpStatus),
       error: [AutoTopUpCeilingBelowThresholdResponse, OutcomeUnknownResponse, ...readErrors],
     }).annotateMerge(
       OpenApi.annotations({
@@ -715,7 +794,7 @@ export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")
     ),
     HttpApiEndpoint.get("autoTopUpRequest", "/accounts/:accountId/auto-top-up/requests/:requestId", {
       params: requestParams,
-      success: AutoTopUpRequest,
+      success: withExample(AutoTopUpRequest, Examples.autoTopUpRequest),
       error: [AutoTopUpRequestNotFoundResponse, ...readErrors],
     }).annotateMerge(OpenApi.annotations({ summary: "An auto top-up request as it stands" })),
     HttpApiEndpoint.post("completeAutoTopUp", "/accounts/:accountId/auto-top-up/requests/:requestId/complete", {
@@ -768,26 +847,32 @@ export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")
     OpenApi.annotations({ title: "Auto top-up", description: "Requests for credits when a balance runs low" }),
   ) {}
 
-export const RefillBody = Schema.Struct({
-  amount: ConfigureRefillRequest.fields.amount,
-  ceiling: ConfigureRefillRequest.fields.ceiling,
-  schedule: ConfigureRefillRequest.fields.schedule,
-  enabled: ConfigureRefillRequest.fields.enabled,
-})
+export const RefillBody = withExample(
+  Schema.Struct({
+    amount: ConfigureRefillRequest.fields.amount,
+    ceiling: ConfigureRefillRequest.fields.ceiling,
+    schedule: ConfigureRefillRequest.fields.schedule,
+    enabled: ConfigureRefillRequest.fields.enabled,
+  }),
+  Examples.refill,
+)
 
-export const RunRefillsResponse = Schema.Struct({ refilled: Schema.Int, atCeiling: Schema.Int })
+export const RunRefillsResponse = withExample(
+  Schema.Struct({ refilled: Schema.Int, atCeiling: Schema.Int }),
+  Examples.refillRun,
+)
 
 export class RefillsGroup extends HttpApiGroup.make("refills")
   .add(
     HttpApiEndpoint.get("refill", "/accounts/:accountId/refill", {
       params: accountParams,
-      success: RefillStatus,
+      success: withExample(RefillStatus, Examples.refillStatus),
       error: readErrors,
     }).annotateMerge(OpenApi.annotations({ summary: "The account's periodic refill and when it is next due" })),
     HttpApiEndpoint.put("configureRefill", "/accounts/:accountId/refill", {
       params: accountParams,
       payload: RefillBody,
-      success: RefillStatus,
+      success: withExample(RefillStatus, Examples.refillStatus),
       error: [OutcomeUnknownResponse, ...readErrors],
     }).annotateMerge(
       OpenApi.annotations({
@@ -812,11 +897,70 @@ export class RefillsGroup extends HttpApiGroup.make("refills")
     OpenApi.annotations({ title: "Refills", description: "Credits granted each period, up to a value" }),
   ) {}
 
-export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true }).add(
-  HttpApiEndpoint.get("health", "/health", { success: HealthResponse, error: Unhealthy }).annotateMerge(
-    OpenApi.annotations({ summary: "Whether the service and its database answer" }),
-  ),
-) {}
+/**
+ * Effect declares the scheme as "Bearer"; OpenAPI's examples and Scalar's request builder expect the
+ * registered lower-case name, and Scalar fell back to `Basic username:password` without it. The service
+ * reads the header either way (see `Authorization`).
+ */
+const bearerAsOpenApiSpellsIt = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const components = (spec.components ?? {}) as Record<string, Record<string, unknown> | undefined>
+  return {
+    ...spec,
+    components: {
+      ...components,
+      securitySchemes: {
+        ...components.securitySchemes,
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "TALLY_API_TOKEN",
+          description: "Required on every /v1 route when the service runs with TALLY_API_TOKEN set",
+        },
+      },
+    },
+  }
+}
+
+/**
+ * Integer path parameters travel as strings, and the document describes that string without the
+ * integer's examples: the docs page would send an empty id. Each gets the example of its integer.
+ */
+const integerPathExamples = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const examples: Record<string, string> = { holdId: "1", sequence: "1", requestId: "1" }
+  type Operation = {
+    readonly parameters?: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema: object }>
+  }
+  const paths = spec.paths as Record<string, Record<string, Operation>>
+  const withExamples = (operation: Operation): Operation => ({
+    ...operation,
+    ...(operation.parameters === undefined
+      ? {}
+      : {
+          parameters: operation.parameters.map((parameter) =>
+            parameter.in === "path" && examples[parameter.name] !== undefined
+              ? { ...parameter, schema: { ...parameter.schema, examples: [examples[parameter.name]] } }
+              : parameter,
+          ),
+        }),
+  })
+  return {
+    ...spec,
+    paths: Object.fromEntries(
+      Object.entries(paths).map(([path, methods]) => [
+        path,
+        Object.fromEntries(Object.entries(methods).map(([method, operation]) => [method, withExamples(operation)])),
+      ]),
+    ),
+  }
+}
+
+export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("health", "/health", { success: HealthResponse, error: Unhealthy }).annotateMerge(
+      OpenApi.annotations({ summary: "Whether the service and its database answer" }),
+    ),
+  )
+  .annotateMerge(OpenApi.annotations({ title: "System", description: "The service's health" })) {}
 
 export class TallyApi extends HttpApi.make("tally")
   .add(LedgerGroup)
@@ -836,5 +980,6 @@ export class TallyApi extends HttpApi.make("tally")
       version: "0.1.0",
       description:
         "A credit ledger. Amounts are integer credits (JSON integers). Writes accept an Idempotency-Key header; a replay answers with the first response and Idempotent-Replayed: true. Rule rejections answer 409 with { _tag, message, ...values }.",
+      transform: (spec) => integerPathExamples(bearerAsOpenApiSpellsIt(spec)),
     }),
   ) {}

@@ -1,4 +1,5 @@
 export * from "./AccountId.ts"
+export * from "./AccountNotFound.ts"
 export * from "./AccountState.ts"
 export * from "./Audit.ts"
 export * as AutoTopUpSteps from "./autoTopUp/AutoTopUpSteps.ts"

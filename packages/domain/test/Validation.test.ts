@@ -18,6 +18,13 @@ describe("validation keeps bad input away from the core", () => {
     expect(accepts(Ceiling, value)).toBe(false)
   })
 
+  test.each([2 ** 53, 2 ** 60, -5])("an amount of %s is refused with the range it must be in", (value) => {
+    const refused = Schema.decodeUnknownResult(Amount)(value)
+    expect(refused._tag).toBe("Failure")
+    if (refused._tag === "Failure")
+      expect(refused.failure.message).toBe("Expected a value between 1 and 9007199254740991")
+  })
+
   test("a ceiling of 0 is accepted", () => expect(accepts(Ceiling, 0)).toBe(true))
 
   test.each([-Number.MAX_SAFE_INTEGER - 2, 2 ** 53, 0.1])("a balance of %s is refused", (value) => {

@@ -1,13 +1,11 @@
 import { Schema } from "effect"
-import { Amount, Ceiling } from "../Credits.ts"
+import { Amount, Ceiling, creditsBetween } from "../Credits.ts"
 import { Limits } from "../Limits.ts"
 import { AutoTopUpCeilingBelowThreshold } from "./AutoTopUpError.ts"
 import type { AutoTopUpState } from "./AutoTopUpRequest.ts"
 
 /** The available balance below which auto top-up asks for credits; 0 means only once the account is in debt. */
-export const Threshold = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Limits.balanceMax })).pipe(
-  Schema.brand("Threshold"),
-)
+export const Threshold = creditsBetween(0, Limits.balanceMax).pipe(Schema.brand("Threshold"))
 export type Threshold = typeof Threshold.Type
 
 export const threshold = Schema.decodeUnknownSync(Threshold)

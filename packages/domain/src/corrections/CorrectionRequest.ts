@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
-import { Amount } from "../Credits.ts"
+import { Amount, creditsBetween } from "../Credits.ts"
 import { Reference } from "../history/Reference.ts"
 import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { Limits } from "../Limits.ts"
@@ -44,8 +44,7 @@ export const RefundRequest = Schema.Struct({
 export type RefundRequest = typeof RefundRequest.Type
 
 /** A signed amount of credits: positive adds, negative removes; never zero. */
-export const SignedAmount = Schema.Int.check(
-  Schema.isBetween({ minimum: -Limits.amountMax, maximum: Limits.amountMax }),
+export const SignedAmount = creditsBetween(-Limits.amountMax, Limits.amountMax).check(
   Schema.makeFilter((n) => n !== 0, { expected: "a non-zero amount" }),
 )
 

@@ -3,9 +3,12 @@ import type { Balance } from "../Credits.ts"
 import type { Decision } from "../Decision.ts"
 import { applyTopUp } from "../TopUp.ts"
 import { periodContaining, type RefillPeriod } from "./RefillPeriod.ts"
-import { RefillSettings } from "./RefillSettings.ts"
+import { type RefillSchedule, RefillSettings } from "./RefillSettings.ts"
 
-/** What an account keeps of its refill: the settings, and which period was refilled last. */
+/**
+ * What an account keeps of its refill: the settings, and which period was refilled last (or, after a
+ * change of schedule, the newest period of the new schedule that a grant of the old one still covers).
+ */
 export const RefillState = Schema.Struct({
   settings: Schema.NullOr(RefillSettings),
   /** Start of the newest period already refilled (or found at its ceiling), epoch ms; null before the first. */
@@ -60,4 +63,16 @@ export const refillDueAtMs = (state: RefillState): number | null => {
   if (settings === null || !settings.enabled) return null
   if (state.lastPeriodStartMs === null) return 0
   return periodContaining(settings.schedule, state.lastPeriodStartMs).endMs
+}
+
+/**
+ * The state once the schedule becomes `schedule`. A grant covers its period to the end, whatever the
+ * schedule does afterwards: the next refill is due in the first period of the new schedule that starts
+ * at or after that end, so a monthly refill changed to daily on the same day waits for the month to
+ * end instead of granting again. The unchanged schedule keeps the state as it is.
+ */
+export const reschedule = (state: RefillState, schedule: RefillSchedule): RefillState => {
+  if (state.settings === null || state.lastPeriodStartMs === null) return state
+  const coveredUntilMs = periodContaining(state.settings.schedule, state.lastPeriodStartMs).endMs
+  return { ...state, lastPeriodStartMs: periodContaining(schedule, coveredUntilMs - 1).startMs }
 }

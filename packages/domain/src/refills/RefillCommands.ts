@@ -2,7 +2,6 @@ import { Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
 import { Amount, Ceiling } from "../Credits.ts"
 import { type RefillState, refillDueAtMs } from "./Refill.ts"
-import { periodContaining } from "./RefillPeriod.ts"
 import { RefillSchedule } from "./RefillSettings.ts"
 
 /** What the ledger is asked to do with an account's periodic refill, and what it answers. */
@@ -32,7 +31,7 @@ export const RefillStatus = Schema.Struct({
 })
 export type RefillStatus = typeof RefillStatus.Type
 
-/** The status at `nowMs`: a refill due already is due at the start of the current period. */
+/** The status at `nowMs`: a refill due already is due now (the next run grants it), never in the past. */
 export const refillStatus = (accountId: AccountId, state: RefillState, nowMs: number): RefillStatus => {
   const { settings } = state
   const dueAtMs = refillDueAtMs(state)
@@ -44,10 +43,7 @@ export const refillStatus = (accountId: AccountId, state: RefillState, nowMs: nu
     ceiling: settings?.ceiling ?? null,
     schedule: settings?.schedule ?? null,
     lastPeriodStart: state.lastPeriodStartMs === null ? null : iso(state.lastPeriodStartMs),
-    nextRefillAt:
-      dueAtMs === null || settings === null
-        ? null
-        : iso(dueAtMs > nowMs ? dueAtMs : periodContaining(settings.schedule, nowMs).startMs),
+    nextRefillAt: dueAtMs === null || settings === null ? null : iso(Math.max(dueAtMs, nowMs)),
   }
 }
 

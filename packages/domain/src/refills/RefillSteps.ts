@@ -2,7 +2,7 @@ import type { AccountId } from "../AccountId.ts"
 import type { Entry } from "../Entry.ts"
 import { refillApplied } from "../events/AccountEvents.ts"
 import { afterEntry, nextEntry, type Step } from "../Posting.ts"
-import { decideRefill } from "./Refill.ts"
+import { decideRefill, reschedule } from "./Refill.ts"
 import { type ConfigureRefillRequest, type RefillStatus, refillStatus } from "./RefillCommands.ts"
 import { periodName, type RefillPeriod } from "./RefillPeriod.ts"
 import type { RefillRecord } from "./RefillRecord.ts"
@@ -10,14 +10,15 @@ import type { RefillRecord } from "./RefillRecord.ts"
 /** Periodic refills as steps on one account: setting them, and running the one due. */
 
 /**
- * Sets the settings; the period refilled last stays, so changing them within a period does not
- * refill it again. The refill of the current period, if due, comes with the next run.
+ * Sets the settings; what the last grant covers stays covered (`reschedule`), so changing them within
+ * a period, the schedule included, does not refill it again. The refill of the current period, if due,
+ * comes with the next run.
  */
 export const configure =
   (request: ConfigureRefillRequest, nowMs: number): Step<RefillStatus> =>
   ({ state }) => {
     const refill = {
-      ...state.refill,
+      ...reschedule(state.refill, request.schedule),
       settings: {
         enabled: request.enabled ?? true,
         amount: request.amount,
