@@ -110,16 +110,20 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
   )
 
 /**
- * `Effect.retry` of transient failures, entered only once the first attempt has failed: nearly every
- * attempt succeeds, and a retry's set-up (the schedule's state, a context per attempt) cost a lone
- * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
- * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
+ * `Effect.retry` of transient failures until `deadline` (a `performance.now()` time: the budget is
+ * real time, which a test's shifted `Clock` must not spend), entered only once the first attempt has
+ * failed: nearly every attempt succeeds, and a retry's set-up (the schedule's state, a context per
+ * attempt) cost a lone write about 8% of its CPU. The failure that opened it is replayed as its first
+ * attempt, so the schedule waits from that failure, as when it wrapped the first attempt. No attempt
+ * starts past the deadline, and each ends within the connection's own (`PgDeadline`), so the caller
+ * waits at most the budget and one attempt.
  */
 const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
-  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>, deadline: number): Effect.Effect<A, E, R> =>
     Effect.catch(effect, (error) => {
-      if (!PgFailure.isTransient(error)) return Effect.fail(error)
+      const retrying = (failure: E) => PgFailure.isTransient(failure) && performance.now() < deadline
+      if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
         if (replay === undefined) return effect
@@ -127,14 +131,14 @@ const retryTransient =
         replay = undefined
         return Effect.fail(failure)
       })
-      return Effect.retry(again, { schedule, while: PgFailure.isTransient })
+      return Effect.retry(again, { schedule, while: retrying })
     })
 
-/** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
-export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>) => {
+/** Reads retry lost connections like writes, within the budget from their start; they change nothing, so any retry is safe. */
+export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>, budgetMs = defaults.retryBudgetMs) => {
   const retried = retryTransient(schedule)
   return <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
-    retried(PgFailure.recoverSqlDefects(effect)).pipe(
+    Effect.suspend(() => retried(PgFailure.recoverSqlDefects(effect), performance.now() + budgetMs)).pipe(
       Effect.tapError(logFailure("PostgreSQL read failed")),
       Effect.mapError(unavailable),
     )
@@ -149,7 +153,10 @@ export const make = (options: Options = defaults) =>
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
-    const read = readWithRetry(retries)
+    const read = readWithRetry(retries, options.retryBudgetMs)
+    /** When each queued operation's budget ends, counted from its arrival, so queueing spends it too. */
+    const deadlines = new WeakMap<Operation, number>()
+    const deadlineOf = (op: Operation) => deadlines.get(op) ?? Number.POSITIVE_INFINITY
     const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
@@ -212,6 +219,7 @@ export const make = (options: Options = defaults) =>
      */
     const settle = (
       operations: ReadonlyArray<Operation>,
+      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.suspend(() => {
         let unresolved: Decided | undefined
@@ -229,9 +237,9 @@ export const make = (options: Options = defaults) =>
           }
           return yield* attempt(operations, (decided) => (unresolved = decided))
         })
-        return retried(once).pipe(
+        return retried(once, deadline).pipe(
           Effect.map((results) => results.map((result) => Result.succeed(result))),
-          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
+          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful, deadline)),
         )
       })
 
@@ -247,6 +255,7 @@ export const make = (options: Options = defaults) =>
       operations: ReadonlyArray<Operation>,
       error: SqlError.SqlError,
       uncertain: Decided | undefined,
+      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.gen(function* () {
         yield* logFailure("PostgreSQL write failed")(error)
@@ -263,14 +272,33 @@ export const make = (options: Options = defaults) =>
             return [Result.fail(new InvalidRequest({ message }))]
           }
           const half = Math.ceil(operations.length / 2)
-          const first = yield* settle(operations.slice(0, half))
-          return [...first, ...(yield* settle(operations.slice(half)))]
+          const first = yield* settle(operations.slice(0, half), deadline)
+          return [...first, ...(yield* settle(operations.slice(half), deadline))]
         }
         return operations.map(() => Result.fail(unavailable(error)))
       })
 
+    /**
+     * An operation that waited in the queue past its budget is answered without an attempt: nothing
+     * of it was sent, and the database has not answered the batches before it for that long.
+     */
+    const queuedTooLong = new LedgerUnavailable({
+      message: "storage unavailable (no answer within the retry budget); nothing was written",
+    })
+    const settleInTime = (operations: ReadonlyArray<Operation>) => {
+      const now = performance.now()
+      const live = operations.filter((op) => deadlineOf(op) > now)
+      const deadline = Math.min(...live.map(deadlineOf))
+      if (live.length === operations.length) return settle(operations, deadline)
+      const settled = live.length === 0 ? Effect.succeed([]) : settle(live, deadline)
+      return Effect.map(settled, (results) => {
+        const byOperation = new Map(live.map((op, index) => [op, results[index]!]))
+        return operations.map((op) => byOperation.get(op) ?? Result.fail(queuedTooLong))
+      })
+    }
+
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
-      settle(operations).pipe(
+      settleInTime(operations).pipe(
         // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
         Effect.withSpan(
           "PgLedgerStore.batch",
@@ -292,15 +320,19 @@ export const make = (options: Options = defaults) =>
 
     return LedgerStore.of({
       transact: <A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>) =>
-        submit({
-          accountId,
-          idempotencyKey,
-          holdId,
-          refundOf,
-          autoTopUpRequestId,
-          operationId: randomUUID(),
-          step,
-        }) as Effect.Effect<A, StoreError>,
+        Effect.suspend(() => {
+          const operation: Operation = {
+            accountId,
+            idempotencyKey,
+            holdId,
+            refundOf,
+            autoTopUpRequestId,
+            operationId: randomUUID(),
+            step,
+          }
+          deadlines.set(operation, performance.now() + options.retryBudgetMs)
+          return submit(operation) as Effect.Effect<A, StoreError>
+        }),
 
       account: (accountId) => read(readAccount(sql, accountId)).pipe(Effect.map((state) => state ?? newAccountState)),
 
