@@ -52,6 +52,7 @@ class Connection {
   private closedUnheard = false
   /** Partitioned for good. */
   stranded = false
+  clientGone = false
 
   constructor(
     private readonly client: Net.Socket,
@@ -60,6 +61,9 @@ class Connection {
     private readonly onCut: (cut: Cut) => void,
   ) {
     client.on("data", (chunk) => this.fromClient(chunk))
+    client.once("close", () => {
+      this.clientGone = true
+    })
     server.on("data", (chunk) => {
       if (this.closed) return
       if (this.heldToClient !== undefined) this.heldToClient.push(chunk)
@@ -198,8 +202,8 @@ export interface FaultProxy {
   readonly heal: () => void
   /** Partitions the open connections for good (they stay silent, open); new ones pass. */
   readonly strand: () => void
-  /** Open connections, and how many of them are stranded. */
-  readonly connections: () => { readonly open: number; readonly stranded: number }
+  /** Stranded connections, and how many of those their client has given up on (closed its side). */
+  readonly stranded: () => { readonly caught: number; readonly dropped: number }
   readonly close: () => Promise<void>
 }
 
@@ -259,9 +263,9 @@ export const start = (initial: { readonly host: string; readonly port: number })
             connection.stranded = true
           }
         },
-        connections: () => {
-          const all = [...connections]
-          return { open: all.filter((c) => !c.closed).length, stranded: all.filter((c) => c.stranded).length }
+        stranded: () => {
+          const caught = [...connections].filter((c) => c.stranded)
+          return { caught: caught.length, dropped: caught.filter((c) => c.clientGone).length }
         },
         close: () =>
           new Promise<void>((done) => {

@@ -55,7 +55,8 @@ export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
   let readMark = socket.bytesRead
   const write = socket.write
   socket.write = function (this: Net.Socket, ...args: Parameters<Net.Socket["write"]>) {
-    if (waitingSince === undefined) {
+    // A write after an answer began starts a new wait, whether or not a tick has seen that answer.
+    if (waitingSince === undefined || socket.bytesRead !== readMark) {
       waitingSince = performance.now()
       readMark = socket.bytesRead
     }
@@ -109,8 +110,11 @@ export const poolSettings = (
 
 /**
  * Session settings beside the store's: a statement waits for a row lock for at most half the
- * deadline, then fails as a lost contention (retried), so only a silent server closes a connection.
+ * deadline, then fails as a lost contention (retried), so only a silent server closes a connection;
+ * a transaction whose client went silent (its connection given up on, the server never told) ends
+ * after twice the deadline, releasing the account locks that the writes after it wait for.
  */
 export const sessionParameters = (options: Options = defaults) => ({
   lock_timeout: `${Math.max(1, Math.floor(options.statementTimeoutMs / 2))}ms`,
+  idle_in_transaction_session_timeout: `${Math.max(1_000, 2 * options.statementTimeoutMs)}ms`,
 })
