@@ -110,19 +110,22 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
   )
 
 /**
- * `Effect.retry` of transient failures until `deadline` (a `performance.now()` time: the budget is
- * real time, which a test's shifted `Clock` must not spend), entered only once the first attempt has
- * failed: nearly every attempt succeeds, and a retry's set-up (the schedule's state, a context per
- * attempt) cost a lone write about 8% of its CPU. The failure that opened it is replayed as its first
- * attempt, so the schedule waits from that failure, as when it wrapped the first attempt. No attempt
- * starts past the deadline, and each ends within the connection's own (`PgDeadline`), so the caller
- * waits at most the budget and one attempt.
+ * `Effect.retry` of transient failures, entered only once the first attempt has failed: nearly every
+ * attempt succeeds, and a retry's set-up (the schedule's state, a context per attempt) cost a lone
+ * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
+ * schedule waits and counts the budget from that failure, as when it wrapped the first attempt. A lost
+ * connection is retried only until `deadline` (a `performance.now()` time, counted from the request's
+ * arrival: the budget is real time, which a test's shifted `Clock` must not spend), and each attempt
+ * ends within the connection's own deadline (`PgDeadline`).
  */
 const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
   <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>, deadline: number): Effect.Effect<A, E, R> =>
     Effect.catch(effect, (error) => {
-      const retrying = (failure: E) => PgFailure.isTransient(failure) && performance.now() < deadline
+      // A lost contention means the database answers: it keeps the budget from its first failure
+      // (the schedule's). A lost connection may mean it does not: no new attempt past the deadline.
+      const retrying = (failure: E) =>
+        PgFailure.isContention(failure) || (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
       if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
@@ -154,7 +157,7 @@ export const make = (options: Options = defaults) =>
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
     const read = readWithRetry(retries, options.retryBudgetMs)
-    /** When each queued operation's budget ends, counted from its arrival, so queueing spends it too. */
+    /** When each operation's budget for lost connections ends, counted from its arrival. */
     const deadlines = new WeakMap<Operation, number>()
     const deadlineOf = (op: Operation) => deadlines.get(op) ?? Number.POSITIVE_INFINITY
     const retried = retryTransient(retries)
@@ -248,8 +251,10 @@ export const make = (options: Options = defaults) =>
 
     /**
      * The batch failed for good. An attempt of unknown outcome stays unknown to those of its
-     * operations that write; the others (rule rejections) get what it decided. A refused value fails
-     * its operation alone: the batch is split and the halves run in order.
+     * operations that write, and to those decided after a write on their account (a replay of a key
+     * that a batch-mate wrote, a refusal against its balance: true only if it landed); the others
+     * (rule rejections) get what it decided. A refused value fails its operation alone: the batch is
+     * split and the halves run in order.
      */
     const answerFailure = (
       operations: ReadonlyArray<Operation>,
@@ -260,11 +265,12 @@ export const make = (options: Options = defaults) =>
       Effect.gen(function* () {
         yield* logFailure("PostgreSQL write failed")(error)
         if (uncertain !== undefined) {
-          return operations.map((op, index) =>
-            uncertain.writers.has(op.operationId)
-              ? Result.fail(outcomeUnknown(op))
-              : Result.succeed(uncertain.results[index]),
-          )
+          const written = new Set<string>()
+          return operations.map((op, index) => {
+            const unknown = uncertain.writers.has(op.operationId) || written.has(op.accountId)
+            if (uncertain.writers.has(op.operationId)) written.add(op.accountId)
+            return unknown ? Result.fail(outcomeUnknown(op)) : Result.succeed(uncertain.results[index])
+          })
         }
         if (PgFailure.isDataError(error)) {
           if (operations.length === 1) {
@@ -278,24 +284,9 @@ export const make = (options: Options = defaults) =>
         return operations.map(() => Result.fail(unavailable(error)))
       })
 
-    /**
-     * An operation that waited in the queue past its budget is answered without an attempt: nothing
-     * of it was sent, and the database has not answered the batches before it for that long.
-     */
-    const queuedTooLong = new LedgerUnavailable({
-      message: "storage unavailable (no answer within the retry budget); nothing was written",
-    })
-    const settleInTime = (operations: ReadonlyArray<Operation>) => {
-      const now = performance.now()
-      const live = operations.filter((op) => deadlineOf(op) > now)
-      const deadline = Math.min(...live.map(deadlineOf))
-      if (live.length === operations.length) return settle(operations, deadline)
-      const settled = live.length === 0 ? Effect.succeed([]) : settle(live, deadline)
-      return Effect.map(settled, (results) => {
-        const byOperation = new Map(live.map((op, index) => [op, results[index]!]))
-        return operations.map((op) => byOperation.get(op) ?? Result.fail(queuedTooLong))
-      })
-    }
+    /** A batch retries lost connections until the earliest budget of its operations ends. */
+    const settleInTime = (operations: ReadonlyArray<Operation>) =>
+      settle(operations, Math.min(...operations.map(deadlineOf)))
 
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
       settleInTime(operations).pipe(
