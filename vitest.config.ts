@@ -4,8 +4,9 @@ import { configDefaults, defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
-    // The failover suite needs a cluster of its own: `pnpm test:ha` (vitest.ha.config.ts).
-    exclude: [...configDefaults.exclude, "test/ha/**"],
+    // The failover suite needs a cluster of its own: `pnpm test:ha` (vitest.ha.config.ts); the long
+    // fault suite runs on its own: `pnpm test:faults` (vitest.faults.config.ts).
+    exclude: [...configDefaults.exclude, "test/ha/**", "test/faults/**"],
     globalSetup: ["test/support/globalSetup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -6,7 +6,15 @@ import * as Net from "node:net"
  * so it can cut a connection at an exact point: right after it forwards a COMMIT (the transaction
  * commits, the client never hears so), or instead of forwarding it (the transaction aborts, the
  * client cannot tell either). The server's answers pass through untouched.
+ *
+ * It also partitions without closing anything (`blackhole`): bytes in a blocked direction are held,
+ * as TCP keeps retransmitting them, and delivered in order when the partition heals; a side that
+ * closes meanwhile is not heard of on the other side until then. Connections it `strand`s stay
+ * partitioned for good, while new ones pass.
  */
+
+/** Which way bytes stop: both, or only the server's answers. */
+export type Blocked = "both" | "answers"
 
 /** Which statement an armed cut waits for, by its SQL text. */
 export type StatementMatch = (sql: string) => boolean
@@ -37,6 +45,14 @@ class Connection {
   /** Set once this connection matched an armed cut that delivers: it forwards until the next Sync. */
   private cutAtSync: Cut | undefined
   closed = false
+  /** What a partition holds back, per direction; undefined while that direction flows. */
+  private heldToServer: Array<Buffer> | undefined
+  private heldToClient: Array<Buffer> | undefined
+  /** A side closed during a partition: the other hears of it when the partition heals. */
+  private closedUnheard = false
+  /** Partitioned for good. */
+  stranded = false
+  clientGone = false
 
   constructor(
     private readonly client: Net.Socket,
@@ -45,13 +61,27 @@ class Connection {
     private readonly onCut: (cut: Cut) => void,
   ) {
     client.on("data", (chunk) => this.fromClient(chunk))
+    client.once("close", () => {
+      this.clientGone = true
+    })
     server.on("data", (chunk) => {
-      if (!this.closed) client.write(chunk)
+      if (this.closed) return
+      if (this.heldToClient !== undefined) this.heldToClient.push(chunk)
+      else client.write(chunk)
     })
     for (const socket of [client, server]) {
-      socket.on("error", () => this.close())
-      socket.on("close", () => this.close())
+      socket.on("error", () => this.lost())
+      socket.on("close", () => this.lost())
     }
+  }
+
+  private lost() {
+    // With only the answers blocked, the client's close still reaches the server.
+    if (this.heldToServer !== undefined) {
+      this.closedUnheard = true
+      return
+    }
+    this.close()
   }
 
   close() {
@@ -59,6 +89,29 @@ class Connection {
     this.closed = true
     this.client.destroy()
     this.server.destroy()
+  }
+
+  block(blocked: Blocked) {
+    if (this.closed) return
+    this.heldToClient ??= []
+    if (blocked === "both") this.heldToServer ??= []
+  }
+
+  /** Delivers what the partition held, in order, then flows again (or closes, if a side closed meanwhile). */
+  heal() {
+    if (this.stranded || this.closed) return
+    const toServer = this.heldToServer ?? []
+    const toClient = this.heldToClient ?? []
+    this.heldToServer = undefined
+    this.heldToClient = undefined
+    if (this.closedUnheard) return this.close()
+    for (const chunk of toServer) this.server.write(chunk)
+    for (const chunk of toClient) this.client.write(chunk)
+  }
+
+  private toServer(bytes: Buffer) {
+    if (this.heldToServer !== undefined) this.heldToServer.push(Buffer.from(bytes))
+    else this.server.write(bytes)
   }
 
   /** Lets what was forwarded reach the server, then ends both sides without a word to the client. */
@@ -122,7 +175,7 @@ class Connection {
       }
       this.cutAtSync = cut
     }
-    this.server.write(bytes)
+    this.toServer(bytes)
     // A simple query runs at once; an extended one is finished by its Sync.
     if (this.cutAtSync !== undefined && (type === "S" || type === "Q")) {
       this.cutAfterDelivery(this.cutAtSync)
@@ -144,6 +197,13 @@ export interface FaultProxy {
   readonly refuseFor: (ms: number) => void
   /** Sends new connections to another port: the server came back on it. */
   readonly retarget: (port: number) => void
+  /** Partitions every connection, open and new, closing nothing, until `heal`. */
+  readonly blackhole: (blocked: Blocked) => void
+  readonly heal: () => void
+  /** Partitions the open connections for good (they stay silent, open); new ones pass. */
+  readonly strand: () => void
+  /** Stranded connections, and how many of those their client has given up on (closed its side). */
+  readonly stranded: () => { readonly caught: number; readonly dropped: number }
   readonly close: () => Promise<void>
 }
 
@@ -154,6 +214,7 @@ export const start = (initial: { readonly host: string; readonly port: number })
     let cuts = 0
     let refusingUntil = 0
     let target = initial
+    let partition: Blocked | undefined
     const takeCut = (sql: string) => {
       const index = armed.findIndex((cut) => cut.match(sql))
       return index < 0 ? undefined : armed.splice(index, 1)[0]
@@ -165,8 +226,12 @@ export const start = (initial: { readonly host: string; readonly port: number })
         cuts++
         cut.afterwards?.()
       })
+      if (partition !== undefined) connection.block(partition)
       connections.add(connection)
-      client.on("close", () => connections.delete(connection))
+      // A stranded connection stays (its server side open) until the proxy closes.
+      client.on("close", () => {
+        if (!connection.stranded) connections.delete(connection)
+      })
     })
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () =>
@@ -183,6 +248,24 @@ export const start = (initial: { readonly host: string; readonly port: number })
         },
         retarget: (port) => {
           target = { ...target, port }
+        },
+        blackhole: (blocked) => {
+          partition = blocked
+          for (const connection of connections) connection.block(blocked)
+        },
+        heal: () => {
+          partition = undefined
+          for (const connection of connections) connection.heal()
+        },
+        strand: () => {
+          for (const connection of connections) {
+            connection.block("both")
+            connection.stranded = true
+          }
+        },
+        stranded: () => {
+          const caught = [...connections].filter((c) => c.stranded)
+          return { caught: caught.length, dropped: caught.filter((c) => c.clientGone).length }
         },
         close: () =>
           new Promise<void>((done) => {

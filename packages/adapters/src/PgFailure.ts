@@ -42,10 +42,18 @@ export const isTransient = (error: SqlError.SqlError): boolean => isConnectionLo
 /** PostgreSQL refused a value (class 22, data exception): the operation that carried it is at fault. */
 export const isDataError = (error: SqlError.SqlError): boolean => sqlState(error)?.startsWith("22") === true
 
+/** The server's resources that ran out, by SQLSTATE: an operator has to act, so the answer names it. */
+const exhausted: Readonly<Record<string, string>> = {
+  "53100": "the database's disk is full",
+  "53200": "the database is out of memory",
+}
+
 /** What kind of failure, for callers and the log: never the statement, its data or an address. */
 export const describe = (error: SqlError.SqlError): string => {
   const code = sqlState(error)
-  return code === undefined ? error.reason._tag : `${error.reason._tag} ${code}`
+  if (code === undefined) return error.reason._tag
+  const cause = exhausted[code]
+  return cause === undefined ? `${error.reason._tag} ${code}` : `${error.reason._tag} ${code}: ${cause}`
 }
 
 /**

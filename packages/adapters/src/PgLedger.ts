@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Ledger } from "@tally/domain"
 import { Config, Effect, Layer, Redacted } from "effect"
 import type { Migrator, SqlClient, SqlError } from "effect/sql"
+import * as PgDeadline from "./PgDeadline.ts"
 import * as PgLedgerStore from "./PgLedgerStore.ts"
 import * as PgMigrations from "./PgMigrations.ts"
 
@@ -26,6 +27,11 @@ type StoreOwnedSettings = "transformQueryNames" | "transformResultNames" | "tran
 export interface Options extends LedgerOptions, Omit<PgClient.PgPoolConfig, "url" | StoreOwnedSettings> {
   /** `postgres://user:password@host:5432/database`; a plain string is redacted before use. */
   readonly url?: string | Redacted.Redacted<string> | undefined
+  /**
+   * How long a connection may wait for an answer before it is closed and replaced (default
+   * `PgDeadline.defaults`, 5 s); also its set-up's bound. See `PgDeadline`.
+   */
+  readonly statementTimeoutMs?: number | undefined
 }
 
 /**
@@ -42,13 +48,22 @@ export const layerOnSqlClient = (
   return options.migrate === false ? ledger : ledger.pipe(Layer.provide(Layer.effectDiscard(PgMigrations.migrate)))
 }
 
-/** The ledger on a pool of its own, at `url`, whose sessions carry the store's settings. */
+/**
+ * The ledger on a pool of its own, at `url`, whose sessions carry the store's settings and whose
+ * connections cannot hang (`PgDeadline`; a `keepAlive`, `connectTimeout` or `stream` of the options wins).
+ */
 export const layer = (options: Options): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError> => {
-  const { store, migrate, url, ...pool } = options
+  const { store, migrate, url, statementTimeoutMs, ...pool } = options
+  const deadline = { statementTimeoutMs: statementTimeoutMs ?? PgDeadline.defaults.statementTimeoutMs }
   const client = PgClient.layer({
+    ...PgDeadline.poolSettings({ ...pool, url }, deadline),
     ...pool,
     url: typeof url === "string" ? Redacted.make(url) : url,
-    startupParameters: { ...PgLedgerStore.sessionParameters, ...pool.startupParameters },
+    startupParameters: {
+      ...PgLedgerStore.sessionParameters,
+      ...PgDeadline.sessionParameters(deadline),
+      ...pool.startupParameters,
+    },
   })
   return layerOnSqlClient(options).pipe(Layer.provide(client))
 }

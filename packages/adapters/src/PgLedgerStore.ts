@@ -114,13 +114,20 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
  * `Effect.retry` of transient failures, entered only once the first attempt has failed: nearly every
  * attempt succeeds, and a retry's set-up (the schedule's state, a context per attempt) cost a lone
  * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
- * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
+ * schedule waits and counts the budget from that failure, as when it wrapped the first attempt. A lost
+ * connection is retried only until `deadline` (a `performance.now()` time, counted from the request's
+ * arrival: the budget is real time, which a test's shifted `Clock` must not spend), and each attempt
+ * ends within the connection's own deadline (`PgDeadline`).
  */
 const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
-  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>, deadline: number): Effect.Effect<A, E, R> =>
     Effect.catch(effect, (error) => {
-      if (!PgFailure.isTransient(error)) return Effect.fail(error)
+      // A lost contention means the database answers: it keeps the budget from its first failure
+      // (the schedule's). A lost connection may mean it does not: no new attempt past the deadline.
+      const retrying = (failure: E) =>
+        PgFailure.isContention(failure) || (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
+      if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
         if (replay === undefined) return effect
@@ -128,14 +135,14 @@ const retryTransient =
         replay = undefined
         return Effect.fail(failure)
       })
-      return Effect.retry(again, { schedule, while: PgFailure.isTransient })
+      return Effect.retry(again, { schedule, while: retrying })
     })
 
-/** Reads retry lost connections like writes; they change nothing, so any retry is safe. */
-export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>) => {
+/** Reads retry lost connections like writes, within the budget from their start; they change nothing, so any retry is safe. */
+export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>, budgetMs = defaults.retryBudgetMs) => {
   const retried = retryTransient(schedule)
   return <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
-    retried(PgFailure.recoverSqlDefects(effect)).pipe(
+    Effect.suspend(() => retried(PgFailure.recoverSqlDefects(effect), performance.now() + budgetMs)).pipe(
       Effect.tapError(logFailure("PostgreSQL read failed")),
       Effect.mapError(unavailable),
     )
@@ -150,7 +157,10 @@ export const make = (options: Options = defaults) =>
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
-    const read = readWithRetry(retries)
+    const read = readWithRetry(retries, options.retryBudgetMs)
+    /** When each operation's budget for lost connections ends, counted from its arrival. */
+    const deadlines = new WeakMap<Operation, number>()
+    const deadlineOf = (op: Operation) => deadlines.get(op) ?? Number.POSITIVE_INFINITY
     const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
@@ -213,6 +223,7 @@ export const make = (options: Options = defaults) =>
      */
     const settle = (
       operations: ReadonlyArray<Operation>,
+      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.suspend(() => {
         let unresolved: Decided | undefined
@@ -230,9 +241,9 @@ export const make = (options: Options = defaults) =>
           }
           return yield* attempt(operations, (decided) => (unresolved = decided))
         })
-        return retried(once).pipe(
+        return retried(once, deadline).pipe(
           Effect.map((results) => results.map((result) => Result.succeed(result))),
-          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
+          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful, deadline)),
         )
       })
 
@@ -241,22 +252,26 @@ export const make = (options: Options = defaults) =>
 
     /**
      * The batch failed for good. An attempt of unknown outcome stays unknown to those of its
-     * operations that write; the others (rule rejections) get what it decided. A refused value fails
-     * its operation alone: the batch is split and the halves run in order.
+     * operations that write, and to those decided after a write on their account (a replay of a key
+     * that a batch-mate wrote, a refusal against its balance: true only if it landed); the others
+     * (rule rejections) get what it decided. A refused value fails its operation alone: the batch is
+     * split and the halves run in order.
      */
     const answerFailure = (
       operations: ReadonlyArray<Operation>,
       error: SqlError.SqlError,
       uncertain: Decided | undefined,
+      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.gen(function* () {
         yield* logFailure("PostgreSQL write failed")(error)
         if (uncertain !== undefined) {
-          return operations.map((op, index) =>
-            uncertain.writers.has(op.operationId)
-              ? Result.fail(outcomeUnknown(op))
-              : Result.succeed(uncertain.results[index]),
-          )
+          const written = new Set<string>()
+          return operations.map((op, index) => {
+            const unknown = uncertain.writers.has(op.operationId) || written.has(op.accountId)
+            if (uncertain.writers.has(op.operationId)) written.add(op.accountId)
+            return unknown ? Result.fail(outcomeUnknown(op)) : Result.succeed(uncertain.results[index])
+          })
         }
         if (PgFailure.isDataError(error)) {
           if (operations.length === 1) {
@@ -264,14 +279,18 @@ export const make = (options: Options = defaults) =>
             return [Result.fail(new InvalidRequest({ message }))]
           }
           const half = Math.ceil(operations.length / 2)
-          const first = yield* settle(operations.slice(0, half))
-          return [...first, ...(yield* settle(operations.slice(half)))]
+          const first = yield* settle(operations.slice(0, half), deadline)
+          return [...first, ...(yield* settle(operations.slice(half), deadline))]
         }
         return operations.map(() => Result.fail(unavailable(error)))
       })
 
+    /** A batch retries lost connections until the earliest budget of its operations ends. */
+    const settleInTime = (operations: ReadonlyArray<Operation>) =>
+      settle(operations, Math.min(...operations.map(deadlineOf)))
+
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
-      settle(operations).pipe(
+      settleInTime(operations).pipe(
         // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
         Effect.withSpan(
           "PgLedgerStore.batch",
@@ -293,15 +312,19 @@ export const make = (options: Options = defaults) =>
 
     return LedgerStore.of({
       transact: <A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>) =>
-        submit({
-          accountId,
-          idempotencyKey,
-          holdId,
-          refundOf,
-          autoTopUpRequestId,
-          operationId: randomUUID(),
-          step,
-        }) as Effect.Effect<A, StoreError>,
+        Effect.suspend(() => {
+          const operation: Operation = {
+            accountId,
+            idempotencyKey,
+            holdId,
+            refundOf,
+            autoTopUpRequestId,
+            operationId: randomUUID(),
+            step,
+          }
+          deadlines.set(operation, performance.now() + options.retryBudgetMs)
+          return submit(operation) as Effect.Effect<A, StoreError>
+        }),
 
       account: (accountId) => read(readAccount(sql, accountId)).pipe(Effect.map((state) => state ?? newAccountState)),
 

@@ -18,6 +18,16 @@ export const Defaults = {
   retryBudgetMs: 5_000,
   /** Beyond a minute a caller has long given up; retrying with its key is theirs to do. */
   retryBudgetMsMax: 60_000,
+  /**
+   * How long a database connection may wait for an answer before it is replaced (`PgDeadline`'s
+   * default): a statement of the ledger takes milliseconds, an export streams, so only a server
+   * that stopped answering stays silent this long.
+   */
+  statementTimeoutMs: 5_000,
+  /** Below this a busy server's ordinary pauses would cost connections. */
+  statementTimeoutMsMin: 500,
+  /** Beyond ten minutes nothing is bounded any more. */
+  statementTimeoutMsMax: 600_000,
   /** A bearer token shorter than this is guessable. */
   apiTokenLengthMin: 16,
   /** Webhook timings below this would fail receivers that are merely busy. */
@@ -35,6 +45,7 @@ export interface StorageSettings {
   readonly dataDir: string
   readonly poolSize: number
   readonly retryBudgetMs: number
+  readonly statementTimeoutMs: number
 }
 
 export const storageSettings: Config.Config<StorageSettings> = Config.all({
@@ -58,6 +69,12 @@ export const storageSettings: Config.Config<StorageSettings> = Config.all({
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Defaults.retryBudgetMsMax })),
     "TALLY_DB_RETRY_MS",
   ).pipe(Config.withDefault(Defaults.retryBudgetMs)),
+  statementTimeoutMs: Config.schema(
+    Schema.Int.check(
+      Schema.isBetween({ minimum: Defaults.statementTimeoutMsMin, maximum: Defaults.statementTimeoutMsMax }),
+    ),
+    "TALLY_DB_STATEMENT_TIMEOUT_MS",
+  ).pipe(Config.withDefault(Defaults.statementTimeoutMs)),
 })
 
 export interface ServerSettings {

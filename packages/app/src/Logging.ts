@@ -1,3 +1,4 @@
+import * as Fs from "node:fs"
 import { Context, Effect, Layer, Logger, type LogLevel, References } from "effect"
 import { logSettings } from "./AppConfig.ts"
 
@@ -72,15 +73,43 @@ export class JsonLog extends Context.Service<JsonLog, { readonly write: (line: P
  */
 const flushWindowMs = 10
 
+/**
+ * Writes to stdout without ever stopping the service. Redirected to a file on a volume that fills up,
+ * a line that finds no room is lost and the next one tries again (Node's own stream for a file would
+ * throw its ENOSPC out of a timer, and is closed for good after one failure). A pipe whose reader went
+ * away loses the lines that follow it.
+ */
+const stdoutWriter = (): ((text: string) => void) => {
+  let isFile = false
+  try {
+    isFile = Fs.fstatSync(1).isFile()
+  } catch {
+    // No stdout at all: the console's stream copes.
+  }
+  if (!isFile) {
+    process.stdout.on("error", () => {})
+    // As Effect's console loggers write.
+    return (text) => console.log(text)
+  }
+  return (text) => {
+    const bytes = Buffer.from(`${text}\n`)
+    try {
+      for (let offset = 0; offset < bytes.length; ) offset += Fs.writeSync(1, bytes, offset)
+    } catch {
+      // Out of room (or the file is gone): this batch is lost, the next one tries again.
+    }
+  }
+}
+
 const batchedStdout = Effect.acquireRelease(
   Effect.sync(() => {
+    const write = stdoutWriter()
     let lines: Array<string> = []
     const flush = () => {
       if (lines.length === 0) return
       const text = lines.join("\n")
       lines = []
-      // As Effect's console loggers write.
-      console.log(text)
+      write(text)
     }
     // Unreferenced: waiting lines never keep the process alive, and the release writes them.
     const timer = setInterval(flush, flushWindowMs).unref()

@@ -6,6 +6,7 @@ import {
   MemoryEventLog,
   MemoryLedger,
   MemoryWebhookStore,
+  PgDeadline,
   PgLedger,
   PgLedgerStore,
   PgMigrations,
@@ -66,11 +67,14 @@ const postgres = (
   settings: StorageSettings,
   describe: Omit<DatabaseShape, "ping" | "migrationsApplied">,
 ) => {
+  const deadline = { statementTimeoutMs: settings.statementTimeoutMs }
   const client = PgClient.layer({
+    // Every wait on the database is bounded: a partition or a stalled server costs a connection, not a request.
+    ...PgDeadline.poolSettings({ url }, deadline),
     url,
     maxConnections: settings.poolSize,
     applicationName: "tally",
-    startupParameters: PgLedgerStore.sessionParameters,
+    startupParameters: { ...PgLedgerStore.sessionParameters, ...PgDeadline.sessionParameters(deadline) },
   })
   // The migrations run here rather than in the ledger's layer, so that `tally migrate` can report them.
   const migrated = Layer.effect(

@@ -1,0 +1,221 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { EmbeddedPostgres } from "@tally/adapters"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Service, startService } from "../e2e/TallyProcess.ts"
+import { type HealthChange, watchHealth } from "../ha/HealthWatch.ts"
+import { figures, readLedger, reconcile } from "../ha/Reconcile.ts"
+import { type Attempt, type LoadHistory, startLoad } from "../ha/WriteLoad.ts"
+import * as FaultProxy from "../support/FaultProxy.ts"
+
+/**
+ * Faults that close nothing, under 32 clients writing keyed top-ups and spends over HTTP to a
+ * `tally serve` process and retrying with the same key until answered for good: a partition of the
+ * proxy between Tally and PostgreSQL (both directions, then the answers only), every PostgreSQL
+ * process stopped (SIGSTOP), and connections caught by a partition that never heals while new ones
+ * pass. During each, every request is answered within Tally's deadline (its outcome or a 503), not
+ * when the fault ends; writes resume after it; and the whole ledger, read back, agrees with every
+ * answer any client got (`Reconcile`: every acknowledged write once, nothing said unwritten that
+ * was written, unknown outcomes resolved by their keys, no 500, the audit clean).
+ */
+
+const retryBudgetMs = 2_000
+const statementTimeoutMs = 2_000
+/**
+ * What the README promises: the budget, then the last attempt (opening a connection and one
+ * statement, each within the statement deadline), and one backoff pause.
+ */
+const deadlineMs = retryBudgetMs + 2 * statementTimeoutMs + 500
+const clients = 32
+const accountsPerScenario = 16
+/** Writes answered before a fault, and after it ends, to show that writing resumed. */
+const writesAround = 300
+const runId = Date.now().toString(36)
+
+const dataDir = Path.resolve(`.tally-test/deadlines-${process.pid}`)
+let serverScope: Scope.Closeable
+let proxy: FaultProxy.FaultProxy
+let service: Service
+
+beforeAll(async () => {
+  serverScope = await Effect.runPromise(Scope.make())
+  const server = await Effect.runPromise(
+    EmbeddedPostgres.start({ dataDir, settings: { fsync: "off", full_page_writes: "off" } }).pipe(
+      Scope.provide(serverScope),
+    ),
+  )
+  const url = new URL(Redacted.value(server.url))
+  proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port) })
+  url.port = String(proxy.port)
+  service = await startService({
+    DATABASE_URL: url.toString(),
+    TALLY_DB_RETRY_MS: String(retryBudgetMs),
+    TALLY_DB_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs),
+    TALLY_LOG_LEVEL: "Warn",
+  })
+}, 120_000)
+
+afterAll(async () => {
+  const code = await service?.stop("SIGTERM")
+  await proxy?.close()
+  if (serverScope !== undefined) await Effect.runPromise(Scope.close(serverScope, Exit.void))
+  Fs.rmSync(dataDir, { recursive: true, force: true })
+  expect(code).toBe(0)
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/**
+ * Signals every PostgreSQL process: the postmaster first (so it forks no more), then its children,
+ * each of which runs in a session of its own.
+ */
+const signalPostgres = (signal: NodeJS.Signals) => {
+  const postmaster = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+  process.kill(postmaster, signal)
+  for (const entry of Fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const parent = Number(Fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ")[1])
+      if (parent === postmaster) process.kill(Number(entry), signal)
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+}
+
+interface FaultWindow {
+  readonly startMs: number
+  readonly endMs: number
+}
+
+/** Attempts sent while the fault held, or still waiting for an answer when it began. */
+const caughtBy = (history: LoadHistory, fault: FaultWindow) =>
+  history.records.flatMap((record) =>
+    record.attempts.filter(
+      (a) => a.sentAtMs < fault.endMs && (a.status === null ? Infinity : a.answeredAtMs) > fault.startMs,
+    ),
+  )
+
+const faultFigures = (history: LoadHistory, fault: FaultWindow, health: ReadonlyArray<HealthChange>) => {
+  const caught = caughtBy(history, fault)
+  const waits = caught.map((a) => a.answeredAtMs - Math.max(a.sentAtMs, fault.startMs)).sort((a, b) => a - b)
+  const byAnswer: Record<string, number> = {}
+  for (const a of caught) {
+    const label = a.status === null ? "no answer" : `${a.status}${a.tag === null ? "" : ` ${a.tag}`}`
+    byAnswer[label] = (byAnswer[label] ?? 0) + 1
+  }
+  const landedAfter = history.records
+    .flatMap((record) => record.attempts)
+    .filter((a) => a.answer._tag === "Landed" && a.sentAtMs >= fault.endMs)
+    .map((a) => a.answeredAtMs)
+  return {
+    caught: caught.length,
+    answeredDuringFault: caught.filter((a) => a.status !== null && a.answeredAtMs < fault.endMs).length,
+    longestWait: seconds(waits[waits.length - 1] ?? 0),
+    medianWait: seconds(waits[Math.floor(waits.length / 2)] ?? 0),
+    answers: byAnswer,
+    firstWriteAfterFault: landedAfter.length === 0 ? "none" : seconds(Math.min(...landedAfter) - fault.endMs),
+    health: health.map((change) => `${seconds(change.atMs - fault.startMs)}: ${change.status} ${change.database}`),
+  }
+}
+
+/**
+ * Requests the fault caught with time to spare: sent while it held, at least twice the deadline
+ * before it ended. Each must have been answered while it still held; none may wait for its end.
+ */
+const unansweredInTime = (caught: ReadonlyArray<Attempt>, fault: FaultWindow) =>
+  caught
+    .filter((a) => a.sentAtMs >= fault.startMs && a.sentAtMs < fault.endMs - 2 * deadlineMs)
+    .filter((a) => a.status === null || a.answeredAtMs >= fault.endMs)
+    .map(
+      (a) =>
+        `sent at ${seconds(a.sentAtMs - fault.startMs)}, ${a.status === null ? "never answered" : `answered ${a.status} at ${seconds(a.answeredAtMs - fault.startMs)}`}`,
+    )
+
+/**
+ * Writes under load, `fault` in the middle (it resolves with the window it held), writes resumed
+ * after it, then the history reconciled with the ledger. Resolves with the figures of the fault.
+ */
+const underLoad = async (label: string, fault: () => Promise<FaultWindow>) => {
+  const accounts = Array.from({ length: accountsPerScenario }, (_, i) => `${label}-${runId}-${i}`)
+  const load = startLoad({ urls: [service.url], accounts, clients, idPrefix: `${label}-${runId}` })
+  const health = watchHealth([service.url])
+  await load.progress(writesAround)
+  const window = await fault()
+  await load.progress(writesAround)
+  const changes = await health.stop()
+  const history = await load.stop()
+  const ledger = await readLedger(service.url, accounts)
+  const findings = reconcile(history, ledger)
+  const caught = caughtBy(history, window)
+  const report = { ...faultFigures(history, window, changes), load: figures(history) }
+  console.log(`${label}: ${JSON.stringify(report, null, 1)}`)
+  expect(findings).toEqual([])
+  // The fault was felt: requests were caught, and some answered 503 while it held.
+  expect(caught.filter((a) => a.status === 503).length).toBeGreaterThan(0)
+  expect(unansweredInTime(caught, window)).toEqual([])
+  expect(changes[changes.length - 1]?.status).toBe(200)
+  return { report, changes, window }
+}
+
+const holdFault = async (ms: number, begin: () => void, end: () => void): Promise<FaultWindow> => {
+  begin()
+  const startMs = Date.now()
+  await sleep(ms)
+  const endMs = Date.now()
+  end()
+  return { startMs, endMs }
+}
+
+describe("every caller answered in time when the database stops answering without closing anything", () => {
+  it("a partition in both directions for 30 s, then healed", async () => {
+    await underLoad("partition", () =>
+      holdFault(
+        30_000,
+        () => proxy.blackhole("both"),
+        () => proxy.heal(),
+      ),
+    )
+  })
+
+  it("a partition of the answers only for 15 s, then healed", async () => {
+    await underLoad("one-way", () =>
+      holdFault(
+        15_000,
+        () => proxy.blackhole("answers"),
+        () => proxy.heal(),
+      ),
+    )
+  })
+
+  it("every PostgreSQL process stopped (SIGSTOP) for 20 s, then continued", async () => {
+    await underLoad("sigstop", () =>
+      holdFault(
+        20_000,
+        () => signalPostgres("SIGSTOP"),
+        () => signalPostgres("SIGCONT"),
+      ),
+    )
+  })
+
+  it("connections caught by a partition that never heals: answered in time, dropped, writes flowing on new ones", async () => {
+    let caughtConnections = 0
+    const { changes, window } = await underLoad("stranded", async () => {
+      proxy.strand()
+      const startMs = Date.now()
+      caughtConnections = proxy.stranded().caught
+      // The fault never ends for those connections; the window closes once every one is dropped.
+      while (proxy.stranded().dropped < caughtConnections) await sleep(100)
+      return { startMs, endMs: Date.now() }
+    })
+    console.log(
+      `stranded: ${caughtConnections} connections caught, all dropped after ${seconds(window.endMs - window.startMs)}`,
+    )
+    expect(caughtConnections).toBeGreaterThan(0)
+    expect(proxy.stranded().dropped).toBe(proxy.stranded().caught)
+    // /health answered 200 once writes flowed again.
+    expect(changes[changes.length - 1]?.status).toBe(200)
+  })
+})
