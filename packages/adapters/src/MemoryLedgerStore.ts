@@ -3,6 +3,7 @@ import {
   type AccountId,
   type AccountState,
   type AutoTopUpRequest,
+  accountsPageOf,
   dueAutoTopUpRequestsOf,
   dueHoldsOf,
   dueRefillsOf,
@@ -15,6 +16,7 @@ import {
   newAccountState,
   newestFirst,
   searchOf,
+  summaryOf,
   totalsOf,
 } from "@tally/domain"
 import { Effect, Layer, Option, Stream } from "effect"
@@ -154,6 +156,14 @@ export const make = Effect.gen(function* () {
       ),
 
     totals: (accountId, filter) => Effect.sync(() => totalsOf(accounts.get(accountId)?.entries ?? [], filter)),
+
+    accounts: (query) =>
+      Effect.sync(() =>
+        accountsPageOf(
+          [...accounts].flatMap(([accountId, { state, entries }]) => summaryOf(accountId, state, entries.at(-1)) ?? []),
+          query,
+        ),
+      ),
 
     search: (query) => Effect.sync(() => searchOf(allEntries(), query)),
 

@@ -98,6 +98,7 @@ export const LedgerHandlers = HttpApiBuilder.group(
         ledger
           .writeDecoded(WriteAnswer.requestOf("Spend", params.accountId, payload, headers))
           .pipe(Effect.flatMap(answer)),
+      accounts: ({ query }) => ledger.accounts(query),
       balance: ({ params }) =>
         ledger
           .balances(params.accountId)

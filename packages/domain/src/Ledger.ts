@@ -25,6 +25,12 @@ import { adjust, refund } from "./corrections/CorrectionSteps.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
+import {
+  type AccountSummary,
+  AccountsRequest,
+  decodeAccountCursor,
+  encodeAccountCursor,
+} from "./history/AccountActivity.ts"
 import { decodeLedgerCursor, encodeLedgerCursor } from "./history/LedgerCursor.ts"
 import type { Hold } from "./holds/Hold.ts"
 import type { HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
@@ -71,6 +77,11 @@ export interface HoldPosting {
   readonly entry: Entry | null
   readonly balances: AccountBalances
   readonly replayed: boolean
+}
+
+export interface AccountsPage {
+  readonly accounts: ReadonlyArray<AccountSummary>
+  readonly nextCursor: string | null
 }
 
 export interface EntryPage {
@@ -162,6 +173,8 @@ export class Ledger extends Context.Service<
     readonly balances: (accountId: string) => Effect.Effect<AccountBalances, ReadError>
     readonly entries: (request: typeof EntriesRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
     readonly totals: (request: typeof TotalsRequest.Encoded) => Effect.Effect<ReadonlyArray<KindTotal>, ReadError>
+    /** Accounts that have entries, newest activity first, optionally those whose id starts with a prefix. */
+    readonly accounts: (request: typeof AccountsRequest.Encoded) => Effect.Effect<AccountsPage, ReadError>
     /** Entries across accounts, newest first: the operators' search. */
     readonly search: (request: typeof SearchRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
     /** Every matching entry, oldest first, as a stream read while it is consumed. */
@@ -256,6 +269,16 @@ export class Ledger extends Context.Service<
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return { entries: page, nextCursor: rows.length > limit && last ? encodeLedgerCursor(last) : null }
+    })
+
+    const accounts = Effect.fn("Ledger.accounts")(function* (input: typeof AccountsRequest.Encoded) {
+      const { cursor, limit = Limits.accountsPageSizeDefault, prefix } = yield* validate(AccountsRequest)(input)
+      const after = cursor === undefined ? undefined : decodeAccountCursor(cursor)
+      if (after instanceof InvalidRequest) return yield* after
+      const rows = yield* store.accounts({ prefix, limit: limit + 1, after })
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { accounts: page, nextCursor: rows.length > limit && last ? encodeAccountCursor(last) : null }
     })
 
     /**
@@ -399,6 +422,7 @@ export class Ledger extends Context.Service<
         validate(TotalsRequest)(input).pipe(
           Effect.flatMap(({ accountId, ...filter }) => store.totals(accountId, filter)),
         ),
+      accounts,
       search,
       exportEntries: (input) => validate(ExportRequest)(input).pipe(Effect.map(store.exportEntries)),
       settings: (accountId) =>

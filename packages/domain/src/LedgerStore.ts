@@ -5,6 +5,7 @@ import type { AccountHistory } from "./Audit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
+import type { AccountPosition, AccountSummary } from "./history/AccountActivity.ts"
 import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
@@ -57,6 +58,15 @@ export interface SearchQuery extends EntryFilter {
 
 export interface ExportQuery extends EntryFilter {
   readonly accountId?: AccountId | undefined
+}
+
+/** Accounts with entries, newest activity first (see `AccountPosition`). */
+export interface AccountsQuery {
+  /** Only ids that start with it. */
+  readonly prefix?: string | undefined
+  readonly limit: number
+  /** Only accounts after this position in that order. */
+  readonly after?: AccountPosition | undefined
 }
 
 export interface KindTotal {
@@ -121,6 +131,8 @@ export class LedgerStore extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<KindTotal>, LedgerUnavailable>
     /** Entries across accounts, newest first (see `LedgerPosition`). */
     readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
+    /** Accounts that have entries, newest activity first: the operators' listing. */
+    readonly accounts: (query: AccountsQuery) => Effect.Effect<ReadonlyArray<AccountSummary>, LedgerUnavailable>
     /** Every matching entry, oldest first, read as it is consumed rather than all at once. */
     readonly exportEntries: (query: ExportQuery) => Stream.Stream<Entry, LedgerUnavailable>
     /** Up to `accountsMax` accounts with ids after `afterAccountId`, in id order, each with its history. */

@@ -23,6 +23,9 @@ export const Limits = {
   /** Entries per page of history. */
   entriesPageSizeMax: 500,
   entriesPageSizeDefault: 50,
+  /** Accounts per page of the listing by last activity. */
+  accountsPageSizeMax: 200,
+  accountsPageSizeDefault: 20,
   /**
    * Consecutive failed auto top-up requests before auto top-up is switched off for the account: a
    * card that was declined three times in a row needs a person (common practice, e.g. LTX, Helicone).

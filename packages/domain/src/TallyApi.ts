@@ -29,6 +29,7 @@ import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionReques
 import { Entry, EntryKind } from "./Entry.ts"
 import { EventsRequest } from "./events/EventFeed.ts"
 import { LedgerEvent } from "./events/LedgerEvent.ts"
+import { AccountSummary, AccountsRequest } from "./history/AccountActivity.ts"
 import { Hold, HoldId } from "./holds/Hold.ts"
 import { HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldRequest } from "./holds/HoldRequest.ts"
@@ -289,6 +290,11 @@ export const HoldResponse = Schema.Struct({
 )
 export type HoldResponse = typeof HoldResponse.Type
 
+export const AccountsResponse = Schema.Struct({
+  accounts: Schema.Array(AccountSummary),
+  nextCursor: Schema.NullOr(Schema.String),
+})
+
 export const EntriesResponse = Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) })
 
 const entriesQuery = {
@@ -384,6 +390,17 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
         summary: "Spend credits as usage",
         description:
           'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves. Spends act on the available balance (balance - held).',
+      }),
+    ),
+    HttpApiEndpoint.get("accounts", "/accounts", {
+      query: AccountsRequest.fields,
+      success: AccountsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Accounts by last activity (their newest entry), newest first, one page at a time (for operators)",
+        description:
+          "prefix: only ids that start with it. Accounts without entries are not listed. An account active again between two pages moves to the top of a fresh first page.",
       }),
     ),
     HttpApiEndpoint.get("balance", "/accounts/:accountId/balance", {

@@ -3,6 +3,7 @@ import type { AccountId } from "../AccountId.ts"
 import type { AccountHistory } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
+import { accountsPageOf, summaryOf } from "./AccountActivity.ts"
 import { matchesFilter } from "./EntryOrder.ts"
 import {
   dueAutoTopUpRequestsOf,
@@ -36,6 +37,7 @@ export const scanningQueries = (
   | "dueAutoTopUpRequests"
   | "dueRefills"
   | "totals"
+  | "accounts"
   | "search"
   | "exportEntries"
 > => {
@@ -85,6 +87,13 @@ export const scanningQueries = (
       ),
     dueRefills: (nowMs, limit) => Effect.map(everything, (all) => dueRefillsOf(all, nowMs, limit)),
     totals: (accountId, filter) => Effect.map(one(accountId), (history) => totalsOf(history?.entries ?? [], filter)),
+    accounts: (query) =>
+      Effect.map(everything, (all) =>
+        accountsPageOf(
+          all.flatMap(({ accountId, state, entries }) => summaryOf(accountId, state, entries.at(-1)) ?? []),
+          query,
+        ),
+      ),
     search: (query) => Effect.map(entriesNewestFirst, (entries) => searchOf(entries, query)),
     exportEntries: (query) =>
       Stream.unwrap(Effect.map(entriesNewestFirst, (entries) => Stream.fromIterable(exportOf(entries, query)))),
