@@ -27,6 +27,7 @@ import {
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
 import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
+import * as Console from "./Console.ts"
 import { EventHandlers } from "./EventHandlers.ts"
 import * as HotRoutes from "./HotRoutes.ts"
 import { RefillHandlers } from "./RefillHandlers.ts"
@@ -424,6 +425,7 @@ export const checkListen = (settings: ServerSettings): Effect.Effect<void, Insec
 export const routes = Layer.mergeAll(
   HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(jsonBodies.layer)),
   HttpApiScalar.layer(TallyApi, { path: "/docs" }),
+  Console.routes,
   errorResponses,
 ).pipe(
   Layer.provide([
