@@ -77,40 +77,46 @@ const refundableOf = async (accountId: string, entry: Entry) => {
   return Math.max(0, entry.amount - refunded)
 }
 
-const useLoad = <A,>(load: () => Promise<A>, deps: ReadonlyArray<unknown>) => {
-  const [state, setState] = useState<{ value?: A; error?: unknown; loading: boolean }>({ loading: true })
+/**
+ * Loads when `deps` change. What was loaded shows while a reload of the same thing (`identity`, by
+ * default all of `deps`) runs, so an action's refresh keeps the page in place; what was loaded for
+ * another identity (another page of entries) never shows under the new one. A late answer to an
+ * earlier load is dropped.
+ */
+const useLoad = <A,>(load: () => Promise<A>, deps: ReadonlyArray<unknown>, identity: ReadonlyArray<unknown> = deps) => {
+  const key = JSON.stringify(identity)
+  const [state, setState] = useState<{ value?: A; error?: unknown; key?: string }>({})
   const reload = useCallback(() => {
-    setState((previous) => ({ ...previous, loading: true }))
+    let current = true
     load().then(
-      (value) => setState({ value, loading: false }),
-      (error) => setState({ error, loading: false }),
+      (value) => current && setState({ value, key }),
+      (error) => current && setState({ error, key }),
     )
+    return () => {
+      current = false
+    }
   }, deps)
   useEffect(reload, [reload])
-  return { ...state, reload }
+  return state.key === key ? state : {}
 }
 
 const Summary = ({ balances }: { balances: Balances }) => (
-  <dl class="balances">
-    <div>
-      <dt>Balance</dt>
-      <dd>
-        <Credits value={balances.balance} />
-      </dd>
-    </div>
-    <div>
-      <dt>Held</dt>
-      <dd>
-        <Credits value={balances.held} />
-      </dd>
-    </div>
-    <div>
-      <dt>Available</dt>
-      <dd>
-        <Credits value={balances.available} />
-      </dd>
-    </div>
-  </dl>
+  <ul class="balances" aria-label="Credits">
+    {(
+      [
+        ["Balance", balances.balance],
+        ["Held", balances.held],
+        ["Available", balances.available],
+      ] as const
+    ).map(([name, value]) => (
+      <li key={name}>
+        <span class="figure-name">{name}</span>
+        <span class="figure">
+          <Credits value={value} />
+        </span>
+      </li>
+    ))}
+  </ul>
 )
 
 const Chart = ({ accountId, version }: { accountId: string; version: number }) => {
@@ -122,18 +128,22 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
     return () => window.removeEventListener("resize", resize)
   }, [])
   const chosen = chartRanges[range]!
-  const { value, error, loading } = useLoad(async () => {
-    const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
-    const all: Array<Entry> = []
-    let cursor: string | undefined
-    while (all.length < chartEntriesMax) {
-      const page = await api.entries(accountId, { from, limit: 500, cursor })
-      all.push(...page.entries)
-      if (page.nextCursor === null) return { entries: all, complete: true }
-      cursor = page.nextCursor
-    }
-    return { entries: all, complete: false }
-  }, [accountId, range, version])
+  const { value, error } = useLoad(
+    async () => {
+      const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
+      const all: Array<Entry> = []
+      let cursor: string | undefined
+      while (all.length < chartEntriesMax) {
+        const page = await api.entries(accountId, { from, limit: 500, cursor })
+        all.push(...page.entries)
+        if (page.nextCursor === null) return { entries: all, complete: true }
+        cursor = page.nextCursor
+      }
+      return { entries: all, complete: false }
+    },
+    [accountId, range, version],
+    [accountId, range],
+  )
   return (
     <section aria-labelledby="chart-title">
       <div class="section-head">
@@ -150,7 +160,7 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
       {error !== undefined ? (
         <Failure error={error} />
       ) : value === undefined ? (
-        <p aria-busy="true">{loading ? "Loading the chart…" : ""}</p>
+        <p aria-busy="true">Loading the chart…</p>
       ) : value.entries.length === 0 ? (
         <Empty>No entries in this range: choose a longer range, or top up the account.</Empty>
       ) : (
@@ -193,10 +203,12 @@ const Entries = ({
   const page = useLoad(
     () => api.entries(accountId, { ...filter, limit: pageSize, cursor }),
     [accountId, filter, cursor, version],
+    [accountId, filter, cursor],
   )
   const totals = useLoad(
     () => api.totals(accountId, { from: filter.from, to: filter.to, reference: filter.reference }),
     [accountId, filter, version],
+    [accountId, filter],
   )
   const field = (name: keyof typeof emptyFilter) => (event: Event) =>
     setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value })
@@ -402,6 +414,7 @@ const Holds = ({
   const hold = useLoad(
     () => (looked === null ? Promise.resolve(null) : api.hold(accountId, looked)),
     [accountId, looked, version],
+    [accountId, looked],
   )
   return (
     <section aria-labelledby="holds-title">
@@ -478,11 +491,16 @@ const AutoTopUp = ({
   version: number
   onAction: (dialog: Dialog) => void
 }) => {
-  const status = useLoad(async () => {
-    const settings: AutoTopUpStatus = await api.autoTopUp(accountId)
-    const open = settings.openRequestId === null ? null : await api.autoTopUpRequest(accountId, settings.openRequestId)
-    return { settings, open }
-  }, [accountId, version])
+  const status = useLoad(
+    async () => {
+      const settings: AutoTopUpStatus = await api.autoTopUp(accountId)
+      const open =
+        settings.openRequestId === null ? null : await api.autoTopUpRequest(accountId, settings.openRequestId)
+      return { settings, open }
+    },
+    [accountId, version],
+    [accountId],
+  )
   if (status.error !== undefined) return <Failure error={status.error} />
   if (status.value === undefined) return <p aria-busy="true">Loading auto top-up…</p>
   const { settings, open } = status.value
@@ -538,7 +556,7 @@ const schedule = (refill: RefillStatus) => {
 }
 
 const Refill = ({ accountId, version }: { accountId: string; version: number }) => {
-  const refill = useLoad(() => api.refill(accountId), [accountId, version])
+  const refill = useLoad(() => api.refill(accountId), [accountId, version], [accountId])
   if (refill.error !== undefined) return <Failure error={refill.error} />
   if (refill.value === undefined) return <p aria-busy="true">Loading refill…</p>
   const r = refill.value
@@ -572,7 +590,7 @@ export const Account = ({ accountId }: { accountId: string }) => {
   const [version, setVersion] = useState(0)
   const [dialog, setDialog] = useState<Dialog | null>(null)
   const [holdRequested, setHoldRequested] = useState<number | null>(null)
-  const balances = useLoad(() => api.balance(accountId), [accountId, version])
+  const balances = useLoad(() => api.balance(accountId), [accountId, version], [accountId])
   const done = () => setVersion((v) => v + 1)
   const close = () => setDialog(null)
   const refund = async (entry: Entry) =>

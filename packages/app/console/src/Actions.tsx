@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact"
-import { useState } from "preact/hooks"
+import { useId, useState } from "preact/hooks"
 import { type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
 import { credits, signed } from "./format.ts"
 import { Dialog, Failure } from "./ui.tsx"
@@ -104,35 +104,40 @@ const ConfirmFlow = ({
 /** A whole number typed into a field, or undefined while it is not one. */
 const integerOf = (text: string) => (/^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined)
 
-const NumberField = ({
+const Field = ({
   label,
   value,
   onInput,
   hint,
+  numeric = false,
 }: {
   label: string
   value: string
   onInput: (value: string) => void
   hint?: string
-}) => (
-  <label>
-    {label}
-    <input
-      inputMode="numeric"
-      value={value}
-      onInput={(event) => onInput(event.currentTarget.value)}
-      {...(hint === undefined ? {} : { "aria-description": hint })}
-    />
-    {hint === undefined ? null : <small>{hint}</small>}
-  </label>
+  numeric?: boolean
+}) => {
+  const id = useId()
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        onInput={(event) => onInput(event.currentTarget.value)}
+        {...(numeric ? { inputMode: "numeric" as const } : {})}
+        {...(hint === undefined ? {} : { "aria-describedby": `${id}-hint` })}
+      />
+      {hint === undefined ? null : <small id={`${id}-hint`}>{hint}</small>}
+    </div>
+  )
+}
+
+const NumberField = (props: { label: string; value: string; onInput: (value: string) => void; hint?: string }) => (
+  <Field {...props} numeric />
 )
 
-const TextField = ({ label, value, onInput }: { label: string; value: string; onInput: (value: string) => void }) => (
-  <label>
-    {label}
-    <input value={value} onInput={(event) => onInput(event.currentTarget.value)} />
-  </label>
-)
+const TextField = (props: { label: string; value: string; onInput: (value: string) => void }) => <Field {...props} />
 
 const posted = (what: string, entry: Entry, balance: number) =>
   `${what}: entry #${entry.sequence} (${entry.decision}, ${signed(entry.amount)}); the balance is now ${credits(balance)}.`
