@@ -11,10 +11,15 @@ export const BalanceChart = ({ entries, width }: { entries: ReadonlyArray<Entry>
     const element = host.current
     if (element === null || entries.length === 0) return
     const oldestFirst = [...entries].reverse()
-    const data: uPlot.AlignedData = [
-      oldestFirst.map((entry) => Date.parse(entry.createdAt) / 1000),
-      oldestFirst.map((entry) => entry.balanceAfter),
-    ]
+    const times = oldestFirst.map((entry) => Date.parse(entry.createdAt) / 1000)
+    const values = oldestFirst.map((entry) => entry.balanceAfter)
+    // The newest balance holds until now: the line runs to the present, so one entry still draws a line.
+    const nowSeconds = Date.now() / 1000
+    if (times[times.length - 1]! < nowSeconds) {
+      times.push(nowSeconds)
+      values.push(values[values.length - 1]!)
+    }
+    const data: uPlot.AlignedData = [times, values]
     const plot = new uPlot(
       {
         width,

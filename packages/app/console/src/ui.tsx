@@ -24,10 +24,10 @@ export const Failure = ({ error, action }: { error: unknown; action?: string }) 
       ? `${error.tag} (HTTP ${error.status}): ${error.message}`
       : `The service could not be reached (${String(error instanceof Error ? error.message : error)}). Check that Tally is running, then try again.`
   return (
-    <p class="error" role="alert">
-      {text}
-      {action === undefined ? null : ` ${action}`}
-    </p>
+    <div class="error" role="alert">
+      <p>{/[.!?]$/.test(text) ? text : `${text}.`}</p>
+      {action === undefined ? null : <p>{action}</p>}
+    </div>
   )
 }
 
