@@ -282,10 +282,9 @@ describe("the console, served by tally serve", () => {
       expect(placed.status).toBe(200)
     }
     await page.reload()
-    await page.getByLabel("Hold id").fill("1")
-    await page.getByRole("button", { name: "Look up" }).click()
-    await page.getByRole("heading", { name: "Hold #1" }).waitFor()
-    await page.getByRole("button", { name: "Capture" }).click()
+    const openHolds = page.getByRole("region", { name: "Open holds" })
+    await expect.poll(() => openHolds.getByRole("rowheader").allInnerTexts()).toEqual(["#1", "#2"])
+    await openHolds.getByRole("button", { name: "Capture hold #1" }).click()
     dialog = page.getByRole("dialog", { name: "Capture hold #1" })
     expect(await review(dialog, { "Amount to capture (credits)": "150" })).toBe(
       "Capture 150 of hold #1 as usage, releasing the rest: balance 950 → 800.",
@@ -293,10 +292,8 @@ describe("the console, served by tally serve", () => {
     await confirm(dialog)
     expect((await allEntries(account))[0]).toMatchObject({ kind: "usage", amount: -150, holdId: 1 })
     expect((await api(`/v1/accounts/${account}/holds/1`)).body).toMatchObject({ status: "captured", captured: 150 })
-    await page.getByLabel("Hold id").fill("2")
-    await page.getByRole("button", { name: "Look up" }).click()
-    await page.getByRole("heading", { name: "Hold #2" }).waitFor()
-    await page.getByRole("button", { name: "Release" }).click()
+    await expect.poll(() => openHolds.getByRole("rowheader").allInnerTexts()).toEqual(["#2"])
+    await openHolds.getByRole("button", { name: "Release hold #2" }).click()
     dialog = page.getByRole("dialog", { name: "Release hold #2" })
     await dialog.getByRole("button", { name: "Review" }).click()
     expect(await dialog.locator(".confirmation").innerText()).toBe(
@@ -305,6 +302,12 @@ describe("the console, served by tally serve", () => {
     await confirm(dialog)
     expect((await api(`/v1/accounts/${account}/holds/2`)).body).toMatchObject({ status: "released" })
     expect(await balances(account)).toEqual({ accountId: account, balance: 800, held: 0, available: 800 })
+    await page.getByText("No open hold.").waitFor()
+    // A resolved hold still opens by its id.
+    await page.getByLabel("Hold id").fill("1")
+    await page.getByRole("button", { name: "Look up" }).click()
+    await page.getByRole("heading", { name: "Hold #1" }).waitFor()
+    expect(await page.getByRole("heading", { name: "Hold #1" }).locator("..").innerText()).toContain("captured")
 
     // The app's spend leaves the balance below the threshold: a request opens, and the feed shows it live.
     await spend(account, 750)
@@ -343,7 +346,7 @@ describe("the console, served by tally serve", () => {
     // The feed filters by type too.
     await feed.getByLabel("Type").selectOption("auto_top_up.failed")
     await expect.poll(() => feed.getByRole("region", { name: "Events" }).getByRole("row").count()).toBe(2)
-  })
+  }, 180_000)
 
   test("a refused action shows the API's own error and writes nothing", async () => {
     refusalsExpected = [/status of 409\b.*\/top-ups/, /status of 409\b.*\/adjustments/]

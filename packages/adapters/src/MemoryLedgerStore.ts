@@ -15,6 +15,7 @@ import {
   matchesFilter,
   newAccountState,
   newestFirst,
+  openHoldsOf,
   searchOf,
   summaryOf,
   totalsOf,
@@ -124,6 +125,9 @@ export const make = Effect.gen(function* () {
       }),
 
     hold: (accountId, holdId) => Effect.sync(() => accounts.get(accountId)?.holds.get(holdId)),
+
+    openHolds: (accountId, limit) =>
+      Effect.sync(() => openHoldsOf(accounts.get(accountId)?.holds.values() ?? [], limit)),
 
     dueHolds: (now, limit) =>
       Effect.sync(() =>

@@ -313,6 +313,12 @@ export const make = (options: Options = defaults) =>
             ${filterSql(filter)}
           ORDER BY sequence DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(entryOf))),
 
+      openHolds: (accountId, limit) =>
+        read(sql<HoldRow>`
+          SELECT ${sql.literal(holdColumns)} FROM holds
+          WHERE account_id = ${accountId} AND status = 'open'
+          ORDER BY hold_id LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(holdOf))),
+
       hold: (accountId, holdId) =>
         read(sql<HoldRow>`
           SELECT ${sql.literal(holdColumns)} FROM holds

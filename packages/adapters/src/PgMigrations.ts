@@ -264,12 +264,14 @@ const autoTopUpsAndRefills = Effect.gen(function* () {
 })
 
 /**
- * The operators' listing of accounts finds them by the start of their id (`LIKE 'prefix%'`): an index
- * in pattern order serves it whatever the database's collation (the primary key does only under C).
+ * The operators' listings. Accounts by the start of their id (`LIKE 'prefix%'`): an index in pattern
+ * order serves it whatever the database's collation (the primary key does only under C). An account's
+ * open holds: a few among the many it resolved (one per run), so only the open ones are indexed.
  */
 const accountListing = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`CREATE INDEX accounts_id_prefix ON accounts (account_id text_pattern_ops)`
+  yield* sql`CREATE INDEX holds_open ON holds (account_id, hold_id) WHERE status = 'open'`
 })
 
 /**

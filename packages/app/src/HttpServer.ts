@@ -135,6 +135,7 @@ export const HoldsHandlers = HttpApiBuilder.group(
           .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
           .pipe(Effect.map(holdWritten)),
       getHold: ({ params }) => ledger.getHold(params),
+      openHolds: ({ params }) => ledger.openHolds(params.accountId).pipe(Effect.map((holds) => ({ holds }))),
       capture: ({ params, headers, payload }) =>
         ledger
           .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })

@@ -164,6 +164,8 @@ export class Ledger extends Context.Service<
     /** Releases every hold whose deadline has passed; the service runs it on a schedule. */
     readonly expireHolds: Effect.Effect<{ readonly expired: number }, StoreError>
     readonly getHold: (request: typeof HoldLookup.Encoded) => Effect.Effect<Hold, HoldNotFound | ReadError>
+    /** An account's open holds, oldest first, at most `Limits.openHoldsListedMax`. */
+    readonly openHolds: (accountId: string) => Effect.Effect<ReadonlyArray<Hold>, ReadError>
     readonly refund: (request: typeof RefundRequest.Encoded) => Effect.Effect<Posting, WriteError<RefundRejection>>
     readonly adjust: (
       request: typeof AdjustmentRequest.Encoded,
@@ -399,6 +401,8 @@ export class Ledger extends Context.Service<
               ),
           ),
         ),
+      openHolds: (accountId) =>
+        validAccountId(accountId).pipe(Effect.flatMap((id) => store.openHolds(id, Limits.openHoldsListedMax))),
       refund: (input) =>
         validate(RefundRequest)(input).pipe(
           Effect.flatMap((request) =>

@@ -108,6 +108,8 @@ export class LedgerStore extends Context.Service<
       query: EntriesQuery,
     ) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
     readonly hold: (accountId: AccountId, holdId: HoldId) => Effect.Effect<Hold | undefined, LedgerUnavailable>
+    /** Up to `limit` of an account's open holds, oldest first. */
+    readonly openHolds: (accountId: AccountId, limit: number) => Effect.Effect<ReadonlyArray<Hold>, LedgerUnavailable>
     /** Up to `limit` open holds whose deadline is at or before `now` (ISO-8601), earliest first. */
     readonly dueHolds: (now: string, limit: number) => Effect.Effect<ReadonlyArray<DueHold>, LedgerUnavailable>
     readonly autoTopUpRequest: (

@@ -80,6 +80,11 @@ export const Limits = {
    * about a month, and a reservation older than that is a forgotten one.
    */
   holdExpiresInSecondsMax: 31 * 24 * 60 * 60,
+  /**
+   * Open holds an account's listing shows, oldest first: an account runs a few at a time (one per run
+   * in flight); more than this is a leak the listing says exists.
+   */
+  openHoldsListedMax: 200,
   /** Holds `expireHolds` releases per pass (each pass reads this many due holds, then expires them). */
   holdsExpiredPerPassMax: 500,
   /** Expiries a pass submits at once: enough to fill a few group-commit batches, no more. */

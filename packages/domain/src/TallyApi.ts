@@ -323,6 +323,8 @@ const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, re
 
 export const ExpireHoldsResponse = Schema.Struct({ expired: Schema.Int })
 
+export const OpenHoldsResponse = Schema.Struct({ holds: Schema.Array(Hold) })
+
 export const SettingsBody = Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit })
 
 export const SettingsResponse = Schema.Struct({ accountId: AccountId, overdraftLimit: OverdraftLimit })
@@ -534,6 +536,15 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
         summary: "Reserve credits before a run (the Idempotency-Key header is required)",
         description:
           'The credits stay in the balance but leave available. mode "exact" (default) or "available"; expiresInSeconds sets a deadline after which the hold cannot be captured and is released as expired.',
+      }),
+    ),
+    HttpApiEndpoint.get("openHolds", "/accounts/:accountId/holds", {
+      params: accountParams,
+      success: OpenHoldsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: `The account's open holds, oldest first (at most ${Limits.openHoldsListedMax})`,
       }),
     ),
     HttpApiEndpoint.get("getHold", "/accounts/:accountId/holds/:holdId", {

@@ -416,12 +416,71 @@ const Holds = ({
     [accountId, looked, version],
     [accountId, looked],
   )
+  const open = useLoad(() => api.openHolds(accountId), [accountId, version], [accountId])
   return (
     <section aria-labelledby="holds-title">
       <h2 id="holds-title">Holds</h2>
       <p>
         Open holds reserve <Credits value={balances.held} /> credits of the balance.
       </p>
+      {open.error !== undefined ? (
+        <Failure error={open.error} />
+      ) : open.value === undefined ? (
+        <p aria-busy="true">Loading open holds…</p>
+      ) : open.value.holds.length === 0 ? (
+        <Empty>No open hold.</Empty>
+      ) : (
+        <TableWrap label="Open holds">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Hold</th>
+                <th scope="col" class="num">
+                  Reserves
+                </th>
+                <th scope="col">Reference</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {open.value.holds.map((openHold) => (
+                <tr key={openHold.holdId}>
+                  <th scope="row">#{openHold.holdId}</th>
+                  <td class="num">
+                    <Credits value={openHold.amount - openHold.captured} />
+                  </td>
+                  <td>{openHold.reference ?? ""}</td>
+                  <td>
+                    <Time iso={openHold.expiresAt} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Capture hold #${openHold.holdId}`}
+                      onClick={() => onAction({ kind: "capture", hold: openHold })}
+                    >
+                      Capture
+                    </button>{" "}
+                    <button
+                      type="button"
+                      class="small secondary"
+                      aria-label={`Release hold #${openHold.holdId}`}
+                      onClick={() => onAction({ kind: "release", hold: openHold })}
+                    >
+                      Release
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <h3>A hold by its id</h3>
       <form
         class="inline-form"
         onSubmit={(event) => {
@@ -436,7 +495,9 @@ const Holds = ({
         <button type="submit">Look up</button>
       </form>
       {looked === null ? (
-        <p class="hint">Enter a hold's id (holds are numbered per account from 1), or follow a capture's link.</p>
+        <p class="hint">
+          Any hold, open or not: enter its id (numbered per account from 1), or follow a capture's link.
+        </p>
       ) : hold.error !== undefined ? (
         <Failure error={hold.error} action="Check the hold's id." />
       ) : hold.value === undefined || hold.value === null ? (

@@ -162,6 +162,7 @@ export const api = {
       `${account(accountId)}/totals`,
       { query: { ...query } },
     ),
+  openHolds: (accountId: string) => request<{ holds: ReadonlyArray<Hold> }>("GET", `${account(accountId)}/holds`),
   hold: (accountId: string, holdId: number) => request<Hold>("GET", `${account(accountId)}/holds/${holdId}`),
   autoTopUp: (accountId: string) => request<AutoTopUpStatus>("GET", `${account(accountId)}/auto-top-up`),
   autoTopUpRequest: (accountId: string, requestId: number) =>

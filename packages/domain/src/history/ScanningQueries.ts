@@ -11,6 +11,7 @@ import {
   dueRefillsOf,
   exportOf,
   newestFirst,
+  openHoldsOf,
   searchOf,
   totalsOf,
 } from "./MemoryQueries.ts"
@@ -32,6 +33,7 @@ export const scanningQueries = (
   Store,
   | "entries"
   | "hold"
+  | "openHolds"
   | "dueHolds"
   | "autoTopUpRequest"
   | "dueAutoTopUpRequests"
@@ -65,6 +67,7 @@ export const scanningQueries = (
       ),
     hold: (accountId, holdId) =>
       Effect.map(one(accountId), (history) => history?.holds.find((hold) => hold.holdId === holdId)),
+    openHolds: (accountId, limit) => Effect.map(one(accountId), (history) => openHoldsOf(history?.holds ?? [], limit)),
     dueHolds: (now, limit) =>
       Effect.map(everything, (all) =>
         dueHoldsOf(
