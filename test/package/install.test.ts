@@ -188,6 +188,13 @@ describe("the packed packages, installed with npm into an app outside the worksp
         body: JSON.stringify({ amount: 1000, ceiling: 800 }),
       })
       expect(await response.json()).toMatchObject({ balance: 800, entry: { decision: "Clamped" } })
+      // The console comes built in the package: no esbuild, no network.
+      const page = await fetch(`${url}/console`)
+      expect(page.status).toBe(200)
+      expect(page.headers.get("content-security-policy")).toContain("default-src 'none'")
+      const bundle = await fetch(`${url}/console/console.js`)
+      expect(bundle.status).toBe(200)
+      expect((await bundle.text()).length).toBeGreaterThan(10_000)
     })
     expect(code, output).toBe(0)
   })

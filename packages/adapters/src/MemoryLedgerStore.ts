@@ -3,6 +3,7 @@ import {
   type AccountId,
   type AccountState,
   type AutoTopUpRequest,
+  accountsPageOf,
   auditedAccountOf,
   dueAutoTopUpRequestsOf,
   dueHoldsOf,
@@ -15,7 +16,9 @@ import {
   matchesFilter,
   newAccountState,
   newestFirst,
+  openHoldsOf,
   searchOf,
+  summaryOf,
   totalsOf,
 } from "@tally/domain"
 import { Effect, Layer, Option, Stream } from "effect"
@@ -130,6 +133,9 @@ export const make = Effect.gen(function* () {
 
     hold: (accountId, holdId) => Effect.sync(() => accounts.get(accountId)?.holds.get(holdId)),
 
+    openHolds: (accountId, limit) =>
+      Effect.sync(() => openHoldsOf(accounts.get(accountId)?.holds.values() ?? [], limit)),
+
     dueHolds: (now, limit) =>
       Effect.sync(() =>
         dueHoldsOf(
@@ -161,6 +167,14 @@ export const make = Effect.gen(function* () {
       ),
 
     totals: (accountId, filter) => Effect.sync(() => totalsOf(accounts.get(accountId)?.entries ?? [], filter)),
+
+    accounts: (query) =>
+      Effect.sync(() =>
+        accountsPageOf(
+          [...accounts].flatMap(([accountId, { state, entries }]) => summaryOf(accountId, state, entries.at(-1)) ?? []),
+          query,
+        ),
+      ),
 
     search: (query) => Effect.sync(() => searchOf(allEntries(), query)),
 

@@ -3,6 +3,7 @@ import {
   type AccountHistory,
   type AccountId,
   type AuditedAccount,
+  type Balance,
   type EntryFilter,
   InvalidRequest,
   type KindTotal,
@@ -336,6 +337,12 @@ export const make = (options: Options = defaults) =>
             ${filterSql(filter)}
           ORDER BY sequence DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(entryOf))),
 
+      openHolds: (accountId, limit) =>
+        read(sql<HoldRow>`
+          SELECT ${sql.literal(holdColumns)} FROM holds
+          WHERE account_id = ${accountId} AND status = 'open'
+          ORDER BY hold_id LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(holdOf))),
+
       hold: (accountId, holdId) =>
         read(sql<HoldRow>`
           SELECT ${sql.literal(holdColumns)} FROM holds
@@ -380,6 +387,32 @@ export const make = (options: Options = defaults) =>
           // A sum over many entries may pass 2^63; as text it is read back exactly.
           Effect.map((rows) =>
             rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: BigInt(row.amount) })),
+          ),
+        ),
+
+      // An account's newest entry is the one its last_sequence names: one row per account, walked
+      // newest first on entries_created_at; a prefix reads accounts_id_prefix instead.
+      accounts: ({ prefix, limit, after }) =>
+        read(sql<{ account_id: AccountId; balance: bigint; held: bigint; last_sequence: bigint; created_at: Date }>`
+          SELECT a.account_id, a.balance, a.held, a.last_sequence, e.created_at
+          FROM accounts a JOIN entries e ON e.account_id = a.account_id AND e.sequence = a.last_sequence
+          WHERE true
+            ${prefix === undefined ? sql`` : sql`AND a.account_id LIKE ${`${prefix.replaceAll("_", "\\_")}%`}`}
+            ${
+              after === undefined
+                ? sql``
+                : sql`AND (e.created_at, a.account_id) < (${after.lastEntryAt}::timestamptz, ${after.accountId})`
+            }
+          ORDER BY e.created_at DESC, a.account_id DESC LIMIT ${limit}`).pipe(
+          Effect.map((rows) =>
+            rows.map((row) => ({
+              accountId: row.account_id,
+              balance: Number(row.balance) as Balance,
+              held: Number(row.held),
+              available: Number(row.balance - row.held),
+              entries: Number(row.last_sequence),
+              lastEntryAt: row.created_at.toISOString(),
+            })),
           ),
         ),
 

@@ -264,6 +264,17 @@ const autoTopUpsAndRefills = Effect.gen(function* () {
 })
 
 /**
+ * The operators' listings. Accounts by the start of their id (`LIKE 'prefix%'`): an index in pattern
+ * order serves it whatever the database's collation (the primary key does only under C). An account's
+ * open holds: a few among the many it resolved (one per run), so only the open ones are indexed.
+ */
+const accountListing = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE INDEX accounts_id_prefix ON accounts (account_id text_pattern_ops)`
+  yield* sql`CREATE INDEX holds_open ON holds (account_id, hold_id) WHERE status = 'open'`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -274,6 +285,7 @@ export const migrations = {
   "4_events": events,
   "5_webhooks": webhooks,
   "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
+  "7_account_listing": accountListing,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

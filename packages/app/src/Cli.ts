@@ -983,7 +983,7 @@ const bannerText = (url: string, database: Storage.DatabaseShape, withToken: boo
   const auth = withToken ? ` -H "Authorization: Bearer $TALLY_API_TOKEN"` : ""
   return [
     `Tally is listening on ${url} (storage: ${database.location})`,
-    `  API docs ${url}/docs   OpenAPI ${url}/openapi.json   health ${url}/health`,
+    `  Console ${url}/console   API docs ${url}/docs   OpenAPI ${url}/openapi.json   health ${url}/health`,
     "Try:",
     `  curl -s -X POST ${url}/v1/accounts/alice/top-ups${auth} -H 'content-type: application/json' -d '{"amount": 1000, "ceiling": 5000}'`,
     `  curl -s ${url}/v1/accounts/alice/balance${auth}`,

@@ -27,6 +27,7 @@ import {
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
 import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
+import * as Console from "./Console.ts"
 import { EventHandlers } from "./EventHandlers.ts"
 import * as HotRoutes from "./HotRoutes.ts"
 import { RefillHandlers } from "./RefillHandlers.ts"
@@ -93,6 +94,7 @@ export const LedgerHandlers = HttpApiBuilder.group(
         ledger
           .writeDecoded(WriteAnswer.requestOf("Spend", params.accountId, payload, headers))
           .pipe(Effect.flatMap(answer)),
+      accounts: ({ query }) => ledger.accounts(query),
       balance: ({ params }) =>
         ledger
           .writtenBalances(params.accountId)
@@ -128,6 +130,7 @@ export const HoldsHandlers = HttpApiBuilder.group(
           .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
           .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
       getHold: ({ params }) => ledger.getHold(params),
+      openHolds: ({ params }) => ledger.openHolds(params.accountId).pipe(Effect.map((holds) => ({ holds }))),
       capture: ({ params, headers, payload }) =>
         ledger
           .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })
@@ -422,6 +425,7 @@ export const checkListen = (settings: ServerSettings): Effect.Effect<void, Insec
 export const routes = Layer.mergeAll(
   HttpApiBuilder.layer(TallyApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(jsonBodies.layer)),
   HttpApiScalar.layer(TallyApi, { path: "/docs", scalar: { authentication: { preferredSecurityScheme: "bearer" } } }),
+  Console.routes,
   errorResponses,
 ).pipe(
   Layer.provide([

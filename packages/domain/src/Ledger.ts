@@ -26,6 +26,12 @@ import { adjust, refund } from "./corrections/CorrectionSteps.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
+import {
+  type AccountSummary,
+  AccountsRequest,
+  decodeAccountCursor,
+  encodeAccountCursor,
+} from "./history/AccountActivity.ts"
 import { decodeLedgerCursor, encodeLedgerCursor } from "./history/LedgerCursor.ts"
 import type { Hold } from "./holds/Hold.ts"
 import type { HeldLimitExceeded, HoldExpired, HoldNotOpen } from "./holds/HoldError.ts"
@@ -73,6 +79,11 @@ export interface HoldPosting {
   readonly entry: Entry | null
   readonly balances: AccountBalances
   readonly replayed: boolean
+}
+
+export interface AccountsPage {
+  readonly accounts: ReadonlyArray<AccountSummary>
+  readonly nextCursor: string | null
 }
 
 export interface EntryPage {
@@ -158,6 +169,8 @@ export class Ledger extends Context.Service<
     /** Releases every hold whose deadline has passed; the service runs it on a schedule. */
     readonly expireHolds: Effect.Effect<{ readonly expired: number }, StoreError>
     readonly getHold: (request: typeof HoldLookup.Encoded) => Effect.Effect<Hold, HoldNotFound | ReadError>
+    /** An account's open holds, oldest first, at most `Limits.openHoldsListedMax`. */
+    readonly openHolds: (accountId: string) => Effect.Effect<ReadonlyArray<Hold>, ReadError>
     readonly refund: (request: typeof RefundRequest.Encoded) => Effect.Effect<Posting, WriteError<RefundRejection>>
     readonly adjust: (
       request: typeof AdjustmentRequest.Encoded,
@@ -169,6 +182,8 @@ export class Ledger extends Context.Service<
     readonly writtenBalances: (accountId: string) => Effect.Effect<AccountBalances, AccountNotFound | ReadError>
     readonly entries: (request: typeof EntriesRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
     readonly totals: (request: typeof TotalsRequest.Encoded) => Effect.Effect<ReadonlyArray<KindTotal>, ReadError>
+    /** Accounts that have entries, newest activity first, optionally those whose id starts with a prefix. */
+    readonly accounts: (request: typeof AccountsRequest.Encoded) => Effect.Effect<AccountsPage, ReadError>
     /** Entries across accounts, newest first: the operators' search. */
     readonly search: (request: typeof SearchRequest.Encoded) => Effect.Effect<EntryPage, ReadError>
     /** Every matching entry, oldest first, as a stream read while it is consumed. */
@@ -266,6 +281,16 @@ export class Ledger extends Context.Service<
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return { entries: page, nextCursor: rows.length > limit && last ? encodeLedgerCursor(last) : null }
+    })
+
+    const accounts = Effect.fn("Ledger.accounts")(function* (input: typeof AccountsRequest.Encoded) {
+      const { cursor, limit = Limits.accountsPageSizeDefault, prefix } = yield* validate(AccountsRequest)(input)
+      const after = cursor === undefined ? undefined : decodeAccountCursor(cursor)
+      if (after instanceof InvalidRequest) return yield* after
+      const rows = yield* store.accounts({ prefix, limit: limit + 1, after })
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { accounts: page, nextCursor: rows.length > limit && last ? encodeAccountCursor(last) : null }
     })
 
     /**
@@ -401,6 +426,8 @@ export class Ledger extends Context.Service<
               ),
           ),
         ),
+      openHolds: (accountId) =>
+        validAccountId(accountId).pipe(Effect.flatMap((id) => store.openHolds(id, Limits.openHoldsListedMax))),
       refund: (input) =>
         validate(RefundRequest)(input).pipe(
           Effect.flatMap((request) =>
@@ -431,6 +458,7 @@ export class Ledger extends Context.Service<
         validate(TotalsRequest)(input).pipe(
           Effect.flatMap(({ accountId, ...filter }) => store.totals(accountId, filter)),
         ),
+      accounts,
       search,
       exportEntries: (input) => validate(ExportRequest)(input).pipe(Effect.map(store.exportEntries)),
       settings: (accountId) =>

@@ -5,6 +5,7 @@ import type { AccountHistory, AuditedAccount, AuditPosition } from "./Audit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
+import type { AccountPosition, AccountSummary } from "./history/AccountActivity.ts"
 import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
@@ -59,6 +60,15 @@ export interface ExportQuery extends EntryFilter {
   readonly accountId?: AccountId | undefined
 }
 
+/** Accounts with entries, newest activity first (see `AccountPosition`). */
+export interface AccountsQuery {
+  /** Only ids that start with it. */
+  readonly prefix?: string | undefined
+  readonly limit: number
+  /** Only accounts after this position in that order. */
+  readonly after?: AccountPosition | undefined
+}
+
 export interface KindTotal {
   readonly kind: EntryKind
   /** How many entries of the kind matched. */
@@ -101,6 +111,8 @@ export class LedgerStore extends Context.Service<
       query: EntriesQuery,
     ) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
     readonly hold: (accountId: AccountId, holdId: HoldId) => Effect.Effect<Hold | undefined, LedgerUnavailable>
+    /** Up to `limit` of an account's open holds, oldest first. */
+    readonly openHolds: (accountId: AccountId, limit: number) => Effect.Effect<ReadonlyArray<Hold>, LedgerUnavailable>
     /** Up to `limit` open holds whose deadline is at or before `now` (ISO-8601), earliest first. */
     readonly dueHolds: (now: string, limit: number) => Effect.Effect<ReadonlyArray<DueHold>, LedgerUnavailable>
     readonly autoTopUpRequest: (
@@ -124,6 +136,8 @@ export class LedgerStore extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<KindTotal>, LedgerUnavailable>
     /** Entries across accounts, newest first (see `LedgerPosition`). */
     readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
+    /** Accounts that have entries, newest activity first: the operators' listing. */
+    readonly accounts: (query: AccountsQuery) => Effect.Effect<ReadonlyArray<AccountSummary>, LedgerUnavailable>
     /** Every matching entry, oldest first, read as it is consumed rather than all at once. */
     readonly exportEntries: (query: ExportQuery) => Stream.Stream<Entry, LedgerUnavailable>
     /**

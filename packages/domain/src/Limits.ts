@@ -23,6 +23,9 @@ export const Limits = {
   /** Entries per page of history. */
   entriesPageSizeMax: 500,
   entriesPageSizeDefault: 50,
+  /** Accounts per page of the listing by last activity. */
+  accountsPageSizeMax: 200,
+  accountsPageSizeDefault: 20,
   /**
    * Consecutive failed auto top-up requests before auto top-up is switched off for the account: a
    * card that was declined three times in a row needs a person (common practice, e.g. LTX, Helicone).
@@ -77,6 +80,11 @@ export const Limits = {
    * about a month, and a reservation older than that is a forgotten one.
    */
   holdExpiresInSecondsMax: 31 * 24 * 60 * 60,
+  /**
+   * Open holds an account's listing shows, oldest first: an account runs a few at a time (one per run
+   * in flight); more than this is a leak the listing says exists.
+   */
+  openHoldsListedMax: 200,
   /** Holds `expireHolds` releases per pass (each pass reads this many due holds, then expires them). */
   holdsExpiredPerPassMax: 500,
   /** Expiries a pass submits at once: enough to fill a few group-commit batches, no more. */

@@ -30,6 +30,7 @@ import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionReques
 import { Entry, EntryKind } from "./Entry.ts"
 import { EventsRequest } from "./events/EventFeed.ts"
 import { LedgerEvent } from "./events/LedgerEvent.ts"
+import { AccountSummary, AccountsRequest } from "./history/AccountActivity.ts"
 import { Hold, HoldId } from "./holds/Hold.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldRequest } from "./holds/HoldRequest.ts"
@@ -326,6 +327,11 @@ export const HoldResponse = Schema.Struct({
 )
 export type HoldResponse = typeof HoldResponse.Type
 
+export const AccountsResponse = withExample(
+  Schema.Struct({ accounts: Schema.Array(AccountSummary), nextCursor: Schema.NullOr(Schema.String) }),
+  Examples.accounts,
+)
+
 export const EntriesResponse = withExample(
   Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) }),
   Examples.entries,
@@ -371,6 +377,8 @@ export const TotalsResponse = withExample(
 const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, reference: EntryFilterFields.reference }
 
 export const ExpireHoldsResponse = withExample(Schema.Struct({ expired: Schema.Int }), Examples.expired)
+
+export const OpenHoldsResponse = withExample(Schema.Struct({ holds: Schema.Array(Hold) }), Examples.openHolds)
 
 export const SettingsBody = withExample(
   Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit }),
@@ -451,6 +459,17 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
         summary: "Spend credits as usage",
         description:
           'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves. Spends act on the available balance (balance - held).',
+      }),
+    ),
+    HttpApiEndpoint.get("accounts", "/accounts", {
+      query: AccountsRequest.fields,
+      success: AccountsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Accounts by last activity (their newest entry), newest first, one page at a time (for operators)",
+        description:
+          "prefix: only ids that start with it. Accounts without entries are not listed. An account active again between two pages moves to the top of a fresh first page.",
       }),
     ),
     HttpApiEndpoint.get("balance", "/accounts/:accountId/balance", {
@@ -598,6 +617,15 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
         summary: "Reserve credits before a run (the Idempotency-Key header is required)",
         description:
           'The credits stay in the balance but leave available. mode "exact" (default) or "available"; expiresInSeconds sets a deadline after which the hold cannot be captured and is released as expired.',
+      }),
+    ),
+    HttpApiEndpoint.get("openHolds", "/accounts/:accountId/holds", {
+      params: accountParams,
+      success: OpenHoldsResponse,
+      error: readErrors,
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: `The account's open holds, oldest first (at most ${Limits.openHoldsListedMax})`,
       }),
     ),
     HttpApiEndpoint.get("getHold", "/accounts/:accountId/holds/:holdId", {

@@ -161,3 +161,8 @@ export const webhookDeliveries = {
     },
   ],
 }
+export const accounts = {
+  accounts: [{ accountId, balance: 1000, held: 500, available: 500, entries: 2, lastEntryAt: at }],
+  nextCursor: null,
+}
+export const openHolds = { holds: [holdState] }

@@ -23,6 +23,13 @@ export const totalsOf = (entries: Iterable<Entry>, filter: EntryFilter): Readonl
   return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
 }
 
+/** Up to `limit` of the holds that are open, oldest first. */
+export const openHoldsOf = (holds: Iterable<Hold>, limit: number): ReadonlyArray<Hold> =>
+  [...holds]
+    .filter((hold) => hold.status === "open")
+    .sort((a, b) => a.holdId - b.holdId)
+    .slice(0, limit)
+
 /** Up to `limit` open holds whose deadline is at or before `now`, earliest first. */
 export const dueHoldsOf = (holds: Iterable<Hold>, now: string, limit: number): ReadonlyArray<DueHold> =>
   [...holds]

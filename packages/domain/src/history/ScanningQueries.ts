@@ -3,6 +3,7 @@ import type { AccountId } from "../AccountId.ts"
 import { type AccountHistory, auditedAccountOf } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
+import { accountsPageOf, summaryOf } from "./AccountActivity.ts"
 import { matchesFilter } from "./EntryOrder.ts"
 import {
   dueAutoTopUpRequestsOf,
@@ -10,6 +11,7 @@ import {
   dueRefillsOf,
   exportOf,
   newestFirst,
+  openHoldsOf,
   searchOf,
   totalsOf,
 } from "./MemoryQueries.ts"
@@ -31,11 +33,13 @@ export const scanningQueries = (
   Store,
   | "entries"
   | "hold"
+  | "openHolds"
   | "dueHolds"
   | "autoTopUpRequest"
   | "dueAutoTopUpRequests"
   | "dueRefills"
   | "totals"
+  | "accounts"
   | "search"
   | "exportEntries"
   | "auditAccounts"
@@ -65,6 +69,7 @@ export const scanningQueries = (
       ),
     hold: (accountId, holdId) =>
       Effect.map(one(accountId), (history) => history?.holds.find((hold) => hold.holdId === holdId)),
+    openHolds: (accountId, limit) => Effect.map(one(accountId), (history) => openHoldsOf(history?.holds ?? [], limit)),
     dueHolds: (now, limit) =>
       Effect.map(everything, (all) =>
         dueHoldsOf(
@@ -87,6 +92,13 @@ export const scanningQueries = (
       ),
     dueRefills: (nowMs, limit) => Effect.map(everything, (all) => dueRefillsOf(all, nowMs, limit)),
     totals: (accountId, filter) => Effect.map(one(accountId), (history) => totalsOf(history?.entries ?? [], filter)),
+    accounts: (query) =>
+      Effect.map(everything, (all) =>
+        accountsPageOf(
+          all.flatMap(({ accountId, state, entries }) => summaryOf(accountId, state, entries.at(-1)) ?? []),
+          query,
+        ),
+      ),
     search: (query) => Effect.map(entriesNewestFirst, (entries) => searchOf(entries, query)),
     exportEntries: (query) =>
       Stream.unwrap(Effect.map(entriesNewestFirst, (entries) => Stream.fromIterable(exportOf(entries, query)))),

@@ -66,6 +66,51 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
       ])
     })
 
+    test("operators list accounts by last activity, newest first, a page at a time, and by the start of their id", async () => {
+      const start = newAccount()
+      // `_` is a wildcard in SQL's LIKE: a prefix ending in it must not match `${start}x...`.
+      const [a, b, c] = [`${start}_a`, `${start}_b`, `${start}xc`]
+      await run((l) => l.topUp({ accountId: a, amount: 10 }))
+      clock.advance(1_000)
+      await run((l) => l.topUp({ accountId: b, amount: 20 }))
+      clock.advance(1_000)
+      await run((l) => l.topUp({ accountId: c, amount: 30 }))
+      clock.advance(1_000)
+      const { entry: spent } = await run((l) => l.spend({ accountId: a, amount: 4 }))
+      clock.advance(1_000)
+      // A hold appends no entry: it changes what is held, not the last activity.
+      await run((l) => l.hold({ accountId: b, amount: 5, idempotencyKey: "h" }))
+      await run((l) => l.updateSettings({ accountId: `${start}_settings-only`, overdraftLimit: 5 }))
+
+      const listed = await run((l) => l.accounts({ prefix: start }))
+      expect(listed.nextCursor).toBeNull()
+      expect(listed.accounts.map((account) => account.accountId)).toEqual([a, c, b])
+      expect(listed.accounts[0]).toEqual({
+        accountId: a,
+        balance: 6,
+        held: 0,
+        available: 6,
+        entries: 2,
+        lastEntryAt: spent.createdAt,
+      })
+      expect(listed.accounts[2]).toMatchObject({ accountId: b, balance: 20, held: 5, available: 15, entries: 1 })
+      expect((await run((l) => l.accounts({ prefix: `${start}_` }))).accounts.map((x) => x.accountId)).toEqual([a, b])
+
+      const seen: Array<string> = []
+      let cursor: string | null = null
+      do {
+        const page: { accounts: ReadonlyArray<{ accountId: string }>; nextCursor: string | null } = await run((l) =>
+          l.accounts({ prefix: start, limit: 1, ...(cursor === null ? {} : { cursor }) }),
+        )
+        seen.push(...page.accounts.map((account) => account.accountId))
+        cursor = page.nextCursor
+      } while (cursor !== null)
+      expect(seen).toEqual([a, c, b])
+
+      expect(await fails((l) => l.accounts({ cursor: "not-a-cursor" }))).toMatchObject({ _tag: "InvalidRequest" })
+      expect(await fails((l) => l.accounts({ prefix: "no spaces" }))).toMatchObject({ _tag: "InvalidRequest" })
+    })
+
     test("operators search entries across accounts, newest first, a page at a time", async () => {
       const reference = unique()
       const [a, b] = [newAccount(), newAccount()]

@@ -28,6 +28,26 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toEqual(placed.hold)
     })
 
+    test("an account's open holds list oldest first, and a hold leaves the list once captured, released or expired", async () => {
+      const accountId = await funded(1000)
+      for (const key of ["h1", "h2", "h3", "h4"]) {
+        await run((l) => l.hold({ accountId, amount: 100, idempotencyKey: key, expiresInSeconds: 60 }))
+      }
+      await run((l) => l.capture({ accountId, holdId: 1, amount: 50, idempotencyKey: "c1" }))
+      await run((l) => l.release({ accountId, holdId: 3, idempotencyKey: "r3" }))
+      const open = await run((l) => l.openHolds(accountId))
+      expect(open.map((hold) => [hold.holdId, hold.status])).toEqual([
+        [2, "open"],
+        [4, "open"],
+      ])
+      expect(open[0]).toEqual(await run((l) => l.getHold({ accountId, holdId: 2 })))
+      clock.advance(2 * minute)
+      await run((l) => l.expireHolds)
+      expect(await run((l) => l.openHolds(accountId))).toEqual([])
+      expect(await run((l) => l.openHolds(newAccount()))).toEqual([])
+      expect(await fails((l) => l.openHolds("not an id"))).toMatchObject({ _tag: "InvalidRequest" })
+    })
+
     test("spends and holds act on the available balance", async () => {
       const accountId = await funded(1000)
       await run((l) => l.hold({ accountId, amount: 800, idempotencyKey: "h1" }))

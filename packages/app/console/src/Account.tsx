@@ -1,0 +1,730 @@
+import { useCallback, useEffect, useState } from "preact/hooks"
+import {
+  AdjustAction,
+  CaptureAction,
+  CompleteRequestAction,
+  FailRequestAction,
+  RefundAction,
+  ReleaseAction,
+  TopUpAction,
+} from "./Actions.tsx"
+import {
+  type AutoTopUpRequest,
+  type AutoTopUpStatus,
+  api,
+  type Balances,
+  type Entry,
+  type EntryFilter,
+  entryKinds,
+  type Hold,
+  type RefillStatus,
+} from "./api.ts"
+import { BalanceChart } from "./BalanceChart.tsx"
+import { credits, instantOf } from "./format.ts"
+import { Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+
+/** Entries a page of the table shows. */
+const pageSize = 50
+/** The chart reads at most this many entries of its range, newest first, a page of 500 at a time. */
+const chartEntriesMax = 2_000
+const chartRanges = [
+  { label: "Last 24 hours", ms: 86_400_000 },
+  { label: "Last 7 days", ms: 7 * 86_400_000 },
+  { label: "Last 30 days", ms: 30 * 86_400_000 },
+  { label: "All time", ms: null },
+] as const
+/** Refunds of an entry read, to say what is left to refund of it, at most this many pages. */
+const refundPagesMax = 10
+
+type Dialog =
+  | { kind: "top-up" }
+  | { kind: "adjust" }
+  | { kind: "refund"; entry: Entry; refundable: number }
+  | { kind: "release"; hold: Hold }
+  | { kind: "capture"; hold: Hold }
+  | { kind: "complete"; request: AutoTopUpRequest }
+  | { kind: "fail"; request: AutoTopUpRequest }
+
+const autoTopUpReference = /^auto-top-up:(\d+)$/
+
+const EntryLinks = ({ entry, onHold }: { entry: Entry; onHold: (holdId: number) => void }) => {
+  const links = []
+  if (entry.holdId !== null)
+    links.push(
+      <button type="button" class="link" onClick={() => onHold(entry.holdId!)}>
+        captures hold #{entry.holdId}
+      </button>,
+    )
+  if (entry.refundOf !== null) links.push(<span>refunds entry #{entry.refundOf}</span>)
+  const request = entry.reference === null ? null : autoTopUpReference.exec(entry.reference)
+  if (request !== null) links.push(<span>completes auto top-up request #{request[1]}</span>)
+  if (entry.reason !== null) links.push(<span>reason: {entry.reason}</span>)
+  if (entry.actor !== null) links.push(<span>by {entry.actor}</span>)
+  if (entry.overdrawn) links.push(<span class="negative">overdrawn</span>)
+  return <span class="links">{links}</span>
+}
+
+/** What is left to refund of an entry: its amount less the refunds linked to it. */
+const refundableOf = async (accountId: string, entry: Entry) => {
+  let refunded = 0
+  let cursor: string | undefined
+  for (let page = 0; page < refundPagesMax; page++) {
+    const { entries, nextCursor } = await api.entries(accountId, { kind: "refund", limit: 500, cursor })
+    for (const refund of entries) if (refund.refundOf === entry.sequence) refunded -= refund.amount
+    if (nextCursor === null) break
+    cursor = nextCursor
+  }
+  return Math.max(0, entry.amount - refunded)
+}
+
+/**
+ * Loads when `deps` change. What was loaded shows while a reload of the same thing (`identity`, by
+ * default all of `deps`) runs, so an action's refresh keeps the page in place; what was loaded for
+ * another identity (another page of entries) never shows under the new one. A late answer to an
+ * earlier load is dropped.
+ */
+const useLoad = <A,>(load: () => Promise<A>, deps: ReadonlyArray<unknown>, identity: ReadonlyArray<unknown> = deps) => {
+  const key = JSON.stringify(identity)
+  const [state, setState] = useState<{ value?: A; error?: unknown; key?: string }>({})
+  const reload = useCallback(() => {
+    let current = true
+    load().then(
+      (value) => current && setState({ value, key }),
+      (error) => current && setState({ error, key }),
+    )
+    return () => {
+      current = false
+    }
+  }, deps)
+  useEffect(reload, [reload])
+  return state.key === key ? state : {}
+}
+
+const Summary = ({ balances }: { balances: Balances }) => (
+  <ul class="balances" aria-label="Credits">
+    {(
+      [
+        ["Balance", balances.balance],
+        ["Held", balances.held],
+        ["Available", balances.available],
+      ] as const
+    ).map(([name, value]) => (
+      <li key={name}>
+        <span class="figure-name">{name}</span>
+        <span class="figure">
+          <Credits value={value} />
+        </span>
+      </li>
+    ))}
+  </ul>
+)
+
+const Chart = ({ accountId, version }: { accountId: string; version: number }) => {
+  const [range, setRange] = useState(1)
+  const [width, setWidth] = useState(() => Math.min(900, document.documentElement.clientWidth - 48))
+  useEffect(() => {
+    const resize = () => setWidth(Math.min(900, document.documentElement.clientWidth - 48))
+    window.addEventListener("resize", resize)
+    return () => window.removeEventListener("resize", resize)
+  }, [])
+  const chosen = chartRanges[range]!
+  const { value, error } = useLoad(
+    async () => {
+      const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
+      const all: Array<Entry> = []
+      let cursor: string | undefined
+      while (all.length < chartEntriesMax) {
+        const page = await api.entries(accountId, { from, limit: 500, cursor })
+        all.push(...page.entries)
+        if (page.nextCursor === null) return { entries: all, complete: true }
+        cursor = page.nextCursor
+      }
+      return { entries: all, complete: false }
+    },
+    [accountId, range, version],
+    [accountId, range],
+  )
+  return (
+    <section aria-labelledby="chart-title">
+      <div class="section-head">
+        <h2 id="chart-title">Balance over time</h2>
+        <label class="inline">
+          Range
+          <select value={range} onChange={(event) => setRange(Number(event.currentTarget.value))}>
+            {chartRanges.map((option, i) => (
+              <option value={i}>{option.label}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error !== undefined ? (
+        <Failure error={error} />
+      ) : value === undefined ? (
+        <p aria-busy="true">Loading the chart…</p>
+      ) : value.entries.length === 0 ? (
+        <Empty>No entries in this range: choose a longer range, or top up the account.</Empty>
+      ) : (
+        <>
+          <BalanceChart entries={value.entries} width={width} />
+          {value.complete ? null : (
+            <p class="hint">The chart shows the newest {credits(chartEntriesMax)} entries of the range.</p>
+          )}
+        </>
+      )}
+    </section>
+  )
+}
+
+const emptyFilter = { kind: "", from: "", to: "", reference: "" }
+
+const filterOf = (form: typeof emptyFilter): EntryFilter => ({
+  kind: form.kind === "" ? undefined : (form.kind as EntryFilter["kind"]),
+  from: instantOf(form.from),
+  to: instantOf(form.to),
+  reference: form.reference.trim() === "" ? undefined : form.reference.trim(),
+})
+
+const Entries = ({
+  accountId,
+  version,
+  onRefund,
+  onHold,
+}: {
+  accountId: string
+  version: number
+  onRefund: (entry: Entry) => void
+  onHold: (holdId: number) => void
+}) => {
+  const [form, setForm] = useState(emptyFilter)
+  const [filter, setFilter] = useState<EntryFilter>({})
+  // The cursors of the pages before this one: "Newer" goes back without reading from the start.
+  const [cursors, setCursors] = useState<ReadonlyArray<string | undefined>>([undefined])
+  const cursor = cursors[cursors.length - 1]
+  const page = useLoad(
+    () => api.entries(accountId, { ...filter, limit: pageSize, cursor }),
+    [accountId, filter, cursor, version],
+    [accountId, filter, cursor],
+  )
+  const totals = useLoad(
+    () => api.totals(accountId, { from: filter.from, to: filter.to, reference: filter.reference }),
+    [accountId, filter, version],
+    [accountId, filter],
+  )
+  const field = (name: keyof typeof emptyFilter) => (event: Event) =>
+    setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value })
+  const first = (cursors.length - 1) * pageSize + 1
+  return (
+    <>
+      <section aria-labelledby="entries-title">
+        <h2 id="entries-title">Entries</h2>
+        <form
+          class="filters"
+          aria-label="Entry filters"
+          onSubmit={(event) => {
+            event.preventDefault()
+            setFilter(filterOf(form))
+            setCursors([undefined])
+          }}
+        >
+          <label>
+            Kind
+            <select value={form.kind} onChange={field("kind")}>
+              <option value="">Any kind</option>
+              {entryKinds.map((kind) => (
+                <option value={kind}>{kind}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From
+            <input type="datetime-local" step="1" value={form.from} onInput={field("from")} />
+          </label>
+          <label>
+            To
+            <input type="datetime-local" step="1" value={form.to} onInput={field("to")} />
+          </label>
+          <label>
+            Reference
+            <input value={form.reference} onInput={field("reference")} />
+          </label>
+          <div class="buttons">
+            <button type="submit">Apply filters</button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setForm(emptyFilter)
+                setFilter({})
+                setCursors([undefined])
+              }}
+            >
+              Clear
+            </button>
+          </div>
+        </form>
+        {page.error !== undefined ? (
+          <Failure error={page.error} />
+        ) : page.value === undefined ? (
+          <p aria-busy="true">Loading entries…</p>
+        ) : page.value.entries.length === 0 ? (
+          <Empty>
+            {cursors.length > 1 ? "No more entries." : "No entries match: clear the filters, or widen the time range."}
+          </Empty>
+        ) : (
+          <TableWrap label="Entries">
+            <table>
+              <caption>
+                Entries {credits(first)}–{credits(first + page.value.entries.length - 1)}, newest first
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col" class="num">
+                    Amount
+                  </th>
+                  <th scope="col" class="num">
+                    Balance after
+                  </th>
+                  <th scope="col">Reference</th>
+                  <th scope="col">Links</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.value.entries.map((entry) => (
+                  <tr key={entry.sequence}>
+                    <td>{entry.sequence}</td>
+                    <td>
+                      <Time iso={entry.createdAt} />
+                    </td>
+                    <td>
+                      {entry.kind}
+                      {entry.decision === "Clamped" ? ` (clamped from ${credits(entry.requested)})` : ""}
+                    </td>
+                    <td class="num">
+                      <Credits value={entry.amount} sign />
+                    </td>
+                    <td class="num">
+                      <Credits value={entry.balanceAfter} />
+                    </td>
+                    <td>{entry.reference ?? ""}</td>
+                    <td>
+                      <EntryLinks entry={entry} onHold={onHold} />
+                    </td>
+                    <td>
+                      {entry.amount > 0 ? (
+                        <button
+                          type="button"
+                          class="small"
+                          aria-label={`Refund entry #${entry.sequence}`}
+                          onClick={() => onRefund(entry)}
+                        >
+                          Refund
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+        <nav class="pager" aria-label="Entry pages">
+          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Newer entries
+          </button>
+          <button
+            type="button"
+            disabled={page.value?.nextCursor == null}
+            onClick={() => setCursors([...cursors, page.value!.nextCursor!])}
+          >
+            Older entries
+          </button>
+        </nav>
+      </section>
+      <section aria-labelledby="totals-title">
+        <h2 id="totals-title">Totals per kind</h2>
+        <p class="hint">Over the time range and reference of the filters.</p>
+        {totals.error !== undefined ? (
+          <Failure error={totals.error} />
+        ) : totals.value === undefined ? (
+          <p aria-busy="true">Loading totals…</p>
+        ) : totals.value.totals.length === 0 ? (
+          <Empty>No entries in this range.</Empty>
+        ) : (
+          <TableWrap label="Totals per kind">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Kind</th>
+                  <th scope="col" class="num">
+                    Entries
+                  </th>
+                  <th scope="col" class="num">
+                    Amount
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {totals.value.totals.map((total) => (
+                  <tr key={total.kind}>
+                    <th scope="row">{total.kind}</th>
+                    <td class="num">
+                      <Credits value={total.entries} />
+                    </td>
+                    <td class="num">
+                      <Credits value={total.amount} sign />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </section>
+    </>
+  )
+}
+
+const Holds = ({
+  accountId,
+  balances,
+  requested,
+  version,
+  onAction,
+}: {
+  accountId: string
+  balances: Balances
+  requested: number | null
+  version: number
+  onAction: (dialog: Dialog) => void
+}) => {
+  const [holdId, setHoldId] = useState(requested === null ? "" : String(requested))
+  const [looked, setLooked] = useState<number | null>(requested)
+  useEffect(() => {
+    if (requested !== null) {
+      setHoldId(String(requested))
+      setLooked(requested)
+    }
+  }, [requested])
+  const hold = useLoad(
+    () => (looked === null ? Promise.resolve(null) : api.hold(accountId, looked)),
+    [accountId, looked, version],
+    [accountId, looked],
+  )
+  const open = useLoad(() => api.openHolds(accountId), [accountId, version], [accountId])
+  return (
+    <section aria-labelledby="holds-title">
+      <h2 id="holds-title">Holds</h2>
+      <p>
+        Open holds reserve <Credits value={balances.held} /> credits of the balance.
+      </p>
+      {open.error !== undefined ? (
+        <Failure error={open.error} />
+      ) : open.value === undefined ? (
+        <p aria-busy="true">Loading open holds…</p>
+      ) : open.value.holds.length === 0 ? (
+        <Empty>No open hold.</Empty>
+      ) : (
+        <TableWrap label="Open holds">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Hold</th>
+                <th scope="col" class="num">
+                  Reserves
+                </th>
+                <th scope="col">Reference</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {open.value.holds.map((openHold) => (
+                <tr key={openHold.holdId}>
+                  <th scope="row">#{openHold.holdId}</th>
+                  <td class="num">
+                    <Credits value={openHold.amount - openHold.captured} />
+                  </td>
+                  <td>{openHold.reference ?? ""}</td>
+                  <td>
+                    <Time iso={openHold.expiresAt} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`Capture hold #${openHold.holdId}`}
+                      onClick={() => onAction({ kind: "capture", hold: openHold })}
+                    >
+                      Capture
+                    </button>{" "}
+                    <button
+                      type="button"
+                      class="small secondary"
+                      aria-label={`Release hold #${openHold.holdId}`}
+                      onClick={() => onAction({ kind: "release", hold: openHold })}
+                    >
+                      Release
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <h3>A hold by its id</h3>
+      <form
+        class="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault()
+          setLooked(/^\d+$/.test(holdId) ? Number(holdId) : null)
+        }}
+      >
+        <label>
+          Hold id
+          <input inputMode="numeric" value={holdId} onInput={(event) => setHoldId(event.currentTarget.value)} />
+        </label>
+        <button type="submit">Look up</button>
+      </form>
+      {looked === null ? (
+        <p class="hint">
+          Any hold, open or not: enter its id (numbered per account from 1), or follow a capture's link.
+        </p>
+      ) : hold.error !== undefined ? (
+        <Failure error={hold.error} action="Check the hold's id." />
+      ) : hold.value === undefined || hold.value === null ? (
+        <p aria-busy="true">Loading hold…</p>
+      ) : (
+        <div class="card">
+          <h3>Hold #{hold.value.holdId}</h3>
+          <dl class="facts">
+            <dt>Status</dt>
+            <dd>{hold.value.status}</dd>
+            <dt>Reserved</dt>
+            <dd>
+              <Credits value={hold.value.amount} />
+            </dd>
+            <dt>Captured</dt>
+            <dd>
+              <Credits value={hold.value.captured} />
+            </dd>
+            <dt>Reference</dt>
+            <dd>{hold.value.reference ?? "—"}</dd>
+            <dt>Placed</dt>
+            <dd>
+              <Time iso={hold.value.createdAt} />
+            </dd>
+            <dt>Expires</dt>
+            <dd>
+              <Time iso={hold.value.expiresAt} />
+            </dd>
+          </dl>
+          {hold.value.status === "open" ? (
+            <div class="buttons">
+              <button type="button" onClick={() => onAction({ kind: "capture", hold: hold.value! })}>
+                Capture
+              </button>
+              <button type="button" class="secondary" onClick={() => onAction({ kind: "release", hold: hold.value! })}>
+                Release
+              </button>
+            </div>
+          ) : null}
+        </div>
+      )}
+    </section>
+  )
+}
+
+const AutoTopUp = ({
+  accountId,
+  version,
+  onAction,
+}: {
+  accountId: string
+  version: number
+  onAction: (dialog: Dialog) => void
+}) => {
+  const status = useLoad(
+    async () => {
+      const settings: AutoTopUpStatus = await api.autoTopUp(accountId)
+      const open =
+        settings.openRequestId === null ? null : await api.autoTopUpRequest(accountId, settings.openRequestId)
+      return { settings, open }
+    },
+    [accountId, version],
+    [accountId],
+  )
+  if (status.error !== undefined) return <Failure error={status.error} />
+  if (status.value === undefined) return <p aria-busy="true">Loading auto top-up…</p>
+  const { settings, open } = status.value
+  return (
+    <div>
+      {settings.threshold === null ? (
+        <Empty>Auto top-up is not set for this account (PUT /v1/accounts/{"{id}"}/auto-top-up sets it).</Empty>
+      ) : (
+        <dl class="facts">
+          <dt>State</dt>
+          <dd>{settings.enabled ? "on" : "off"}</dd>
+          <dt>Below</dt>
+          <dd>
+            <Credits value={settings.threshold} />
+          </dd>
+          <dt>Request</dt>
+          <dd>{settings.amount === null ? "—" : <Credits value={settings.amount} />}</dd>
+          <dt>Ceiling</dt>
+          <dd>{settings.ceiling === null ? "none" : <Credits value={settings.ceiling} />}</dd>
+          <dt>Failures in a row</dt>
+          <dd>{settings.consecutiveFailures}</dd>
+        </dl>
+      )}
+      {open === null ? (
+        <p>No open request.</p>
+      ) : (
+        <div class="card">
+          <h3>Open request #{open.requestId}</h3>
+          <p>
+            Asks for <Credits value={open.amount} /> credits, opened <Time iso={open.openedAt} /> when available was{" "}
+            <Credits value={open.availableAtOpen} />; expires <Time iso={open.expiresAt} />.
+          </p>
+          <div class="buttons">
+            <button type="button" onClick={() => onAction({ kind: "complete", request: open })}>
+              Complete request
+            </button>
+            <button type="button" class="secondary" onClick={() => onAction({ kind: "fail", request: open })}>
+              Fail request
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  )
+}
+
+const schedule = (refill: RefillStatus) => {
+  const s = refill.schedule
+  if (s === null) return "—"
+  if (s.period === "weekly") return `weekly, day ${s.weekday}`
+  if (s.period === "monthly") return `monthly, day ${s.dayOfMonth}`
+  return s.period
+}
+
+const Refill = ({ accountId, version }: { accountId: string; version: number }) => {
+  const refill = useLoad(() => api.refill(accountId), [accountId, version], [accountId])
+  if (refill.error !== undefined) return <Failure error={refill.error} />
+  if (refill.value === undefined) return <p aria-busy="true">Loading refill…</p>
+  const r = refill.value
+  if (r.amount === null) return <Empty>No periodic refill is set for this account.</Empty>
+  return (
+    <dl class="facts">
+      <dt>State</dt>
+      <dd>{r.enabled ? "on" : "off"}</dd>
+      <dt>Amount</dt>
+      <dd>
+        <Credits value={r.amount} />
+      </dd>
+      <dt>Up to</dt>
+      <dd>{r.ceiling === null ? "—" : <Credits value={r.ceiling} />}</dd>
+      <dt>Schedule</dt>
+      <dd>{schedule(r)}</dd>
+      <dt>Last period</dt>
+      <dd>
+        <Time iso={r.lastPeriodStart} />
+      </dd>
+      <dt>Next</dt>
+      <dd>
+        <Time iso={r.nextRefillAt} />
+      </dd>
+    </dl>
+  )
+}
+
+export const Account = ({ accountId }: { accountId: string }) => {
+  // Bumped after every action, so every panel reads the ledger again.
+  const [version, setVersion] = useState(0)
+  const [dialog, setDialog] = useState<Dialog | null>(null)
+  const [holdRequested, setHoldRequested] = useState<number | null>(null)
+  const balances = useLoad(() => api.balance(accountId), [accountId, version], [accountId])
+  const done = () => setVersion((v) => v + 1)
+  const close = () => setDialog(null)
+  const refund = async (entry: Entry) =>
+    setDialog({ kind: "refund", entry, refundable: await refundableOf(accountId, entry) })
+  useEffect(() => {
+    document.title = `${accountId} · Tally console`
+  }, [accountId])
+  if (balances.error !== undefined)
+    return (
+      <div class="page">
+        <h1>Account {accountId}</h1>
+        <Failure error={balances.error} action="Go back to Accounts and check the id." />
+      </div>
+    )
+  if (balances.value === undefined)
+    return (
+      <div class="page">
+        <h1>Account {accountId}</h1>
+        <p aria-busy="true">Loading…</p>
+      </div>
+    )
+  const b = balances.value
+  const props = { accountId, balances: b, onClose: close, onDone: done }
+  return (
+    <div class="page">
+      <p>
+        <a href="#/">← Accounts</a>
+      </p>
+      <h1>Account {accountId}</h1>
+      <Summary balances={b} />
+      <div class="buttons">
+        <button type="button" onClick={() => setDialog({ kind: "top-up" })}>
+          Top up
+        </button>
+        <button type="button" onClick={() => setDialog({ kind: "adjust" })}>
+          Adjust
+        </button>
+        <a class="button secondary" href={`#/events?account=${encodeURIComponent(accountId)}`}>
+          Events of this account
+        </a>
+      </div>
+      <Chart accountId={accountId} version={version} />
+      <Entries
+        accountId={accountId}
+        version={version}
+        onRefund={refund}
+        onHold={(holdId) => {
+          setHoldRequested(holdId)
+          document.getElementById("holds-title")?.scrollIntoView()
+        }}
+      />
+      <div class="columns">
+        <Holds accountId={accountId} balances={b} requested={holdRequested} version={version} onAction={setDialog} />
+        <section aria-labelledby="auto-title">
+          <h2 id="auto-title">Auto top-up</h2>
+          <AutoTopUp accountId={accountId} version={version} onAction={setDialog} />
+        </section>
+        <section aria-labelledby="refill-title">
+          <h2 id="refill-title">Refill</h2>
+          <Refill accountId={accountId} version={version} />
+        </section>
+      </div>
+      {dialog?.kind === "top-up" ? <TopUpAction {...props} /> : null}
+      {dialog?.kind === "adjust" ? <AdjustAction {...props} /> : null}
+      {dialog?.kind === "refund" ? (
+        <RefundAction {...props} entry={dialog.entry} refundable={dialog.refundable} />
+      ) : null}
+      {dialog?.kind === "release" ? <ReleaseAction {...props} hold={dialog.hold} /> : null}
+      {dialog?.kind === "capture" ? <CaptureAction {...props} hold={dialog.hold} /> : null}
+      {dialog?.kind === "complete" ? <CompleteRequestAction {...props} request={dialog.request} /> : null}
+      {dialog?.kind === "fail" ? (
+        <FailRequestAction accountId={accountId} request={dialog.request} onClose={close} onDone={done} />
+      ) : null}
+    </div>
+  )
+}

@@ -1,0 +1,135 @@
+import { useEffect, useState } from "preact/hooks"
+import { type AccountSummary, api } from "./api.ts"
+import { Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+
+const accountHref = (accountId: string) => `#/accounts/${encodeURIComponent(accountId)}`
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
+
+/** Find an account by its id or the start of it; without one, the most recently active accounts. */
+export const Accounts = ({ prefix }: { prefix: string }) => {
+  const [text, setText] = useState(prefix)
+  const [accounts, setAccounts] = useState<ReadonlyArray<AccountSummary> | null>(null)
+  const [next, setNext] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const load = async (cursor?: string) => {
+    setError(null)
+    try {
+      const page = await api.accounts({ prefix: prefix === "" ? undefined : prefix, cursor, limit: 20 })
+      setAccounts(cursor === undefined ? page.accounts : [...(accounts ?? []), ...page.accounts])
+      setNext(page.nextCursor)
+    } catch (failure) {
+      setError(failure)
+    }
+  }
+  useEffect(() => {
+    setText(prefix)
+    setAccounts(null)
+    document.title = "Accounts · Tally console"
+    void load()
+  }, [prefix])
+  const valid = text === "" || idPattern.test(text)
+  return (
+    <div class="page">
+      <h1>Accounts</h1>
+      <search>
+        <form
+          class="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault()
+            if (valid) location.hash = text === "" ? "#/" : `#/?prefix=${encodeURIComponent(text)}`
+          }}
+        >
+          <label>
+            Account id or the start of one
+            <input
+              value={text}
+              onInput={(event) => setText(event.currentTarget.value.trim())}
+              aria-invalid={!valid}
+              aria-describedby="find-hint"
+              autoComplete="off"
+            />
+          </label>
+          <button type="submit" disabled={!valid}>
+            Find
+          </button>
+        </form>
+      </search>
+      <p id="find-hint" class="hint">
+        {valid
+          ? "Ids are letters, digits and . _ : - ; accounts are listed by their last entry, newest first."
+          : "An account id has letters, digits and . _ : - only."}
+      </p>
+      {prefix !== "" && idPattern.test(prefix) ? (
+        <p>
+          <a href={accountHref(prefix)}>Open account {prefix}</a>
+        </p>
+      ) : null}
+      <h2>{prefix === "" ? "Recently active" : `Accounts starting with “${prefix}”`}</h2>
+      {error !== null ? (
+        <Failure error={error} />
+      ) : accounts === null ? (
+        <p aria-busy="true">Loading accounts…</p>
+      ) : accounts.length === 0 ? (
+        <Empty>
+          {prefix === ""
+            ? "No account has an entry yet: top one up through the API (see /docs) or open one by its id above."
+            : "No account with entries starts with that: check the id, or open it directly with the link above."}
+        </Empty>
+      ) : (
+        <>
+          <TableWrap label="Accounts">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Account</th>
+                  <th scope="col" class="num">
+                    Balance
+                  </th>
+                  <th scope="col" class="num">
+                    Held
+                  </th>
+                  <th scope="col" class="num">
+                    Available
+                  </th>
+                  <th scope="col" class="num">
+                    Entries
+                  </th>
+                  <th scope="col">Last entry</th>
+                </tr>
+              </thead>
+              <tbody>
+                {accounts.map((account) => (
+                  <tr key={account.accountId}>
+                    <th scope="row">
+                      <a href={accountHref(account.accountId)}>{account.accountId}</a>
+                    </th>
+                    <td class="num">
+                      <Credits value={account.balance} />
+                    </td>
+                    <td class="num">
+                      <Credits value={account.held} />
+                    </td>
+                    <td class="num">
+                      <Credits value={account.available} />
+                    </td>
+                    <td class="num">
+                      <Credits value={account.entries} />
+                    </td>
+                    <td>
+                      <Time iso={account.lastEntryAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          {next === null ? null : (
+            <button type="button" onClick={() => load(next)}>
+              More accounts
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,390 @@
+import type { ComponentChildren } from "preact"
+import { useId, useState } from "preact/hooks"
+import { type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
+import { credits, signed } from "./format.ts"
+import { Dialog, Failure } from "./ui.tsx"
+
+/**
+ * Every correction goes the same way: fill in, read what will happen (the amount and the balance
+ * after), confirm. The confirmation carries one idempotency key, made when it is shown: confirming
+ * again after a lost answer replays the write instead of making a second one.
+ */
+const ConfirmFlow = ({
+  title,
+  onClose,
+  onDone,
+  summary,
+  submit,
+  children,
+}: {
+  title: string
+  onClose: () => void
+  onDone: () => void
+  /** What confirming will do, or why the form cannot be confirmed yet. */
+  summary: { ok: true; text: string } | { ok: false; text: string }
+  submit: (idempotencyKey: string) => Promise<string>
+  children: ComponentChildren
+}) => {
+  const [step, setStep] = useState<{ at: "edit" } | { at: "confirm"; key: string } | { at: "done"; text: string }>({
+    at: "edit",
+  })
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  const confirm = async (key: string) => {
+    setBusy(true)
+    setError(null)
+    try {
+      const text = await submit(key)
+      setStep({ at: "done", text })
+      onDone()
+    } catch (failure) {
+      setError(failure)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {step.at === "edit" ? (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            if (summary.ok) setStep({ at: "confirm", key: newIdempotencyKey() })
+          }}
+        >
+          {children}
+          {summary.ok ? null : <p class="hint">{summary.text}</p>}
+          <div class="buttons">
+            <button type="submit" disabled={!summary.ok}>
+              Review
+            </button>
+            <button type="button" class="secondary" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : step.at === "confirm" ? (
+        <div>
+          <p class="confirmation">{summary.text}</p>
+          {error === null ? null : (
+            <Failure error={error} action="Nothing was written; change the request or cancel." />
+          )}
+          <div class="buttons">
+            <button type="button" disabled={busy} onClick={() => confirm(step.key)}>
+              {busy ? "Working…" : "Confirm"}
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setError(null)
+                setStep({ at: "edit" })
+              }}
+            >
+              Back
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div>
+          <p class="done" role="status">
+            {step.text}
+          </p>
+          <div class="buttons">
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  )
+}
+
+/** A whole number typed into a field, or undefined while it is not one. */
+const integerOf = (text: string) => (/^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined)
+
+const Field = ({
+  label,
+  value,
+  onInput,
+  hint,
+  numeric = false,
+}: {
+  label: string
+  value: string
+  onInput: (value: string) => void
+  hint?: string
+  numeric?: boolean
+}) => {
+  const id = useId()
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        onInput={(event) => onInput(event.currentTarget.value)}
+        {...(numeric ? { inputMode: "numeric" as const } : {})}
+        {...(hint === undefined ? {} : { "aria-describedby": `${id}-hint` })}
+      />
+      {hint === undefined ? null : <small id={`${id}-hint`}>{hint}</small>}
+    </div>
+  )
+}
+
+const NumberField = (props: { label: string; value: string; onInput: (value: string) => void; hint?: string }) => (
+  <Field {...props} numeric />
+)
+
+const TextField = (props: { label: string; value: string; onInput: (value: string) => void }) => <Field {...props} />
+
+const posted = (what: string, entry: Entry, balance: number) =>
+  `${what}: entry #${entry.sequence} (${entry.decision}, ${signed(entry.amount)}); the balance is now ${credits(balance)}.`
+
+interface AccountAction {
+  accountId: string
+  balances: Balances
+  onClose: () => void
+  onDone: () => void
+}
+
+export const TopUpAction = ({ accountId, balances, onClose, onDone }: AccountAction) => {
+  const [amount, setAmount] = useState("")
+  const [ceiling, setCeiling] = useState("")
+  const value = integerOf(amount)
+  const cap = ceiling.trim() === "" ? undefined : integerOf(ceiling)
+  const { balance } = balances
+  const summary = (() => {
+    if (value === undefined || value <= 0)
+      return { ok: false as const, text: "Enter an amount: a whole number above 0." }
+    if (ceiling.trim() !== "" && (cap === undefined || cap < 0))
+      return { ok: false as const, text: "The ceiling is a whole number, 0 or more, or empty for none." }
+    const after = cap === undefined ? balance + value : Math.min(balance + value, cap)
+    const capText = cap === undefined ? "" : ` with ceiling ${credits(cap)}`
+    if (cap !== undefined && balance >= cap)
+      return {
+        ok: true as const,
+        text: `Top up ${credits(value)}${capText}: the balance ${credits(balance)} is already at or above the ceiling, so the service will refuse it.`,
+      }
+    const clamp = after - balance < value ? ` (clamped to ${credits(after - balance)} by the ceiling)` : ""
+    return {
+      ok: true as const,
+      text: `Top up ${credits(value)}${capText}${clamp}: balance ${credits(balance)} → ${credits(after)}.`,
+    }
+  })()
+  return (
+    <ConfirmFlow
+      title={`Top up ${accountId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      submit={async (key) => {
+        const answer = await api.topUp(
+          accountId,
+          { amount: value!, ...(cap === undefined ? {} : { ceiling: cap }) },
+          key,
+        )
+        return posted("Topped up", answer.entry, answer.balance)
+      }}
+    >
+      <NumberField label="Amount (credits)" value={amount} onInput={setAmount} />
+      <NumberField
+        label="Ceiling (optional)"
+        value={ceiling}
+        onInput={setCeiling}
+        hint="The balance never passes it: the top-up is clamped, or refused when the balance is already there."
+      />
+    </ConfirmFlow>
+  )
+}
+
+export const AdjustAction = ({ accountId, balances, onClose, onDone }: AccountAction) => {
+  const [amount, setAmount] = useState("")
+  const [reason, setReason] = useState("")
+  const [actor, setActor] = useState("")
+  const value = integerOf(amount)
+  const summary = (() => {
+    if (value === undefined || value === 0)
+      return { ok: false as const, text: "Enter an amount: above 0 adds credits, below 0 removes them." }
+    if (reason.trim() === "" || actor.trim() === "")
+      return { ok: false as const, text: "Say why (reason) and who you are (actor): both are recorded on the entry." }
+    return {
+      ok: true as const,
+      text: `Adjust by ${signed(value)} (reason “${reason}”, by ${actor}): balance ${credits(balances.balance)} → ${credits(balances.balance + value)}.`,
+    }
+  })()
+  return (
+    <ConfirmFlow
+      title={`Adjust ${accountId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      submit={async (key) => {
+        const answer = await api.adjust(accountId, { amount: value!, reason, actor }, key)
+        return posted("Adjusted", answer.entry, answer.balance)
+      }}
+    >
+      <NumberField label="Amount (credits, negative to remove)" value={amount} onInput={setAmount} />
+      <TextField label="Reason" value={reason} onInput={setReason} />
+      <TextField label="Actor (who makes it)" value={actor} onInput={setActor} />
+    </ConfirmFlow>
+  )
+}
+
+export const RefundAction = ({
+  accountId,
+  balances,
+  entry,
+  refundable,
+  onClose,
+  onDone,
+}: AccountAction & { entry: Entry; refundable: number }) => {
+  const [amount, setAmount] = useState(String(refundable))
+  const [reason, setReason] = useState("")
+  const value = integerOf(amount)
+  const summary =
+    value === undefined || value <= 0
+      ? { ok: false as const, text: `Enter an amount: a whole number above 0, at most ${credits(refundable)}.` }
+      : {
+          ok: true as const,
+          text: `Refund ${credits(value)} of entry #${entry.sequence} (${entry.kind} ${signed(entry.amount)}): balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
+        }
+  return (
+    <ConfirmFlow
+      title={`Refund entry #${entry.sequence}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      submit={async (key) => {
+        const answer = await api.refund(
+          accountId,
+          entry.sequence,
+          { amount: value!, ...(reason.trim() === "" ? {} : { reason }) },
+          key,
+        )
+        return posted("Refunded", answer.entry, answer.balance)
+      }}
+    >
+      <p>
+        Left to refund of this entry: <strong>{credits(refundable)}</strong>
+      </p>
+      <NumberField label="Amount to refund (credits)" value={amount} onInput={setAmount} />
+      <TextField label="Reason (optional)" value={reason} onInput={setReason} />
+    </ConfirmFlow>
+  )
+}
+
+export const ReleaseAction = ({ accountId, balances, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
+  const remaining = hold.amount - hold.captured
+  return (
+    <ConfirmFlow
+      title={`Release hold #${hold.holdId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={{
+        ok: true,
+        text: `Release hold #${hold.holdId}: frees ${credits(remaining)}; available ${credits(balances.available)} → ${credits(balances.available + remaining)}, the balance stays ${credits(balances.balance)}.`,
+      }}
+      submit={async (key) => {
+        const answer = await api.release(accountId, hold.holdId, key)
+        return `Released hold #${answer.hold.holdId} (${answer.hold.status}); available is now ${credits(answer.available)}.`
+      }}
+    >
+      <p>The hold still reserves {credits(remaining)} credits.</p>
+    </ConfirmFlow>
+  )
+}
+
+export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
+  const remaining = hold.amount - hold.captured
+  const [amount, setAmount] = useState(String(remaining))
+  const value = integerOf(amount)
+  const summary =
+    value === undefined || value <= 0
+      ? { ok: false as const, text: "Enter an amount: a whole number above 0." }
+      : {
+          ok: true as const,
+          text: `Capture ${credits(value)} of hold #${hold.holdId} as usage, releasing the rest: balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
+        }
+  return (
+    <ConfirmFlow
+      title={`Capture hold #${hold.holdId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      submit={async (key) => {
+        const answer = await api.capture(accountId, hold.holdId, { amount: value! }, key)
+        return answer.entry === null
+          ? `Hold #${answer.hold.holdId} is ${answer.hold.status}.`
+          : posted("Captured", answer.entry, answer.balance)
+      }}
+    >
+      <NumberField label="Amount to capture (credits)" value={amount} onInput={setAmount} />
+    </ConfirmFlow>
+  )
+}
+
+export const CompleteRequestAction = ({
+  accountId,
+  balances,
+  request,
+  onClose,
+  onDone,
+}: AccountAction & { request: AutoTopUpRequest }) => {
+  const [reference, setReference] = useState("")
+  const summary =
+    reference.trim() === ""
+      ? { ok: false as const, text: "Enter the payment's reference (your payment provider's id of the charge)." }
+      : {
+          ok: true as const,
+          text: `Complete auto top-up request #${request.requestId} with payment ${reference}: credits ${credits(request.amount)}, balance ${credits(balances.balance)} → ${credits(balances.balance + request.amount)}.`,
+        }
+  return (
+    <ConfirmFlow
+      title={`Complete auto top-up request #${request.requestId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      // The payment reference is this write's idempotency key, as the API defines it.
+      submit={async () => {
+        const answer = await api.completeAutoTopUp(accountId, request.requestId, reference.trim())
+        return answer.entry === null
+          ? `Request #${answer.request.requestId} is ${answer.request.status}.`
+          : posted("Completed", answer.entry, answer.entry.balanceAfter)
+      }}
+    >
+      <TextField label="Payment reference" value={reference} onInput={setReference} />
+    </ConfirmFlow>
+  )
+}
+
+export const FailRequestAction = ({
+  accountId,
+  request,
+  onClose,
+  onDone,
+}: Omit<AccountAction, "balances"> & { request: AutoTopUpRequest }) => {
+  const [reason, setReason] = useState("")
+  const summary =
+    reason.trim() === ""
+      ? { ok: false as const, text: "Say why the payment failed (the provider's code or a sentence)." }
+      : {
+          ok: true as const,
+          text: `Fail auto top-up request #${request.requestId} (“${reason}”): nothing is credited; after repeated failures in a row auto top-up switches off.`,
+        }
+  return (
+    <ConfirmFlow
+      title={`Fail auto top-up request #${request.requestId}`}
+      onClose={onClose}
+      onDone={onDone}
+      summary={summary}
+      submit={async (key) => {
+        const answer = await api.failAutoTopUp(accountId, request.requestId, reason.trim(), key)
+        return `Request #${answer.request.requestId} is ${answer.request.status}.`
+      }}
+    >
+      <TextField label="Reason" value={reason} onInput={setReason} />
+    </ConfirmFlow>
+  )
+}

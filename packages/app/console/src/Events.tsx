@@ -1,0 +1,152 @@
+import { useEffect, useState } from "preact/hooks"
+import { api, type LedgerEvent } from "./api.ts"
+import { credits, signed } from "./format.ts"
+import { Empty, Failure, TableWrap, Time } from "./ui.tsx"
+
+/** Events the page keeps (the newest); older ones stay in the feed, readable through the API. */
+const keptMax = 500
+/** A long-poll waits this long for an event (the API's most is 20 s). */
+const waitSeconds = 20
+/** After a failed read, the next one comes this much later. */
+const retryMs = 3_000
+
+const eventTypes = [
+  "balance.low",
+  "auto_top_up.requested",
+  "auto_top_up.completed",
+  "auto_top_up.failed",
+  "auto_top_up.expired",
+  "auto_top_up.disabled",
+  "refill.applied",
+] as const
+
+const describe = (event: LedgerEvent) => {
+  switch (event.type) {
+    case "balance.low":
+      return `available ${credits(event.data.availableBefore)} → ${credits(event.data.availableAfter)}, below ${credits(event.data.threshold)}`
+    case "auto_top_up.completed":
+      return `request #${event.data.request.requestId}: ${signed(event.data.request.amount)}, balance ${credits(event.data.balanceAfter)}`
+    case "auto_top_up.failed":
+      return `request #${event.data.request.requestId} failed (${event.data.request.failureReason ?? ""}); ${event.data.consecutiveFailures} in a row`
+    case "auto_top_up.disabled":
+      return `switched off after ${event.data.consecutiveFailures} failures in a row`
+    case "refill.applied":
+      return `${event.data.decision} ${signed(event.data.amount)}, balance ${credits(event.data.balanceAfter)}`
+    default:
+      return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
+  }
+}
+
+/** The feed, read to its end and then long-polled: each new event shows as it is committed. */
+export const Events = ({ account, type }: { account: string; type: string }) => {
+  const [events, setEvents] = useState<ReadonlyArray<LedgerEvent>>([])
+  const [caughtUp, setCaughtUp] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [accountText, setAccountText] = useState(account)
+  useEffect(() => {
+    document.title = "Events · Tally console"
+    const abort = new AbortController()
+    let after = 0
+    let atEnd = false
+    const loop = async () => {
+      while (!abort.signal.aborted) {
+        try {
+          // Catching up reads full pages without waiting; at the end of the feed, each read waits.
+          const page = await api.events(after, atEnd ? waitSeconds : 0, abort.signal)
+          after = page.next
+          if (page.events.length > 0)
+            setEvents((previous) => [...page.events.toReversed(), ...previous].slice(0, keptMax))
+          if (page.events.length < 500) {
+            atEnd = true
+            setCaughtUp(true)
+          }
+          setError(null)
+        } catch (failure) {
+          if (abort.signal.aborted) return
+          setError(failure)
+          await new Promise((resolve) => setTimeout(resolve, retryMs))
+        }
+      }
+    }
+    void loop()
+    return () => abort.abort()
+  }, [])
+  const shown = events.filter(
+    (event) => (account === "" || event.accountId === account) && (type === "" || event.type === type),
+  )
+  const go = (next: { account?: string; type?: string }) => {
+    const params = new URLSearchParams({ account: next.account ?? account, type: next.type ?? type })
+    for (const [name, value] of [...params]) if (value === "") params.delete(name)
+    location.hash = `#/events${params.size === 0 ? "" : `?${params}`}`
+  }
+  return (
+    <div class="page">
+      <h1>Events</h1>
+      <form
+        class="filters"
+        aria-label="Event filters"
+        onSubmit={(event) => {
+          event.preventDefault()
+          go({ account: accountText.trim() })
+        }}
+      >
+        <label>
+          Account
+          <input value={accountText} onInput={(event) => setAccountText(event.currentTarget.value)} />
+        </label>
+        <label>
+          Type
+          <select value={type} onChange={(event) => go({ type: event.currentTarget.value })}>
+            <option value="">Any type</option>
+            {eventTypes.map((name) => (
+              <option value={name}>{name}</option>
+            ))}
+          </select>
+        </label>
+        <div class="buttons">
+          <button type="submit">Filter</button>
+        </div>
+      </form>
+      <p role="status" class="hint">
+        {caughtUp ? "Live: new events appear as they happen." : "Reading the feed…"}
+      </p>
+      {error === null ? null : <Failure error={error} action="Retrying in a few seconds." />}
+      {shown.length === 0 ? (
+        <Empty>
+          {caughtUp
+            ? "No events match yet. Events come from auto top-up, low balances and refills; they appear here live."
+            : "Loading…"}
+        </Empty>
+      ) : (
+        <TableWrap label="Events">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Time</th>
+                <th scope="col">Type</th>
+                <th scope="col">Account</th>
+                <th scope="col">What</th>
+              </tr>
+            </thead>
+            <tbody aria-live="polite">
+              {shown.map((event) => (
+                <tr key={event.id}>
+                  <td>{event.id}</td>
+                  <td>
+                    <Time iso={event.createdAt} />
+                  </td>
+                  <td>{event.type}</td>
+                  <td>
+                    <a href={`#/accounts/${encodeURIComponent(event.accountId)}`}>{event.accountId}</a>
+                  </td>
+                  <td>{describe(event)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </div>
+  )
+}

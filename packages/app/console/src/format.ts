@@ -1,0 +1,22 @@
+/** Numbers and times as the viewer reads them: their locale's separators, their time zone. */
+
+const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
+
+export const credits = (value: number) => integers.format(value)
+
+/** A signed amount: `+1,000` or `−250`. */
+export const signed = (value: number) => (value > 0 ? `+${integers.format(value)}` : integers.format(value))
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" })
+
+export const localTime = (iso: string) => dateTime.format(new Date(iso))
+
+/** How the same moment reads in UTC, for the hover text. */
+export const utcTime = (iso: string) =>
+  `${new Date(iso)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "")} UTC`
+
+/** A `datetime-local` input's value (the viewer's zone) as an ISO-8601 instant, or undefined when empty. */
+export const instantOf = (local: string) => (local === "" ? undefined : new Date(local).toISOString())

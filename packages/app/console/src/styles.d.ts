@@ -1,0 +1,2 @@
+/** Styles esbuild bundles into console.css. */
+declare module "*.css"

@@ -1,0 +1,65 @@
+import type { ComponentChildren } from "preact"
+import { useEffect, useRef } from "preact/hooks"
+import { ApiError } from "./api.ts"
+import { credits, localTime, signed, utcTime } from "./format.ts"
+
+/** A moment in the viewer's zone; hovering shows it in UTC. */
+export const Time = ({ iso }: { iso: string | null }) =>
+  iso === null ? (
+    <span>—</span>
+  ) : (
+    <time dateTime={iso} title={utcTime(iso)}>
+      {localTime(iso)}
+    </time>
+  )
+
+export const Credits = ({ value, sign = false }: { value: number; sign?: boolean }) => (
+  <span class={`num${sign && value < 0 ? " negative" : ""}`}>{sign ? signed(value) : credits(value)}</span>
+)
+
+/** What went wrong, as the API said it, and what to do about it. */
+export const Failure = ({ error, action }: { error: unknown; action?: string }) => {
+  const text =
+    error instanceof ApiError
+      ? `${error.tag} (HTTP ${error.status}): ${error.message}`
+      : `The service could not be reached (${String(error instanceof Error ? error.message : error)}). Check that Tally is running, then try again.`
+  return (
+    <div class="error" role="alert">
+      <p>{/[.!?]$/.test(text) ? text : `${text}.`}</p>
+      {action === undefined ? null : <p>{action}</p>}
+    </div>
+  )
+}
+
+export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>
+
+/** A modal dialog (the browser's own: focus stays inside, Escape closes it). */
+export const Dialog = ({
+  title,
+  onClose,
+  children,
+}: {
+  title: string
+  onClose: () => void
+  children: ComponentChildren
+}) => {
+  const ref = useRef<HTMLDialogElement>(null)
+  useEffect(() => {
+    const dialog = ref.current
+    if (dialog !== null && !dialog.open) dialog.showModal()
+  }, [])
+  return (
+    <dialog ref={ref} aria-labelledby="dialog-title" onClose={onClose}>
+      <h2 id="dialog-title">{title}</h2>
+      {children}
+    </dialog>
+  )
+}
+
+/** A horizontally scrollable table region, so narrow screens scroll it rather than the page. */
+export const TableWrap = ({ label, children }: { label: string; children: ComponentChildren }) => (
+  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard.
+  <section class="table-wrap" aria-label={label} tabIndex={0}>
+    {children}
+  </section>
+)

@@ -1,0 +1,466 @@
+import type { Browser, Locator, Page } from "playwright-core"
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest"
+import { accountId, request, type Service, startService } from "../e2e/TallyProcess.ts"
+import { createDatabase } from "../support/TestDatabase.ts"
+import { launch, screenshot, type Watched, watchedContext } from "./Browser.ts"
+
+/**
+ * The operator's console in a real browser (Debian's Chromium through playwright-core), against the
+ * real `tally serve` on PostgreSQL: what the page shows is checked against what the API answers, and
+ * what the page does is read back through the API. Each test also asserts that no page logged an
+ * error and that no request left 127.0.0.1.
+ */
+
+let service: Service
+let browser: Browser
+let watched: Watched
+
+const api = (path: string, init: Parameters<typeof request>[1] = {}) => request(`${service.url}${path}`, init)
+const credits = (value: number) => new Intl.NumberFormat("en-US").format(value)
+
+const topUp = async (account: string, amount: number, extra: Record<string, unknown> = {}) => {
+  const reply = await api(`/v1/accounts/${account}/top-ups`, { body: { amount, ...extra } })
+  expect(reply.status).toBe(200)
+  return reply.body
+}
+const spend = async (account: string, amount: number) => {
+  const reply = await api(`/v1/accounts/${account}/spends`, { body: { amount } })
+  expect(reply.status).toBe(200)
+  return reply.body
+}
+const balances = async (account: string) => (await api(`/v1/accounts/${account}/balance`)).body
+const allEntries = async (account: string) =>
+  (await api(`/v1/accounts/${account}/entries?limit=500`)).body.entries as Array<{
+    sequence: number
+    kind: string
+    amount: number
+    balanceAfter: number
+    refundOf: number | null
+    reason: string | null
+    actor: string | null
+    holdId: number | null
+  }>
+
+const openAccount = async (page: Page, account: string) => {
+  await page.goto(`${service.url}/console#/accounts/${account}`)
+  await expect.poll(() => page.getByRole("heading", { name: `Account ${account}` }).isVisible()).toBe(true)
+}
+
+/** The figure the account's page shows under `name`. */
+const balanceShown = async (page: Page, name: "Balance" | "Held" | "Available") => {
+  const item = page.getByRole("list", { name: "Credits" }).getByRole("listitem").filter({ hasText: name })
+  return (await item.innerText()).replace(name, "").trim()
+}
+
+/** Fills an action's dialog, reviews it, and returns what the confirmation says will happen. */
+const review = async (dialog: Locator, fields: Record<string, string>) => {
+  for (const [label, value] of Object.entries(fields)) await dialog.getByLabel(label, { exact: true }).fill(value)
+  await dialog.getByRole("button", { name: "Review" }).click()
+  return dialog.locator(".confirmation").innerText()
+}
+
+const confirm = async (dialog: Locator) => {
+  await dialog.getByRole("button", { name: "Confirm" }).click()
+  const done = dialog.getByRole("status")
+  await done.waitFor()
+  const text = await done.innerText()
+  await dialog.getByRole("button", { name: "Close" }).click()
+  return text
+}
+
+const eventRow = (page: Page, type: string, account: string) =>
+  page.getByRole("row").filter({ hasText: type }).filter({ hasText: account })
+
+beforeAll(async () => {
+  service = await startService({ DATABASE_URL: await createDatabase() })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  expect(await service?.stop("SIGTERM")).toBe(0)
+})
+
+const newWatchedPage = async (viewport?: { width: number; height: number }) => {
+  watched = await watchedContext(browser, viewport)
+  return watched.newPage()
+}
+
+/** The API refusals a test provokes on purpose; any other is a failure. */
+let refusalsExpected: Array<RegExp> = []
+
+afterEach(async () => {
+  expect(watched.errors).toEqual([])
+  expect(watched.refusals.filter((refusal) => !refusalsExpected.some((pattern) => pattern.test(refusal)))).toEqual([])
+  refusalsExpected = []
+  expect(watched.offHost).toEqual([])
+  // The console is served from the service: every request went to it.
+  expect(watched.requested.filter((url) => !url.startsWith("http://127.0.0.1:"))).toEqual([])
+  await watched.context.close()
+})
+
+describe("the console, served by tally serve", () => {
+  test("is served at /console with a strict content security policy, and its files come with it", async () => {
+    const page = await api("/console")
+    expect(page.status).toBe(200)
+    expect(page.headers.get("content-type")).toContain("text/html")
+    const policy = page.headers.get("content-security-policy") ?? ""
+    expect(policy).toContain("default-src 'none'")
+    expect(policy).toContain("script-src 'self'")
+    expect(policy).toContain("connect-src 'self'")
+    expect(policy).not.toContain("unsafe-inline")
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/)
+    const script = await api("/console/console.js")
+    expect(script.status).toBe(200)
+    expect(script.headers.get("content-type")).toContain("text/javascript")
+    expect((await api("/console/nothing.js")).status).toBe(404)
+    // The page itself: opened in the browser, it lists accounts without asking for a token (loopback, none set).
+    const browserPage = await newWatchedPage()
+    await browserPage.goto(`${service.url}/console`)
+    await browserPage.getByRole("heading", { name: "Accounts" }).waitFor()
+    expect(await browserPage.getByRole("heading", { name: "Sign in" }).count()).toBe(0)
+  })
+
+  test("finds an account by the start of its id and shows the balance, entries and totals the API answers", async () => {
+    const prefix = accountId("find")
+    const [first, second] = [`${prefix}.a`, `${prefix}.b`]
+    await topUp(first, 12_500, { reference: "order-1" })
+    await spend(first, 1_234)
+    await topUp(first, 300, { kind: "grant" })
+    await api(`/v1/accounts/${first}/holds`, {
+      body: { amount: 1_000 },
+      headers: { "idempotency-key": "hold-1" },
+    })
+    await topUp(second, 40)
+
+    const page = await newWatchedPage()
+    await page.goto(`${service.url}/console`)
+    await page.getByLabel("Account id or the start of one").fill(prefix)
+    await page.getByRole("button", { name: "Find" }).click()
+    const listed = page.getByRole("region", { name: "Accounts" })
+    // Listed by last activity: the second account's entry is the newest.
+    await expect.poll(() => listed.getByRole("link").allInnerTexts()).toEqual([second, first])
+    await screenshot(page, "accounts")
+    await listed.getByRole("link", { name: first }).click()
+    await page.getByRole("heading", { name: `Account ${first}` }).waitFor()
+
+    const api1 = await balances(first)
+    expect(api1).toMatchObject({ balance: 11_566, held: 1_000, available: 10_566 })
+    await expect.poll(() => balanceShown(page, "Balance")).toBe(credits(api1.balance))
+    expect(await balanceShown(page, "Held")).toBe(credits(api1.held))
+    expect(await balanceShown(page, "Available")).toBe(credits(api1.available))
+
+    const entries = page.getByRole("region", { name: "Entries" })
+    await entries.getByRole("row").nth(1).waitFor()
+    const rows = await entries.getByRole("row").allInnerTexts()
+    const expected = (await allEntries(first)).map((entry) => [
+      String(entry.sequence),
+      entry.kind,
+      entry.amount > 0 ? `+${credits(entry.amount)}` : credits(entry.amount),
+      credits(entry.balanceAfter),
+    ])
+    expect(rows.slice(1).map((row) => row.split("\t").filter((_, i) => [0, 2, 3, 4].includes(i)))).toEqual(expected)
+
+    const totals = (await api(`/v1/accounts/${first}/totals`)).body.totals as Array<{
+      kind: string
+      entries: number
+      amount: number
+    }>
+    const totalRows = await page.getByRole("region", { name: "Totals per kind" }).getByRole("row").allInnerTexts()
+    expect(totalRows.slice(1).map((row) => row.split("\t"))).toEqual(
+      totals.map((t) => [t.kind, credits(t.entries), t.amount > 0 ? `+${credits(t.amount)}` : credits(t.amount)]),
+    )
+    // Times in the viewer's zone; the same moment in UTC on hover.
+    const time = entries.getByRole("row").nth(1).locator("time")
+    expect(await time.getAttribute("title")).toMatch(/ UTC$/)
+
+    await page.getByRole("img", { name: /^Balance over time/ }).waitFor()
+    await screenshot(page, "account")
+
+    // Filtered by kind, as the API filters: only the usage entry.
+    await entries.getByLabel("Kind").selectOption("usage")
+    await entries.getByRole("button", { name: "Apply filters" }).click()
+    await expect.poll(async () => (await entries.getByRole("row").allInnerTexts()).length).toBe(2)
+    expect(await entries.getByRole("row").nth(1).innerText()).toContain("-1,234")
+  })
+
+  test("pages through 1,000 entries with the API's cursors, 50 at a time, without loading them all", async () => {
+    const account = accountId("thousand")
+    // Twenty at a time: the ledger numbers them in the order it takes them, whatever that order is.
+    for (let batch = 0; batch < 50; batch++) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => topUp(account, batch * 20 + i + 1)))
+    }
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    const entries = page.getByRole("region", { name: "Entries" })
+    const seen: Array<number> = []
+    const older = page.getByRole("button", { name: "Older entries" })
+    for (let pageNumber = 1; ; pageNumber++) {
+      const first = (pageNumber - 1) * 50 + 1
+      await entries
+        .getByText(`Entries ${credits(first)}–${credits(Math.min(first + 49, 1_000))}, newest first`)
+        .waitFor()
+      const sequences = await entries.locator("tbody tr td:first-child").allInnerTexts()
+      seen.push(...sequences.map(Number))
+      if (await older.isDisabled()) break
+      await older.click()
+    }
+    expect(seen).toEqual(Array.from({ length: 1_000 }, (_, i) => 1_000 - i))
+    // Back one page with the cursor kept, not by reading from the start.
+    await page.getByRole("button", { name: "Newer entries" }).click()
+    await entries.getByText("Entries 901–950, newest first").waitFor()
+    const tableReads = watched.requested.filter(
+      (url) => url.includes(`/accounts/${account}/entries`) && /limit=50(&|$)/.test(url),
+    )
+    expect(tableReads).toHaveLength(21)
+    expect(watched.requested.filter((url) => url.includes("/entries") && !/limit=(50|500)\b/.test(url))).toEqual([])
+    expect(await balanceShown(page, "Balance")).toBe(credits(500_500))
+  }, 180_000)
+
+  test("each action goes through the API, changes the ledger as confirmed, and its event shows in the live feed", async () => {
+    const account = accountId("actions")
+    await topUp(account, 1_000)
+    await api(`/v1/accounts/${account}/auto-top-up`, { method: "PUT", body: { threshold: 100, amount: 500 } })
+
+    const feed = await newWatchedPage()
+    await feed.goto(`${service.url}/console#/events?account=${account}`)
+    await feed.getByText("Live: new events appear as they happen.").waitFor()
+
+    const page = await watched.newPage()
+    await openAccount(page, account)
+
+    // Top-up with a ceiling: clamped, as the confirmation says.
+    await page.getByRole("button", { name: "Top up" }).click()
+    let dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    expect(await review(dialog, { "Amount (credits)": "800", "Ceiling (optional)": "1500" })).toBe(
+      "Top up 800 with ceiling 1,500 (clamped to 500 by the ceiling): balance 1,000 → 1,500.",
+    )
+    expect(await confirm(dialog)).toContain("the balance is now 1,500")
+    expect(await balances(account)).toMatchObject({ balance: 1_500 })
+    const [clamped] = await allEntries(account)
+    expect(clamped).toMatchObject({ sequence: 2, kind: "top-up", amount: 500 })
+    await expect.poll(() => balanceShown(page, "Balance")).toBe("1,500")
+
+    // Adjustment with its reason and actor.
+    await page.getByRole("button", { name: "Adjust" }).click()
+    dialog = page.getByRole("dialog", { name: `Adjust ${account}` })
+    expect(
+      await review(dialog, {
+        "Amount (credits, negative to remove)": "-250",
+        Reason: "duplicate charge",
+        "Actor (who makes it)": "support@example.com",
+      }),
+    ).toBe("Adjust by -250 (reason “duplicate charge”, by support@example.com): balance 1,500 → 1,250.")
+    await confirm(dialog)
+    expect((await allEntries(account))[0]).toMatchObject({
+      kind: "adjustment",
+      amount: -250,
+      reason: "duplicate charge",
+      actor: "support@example.com",
+    })
+
+    // Refund of the first top-up, prefilled with what is left to refund of it.
+    await page.getByRole("button", { name: "Refund entry #1" }).click()
+    dialog = page.getByRole("dialog", { name: "Refund entry #1" })
+    expect(await dialog.getByLabel("Amount to refund (credits)").inputValue()).toBe("1000")
+    expect(await review(dialog, { "Amount to refund (credits)": "300" })).toBe(
+      "Refund 300 of entry #1 (top-up +1,000): balance 1,250 → 950.",
+    )
+    await confirm(dialog)
+    expect((await allEntries(account))[0]).toMatchObject({ kind: "refund", amount: -300, refundOf: 1 })
+    await page.getByRole("button", { name: "Refund entry #1" }).click()
+    dialog = page.getByRole("dialog", { name: "Refund entry #1" })
+    expect(await dialog.getByLabel("Amount to refund (credits)").inputValue()).toBe("700")
+    await dialog.getByRole("button", { name: "Cancel" }).click()
+
+    // A hold placed by the app: captured in part from the console, and another released.
+    for (const key of ["run-1", "run-2"]) {
+      const placed = await api(`/v1/accounts/${account}/holds`, {
+        body: { amount: 200 },
+        headers: { "idempotency-key": key },
+      })
+      expect(placed.status).toBe(200)
+    }
+    await page.reload()
+    const openHolds = page.getByRole("region", { name: "Open holds" })
+    await expect.poll(() => openHolds.getByRole("rowheader").allInnerTexts()).toEqual(["#1", "#2"])
+    await openHolds.getByRole("button", { name: "Capture hold #1" }).click()
+    dialog = page.getByRole("dialog", { name: "Capture hold #1" })
+    expect(await review(dialog, { "Amount to capture (credits)": "150" })).toBe(
+      "Capture 150 of hold #1 as usage, releasing the rest: balance 950 → 800.",
+    )
+    await confirm(dialog)
+    expect((await allEntries(account))[0]).toMatchObject({ kind: "usage", amount: -150, holdId: 1 })
+    expect((await api(`/v1/accounts/${account}/holds/1`)).body).toMatchObject({ status: "captured", captured: 150 })
+    await expect.poll(() => openHolds.getByRole("rowheader").allInnerTexts()).toEqual(["#2"])
+    await openHolds.getByRole("button", { name: "Release hold #2" }).click()
+    dialog = page.getByRole("dialog", { name: "Release hold #2" })
+    await dialog.getByRole("button", { name: "Review" }).click()
+    expect(await dialog.locator(".confirmation").innerText()).toBe(
+      "Release hold #2: frees 200; available 600 → 800, the balance stays 800.",
+    )
+    await confirm(dialog)
+    expect((await api(`/v1/accounts/${account}/holds/2`)).body).toMatchObject({ status: "released" })
+    expect(await balances(account)).toEqual({ accountId: account, balance: 800, held: 0, available: 800 })
+    await page.getByText("No open hold.").waitFor()
+    // A resolved hold still opens by its id.
+    await page.getByLabel("Hold id").fill("1")
+    await page.getByRole("button", { name: "Look up" }).click()
+    await page.getByRole("heading", { name: "Hold #1" }).waitFor()
+    expect(await page.getByRole("heading", { name: "Hold #1" }).locator("..").innerText()).toContain("captured")
+
+    // The app's spend leaves the balance below the threshold: a request opens, and the feed shows it live.
+    await spend(account, 750)
+    await eventRow(feed, "auto_top_up.requested", account).waitFor()
+    await page.reload()
+    await page.getByRole("heading", { name: "Open request #1" }).waitFor()
+    await page.getByRole("button", { name: "Complete request" }).click()
+    dialog = page.getByRole("dialog", { name: "Complete auto top-up request #1" })
+    expect(await review(dialog, { "Payment reference": "pi_console_1" })).toBe(
+      "Complete auto top-up request #1 with payment pi_console_1: credits 500, balance 50 → 550.",
+    )
+    await confirm(dialog)
+    expect((await api(`/v1/accounts/${account}/auto-top-up/requests/1`)).body).toMatchObject({
+      status: "completed",
+      paymentReference: "pi_console_1",
+    })
+    expect(await balances(account)).toMatchObject({ balance: 550 })
+    await eventRow(feed, "auto_top_up.completed", account).waitFor()
+    // The entry links to the request it completes.
+    await page.getByText("completes auto top-up request #1").waitFor()
+
+    await spend(account, 500)
+    await eventRow(feed, "auto_top_up.requested", account).nth(1).waitFor()
+    await page.reload()
+    await page.getByRole("button", { name: "Fail request" }).click()
+    dialog = page.getByRole("dialog", { name: "Fail auto top-up request #2" })
+    await review(dialog, { Reason: "card_declined" })
+    await confirm(dialog)
+    expect((await api(`/v1/accounts/${account}/auto-top-up/requests/2`)).body).toMatchObject({
+      status: "failed",
+      failureReason: "card_declined",
+    })
+    await eventRow(feed, "auto_top_up.failed", account).waitFor()
+    await screenshot(feed, "events")
+
+    // The feed filters by type too.
+    await feed.getByLabel("Type").selectOption("auto_top_up.failed")
+    await expect.poll(() => feed.getByRole("region", { name: "Events" }).getByRole("row").count()).toBe(2)
+  }, 180_000)
+
+  test("a refused action shows the API's own error and writes nothing", async () => {
+    refusalsExpected = [/status of 409\b.*\/top-ups/, /status of 409\b.*\/adjustments/]
+    const account = accountId("refused")
+    await topUp(account, 1_000)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    expect(await review(dialog, { "Amount (credits)": "200", "Ceiling (optional)": "800" })).toContain(
+      "already at or above the ceiling, so the service will refuse it",
+    )
+    await dialog.getByRole("button", { name: "Confirm" }).click()
+    const alert = dialog.getByRole("alert")
+    await alert.waitFor()
+    expect(await alert.innerText()).toContain("BalanceAtCeiling (HTTP 409): You already have enough balance")
+    await screenshot(page, "refused")
+    await dialog.getByRole("button", { name: "Back" }).click()
+    await dialog.getByRole("button", { name: "Cancel" }).click()
+
+    await page.getByRole("button", { name: "Adjust" }).click()
+    const adjust = page.getByRole("dialog", { name: `Adjust ${account}` })
+    await review(adjust, {
+      "Amount (credits, negative to remove)": "-5000",
+      Reason: "test",
+      "Actor (who makes it)": "ops",
+    })
+    await adjust.getByRole("button", { name: "Confirm" }).click()
+    expect(await adjust.getByRole("alert").innerText()).toContain("InsufficientCredits (HTTP 409)")
+
+    expect(await allEntries(account)).toHaveLength(1)
+    expect(await balances(account)).toMatchObject({ balance: 1_000 })
+  })
+
+  test("reads at 390 px wide: nothing but the tables scrolls sideways", async () => {
+    const account = accountId("narrow")
+    await topUp(account, 123_456, { reference: "a-long-reference-for-a-narrow-screen" })
+    await spend(account, 1_000)
+    const page = await newWatchedPage({ width: 390, height: 844 })
+    for (const path of ["#/", `#/accounts/${account}`, "#/events", "#/webhooks", "#/audit"]) {
+      await page.goto(`${service.url}/console${path}`)
+      await page.getByRole("heading", { level: 1 }).waitFor()
+      await expect.poll(() => page.locator("[aria-busy=true]").count()).toBe(0)
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390)
+    }
+    await openAccount(page, account)
+    await expect.poll(() => balanceShown(page, "Balance")).toBe("122,456")
+    await page.getByRole("region", { name: "Entries" }).getByRole("row").nth(1).waitFor()
+    await page.getByRole("img", { name: /^Balance over time/ }).waitFor()
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390)
+    await screenshot(page, "account-390")
+    // The keyboard starts at the skip link, which leads past the menu to the page's content.
+    await page.reload()
+    await page.getByRole("heading", { name: `Account ${account}` }).waitFor()
+    await page.keyboard.press("Tab")
+    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe("Skip to content")
+  })
+
+  test("webhooks show their deliveries and attempts, and the audit its result", async () => {
+    const created = await api("/v1/webhooks", { body: { url: "http://127.0.0.1:9/unreachable" } })
+    expect(created.status).toBe(200)
+    const account = accountId("hooked")
+    await topUp(account, 100)
+    await api(`/v1/accounts/${account}/auto-top-up`, { method: "PUT", body: { threshold: 50, amount: 100 } })
+    await spend(account, 60)
+    const page = await newWatchedPage()
+    await page.goto(`${service.url}/console#/webhooks`)
+    const endpoint = page.getByRole("region", { name: "Endpoint http://127.0.0.1:9/unreachable" })
+    await endpoint.getByRole("row").filter({ hasText: "auto_top_up.requested" }).first().waitFor()
+    const deliveries = (await api(`/v1/webhooks/${created.body.id}/deliveries`)).body.deliveries
+    expect(deliveries.length).toBeGreaterThan(0)
+    await page.getByRole("link", { name: "Audit" }).click()
+    await page.getByRole("button", { name: "Run the audit" }).click()
+    const result = page.getByRole("status", { name: "Audit result" })
+    await result.waitFor()
+    const report = (await api("/v1/audit")).body
+    expect(report.violations).toEqual([])
+    expect(await result.innerText()).toMatch(/Checked [\d,]+ accounts and [\d,]+ entries: no violation\./)
+    await api(`/v1/webhooks/${created.body.id}`, { method: "DELETE" })
+  })
+})
+
+describe("the console with a token", () => {
+  const token = "console-token-0123456789abcdef"
+  let guarded: Service
+
+  beforeAll(async () => {
+    guarded = await startService({ TALLY_API_TOKEN: token }, ["--memory"])
+  })
+
+  afterAll(async () => {
+    expect(await guarded?.stop("SIGTERM")).toBe(0)
+  })
+
+  test("asks for the token once, refuses a wrong one with the API's answer, and keeps the right one for the tab", async () => {
+    refusalsExpected = [/status of 401\b.*\/v1\/accounts\?limit=1/]
+    const page = await newWatchedPage()
+    await page.goto(`${guarded.url}/console`)
+    await page.getByRole("heading", { name: "Sign in" }).waitFor()
+    await page.getByLabel("API token").fill("wrong-token")
+    await page.getByRole("button", { name: "Sign in" }).click()
+    const alert = page.getByRole("alert")
+    await alert.waitFor()
+    expect(await alert.innerText()).toContain(
+      "Unauthorized (HTTP 401): a valid Authorization: Bearer <token> header is required",
+    )
+    await screenshot(page, "sign-in")
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await page.getByRole("heading", { name: "Accounts" }).waitFor()
+    // Kept for the tab: a reload does not ask again.
+    await page.reload()
+    await page.getByRole("heading", { name: "Accounts" }).waitFor()
+    expect(await page.getByRole("heading", { name: "Sign in" }).count()).toBe(0)
+    expect(watched.refusals).toHaveLength(2)
+  })
+})
