@@ -30,6 +30,10 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
  * runs the service under `node --cpu-prof` on one hot account at 64 connections and summarises where
  * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
+ *
+ * `--keyed` measures every cell twice, without keys and with an `Idempotency-Key` of its own on every
+ * write (the README tells every caller to send one): over HTTP each cell gets a `keys` column, in the
+ * library bench `tally-pg-keyed` runs beside `tally-pg`. With `--profile` it profiles keyed writes.
  */
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +50,7 @@ const { values: args } = parseArgs({
     http: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     repeats: { type: "string" },
+    keyed: { type: "boolean", default: false },
   },
 })
 
@@ -75,6 +80,7 @@ const tallyPg: Tally.PgOptions = {
 
 const implementations: ReadonlyArray<Implementation> = [
   Tally.pg(tallyPg),
+  ...(args.keyed ? [Tally.pg({ ...tallyPg, keyed: true })] : []),
   Tally.memory,
   PureCore.implementation,
   ReadThenWrite.implementation,
@@ -129,6 +135,7 @@ const httpSettings: HttpBench.Settings = {
     .map((w) => w.workload)
     .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
   connections: numbers(args.clients) ?? [1, 16, 64],
+  keyed: args.keyed ? [false, true] : [false],
   memoryConnections: args.workload === undefined || args.workload.split(",").includes("memory") ? 64 : null,
   ...(args.quick
     ? {
