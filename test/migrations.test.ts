@@ -17,6 +17,7 @@ describe("migrations", () => {
       "4_events",
       "5_webhooks",
       "6_auto_top_ups_and_refills",
+      "7_account_versions",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -72,6 +73,7 @@ describe("upgrading a ledger written before holds", () => {
       "4_events",
       "5_webhooks",
       "6_auto_top_ups_and_refills",
+      "7_account_versions",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

@@ -264,6 +264,17 @@ const autoTopUpsAndRefills = Effect.gen(function* () {
 })
 
 /**
+ * An account's version, bumped by every write that changes the account or records an idempotency key
+ * on it: a write decided on the account as this process last saw it applies only if the version is
+ * still the one it saw (`PgCasBatch`), so a change or a key recorded by another process is seen as one
+ * number. Rows start at 1; 0 stands for "no row" in the compare-and-swap.
+ */
+const accountVersions = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE accounts ADD COLUMN version bigint NOT NULL DEFAULT 1 CHECK (version >= 1)`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -274,6 +285,7 @@ export const migrations = {
   "4_events": events,
   "5_webhooks": webhooks,
   "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
+  "7_account_versions": accountVersions,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */
