@@ -51,7 +51,7 @@ const statementText = `
   ), updated AS (
     UPDATE accounts a
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
-        held = x.held, holds_placed = x.holds_placed, version = a.version + 1
+        held = x.held, holds_placed = x.holds_placed
     FROM x
     WHERE a.account_id = x.account_id AND a.account_id = ANY($1::text[]) AND x.writes AND x.expected > 0
       AND a.version = x.expected AND x.account_id NOT IN (SELECT account_id FROM used)
@@ -211,7 +211,10 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
         answers[index] = plan.locked ? needsLock : plan.results[position]
       }
     }
-    return { plans: [...plans.values()].filter((plan) => !plan.locked), answers }
+    // In account id order, as the locked path locks them: the UPDATE takes its row locks in this order,
+    // so two statements over the same accounts wait for each other instead of deadlocking.
+    const written = [...plans.values()].filter((plan) => !plan.locked)
+    return { plans: written.sort((a, b) => (a.accountId < b.accountId ? -1 : 1)), answers }
   }
 
   /** The lookup of one account's part, should the statement go unanswered. */

@@ -272,7 +272,8 @@ export const make = (options: Options = defaults) =>
     /**
      * A compare-and-swap statement whose answer never came: each account's part landed whole or not at
      * all, so each is looked up on its own. What landed is answered, what did not takes the locked path,
-     * and the writes of a part that cannot be looked up stay of unknown outcome. A part without
+     * and the writes of a part that cannot be looked up stay of unknown outcome; its rule rejections,
+     * decided on a state the statement never confirmed, are decided again under the lock. A part without
      * landmarks (a settings change) is safe to run again, but stays in doubt (`doubted`) until that lands.
      */
     const lookUp = (
@@ -295,10 +296,8 @@ export const make = (options: Options = defaults) =>
           if (verdict === "not landed") continue
           indexes.forEach((index, position) => {
             const op = operations[index]!
-            answers[index] =
-              verdict === "landed" || !decided.writers.has(op.operationId)
-                ? Result.succeed(decided.results[position])
-                : Result.fail(outcomeUnknown(op))
+            if (verdict === "landed") answers[index] = Result.succeed(decided.results[position])
+            else if (decided.writers.has(op.operationId)) answers[index] = Result.fail(outcomeUnknown(op))
           })
         }
         return answers

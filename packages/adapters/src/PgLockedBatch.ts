@@ -236,7 +236,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   // Numbers go as bigint: the driver infers int4 or int8 per array element from a number's size,
   // and refuses an array that mixes them. The holds part is there only when a batch changes holds,
   // so the statement of plain writes stays the same. Every account written (its state, or a key
-  // recorded on it) gets its version bumped, which a compare-and-swap elsewhere checks.
+  // recorded on it) is updated, which bumps its version (a trigger), which a compare-and-swap checks.
   const writeBatch = (
     entries: ReadonlyArray<EntryWrite>,
     records: ReadonlyArray<NewRecord>,
@@ -297,7 +297,7 @@ export const make = (sql: SqlClient.SqlClient) => {
     )
     UPDATE accounts a
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
-        held = x.held, holds_placed = x.holds_placed, version = a.version + 1
+        held = x.held, holds_placed = x.holds_placed
     FROM unnest(
       ${[...states.keys()]}::text[],
       ${[...states.values()].map((state) => BigInt(state.balance))}::bigint[],
@@ -421,11 +421,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       })
       if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
       if (events.length > 0) yield* PgEvents.append(sql, events)
+      // Each UPDATE of an account bumped its version once: the batch's, and the settings' if they changed.
+      const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
       const committed = new Map<string, Known>()
       for (const [id, known] of states) {
         if (untouchedCreated.includes(id)) continue
         const state = touched.get(id)
-        committed.set(id, state === undefined ? known : { state, version: known.version + 1 })
+        const bumps = (state === undefined ? 0 : 1) + (settingsUpdated.has(id) ? 1 : 0)
+        committed.set(id, { state: state ?? known.state, version: known.version + bumps })
       }
       const keyedOperations = new Set(newRecords.map((r) => r.operationId))
       const landmarks: Landmarks = {

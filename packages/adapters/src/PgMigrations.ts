@@ -264,14 +264,24 @@ const autoTopUpsAndRefills = Effect.gen(function* () {
 })
 
 /**
- * An account's version, bumped by every write that changes the account or records an idempotency key
- * on it: a write decided on the account as this process last saw it applies only if the version is
- * still the one it saw (`PgCasBatch`), so a change or a key recorded by another process is seen as one
- * number. Rows start at 1; 0 stands for "no row" in the compare-and-swap.
+ * An account's version: a write decided on the account as this process last saw it applies only if
+ * the version is still the one it saw (`PgCasBatch`), so a change or a key recorded by another process
+ * is seen as one number. Every UPDATE of the row bumps it, by a trigger rather than by the statements
+ * that write, so a process of an earlier version (during an upgrade) moves it too; a write that only
+ * records a key updates its account for that. Rows start at 1; 0 stands for "no row".
  */
 const accountVersions = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`ALTER TABLE accounts ADD COLUMN version bigint NOT NULL DEFAULT 1 CHECK (version >= 1)`
+  yield* sql`
+    CREATE FUNCTION accounts_next_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.version := OLD.version + 1;
+      RETURN NEW;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER accounts_version BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION accounts_next_version()`
 })
 
 /**
