@@ -2,7 +2,13 @@ import { percentile } from "./ClosedLoop.ts"
 import type { Measurement } from "./Target.ts"
 import type { Cell, WorkloadName } from "./Workload.ts"
 
-export type ImplementationName = "tally-pg" | "tally-memory" | "pure-core" | "read-then-write" | "single-statement"
+export type ImplementationName =
+  | "tally-pg"
+  | "tally-pg-keyed"
+  | "tally-memory"
+  | "pure-core"
+  | "read-then-write"
+  | "single-statement"
 
 /** Group commit as the Tally PostgreSQL adapter did it during the measured phase. */
 export interface BatchStats {

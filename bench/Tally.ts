@@ -16,10 +16,16 @@ const seedConcurrency = 64
 
 const asRejected = () => Effect.succeed(rejected)
 
-const execute = (ledger: Ledger["Service"], ids: ReadonlyArray<string>) => (operation: Operation) =>
-  (operation.kind === "top-up"
-    ? ledger.topUp({ accountId: ids[operation.account]!, amount: operation.amount, ceiling })
-    : ledger.spend({ accountId: ids[operation.account]!, amount: operation.amount })
+/** Keys unique within the process, for runs where every write carries one. */
+let keysIssued = 0
+
+const execute = (ledger: Ledger["Service"], ids: ReadonlyArray<string>, keyed: boolean) => (operation: Operation) => {
+  const accountId = ids[operation.account]!
+  const key = keyed ? { idempotencyKey: `bench-${++keysIssued}` } : {}
+  return (
+    operation.kind === "top-up"
+      ? ledger.topUp({ accountId, amount: operation.amount, ceiling, ...key })
+      : ledger.spend({ accountId, amount: operation.amount, ...key })
   ).pipe(
     Effect.map((posting) => applied(posting.entry.amount)),
     Effect.catchTags({
@@ -28,8 +34,9 @@ const execute = (ledger: Ledger["Service"], ids: ReadonlyArray<string>) => (oper
       BalanceLimitExceeded: asRejected,
     }),
   )
+}
 
-const prepare = (ids: ReadonlyArray<string>, balances: Target["balances"]) =>
+const prepare = (ids: ReadonlyArray<string>, balances: Target["balances"], keyed = false) =>
   Effect.gen(function* () {
     const ledger = yield* Ledger
     yield* Effect.forEach(ids, (accountId) => ledger.topUp({ accountId, amount: seedBalance }), {
@@ -37,7 +44,7 @@ const prepare = (ids: ReadonlyArray<string>, balances: Target["balances"]) =>
       discard: true,
     })
     return {
-      execute: execute(ledger, ids),
+      execute: execute(ledger, ids, keyed),
       balances,
       audit: ledger.audit.pipe(Effect.map((report) => ({ violations: report.violations.length, lostUpdates: null }))),
     } satisfies Target
@@ -48,11 +55,13 @@ export interface PgOptions {
   readonly poolConnections: number
   /** Watch batches and statements through a tracer (`BatchTracer`); off, the native tracer runs. */
   readonly profile: boolean
+  /** Every write carries an idempotency key of its own: `tally-pg-keyed`. */
+  readonly keyed?: boolean
 }
 
 /** The PostgreSQL adapter as shipped: group commit over a pool of modest size. */
-export const pg = ({ store, poolConnections, profile }: PgOptions): Implementation => ({
-  name: "tally-pg",
+export const pg = ({ store, poolConnections, profile, keyed = false }: PgOptions): Implementation => ({
+  name: keyed ? "tally-pg-keyed" : "tally-pg",
   run: (cell: Cell, server: Database.Server) =>
     Effect.gen(function* () {
       const url = yield* Database.fresh(server, "tally")
@@ -67,10 +76,10 @@ export const pg = ({ store, poolConnections, profile }: PgOptions): Implementati
         const balances = sql<{ account_id: string; balance: bigint }>`SELECT account_id, balance FROM accounts`.pipe(
           Effect.map((rows) => new Map(rows.map((row) => [row.account_id, Number(row.balance)]))),
         )
-        const target = yield* prepare(ids, balances)
+        const target = yield* prepare(ids, balances, keyed)
         const measurement = yield* drive(cell, ids, profiled ? { ...target, measuring: batches } : target, server)
         const stats = profiled ? batches.stats(measurement.run.elapsedMs / 1000) : null
-        return fromMeasurement(cell, "tally-pg", poolConnections, measurement, stats)
+        return fromMeasurement(cell, keyed ? "tally-pg-keyed" : "tally-pg", poolConnections, measurement, stats)
       }).pipe(
         Effect.provide(Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer(store)), Layer.provideMerge(sqlLayer))),
         (effect) => (profiled ? Effect.withTracer(effect, batches.tracer) : effect),

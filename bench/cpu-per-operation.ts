@@ -6,15 +6,17 @@ import { Ledger } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
 /**
- * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations]`: the CPU one
+ * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations] [--keyed]`: the CPU one
  * operation costs the Tally process and its PostgreSQL (every server process, read from /proc),
  * for a fixed workload (half ceiling'd top-ups, half spends, over 1,000 accounts). CPU time, unlike
  * throughput, barely depends on what else the machine runs, so two versions can be compared on a
  * busy machine by running this alternately. Linux only.
  *
- * - solo: one client, solo compare-and-swap writes;
+ * - solo: one client, compare-and-swap statements;
  * - locked: one client, every write a locked transaction;
- * - batch: 64 clients, group commit.
+ * - batch: 64 clients, group commit, compare-and-swap statements.
+ *
+ * `--keyed` gives every write an idempotency key of its own.
  */
 
 /** /proc counts CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -39,7 +41,8 @@ const postgresCpuSeconds = (postmaster: number) =>
     .filter(({ pid, cpu }) => pid === postmaster || cpu?.ppid === postmaster)
     .reduce((total, { cpu }) => total + (cpu?.seconds ?? 0), 0)
 
-const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2)
+const keyed = process.argv.includes("--keyed")
+const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2).filter((arg) => arg !== "--keyed")
 const operations = Number(operationsText)
 const concurrency = scenario === "batch" ? 64 : 1
 const dataDir = Path.resolve(`.tally-test/cpu-per-operation-${process.pid}`)
@@ -47,8 +50,11 @@ const dataDir = Path.resolve(`.tally-test/cpu-per-operation-${process.pid}`)
 const workload = (ledger: Ledger["Service"], i: number) => {
   const accountId = `a${i % accounts}`
   const amount = 1 + (i % 100)
+  const key = keyed ? { idempotencyKey: `op-${i}` } : {}
   return Effect.ignore(
-    i % 2 === 0 ? ledger.topUp({ accountId, amount, ceiling: 10_000_000 }) : ledger.spend({ accountId, amount }),
+    i % 2 === 0
+      ? ledger.topUp({ accountId, amount, ceiling: 10_000_000, ...key })
+      : ledger.spend({ accountId, amount, ...key }),
   )
 }
 
@@ -57,7 +63,7 @@ const program = Effect.gen(function* () {
   const postmaster = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
   const client = PgClient.layer({ url: server.url, maxConnections: scenario === "batch" ? 4 : 1 })
   yield* PgMigrations.migrate.pipe(Effect.provide(client))
-  const store = PgLedgerStore.layer({ ...PgLedgerStore.defaults, soloWrites: scenario === "solo" })
+  const store = PgLedgerStore.layer({ ...PgLedgerStore.defaults, soloWrites: scenario !== "locked" })
   const runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(store), Layer.provide(client)))
   const run = (
     body: (ledger: Ledger["Service"], i: number) => Effect.Effect<unknown, unknown>,
@@ -83,7 +89,7 @@ const program = Effect.gen(function* () {
   const postgres = postgresCpuSeconds(postmaster) - postgresBefore
   const perOperation = (microseconds: number) => `${(microseconds / operations).toFixed(1)} µs/op`
   console.log(
-    `${scenario}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
+    `${scenario}${keyed ? " keyed" : ""}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
   )
   yield* Effect.promise(() => runtime.dispose())
 }).pipe(Effect.scoped)

@@ -33,6 +33,9 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  *
  * `pnpm bench --cli [--repeats 9]` times `tally --version` and `tally balance`, built and from source,
  * against `node -e 0` (`cli-start.ts`; writes `bench/results/cli-start.json`).
+ * `--keyed` measures every cell twice, without keys and with an `Idempotency-Key` of its own on every
+ * write (the README tells every caller to send one): over HTTP each cell gets a `keys` column, in the
+ * library bench `tally-pg-keyed` runs beside `tally-pg`. With `--profile` it profiles keyed writes.
  */
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +53,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     cli: { type: "boolean", default: false },
     repeats: { type: "string" },
+    keyed: { type: "boolean", default: false },
   },
 })
 
@@ -79,6 +83,7 @@ const tallyPg: Tally.PgOptions = {
 
 const implementations: ReadonlyArray<Implementation> = [
   Tally.pg(tallyPg),
+  ...(args.keyed ? [Tally.pg({ ...tallyPg, keyed: true })] : []),
   Tally.memory,
   PureCore.implementation,
   ReadThenWrite.implementation,
@@ -133,6 +138,7 @@ const httpSettings: HttpBench.Settings = {
     .map((w) => w.workload)
     .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
   connections: numbers(args.clients) ?? [1, 16, 64],
+  keyed: args.keyed ? [false, true] : [false],
   memoryConnections: args.workload === undefined || args.workload.split(",").includes("memory") ? 64 : null,
   ...(args.quick
     ? {

@@ -12,7 +12,8 @@ import * as FaultProxy from "./support/FaultProxy.ts"
 /**
  * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
  * (two processes) write through a proxy that cuts connections, cuts them right after or instead of
- * a COMMIT, while their backends are terminated and the server is killed outright and started again.
+ * a COMMIT or of the compare-and-swap statement that commits by itself, while their backends are
+ * terminated and the server is killed outright and started again.
  * The writes are top-ups, spends, holds with their captures and releases, and on accounts with
  * auto top-up, completions and failures of the requests those debits open. Afterwards: every
  * acknowledged write is there exactly once, as acknowledged (an entry, a hold, a request resolved);
@@ -140,7 +141,8 @@ describe("writes under injected faults, reconciled", () => {
     () => proxy.cutAll(),
     () => proxy.arm({ deliver: true, match: FaultProxy.isCommit }),
     () => proxy.arm({ deliver: false, match: FaultProxy.isCommit }),
-    () => proxy.arm({ deliver: true, match: (sql) => sql.includes("WITH account AS") }),
+    () => proxy.arm({ deliver: true, match: FaultProxy.isCompareAndSwap }),
+    () => proxy.arm({ deliver: false, match: FaultProxy.isCompareAndSwap }),
     () => terminateBackends(),
   ]
 

@@ -17,7 +17,8 @@ describe("migrations", () => {
       "4_events",
       "5_webhooks",
       "6_auto_top_ups_and_refills",
-      "7_account_listing",
+      "7_account_versions",
+      "8_account_listing",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -73,7 +74,8 @@ describe("upgrading a ledger written before holds", () => {
       "4_events",
       "5_webhooks",
       "6_auto_top_ups_and_refills",
-      "7_account_listing",
+      "7_account_versions",
+      "8_account_listing",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

@@ -24,6 +24,8 @@ import * as Load from "./Load.ts"
 export interface Settings {
   readonly workloads: ReadonlyArray<WorkloadName>
   readonly connections: ReadonlyArray<number>
+  /** Each cell without keys, and with an `Idempotency-Key` on every write when `[false, true]`. */
+  readonly keyed: ReadonlyArray<boolean>
   readonly repetitions: number
   readonly durationMs: number
   readonly warmupMs: number
@@ -205,6 +207,7 @@ interface Cell {
   readonly workload: WorkloadName
   readonly accounts: number
   readonly connections: number
+  readonly keyed: boolean
   readonly repetition: number
   /** Seeds the operations, so both servers of a cell and repetition get the same ones. */
   readonly stream: number
@@ -279,7 +282,7 @@ const measureWindow = (
 ) =>
   Effect.gen(function* () {
     const ids = accountIds(cell.accounts)
-    const run = { url: subject.process.url, accounts: cell.accounts, connections: cell.connections }
+    const run = { url: subject.process.url, accounts: cell.accounts, connections: cell.connections, keyed: cell.keyed }
     yield* load.run({ ...run, durationMs: settings.warmupMs, stream: cell.stream * 2 })
     yield* subject.settle
     yield* Database.checkpoint(server)
@@ -310,6 +313,7 @@ const measureWindow = (
       workload: cell.workload,
       accounts: cell.accounts,
       connections: cell.connections,
+      keyed: cell.keyed,
       server: subject.name,
       repetition: cell.repetition,
       durationS: result.elapsedMs / 1000,
@@ -341,7 +345,7 @@ const measure = (...args: Parameters<typeof measureWindow>) =>
   Effect.map(measureWindow(...args), ({ record }) => record)
 
 const runLine = (r: HttpRecord) =>
-  `${r.workload} ${r.connections} conns ${r.server} #${r.repetition + 1}: ${Math.round(r.requestsPerSecond)} req/s, ` +
+  `${r.workload} ${r.connections} conns${r.keyed ? " keyed" : ""} ${r.server} #${r.repetition + 1}: ${Math.round(r.requestsPerSecond)} req/s, ` +
   `p50 ${r.latencyP50Ms.toFixed(3)} ms, p99 ${r.latencyP99Ms.toFixed(3)} ms, ${r.serverCpuUsPerRequest.toFixed(0)} µs CPU/req, ` +
   `rss ${r.serverRssMbMax.toFixed(0)} MB` +
   (r.auditViolations ? `, ${r.auditViolations} AUDIT VIOLATIONS` : "") +
@@ -409,13 +413,16 @@ export const measureAll = (settings: Settings) =>
         Effect.gen(function* () {
           const pair = [yield* tally(server, ids, logDir), yield* origin(server, ids, logDir)] as const
           const cells = (repetition: number) =>
-            settings.connections.map((connections, c) => ({
-              workload,
-              accounts,
-              connections,
-              repetition,
-              stream: (w * 100 + repetition) * 100 + c,
-            }))
+            settings.keyed.flatMap((keyed) =>
+              settings.connections.map((connections, c) => ({
+                workload,
+                accounts,
+                connections,
+                keyed,
+                repetition,
+                stream: (w * 100 + repetition) * 100 + c,
+              })),
+            )
           return yield* alternate(pair, cells, settings, load, server)
         }),
       )
@@ -432,6 +439,7 @@ export const measureAll = (settings: Settings) =>
             workload: "hot-account" as const,
             accounts: 1,
             connections: memoryConnections,
+            keyed: false,
             repetition,
             stream: 90_000 + repetition,
           },
@@ -449,7 +457,12 @@ export const program = (settings: Settings, out: string, about: Record<string, u
     const startedMs = performance.now()
     const { records, postgres } = yield* measureAll(settings)
     const summaries = HttpReport.summarize(records)
-    const targets = HttpReport.targets(summaries)
+    const targets = [
+      ...HttpReport.targets(summaries.filter((s) => !s.keyed)),
+      ...(settings.keyed.includes(true)
+        ? HttpReport.targets(summaries.filter((s) => s.keyed)).map((t) => ({ ...t, target: `keyed: ${t.target}` }))
+        : []),
+    ]
     const disturbance = HttpReport.disturbance(records)
     console.log(`\n${HttpReport.table(summaries)}\n\n${Report.targetLines(targets)}`)
     if (disturbance !== undefined) console.log(`\n${disturbance}`)
@@ -491,6 +504,7 @@ export const profile = (settings: Settings, profileDir: string, out: string, abo
       workload: "hot-account" as const,
       accounts: 1,
       connections: Math.max(...settings.connections),
+      keyed: settings.keyed.includes(true),
       repetition: 0,
       stream: 0,
     }

@@ -11,6 +11,8 @@ export interface HttpRecord {
   readonly workload: WorkloadName
   readonly accounts: number
   readonly connections: number
+  /** Every write carried an `Idempotency-Key` of its own. */
+  readonly keyed: boolean
   readonly server: ServerName
   readonly repetition: number
   readonly durationS: number

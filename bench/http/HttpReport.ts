@@ -7,6 +7,7 @@ import type { HttpRecord, ServerName } from "./HttpRecord.ts"
 export interface Summary {
   readonly workload: WorkloadName
   readonly connections: number
+  readonly keyed: boolean
   readonly server: ServerName
   readonly runs: number
   readonly requestsPerSecond: number
@@ -50,6 +51,7 @@ const fold = (runs: ReadonlyArray<HttpRecord>): Omit<Summary, "vsBaseline"> => {
   return {
     workload: first.workload,
     connections: first.connections,
+    keyed: first.keyed,
     server: first.server,
     runs: runs.length,
     requestsPerSecond: of((r) => r.requestsPerSecond),
@@ -79,13 +81,17 @@ const comparedWith: Record<ServerName, ServerName | null> = {
 export const summarize = (records: ReadonlyArray<HttpRecord>): ReadonlyArray<Summary> => {
   const groups = new Map<string, Array<HttpRecord>>()
   for (const r of records) {
-    const key = `${r.workload}/${r.connections}/${r.server}`
+    const key = `${r.workload}/${r.connections}/${r.keyed}/${r.server}`
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const folded = [...groups.values()].map(fold)
   return folded.map((s) => {
     const other = folded.find(
-      (o) => o.server === comparedWith[s.server] && o.workload === s.workload && o.connections === s.connections,
+      (o) =>
+        o.server === comparedWith[s.server] &&
+        o.workload === s.workload &&
+        o.connections === s.connections &&
+        o.keyed === s.keyed,
     )
     return {
       ...s,
@@ -108,6 +114,7 @@ const count = (n: number | null) => (n === null ? "-" : String(n))
 const columns: ReadonlyArray<readonly [string, (s: Summary) => string]> = [
   ["workload", (s) => s.workload],
   ["conns", (s) => String(s.connections)],
+  ["keys", (s) => (s.keyed ? "yes" : "no")],
   ["server", (s) => s.server],
   ["req/s", (s) => Math.round(s.requestsPerSecond).toString()],
   ["p50 ms", (s) => s.latencyP50Ms.toFixed(3)],

@@ -18,6 +18,8 @@ export interface LoadRun {
   readonly requests?: number
   /** Seeds the operations: the same stream for every server of the same cell and repetition. */
   readonly stream: number
+  /** Every write carries an `Idempotency-Key` of its own, as the README asks callers to send. */
+  readonly keyed?: boolean
 }
 
 /** A write whose answer never came: sent, or about to be, when the run stopped and closed its connection. */

@@ -37,6 +37,9 @@ interface RequestContext {
   operation?: Operation
 }
 
+/** Keys unique across the generator's runs: its pid and a counter. */
+let keysIssued = 0
+
 const run = (load: LoadRun) =>
   new Promise<LoadResult>((resolve, reject) => {
     const ids = accountIds(load.accounts)
@@ -70,6 +73,12 @@ const run = (load: LoadRun) =>
               inFlight.add(context)
               const route = operation.kind === "top-up" ? "top-ups" : "spends"
               request.path = `/v1/accounts/${ids[operation.account]}/${route}`
+              if (load.keyed === true) {
+                request.headers = {
+                  "content-type": "application/json",
+                  "idempotency-key": `bench-${process.pid}-${++keysIssued}`,
+                }
+              }
               request.body = JSON.stringify(
                 operation.kind === "top-up" ? { amount: operation.amount, ceiling } : { amount: operation.amount },
               )

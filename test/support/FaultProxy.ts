@@ -21,6 +21,12 @@ export type StatementMatch = (sql: string) => boolean
 
 export const isCommit: StatementMatch = (sql) => /^\s*COMMIT\b/i.test(sql)
 
+/** The compare-and-swap statement that writes a batch in autocommit (`PgCasBatch`): it commits by itself. */
+export const isCompareAndSwap: StatementMatch = (sql) => sql.includes("), used AS (")
+
+/** Whichever statement commits a write: a locked transaction's COMMIT, or the compare-and-swap statement. */
+export const isCommitting: StatementMatch = (sql) => isCommit(sql) || isCompareAndSwap(sql)
+
 export interface Cut {
   /** Forward the statement (through its Sync) and then cut, or cut instead of forwarding it. */
   readonly deliver: boolean

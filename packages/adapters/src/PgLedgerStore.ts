@@ -19,6 +19,7 @@ import { Effect, Layer, Result, Schedule, Stream } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
+import * as PgCasBatch from "./PgCasBatch.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
 import * as PgEvents from "./PgEvents.ts"
 import * as PgFailure from "./PgFailure.ts"
@@ -39,13 +40,15 @@ import {
   readAccount,
   stateOf,
 } from "./PgRows.ts"
-import * as PgSoloWrite from "./PgSoloWrite.ts"
 
 /**
  * The ledger in PostgreSQL. Writes go through group commit: operations that arrive while a batch is
- * being written go together in the next one, a locked transaction (`PgLockedBatch`). An operation
- * that arrives alone with no idempotency key skips the transaction: one compare-and-swap statement
- * (`PgSoloWrite`) writes it when the account is as this process last saw it. Row locks, not this
+ * being written go together in the next one. A batch is written by one compare-and-swap statement in
+ * autocommit (`PgCasBatch`), keyed writes included: each account's operations are decided on its state
+ * as this process last saw it, and applied only if its version is unchanged. An account that moved
+ * on is decided again on the state that statement answered, in a second one; what still misses, and
+ * what the statement cannot write (holds, refunds, auto top-up requests, events, refills, settings, a
+ * key used before), takes the locked transaction (`PgLockedBatch`). Row locks and versions, not this
  * process, decide between processes.
  *
  * Every write lands once or not at all. A lost connection or a lost contention is retried within
@@ -57,9 +60,9 @@ import * as PgSoloWrite from "./PgSoloWrite.ts"
 export interface Options extends GroupCommit.Options {
   /** How long a write keeps retrying lost connections and lost contentions before it answers. */
   readonly retryBudgetMs: number
-  /** Write a lone operation without an idempotency key as one compare-and-swap statement. */
+  /** Write batches as one compare-and-swap statement first (`PgCasBatch`); off, every batch is locked. */
   readonly soloWrites: boolean
-  /** Accounts whose last known state this process keeps, for solo writes. */
+  /** Accounts whose last known state this process keeps, for compare-and-swap writes. */
   readonly cachedAccountsMax: number
 }
 
@@ -98,6 +101,16 @@ const landedInPart = new SqlError.SqlError({
     message: "an attempt landed in part",
   }),
 })
+
+/**
+ * Compare-and-swap statements per batch: the second decides again the accounts the first found moved
+ * on (or saw for the first time), on the state it answered; what misses twice is locked.
+ */
+const casRoundsMax = 2
+
+/** The statement found a key's record that appeared after it checked: it wrote nothing. */
+const isKeyTaken = (error: SqlError.SqlError) =>
+  error.reason._tag === "UniqueViolation" && error.reason.constraint === "idempotency_keys_pkey"
 
 /** A store failure for the caller; the driver's details go to the log. */
 const unavailable = (error: SqlError.SqlError) =>
@@ -154,7 +167,7 @@ export const make = (options: Options = defaults) =>
     const sql = yield* SqlClient.SqlClient
     const cache = AccountCache.make(options.cachedAccountsMax)
     const lockedBatch = PgLockedBatch.make(sql)
-    const soloWrite = PgSoloWrite.make(sql, cache)
+    const casBatch = PgCasBatch.make(sql, cache)
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
@@ -171,14 +184,13 @@ export const make = (options: Options = defaults) =>
 
     const remember = (decided: Decided) =>
       Effect.sync(() => {
-        for (const [id, state] of decided.committed) cache.set(id, state)
+        for (const [id, known] of decided.committed) cache.set(id, known)
         return decided.results
       })
 
     /**
-     * One attempt: the solo statement or the locked transaction. `unknown` hears what the attempt
-     * decided once it passes its point of no return; after a lost connection there, whether it
-     * landed is unknown until looked up.
+     * One attempt of the locked transaction. `unknown` hears what the attempt decided once it passes
+     * its point of no return; after a lost connection there, whether it landed is unknown until looked up.
      */
     const attempt = (operations: ReadonlyArray<Operation>, unknown: (decided: Decided) => void) =>
       Effect.suspend(() => {
@@ -187,20 +199,6 @@ export const make = (options: Options = defaults) =>
           sent = decided
         }
         const write = Effect.gen(function* () {
-          const [only] = operations
-          if (
-            options.soloWrites &&
-            operations.length === 1 &&
-            only !== undefined &&
-            only.idempotencyKey === undefined &&
-            only.holdId === undefined &&
-            only.refundOf === undefined &&
-            only.autoTopUpRequestId === undefined
-          ) {
-            const result = yield* soloWrite(only, mark)
-            if (result !== PgSoloWrite.needsLock) return [result]
-            sent = undefined
-          }
           const decided = yield* lockedBatch.decide(operations).pipe(
             Effect.tap((decided) => Effect.sync(() => mark(decided))),
             sql.withTransaction,
@@ -286,12 +284,124 @@ export const make = (options: Options = defaults) =>
         return operations.map(() => Result.fail(unavailable(error)))
       })
 
-    /** A batch retries lost connections until the earliest budget of its operations ends. */
-    const settleInTime = (operations: ReadonlyArray<Operation>) =>
-      settle(operations, Math.min(...operations.map(deadlineOf)))
+    type CasAnswer = Result.Result<unknown, StoreError> | typeof PgCasBatch.needsLock | typeof PgCasBatch.decideAgain
+
+    /**
+     * A compare-and-swap statement whose answer never came: each account's part landed whole or not at
+     * all, so each is looked up on its own. What landed is answered, what did not takes the locked path,
+     * and the writes of a part that cannot be looked up stay of unknown outcome; its rule rejections,
+     * decided on a state the statement never confirmed, are decided again under the lock. A part without
+     * landmarks (a settings change) is safe to run again, but stays in doubt (`doubted`) until that lands.
+     */
+    const lookUp = (
+      operations: ReadonlyArray<Operation>,
+      attempts: ReadonlyArray<PgCasBatch.AccountAttempt>,
+      doubted: Set<string>,
+      deadline: number,
+    ) =>
+      Effect.gen(function* () {
+        const answers = operations.map((): CasAnswer => PgCasBatch.needsLock)
+        for (const { indexes, decided } of attempts) {
+          if (decided.writers.size === 0) continue
+          if (!hasLandmarks(decided)) {
+            for (const id of decided.writers) doubted.add(id)
+            continue
+          }
+          const verdict = yield* retried(PgFailure.recoverSqlDefects(commitOutcome(decided)), deadline).pipe(
+            Effect.tapError(logFailure("PostgreSQL lookup of an unanswered write failed")),
+            Effect.orElseSucceed(() => "inconsistent" as const),
+          )
+          if (verdict === "not landed") continue
+          indexes.forEach((index, position) => {
+            const op = operations[index]!
+            if (verdict === "landed") answers[index] = Result.succeed(decided.results[position])
+            else if (decided.writers.has(op.operationId)) answers[index] = Result.fail(outcomeUnknown(op))
+          })
+        }
+        return answers
+      })
+
+    /**
+     * One compare-and-swap statement over the batch. Its failures never fail the batch on a guess:
+     * nothing was written unless the connection dropped after it was sent (then it is looked up), and
+     * what it did not settle takes the locked path, whose retries and splitting handle the rest.
+     */
+    const casRound = (
+      operations: ReadonlyArray<Operation>,
+      doubted: Set<string>,
+      deadline: number,
+    ): Effect.Effect<ReadonlyArray<CasAnswer>> =>
+      Effect.suspend(() => {
+        let sent: ReadonlyArray<PgCasBatch.AccountAttempt> = []
+        return PgFailure.recoverSqlDefects(casBatch(operations, (attempts) => (sent = attempts))).pipe(
+          Effect.map((answers) =>
+            answers.map(
+              (answer): CasAnswer =>
+                answer === PgCasBatch.needsLock || answer === PgCasBatch.decideAgain ? answer : Result.succeed(answer),
+            ),
+          ),
+          Effect.catch((error) =>
+            Effect.gen(function* () {
+              yield* forget(operations)
+              if (PgFailure.isConnectionLoss(error) && sent.some(({ decided }) => decided.writers.size > 0)) {
+                return yield* lookUp(operations, sent, doubted, deadline)
+              }
+              if (isKeyTaken(error) || PgFailure.isTransient(error) || PgFailure.isDataError(error)) {
+                return operations.map((): CasAnswer => PgCasBatch.needsLock)
+              }
+              yield* logFailure("PostgreSQL write failed")(error)
+              return operations.map((): CasAnswer => Result.fail(unavailable(error)))
+            }),
+          ),
+        )
+      })
+
+    /**
+     * The batch through compare-and-swap statements first, then what they left through the locked path;
+     * lost connections are retried until the earliest budget of its operations ends.
+     */
+    const write = (operations: ReadonlyArray<Operation>) =>
+      Effect.gen(function* () {
+        const deadline = Math.min(...operations.map(deadlineOf))
+        if (!options.soloWrites) return yield* settle(operations, deadline)
+        const answers = new Array<Result.Result<unknown, StoreError>>(operations.length)
+        const locked: Array<number> = []
+        const doubted = new Set<string>()
+        let pending = operations.map((_, index) => index)
+        for (let round = 0; round < casRoundsMax && pending.length > 0; round++) {
+          const again: Array<number> = []
+          const answered = yield* casRound(
+            pending.map((index) => operations[index]!),
+            doubted,
+            deadline,
+          )
+          answered.forEach((answer, position) => {
+            const index = pending[position]!
+            if (answer === PgCasBatch.needsLock) locked.push(index)
+            else if (answer === PgCasBatch.decideAgain) again.push(index)
+            else answers[index] = answer
+          })
+          pending = again
+        }
+        locked.push(...pending)
+        if (locked.length > 0) {
+          locked.sort((a, b) => a - b)
+          const results = yield* settle(
+            locked.map((index) => operations[index]!),
+            deadline,
+          )
+          locked.forEach((index, position) => {
+            const result = results[position]!
+            const op = operations[index]!
+            const inDoubt = Result.isFailure(result) && result.failure._tag === "LedgerUnavailable"
+            answers[index] = inDoubt && doubted.has(op.operationId) ? Result.fail(outcomeUnknown(op)) : result
+          })
+        }
+        return answers
+      })
 
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
-      settleInTime(operations).pipe(
+      write(operations).pipe(
         // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
         Effect.withSpan(
           "PgLedgerStore.batch",

@@ -35,9 +35,10 @@ import {
   holdFromJson,
   holdOf,
   holdsRelation,
+  type Known,
+  knownOf,
   refillsRelation,
   settingsColumnsOf,
-  stateOf,
 } from "./PgRows.ts"
 
 const encodeRefusal = Schema.encodeSync(RuleRejection)
@@ -74,7 +75,7 @@ interface AutoTopUpOutcome {
 }
 
 /** Each column a record's outcome is stored in; exactly one of refusal and (entry, outcome) is set. */
-const recordColumns = (outcome: Outcome) => {
+export const recordColumns = (outcome: Outcome) => {
   switch (outcome._tag) {
     case "Posted":
       return { entry_sequence: outcome.entry.sequence, refusal: null, outcome: null }
@@ -136,7 +137,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   const lockBatchAccounts = (ids: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const rows = yield* lockAccounts(ids)
-      const states = new Map(rows.map((row) => [row.account_id, stateOf(row)]))
+      const states = new Map(rows.map((row) => [row.account_id, knownOf(row)]))
       const missing = ids.filter((id) => !states.has(id))
       if (missing.length === 0) return { states, created: [] }
       const created = yield* sql<{ account_id: string }>`
@@ -144,7 +145,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         SELECT id FROM unnest(${missing}::text[]) AS ids(id) ORDER BY id
         ON CONFLICT DO NOTHING RETURNING account_id`
       // Accounts another transaction created meanwhile: lock them as they stand after its commit.
-      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, stateOf(row))
+      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, knownOf(row))
       return { states, created: created.map((row) => row.account_id) }
     })
 
@@ -234,7 +235,8 @@ export const make = (sql: SqlClient.SqlClient) => {
 
   // Numbers go as bigint: the driver infers int4 or int8 per array element from a number's size,
   // and refuses an array that mixes them. The holds part is there only when a batch changes holds,
-  // so the statement of plain writes stays the same.
+  // so the statement of plain writes stays the same. Every account written (its state, or a key
+  // recorded on it) is updated, which bumps its version (a trigger), which a compare-and-swap checks.
   const writeBatch = (
     entries: ReadonlyArray<EntryWrite>,
     records: ReadonlyArray<NewRecord>,
@@ -353,7 +355,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
         const requestKey = autoTopUpRequestId === undefined ? undefined : keyOf(accountId, autoTopUpRequestId)
         const transition = step({
-          state: changed.get(accountId) ?? states.get(accountId) ?? newAccountState,
+          state: changed.get(accountId) ?? states.get(accountId)?.state ?? newAccountState,
           prior: key === undefined ? undefined : records.get(key),
           hold: holdKey === undefined ? undefined : holds.get(holdKey),
           refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
@@ -393,7 +395,13 @@ export const make = (sql: SqlClient.SqlClient) => {
         return transition.result
       })
       const untouchedCreated = created.filter((id) => !changed.has(id))
-      if (changed.size > 0 || newRecords.length > 0 || untouchedCreated.length > 0) {
+      const touched = new Map(changed)
+      for (const { accountId } of newRecords) {
+        if (!touched.has(accountId) && !untouchedCreated.includes(accountId)) {
+          touched.set(accountId, states.get(accountId)!.state)
+        }
+      }
+      if (touched.size > 0 || untouchedCreated.length > 0) {
         // Requests by id: the one left open (the newest) is written after those resolved, so the
         // index that allows one open request per account never sees two.
         const requestWrites = [...changedRequests.values()].sort((a, b) => a.request.requestId - b.request.requestId)
@@ -403,18 +411,25 @@ export const make = (sql: SqlClient.SqlClient) => {
           [...changedHolds.values()],
           requestWrites,
           refills,
-          changed,
+          touched,
           untouchedCreated,
         )
       }
       const settingsChanged = [...changed].filter(([id, state]) => {
-        const before = states.get(id) ?? newAccountState
+        const before = states.get(id)?.state ?? newAccountState
         return state.autoTopUp !== before.autoTopUp || state.refill !== before.refill
       })
       if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
       if (events.length > 0) yield* PgEvents.append(sql, events)
-      const committed = new Map([...states, ...changed])
-      for (const id of untouchedCreated) committed.delete(id)
+      // Each UPDATE of an account bumped its version once: the batch's, and the settings' if they changed.
+      const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
+      const committed = new Map<string, Known>()
+      for (const [id, known] of states) {
+        if (untouchedCreated.includes(id)) continue
+        const state = touched.get(id)
+        const bumps = (state === undefined ? 0 : 1) + (settingsUpdated.has(id) ? 1 : 0)
+        committed.set(id, { state: state ?? known.state, version: known.version + bumps })
+      }
       const keyedOperations = new Set(newRecords.map((r) => r.operationId))
       const landmarks: Landmarks = {
         entries: entries

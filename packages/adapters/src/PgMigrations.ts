@@ -264,6 +264,27 @@ const autoTopUpsAndRefills = Effect.gen(function* () {
 })
 
 /**
+ * An account's version: a write decided on the account as this process last saw it applies only if
+ * the version is still the one it saw (`PgCasBatch`), so a change or a key recorded by another process
+ * is seen as one number. Every UPDATE of the row bumps it, by a trigger rather than by the statements
+ * that write, so a process of an earlier version (during an upgrade) moves it too; a write that only
+ * records a key updates its account for that. Rows start at 1; 0 stands for "no row".
+ */
+const accountVersions = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE accounts ADD COLUMN version bigint NOT NULL DEFAULT 1 CHECK (version >= 1)`
+  yield* sql`
+    CREATE FUNCTION accounts_next_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.version := OLD.version + 1;
+      RETURN NEW;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER accounts_version BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION accounts_next_version()`
+})
+
+/**
  * The operators' listings. Accounts by the start of their id (`LIKE 'prefix%'`): an index in pattern
  * order serves it whatever the database's collation (the primary key does only under C). An account's
  * open holds: a few among the many it resolved (one per run), so only the open ones are indexed.
@@ -285,7 +306,8 @@ export const migrations = {
   "4_events": events,
   "5_webhooks": webhooks,
   "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
-  "7_account_listing": accountListing,
+  "7_account_versions": accountVersions,
+  "8_account_listing": accountListing,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

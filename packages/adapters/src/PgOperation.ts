@@ -1,4 +1,5 @@
-import type { AccountState, IdempotencyKey, Step } from "@tally/domain"
+import type { IdempotencyKey, Step } from "@tally/domain"
+import type { Known } from "./PgRows.ts"
 
 /** One write submitted to the PostgreSQL store, with what it touches (`WriteTarget`). */
 export interface Operation {
@@ -49,8 +50,8 @@ export interface Decided {
   readonly landmarks: Landmarks
   /** The operations whose transitions write anything: their outcome is the attempt's. */
   readonly writers: ReadonlySet<string>
-  /** The state of each account it read or wrote, as it stands once the attempt commits. */
-  readonly committed: ReadonlyMap<string, AccountState>
+  /** The state and version of each account it read or wrote, as they stand once the attempt commits. */
+  readonly committed: ReadonlyMap<string, Known>
 }
 
 /**

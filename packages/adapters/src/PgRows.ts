@@ -29,6 +29,14 @@ export interface AccountRow {
   readonly auto_top_up: unknown
   /** Null until refills are configured: `noRefill`. */
   readonly refill: unknown
+  /** Bumped by every write to the account (`PgMigrations`' `7_account_versions`). */
+  readonly version: bigint
+}
+
+/** An account's state as some write committed it, and the version that write left; version 0: no row. */
+export interface Known {
+  readonly state: AccountState
+  readonly version: number
 }
 
 export interface EntryRow {
@@ -66,7 +74,7 @@ export interface HoldRow {
 }
 
 export const accountColumns =
-  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill"
+  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill, version"
 
 export const entryColumns =
   "account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference, hold_id, refund_of, reason, actor, overdrawn, metadata, created_at"
@@ -87,6 +95,8 @@ export const stateOf = (row: AccountRow): AccountState => ({
   autoTopUp: row.auto_top_up === null ? noAutoTopUp : decodeAutoTopUp(row.auto_top_up),
   refill: row.refill === null ? noRefill : decodeRefill(row.refill),
 })
+
+export const knownOf = (row: AccountRow): Known => ({ state: stateOf(row), version: Number(row.version) })
 
 /** An account's auto top-up and refill columns as one row of `jsonb_to_recordset`. */
 export const settingsColumnsOf = (accountId: string, state: AccountState) => {

@@ -1,0 +1,316 @@
+import { PgTypes } from "@effect/sql-pg"
+import { type AccountState, type Entry, type IdempotencyRecord, newAccountState, type Transition } from "@tally/domain"
+import { Effect, Result } from "effect"
+import type { SqlClient } from "effect/sql"
+import type { AccountCache } from "./AccountCache.ts"
+import { recordColumns } from "./PgLockedBatch.ts"
+import type { Decided, Landmarks, Operation } from "./PgOperation.ts"
+import { type AccountRow, entryWriteColumns, type Known, knownOf } from "./PgRows.ts"
+
+/** The operation's account could not be settled by the statement: it takes the locked path. */
+export const needsLock = Symbol("needsLock")
+/** The account moved on, and the statement answered its state as it now stands: decide again on it. */
+export const decideAgain = Symbol("decideAgain")
+
+/** What one account's operations decided, and the attempt to look up if its statement went unanswered. */
+export interface AccountAttempt {
+  /** Indexes of its operations in the batch. */
+  readonly indexes: ReadonlyArray<number>
+  readonly decided: Decided
+}
+
+/**
+ * Arrays typed by the caller, not inferred per element by the driver: an all-null array (no entry
+ * of the batch has a reference) has no element to infer from, and numbers of both int4 and int8 size
+ * would be refused.
+ */
+const arrayOf = (oid: number) => (values: ReadonlyArray<unknown>) => Result.getOrThrow(PgTypes.array(values, oid))
+const texts = arrayOf(PgTypes.OID.text)
+const int8s = arrayOf(PgTypes.OID.int8)
+const bools = arrayOf(PgTypes.OID.bool)
+
+const nullableBigInt = (value: number | null) => (value === null ? null : BigInt(value))
+
+/**
+ * The one statement, its text built once (so the driver prepares it once). Each account of the batch
+ * is a row of `x`: the version its operations were decided on (0: decided as having no row), whether
+ * they write it, and its new state. An account is `written` if its version is still that one (the
+ * UPDATE re-checks it on the newest row version after waiting for a concurrent writer's row lock) and
+ * none of its keys has a record already; its entries and idempotency records are inserted only then.
+ * An account without a state change (rule rejections) is only checked. The last SELECT answers, for
+ * each account missed, its state as this statement saw it, so deciding again needs no read.
+ */
+const statementText = `
+  WITH x AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::bigint[], $5::bigint[], $6::bigint[],
+                         $7::bigint[], $8::bigint[])
+      AS x(account_id, expected, writes, balance, last_sequence, overdraft_limit, held, holds_placed)
+  ), used AS (
+    SELECT DISTINCT k.account_id FROM idempotency_keys k
+    JOIN unnest($9::text[], $10::text[]) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
+  ), updated AS (
+    UPDATE accounts a
+    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
+        held = x.held, holds_placed = x.holds_placed
+    FROM x
+    WHERE a.account_id = x.account_id AND a.account_id = ANY($1::text[]) AND x.writes AND x.expected > 0
+      AND a.version = x.expected AND x.account_id NOT IN (SELECT account_id FROM used)
+    RETURNING a.account_id, a.version
+  ), created AS (
+    INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
+    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
+    WHERE x.writes AND x.expected = 0 AND x.account_id NOT IN (SELECT account_id FROM used)
+    ON CONFLICT DO NOTHING
+    RETURNING account_id, version
+  ), checked AS (
+    SELECT x.account_id, x.expected AS version FROM x LEFT JOIN accounts a USING (account_id)
+    WHERE NOT x.writes AND coalesce(a.version, 0) = x.expected AND x.account_id NOT IN (SELECT account_id FROM used)
+  ), written AS (
+    SELECT account_id, version FROM updated
+    UNION ALL SELECT account_id, version FROM created
+    UNION ALL SELECT account_id, version FROM checked
+  ), new_entries AS (
+    INSERT INTO entries (${entryWriteColumns})
+    SELECT account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
+           hold_id, refund_of, reason, actor, overdrawn, metadata::jsonb, created_at::timestamptz, operation_id::uuid
+    FROM unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[],
+                $18::text[], $19::text[], $20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::boolean[],
+                $25::text[], $26::text[], $27::text[])
+      AS e(account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
+           hold_id, refund_of, reason, actor, overdrawn, metadata, created_at, operation_id)
+    WHERE e.account_id IN (SELECT account_id FROM written)
+  ), new_keys AS (
+    INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
+                                  operation_id)
+    SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal::jsonb, outcome::jsonb, operation_id::uuid
+    FROM unnest($28::text[], $29::text[], $30::text[], $31::bigint[], $32::text[], $33::text[], $34::text[])
+      AS r(account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome, operation_id)
+    WHERE r.account_id IN (SELECT account_id FROM written)
+  )
+  SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
+         NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
+         NULL::jsonb AS refill
+  FROM written
+  UNION ALL
+  SELECT x.account_id, a.version, false, x.account_id IN (SELECT account_id FROM used), a.balance, a.last_sequence,
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill
+  FROM x LEFT JOIN accounts a USING (account_id)
+  WHERE x.account_id NOT IN (SELECT account_id FROM written)`
+
+type Row = Omit<AccountRow, "version"> & {
+  readonly version: bigint | null
+  readonly written: boolean
+  readonly key_used: boolean
+}
+
+/** What the batch's operations on one account decided. */
+interface AccountPlan {
+  readonly accountId: string
+  readonly known: Known | undefined
+  state: AccountState
+  changed: boolean
+  /** An operation needs what the statement cannot do: every operation of the account takes the locked path. */
+  locked: boolean
+  readonly indexes: Array<number>
+  readonly results: Array<unknown>
+  readonly entries: Array<{ readonly entry: Entry; readonly operationId: string; readonly keyed: boolean }>
+  readonly records: Array<{ readonly operationId: string; readonly record: IdempotencyRecord }>
+  readonly keys: Set<string>
+  readonly writers: Set<string>
+}
+
+/** Whether the statement can write all of the transition: its state's balance and counters, an entry, a record. */
+const plain = (known: AccountState, transition: Transition<unknown>) =>
+  transition.events === undefined &&
+  transition.autoTopUpRequest === undefined &&
+  transition.refill === undefined &&
+  transition.hold === undefined &&
+  (transition.state === undefined ||
+    (transition.state.autoTopUp === known.autoTopUp && transition.state.refill === known.refill))
+
+/**
+ * A batch written by one statement in autocommit, without a transaction: each operation's step
+ * decides on its account as this process last saw it (the cache; an account it has not seen is
+ * decided as new), keyed writes included (a key's record is assumed absent, and the statement checks
+ * it is). The statement is a compare-and-swap per account on its version: the accounts still at the
+ * version decided on are written with their entries and records, the others are left untouched and
+ * their state as it now stands comes back, so their operations can be decided again at once. An
+ * account whose key was used before, or one of whose operations needs more than the statement
+ * writes (a hold, a refund, an auto top-up request, events, a refill, a settings change), takes the
+ * locked path with all its operations, in order.
+ *
+ * `sent` hears what each account decided just before the statement goes, on a connection already
+ * held (a server that refuses connections has been sent nothing): if the connection drops then, the
+ * statement may or may not have run, each account's part whole or not at all.
+ */
+export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
+  const decide = (operations: ReadonlyArray<Operation>) => {
+    const plans = new Map<string, AccountPlan>()
+    const answers = new Array<unknown>(operations.length)
+    operations.forEach((operation, index) => {
+      const { accountId, idempotencyKey } = operation
+      let plan = plans.get(accountId)
+      if (plan === undefined) {
+        const known = cache.get(accountId)
+        plan = {
+          accountId,
+          known,
+          state: known?.state ?? newAccountState,
+          changed: false,
+          locked: false,
+          indexes: [],
+          results: [],
+          entries: [],
+          records: [],
+          keys: new Set(),
+          writers: new Set(),
+        }
+        plans.set(accountId, plan)
+      }
+      plan.indexes.push(index)
+      if (plan.locked) return
+      if (
+        operation.holdId !== undefined ||
+        operation.refundOf !== undefined ||
+        operation.autoTopUpRequestId !== undefined
+      ) {
+        plan.locked = true
+        return
+      }
+      // A key used earlier in the same batch answers from that use's record.
+      const prior =
+        idempotencyKey === undefined
+          ? undefined
+          : plan.records.find(({ record }) => record.key === idempotencyKey)?.record
+      const transition = operation.step({ state: plan.state, prior })
+      if (!plain(plan.state, transition)) {
+        plan.locked = true
+        return
+      }
+      plan.results.push(transition.result)
+      if (idempotencyKey !== undefined) plan.keys.add(idempotencyKey)
+      if (transition.state !== undefined) {
+        plan.state = transition.state
+        plan.changed = true
+        plan.writers.add(operation.operationId)
+      }
+      if (transition.entry !== undefined) {
+        plan.entries.push({
+          entry: transition.entry,
+          operationId: operation.operationId,
+          keyed: transition.record !== undefined,
+        })
+      }
+      if (transition.record !== undefined && idempotencyKey !== undefined) {
+        plan.records.push({ operationId: operation.operationId, record: transition.record })
+        plan.writers.add(operation.operationId)
+      }
+    })
+    for (const plan of plans.values()) {
+      for (const [position, index] of plan.indexes.entries()) {
+        answers[index] = plan.locked ? needsLock : plan.results[position]
+      }
+    }
+    // In account id order, as the locked path locks them: the UPDATE takes its row locks in this order,
+    // so two statements over the same accounts wait for each other instead of deadlocking.
+    const written = [...plans.values()].filter((plan) => !plan.locked)
+    return { plans: written.sort((a, b) => (a.accountId < b.accountId ? -1 : 1)), answers }
+  }
+
+  /** The lookup of one account's part, should the statement go unanswered. */
+  const attemptOf = (plan: AccountPlan): AccountAttempt => {
+    const landmarks: Landmarks = {
+      entries: plan.entries
+        .filter(({ keyed }) => !keyed)
+        .map(({ entry, operationId }) => ({ accountId: plan.accountId, sequence: entry.sequence, operationId })),
+      records: plan.records.map(({ operationId, record }) => ({
+        accountId: plan.accountId,
+        key: record.key,
+        operationId,
+      })),
+      events: [],
+      refills: [],
+    }
+    return {
+      indexes: plan.indexes,
+      decided: {
+        results: plan.results,
+        accountIds: [plan.accountId],
+        landmarks,
+        writers: plan.writers,
+        committed: new Map(),
+      },
+    }
+  }
+
+  const parameters = (plans: ReadonlyArray<AccountPlan>) => {
+    const expected = (plan: AccountPlan) => plan.known?.version ?? 0
+    const entries = plans.flatMap((plan) => plan.entries)
+    const records = plans.flatMap((plan) => plan.records.map((r) => ({ accountId: plan.accountId, ...r })))
+    const keys = plans.flatMap((plan) => [...plan.keys].map((key) => ({ accountId: plan.accountId, key })))
+    const outcomes = records.map(({ record }) => recordColumns(record.outcome))
+    return [
+      texts(plans.map((plan) => plan.accountId)),
+      int8s(plans.map((plan) => BigInt(expected(plan)))),
+      // An account with no row and only a key's refusal recorded keeps having no row.
+      bools(plans.map((plan) => plan.changed || (plan.records.length > 0 && expected(plan) > 0))),
+      int8s(plans.map((plan) => BigInt(plan.state.balance))),
+      int8s(plans.map((plan) => BigInt(plan.state.sequence))),
+      int8s(plans.map((plan) => BigInt(plan.state.overdraftLimit))),
+      int8s(plans.map((plan) => BigInt(plan.state.held))),
+      int8s(plans.map((plan) => BigInt(plan.state.holdsPlaced))),
+      texts(keys.map((k) => k.accountId)),
+      texts(keys.map((k) => k.key)),
+      texts(entries.map(({ entry }) => entry.accountId)),
+      int8s(entries.map(({ entry }) => BigInt(entry.sequence))),
+      texts(entries.map(({ entry }) => entry.kind)),
+      texts(entries.map(({ entry }) => entry.decision)),
+      int8s(entries.map(({ entry }) => BigInt(entry.requested))),
+      int8s(entries.map(({ entry }) => BigInt(entry.amount))),
+      int8s(entries.map(({ entry }) => BigInt(entry.balanceAfter))),
+      texts(entries.map(({ entry }) => entry.idempotencyKey)),
+      texts(entries.map(({ entry }) => entry.reference)),
+      int8s(entries.map(({ entry }) => nullableBigInt(entry.holdId))),
+      int8s(entries.map(({ entry }) => nullableBigInt(entry.refundOf))),
+      texts(entries.map(({ entry }) => entry.reason)),
+      texts(entries.map(({ entry }) => entry.actor)),
+      bools(entries.map(({ entry }) => entry.overdrawn)),
+      texts(entries.map(({ entry }) => JSON.stringify(entry.metadata))),
+      texts(entries.map(({ entry }) => entry.createdAt)),
+      texts(entries.map(({ operationId }) => operationId)),
+      texts(records.map((r) => r.accountId)),
+      texts(records.map((r) => r.record.key)),
+      texts(records.map((r) => r.record.fingerprint)),
+      int8s(outcomes.map((o) => nullableBigInt(o.entry_sequence))),
+      texts(outcomes.map((o) => (o.refusal === null ? null : JSON.stringify(o.refusal)))),
+      texts(outcomes.map((o) => (o.outcome === null ? null : JSON.stringify(o.outcome)))),
+      texts(records.map((r) => r.operationId)),
+    ]
+  }
+
+  /**
+   * Each operation's answer: its result, `needsLock`, or `decideAgain` (its account moved on and the
+   * cache now holds the state the statement saw). Accounts written or checked are cached as written.
+   */
+  return (operations: ReadonlyArray<Operation>, sent: (attempts: ReadonlyArray<AccountAttempt>) => void) =>
+    Effect.gen(function* () {
+      const { plans, answers } = decide(operations)
+      if (plans.length === 0) return answers
+      const connection = yield* sql.reserve
+      sent(plans.map(attemptOf))
+      const rows: ReadonlyArray<Row> = yield* connection.execute(statementText, parameters(plans), undefined)
+      const byAccount = new Map(rows.map((row) => [row.account_id, row]))
+      for (const plan of plans) {
+        const row = byAccount.get(plan.accountId)!
+        if (row.written) {
+          cache.set(plan.accountId, { state: plan.state, version: Number(row.version) })
+          continue
+        }
+        if (row.version === null) cache.delete(plan.accountId)
+        else cache.set(plan.accountId, knownOf(row as AccountRow))
+        const again = !row.key_used && row.version !== null
+        for (const index of plan.indexes) answers[index] = again ? decideAgain : needsLock
+      }
+      return answers
+    }).pipe(Effect.scoped)
+}
