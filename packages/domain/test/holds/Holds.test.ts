@@ -56,14 +56,21 @@ const withHold = Arbitraries.accountState
 
 describe("placing a hold", () => {
   test.prop([Arbitraries.accountState, Arbitraries.amount, Arbitraries.spendMode])(
-    "succeeds exactly when a spend would, and never takes the available balance below the floor",
+    "succeeds exactly when a spend would and held stays exact, and never takes the available balance below the floor",
     (state, amount, mode) => {
       const decision = placeHold(state, amount, mode)
       const fits = big(amount) <= reservable(state)
       if (!("reserved" in decision)) {
-        expect(decision._tag).toBe("InsufficientCredits")
         expect(fits).toBe(false)
-        if (mode === "available") expect(spendable(state) <= 0n || reservable(state) < big(amount)).toBe(true)
+        const spendRefused = mode === "exact" ? spendable(state) < big(amount) : spendable(state) <= 0n
+        if (spendRefused) {
+          expect(decision._tag).toBe("InsufficientCredits")
+          return
+        }
+        // The credits are there: what a spend would take is more than `held` can still count exactly.
+        const spendTakes = mode === "exact" || big(amount) <= spendable(state) ? big(amount) : spendable(state)
+        expect(decision._tag).toBe("HeldLimitExceeded")
+        expect(big(state.held) + spendTakes).toBeGreaterThan(big(Number.MAX_SAFE_INTEGER))
         return
       }
       expect(big(decision.reserved)).toBeLessThanOrEqual(reservable(state))
@@ -95,14 +102,17 @@ describe("capturing a hold", () => {
   )
 
   test.prop([withHold, fc.integer({ min: 1, max: 100_000 }), fc.boolean()])(
-    "beyond the reservation takes the excess from the available balance, or fails whole unless debt is allowed (within the smallest balance)",
+    "beyond the reservation takes the excess from the available balance, or fails whole unless debt is allowed (balance and available within the smallest balance)",
     ({ state, hold }, extra, allowDebt) => {
       const remaining = remainingOf(hold)
       const amount = remaining + extra
       const captured = captureHold(state, hold, { amount, final: false, allowDebt })
       const heldAfter = state.held - remaining
       const fits = big(state.balance) - big(amount) - big(heldAfter) >= big(floorOf(state))
-      const pastSmallestBalance = big(state.balance) - big(amount) < -big(Number.MAX_SAFE_INTEGER)
+      // Neither the balance nor what is available besides open holds may pass the smallest balance.
+      const after = big(state.balance) - big(amount)
+      const pastSmallestBalance =
+        after < -big(Number.MAX_SAFE_INTEGER) || after - big(heldAfter) < -big(Number.MAX_SAFE_INTEGER)
       if (!("decision" in captured)) {
         expect(captured._tag).toBe(fits || allowDebt ? "BalanceLimitExceeded" : "InsufficientCredits")
         expect(fits || (allowDebt && !pastSmallestBalance)).toBe(false)
