@@ -3,7 +3,9 @@
  * request the service accepts as it stands, or an answer it could give (one story: alice tops up 1000,
  * a run holds 500 and uses 300). Without them the page fills a string with "" and an integer with its
  * minimum (-9007199254740991), which the service refuses or never answers.
- * `test/e2e/api-docs.test.ts` sends every example request and decodes every example answer.
+ * `test/e2e/api-docs.test.ts` sends every example request and decodes every example answer. They
+ * are shown as written, not encoded: a value whose JSON differs from its type (a total's bigint) is
+ * written as its JSON.
  */
 
 const at = "2026-01-31T12:00:00.000Z"
@@ -66,7 +68,7 @@ export const holdState = {
 export const holdWrite = { hold: holdState, entry: null, balance: 1000, held: 500, available: 500 }
 export const balance = { accountId, balance: 1000, held: 500, available: 500 }
 export const entries = { entries: [entry], nextCursor: null }
-export const totals = { accountId, totals: [{ kind: "usage", entries: 2, amount: -350n }] }
+export const totals = { accountId, totals: [{ kind: "usage", entries: 2, amount: "-350" }] }
 export const expired = { expired: 0 }
 export const settingsState = { accountId, overdraftLimit: 500 }
 export const audit = { accountsChecked: 1, entriesChecked: 2, violations: [] }
