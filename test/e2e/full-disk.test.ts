@@ -21,6 +21,7 @@ const volumeSize = "160m"
 const chunk = Buffer.alloc(1 << 20)
 const runId = Date.now().toString(36)
 const accounts = Array.from({ length: 8 }, (_, i) => `disk-${runId}-${i}`)
+const probeAccount = `disk-${runId}-probe`
 
 let volume: string
 let child: ChildProcess
@@ -82,13 +83,16 @@ describe.skipIf(!isRoot)("on a full disk (root only: the test mounts a small tmp
     await load.progress(200)
     const filler = fill()
 
-    // The next write that needs a page the volume cannot give is refused, naming the cause.
+    // The next write that needs a page the volume cannot give is refused, naming the cause. The probes
+    // go to an account of their own, outside the load's history: each one answered 200 is one entry.
     let refusal: Awaited<ReturnType<typeof request>> | undefined
+    let probesWritten = 0
     for (let i = 0; refusal === undefined && i < 2_000; i++) {
-      const reply = await request(`${url}/v1/accounts/${accounts[i % accounts.length]}/top-ups`, {
+      const reply = await request(`${url}/v1/accounts/${probeAccount}/top-ups`, {
         body: { amount: 1, metadata: { pad: "x".repeat(2_000) } },
       })
-      if (reply.status !== 200) refusal = reply
+      if (reply.status === 200) probesWritten++
+      else refusal = reply
     }
     expect(refusal?.status, refusal?.text).toBe(503)
     expect(refusal?.body).toMatchObject({ _tag: "LedgerUnavailable" })
@@ -109,6 +113,9 @@ describe.skipIf(!isRoot)("on a full disk (root only: the test mounts a small tmp
     const refused = history.records.flatMap((r) => r.attempts).filter((a) => a.tag === "LedgerUnavailable").length
     console.log(`full disk: ${history.records.length} writes, ${refused} answered 503 LedgerUnavailable`)
     expect(findings).toEqual([])
+    // The refused probe wrote nothing: the probe account holds exactly the probes answered 200.
+    const probes = await request(`${url}/v1/accounts/${probeAccount}/entries?limit=1`)
+    expect(probes.body.entries[0]?.balanceAfter ?? 0).toBe(probesWritten)
     expect(exited()).toBe(false)
   })
 })
