@@ -91,3 +91,75 @@ describe("a compare-and-swap statement that runs on the server only after its lo
     expect((await run((l) => l.audit)).violations).toEqual([])
   })
 })
+
+/**
+ * A keyed rule rejection on an account that has no row is recorded by the compare-and-swap statement
+ * without any row lock (there is no row to lock). A locked batch that loaded the same key a moment
+ * earlier (finding none) then meets the record when it inserts its own: it must decide again (and
+ * replay the record), not fail its batch as if storage had failed.
+ */
+describe("a key recorded by a compare-and-swap statement on an account with no row, under a locked batch", () => {
+  let url: string
+  let locked: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  let cas: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  let admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
+  beforeAll(async () => {
+    url = await createDatabase()
+    admin = ManagedRuntime.make(pool(url, 2))
+    locked = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 4, { soloWrites: false }))))
+    cas = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 4))))
+  })
+  afterAll(async () => {
+    await Promise.all([locked?.dispose(), cas?.dispose(), admin?.dispose()])
+  })
+
+  test("is replayed by the locked batch, whose other writes land", async () => {
+    const on = <A, E>(ledger: typeof locked, body: (l: Ledger["Service"]) => Effect.Effect<A, E>) =>
+      ledger.runPromise(Effect.flatMap(Ledger, body))
+    const other = "key-race-holder"
+    await on(locked, (l) => l.topUp({ accountId: other, amount: 100 }))
+    const tableLocked = Effect.runSync(Deferred.make<void>())
+    const release = Effect.runSync(Deferred.make<void>())
+    // The locked batch waits for the holds table in its write, after it loaded its keys.
+    const holder = admin.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.gen(function* () {
+          yield* sql`LOCK TABLE holds IN ACCESS EXCLUSIVE MODE`
+          yield* Deferred.succeed(tableLocked, undefined)
+          yield* Deferred.await(release)
+        }).pipe(sql.withTransaction),
+      ),
+    )
+    await Effect.runPromise(Deferred.await(tableLocked))
+    const request = { accountId: "key-race", amount: 50, idempotencyKey: "race-1" }
+    // One batch: the keyed spend on the account with no row, and a hold on another account.
+    const batch = Promise.all([
+      locked.runPromiseExit(Effect.flatMap(Ledger, (l) => l.spend(request))),
+      locked.runPromiseExit(
+        Effect.flatMap(Ledger, (l) => l.hold({ accountId: other, amount: 10, idempotencyKey: "h" })),
+      ),
+    ])
+    const waiting = () =>
+      admin.runPromise(
+        Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) => sql<{ waiting: bigint }>`
+            SELECT count(*) AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
+        ).pipe(Effect.map(([row]) => Number(row?.waiting ?? 0))),
+      )
+    const until = Date.now() + 20_000
+    while ((await waiting()) < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    expect(await waiting()).toBe(1)
+    // Meanwhile the same request through a compare-and-swap statement: refused, and its key recorded.
+    const first = await on(cas, (l) => Effect.flip(l.spend(request)))
+    expect(first).toMatchObject({ _tag: "InsufficientCredits" })
+    await Effect.runPromise(Deferred.succeed(release, undefined))
+    await holder
+    const [spend, hold] = await batch
+    expect(spend).toMatchObject({ _tag: "Failure" })
+    expect(JSON.stringify(spend)).toContain("InsufficientCredits")
+    expect(hold).toMatchObject({ _tag: "Success", value: { hold: { holdId: 1, amount: 10 } } })
+    expect(await on(locked, (l) => l.balances(other))).toEqual({ balance: 100, held: 10, available: 90 })
+  })
+})

@@ -142,8 +142,13 @@ const retryTransient =
     Effect.catch(effect, (error) => {
       // A lost contention means the database answers: it keeps the budget from its first failure
       // (the schedule's). A lost connection may mean it does not: no new attempt past the deadline.
+      // A key recorded after the attempt loaded it is a lost contention too: a compare-and-swap
+      // statement records the keyed refusals of an account with no row under no row lock, so a locked
+      // batch can meet the record only when it inserts its own; decided again, it replays it.
       const retrying = (failure: E) =>
-        PgFailure.isContention(failure) || (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
+        PgFailure.isContention(failure) ||
+        isKeyTaken(failure) ||
+        (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
       if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
