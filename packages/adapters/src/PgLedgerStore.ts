@@ -303,7 +303,10 @@ export const make = (options: Options = defaults) =>
      * locks and the primary key order the statement and the fence: a statement that ran first has
      * ended before the fence goes on (it is then found), one still to run finds the version it was
      * decided on gone, or the account it would create there, and writes nothing. An account left
-     * created and empty reads as never written (`accountWritten`), as before.
+     * created and empty reads as never written (`accountWritten`), as before. One exception: keyed
+     * refusals on an account with no row are recorded without a row, on the statement's snapshot, so
+     * one already running may still record them; the locked write that follows then meets the key
+     * and replays it (`isKeyTaken` is retried), so the answer is still the one stored.
      */
     const fencedOutcome = (decided: Decided) =>
       Effect.gen(function* () {
