@@ -108,6 +108,9 @@ const landedInPart = new SqlError.SqlError({
  */
 const casRoundsMax = 2
 
+/** How long fencing a compare-and-swap statement's accounts before its lookup waits for their locks. */
+const fenceLockWaitMs = 2_000
+
 /** The statement found a key's record that appeared after it checked: it wrote nothing. */
 const isKeyTaken = (error: SqlError.SqlError) =>
   error.reason._tag === "UniqueViolation" && error.reason.constraint === "idempotency_keys_pkey"
@@ -139,8 +142,13 @@ const retryTransient =
     Effect.catch(effect, (error) => {
       // A lost contention means the database answers: it keeps the budget from its first failure
       // (the schedule's). A lost connection may mean it does not: no new attempt past the deadline.
+      // A key recorded after the attempt loaded it is a lost contention too: a compare-and-swap
+      // statement records the keyed refusals of an account with no row under no row lock, so a locked
+      // batch can meet the record only when it inserts its own; decided again, it replays it.
       const retrying = (failure: E) =>
-        PgFailure.isContention(failure) || (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
+        PgFailure.isContention(failure) ||
+        isKeyTaken(failure) ||
+        (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
       if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
@@ -287,9 +295,37 @@ export const make = (options: Options = defaults) =>
     type CasAnswer = Result.Result<unknown, StoreError> | typeof PgCasBatch.needsLock | typeof PgCasBatch.decideAgain
 
     /**
+     * A compare-and-swap statement takes no lock before it runs, and a server runs a statement it has
+     * received even after its client closed the connection: one sent on a cut connection may not have
+     * run yet when it is looked up, and land after a lookup that found nothing, beside the locked
+     * write of the same operations that follows. So before looking, the accounts are fenced: each is
+     * updated (its version moves on) and a missing one is created, in the lookup's transaction. Row
+     * locks and the primary key order the statement and the fence: a statement that ran first has
+     * ended before the fence goes on (it is then found), one still to run finds the version it was
+     * decided on gone, or the account it would create there, and writes nothing. An account left
+     * created and empty reads as never written (`accountWritten`), as before. One exception: keyed
+     * refusals on an account with no row are recorded without a row, on the statement's snapshot, so
+     * one already running may still record them; the locked write that follows then meets the key
+     * and replays it (`isKeyTaken` is retried), so the answer is still the one stored.
+     */
+    const fencedOutcome = (decided: Decided) =>
+      Effect.gen(function* () {
+        const ids = [...decided.accountIds].sort()
+        yield* sql`SELECT set_config('lock_timeout', ${`${fenceLockWaitMs}ms`}, true)`
+        yield* sql`
+          INSERT INTO accounts (account_id)
+          SELECT id FROM unnest(${ids}::text[]) AS ids(id) ORDER BY id
+          ON CONFLICT DO NOTHING`
+        // The trigger bumps the version of every row updated.
+        yield* sql`UPDATE accounts SET version = version WHERE account_id = ANY(${ids}::text[])`
+        return yield* commitOutcome(decided)
+      }).pipe(sql.withTransaction)
+
+    /**
      * A compare-and-swap statement whose answer never came: each account's part landed whole or not at
-     * all, so each is looked up on its own. What landed is answered, what did not takes the locked path,
-     * and the writes of a part that cannot be looked up stay of unknown outcome; its rule rejections,
+     * all, so each is looked up on its own, fenced first (`fencedOutcome`: a statement still on its way
+     * must write nothing once it was found missing). What landed is answered, what did not takes the
+     * locked path, and the writes of a part that cannot be looked up stay of unknown outcome; its rule rejections,
      * decided on a state the statement never confirmed, are decided again under the lock. A part without
      * landmarks (a settings change) is safe to run again, but stays in doubt (`doubted`) until that lands.
      */
@@ -307,7 +343,7 @@ export const make = (options: Options = defaults) =>
             for (const id of decided.writers) doubted.add(id)
             continue
           }
-          const verdict = yield* retried(PgFailure.recoverSqlDefects(commitOutcome(decided)), deadline).pipe(
+          const verdict = yield* retried(PgFailure.recoverSqlDefects(fencedOutcome(decided)), deadline).pipe(
             Effect.tapError(logFailure("PostgreSQL lookup of an unanswered write failed")),
             Effect.orElseSucceed(() => "inconsistent" as const),
           )
