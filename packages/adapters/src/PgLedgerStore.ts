@@ -447,6 +447,33 @@ export const make = (options: Options = defaults) =>
       ),
     )
 
+    /**
+     * A page of accounts in id order with their holds and auto top-up requests, for the audit and the
+     * histories; run inside `readOnly`, so every read of the page sees one snapshot. `range` selects
+     * the page's accounts in any table keyed by `account_id`.
+     */
+    const accountPage = (afterAccountId: string | undefined, accountsMax: number) =>
+      Effect.gen(function* () {
+        const accounts = yield* sql<AccountRow>`
+          SELECT ${sql.literal(accountColumns)} FROM accounts
+          WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
+        const last = accounts[accounts.length - 1]
+        if (last === undefined) return undefined
+        const range = sql`account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}`
+        const holdRows = yield* sql<HoldRow>`
+          SELECT ${sql.literal(holdColumns)} FROM holds WHERE ${range} ORDER BY account_id, hold_id`
+        const requestRows = yield* sql<AutoTopUpRequestRow>`
+          SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
+          WHERE ${range} ORDER BY account_id, request_id`
+        return {
+          accounts,
+          lastAccountId: last.account_id,
+          range,
+          holds: groupBy(holdRows, (row) => row.account_id, holdOf),
+          requests: groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf),
+        }
+      })
+
     const readOnly = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`.pipe(Effect.andThen(effect), sql.withTransaction)
 
@@ -597,40 +624,29 @@ export const make = (options: Options = defaults) =>
         read(
           readOnly(
             Effect.gen(function* () {
-              const accounts = yield* sql<AccountRow>`
-                SELECT ${sql.literal(accountColumns)} FROM accounts
-                WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
-              const last = accounts[accounts.length - 1]
-              if (last === undefined) return []
-              const range = sql`account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}`
+              const page = yield* accountPage(afterAccountId, accountsMax)
+              if (page === undefined) return []
               // Per account, its newest entry and the entries its refunds name: both read from indexes.
               const tips = yield* sql<{ account_id: string; last_sequence: bigint }>`
                 SELECT a.account_id, e.sequence AS last_sequence FROM accounts a
                 CROSS JOIN LATERAL (
                   SELECT sequence FROM entries WHERE account_id = a.account_id ORDER BY sequence DESC LIMIT 1
                 ) e
-                WHERE a.account_id > ${afterAccountId ?? ""} AND a.account_id <= ${last.account_id}`
+                WHERE a.account_id > ${afterAccountId ?? ""} AND a.account_id <= ${page.lastAccountId}`
               const refunded = yield* sql<{ account_id: string; refund_of: bigint }>`
-                SELECT DISTINCT account_id, refund_of FROM entries WHERE ${range} AND refund_of IS NOT NULL`
-              const holdRows = yield* sql<HoldRow>`
-                SELECT ${sql.literal(holdColumns)} FROM holds WHERE ${range} ORDER BY account_id, hold_id`
-              const requestRows = yield* sql<AutoTopUpRequestRow>`
-                SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
-                WHERE ${range} ORDER BY account_id, request_id`
+                SELECT DISTINCT account_id, refund_of FROM entries WHERE ${page.range} AND refund_of IS NOT NULL`
               const lastSequences = new Map(tips.map((row) => [row.account_id, Number(row.last_sequence)]))
               const refundedSequences = groupBy(
                 refunded,
                 (row) => row.account_id,
                 (row) => Number(row.refund_of),
               )
-              const holds = groupBy(holdRows, (row) => row.account_id, holdOf)
-              const requests = groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf)
-              return accounts.map(
+              return page.accounts.map(
                 (row): AuditedAccount => ({
                   accountId: row.account_id as AccountId,
                   state: stateOf(row),
-                  holds: holds.get(row.account_id) ?? [],
-                  autoTopUpRequests: requests.get(row.account_id) ?? [],
+                  holds: page.holds.get(row.account_id) ?? [],
+                  autoTopUpRequests: page.requests.get(row.account_id) ?? [],
                   lastEntrySequence: lastSequences.get(row.account_id) ?? 0,
                   refundedSequences: refundedSequences.get(row.account_id) ?? [],
                 }),
@@ -651,33 +667,18 @@ export const make = (options: Options = defaults) =>
         read(
           readOnly(
             Effect.gen(function* () {
-              const accounts = yield* sql<AccountRow>`
-                SELECT ${sql.literal(accountColumns)} FROM accounts
-                WHERE account_id > ${afterAccountId ?? ""} ORDER BY account_id LIMIT ${accountsMax}`
-              const last = accounts[accounts.length - 1]
-              if (last === undefined) return []
+              const page = yield* accountPage(afterAccountId, accountsMax)
+              if (page === undefined) return []
               const rows = yield* sql<EntryRow>`
-                SELECT ${sql.literal(entryColumns)} FROM entries
-                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
-                ORDER BY account_id, sequence`
-              const holdRows = yield* sql<HoldRow>`
-                SELECT ${sql.literal(holdColumns)} FROM holds
-                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
-                ORDER BY account_id, hold_id`
-              const requestRows = yield* sql<AutoTopUpRequestRow>`
-                SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
-                WHERE account_id > ${afterAccountId ?? ""} AND account_id <= ${last.account_id}
-                ORDER BY account_id, request_id`
+                SELECT ${sql.literal(entryColumns)} FROM entries WHERE ${page.range} ORDER BY account_id, sequence`
               const entries = groupBy(rows, (row) => row.account_id, entryOf)
-              const holds = groupBy(holdRows, (row) => row.account_id, holdOf)
-              const requests = groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf)
-              return accounts.map(
+              return page.accounts.map(
                 (row): AccountHistory => ({
                   accountId: row.account_id as AccountId,
                   state: stateOf(row),
                   entries: entries.get(row.account_id) ?? [],
-                  holds: holds.get(row.account_id) ?? [],
-                  autoTopUpRequests: requests.get(row.account_id) ?? [],
+                  holds: page.holds.get(row.account_id) ?? [],
+                  autoTopUpRequests: page.requests.get(row.account_id) ?? [],
                 }),
               )
             }),
