@@ -60,10 +60,10 @@ import {
   TotalsRequest,
   type WriteRequest,
 } from "./LedgerRequest.ts"
-import { type KindTotal, LedgerStore, type WriteTarget } from "./LedgerStore.ts"
+import { type KindTotal, LedgerStore } from "./LedgerStore.ts"
+import { iso, ledgerWrites, unexpected } from "./LedgerWrites.ts"
 import { Limits } from "./Limits.ts"
-import { configure, post, type Step, type WriteResult } from "./Posting.ts"
-import { asReplayed } from "./ReplayedRefusal.ts"
+import { configure, post, type WriteResult } from "./Posting.ts"
 import { ConfigureRefillRequest, type RefillRun, type RefillStatus, refillStatus } from "./refills/RefillCommands.ts"
 import * as RefillSteps from "./refills/RefillSteps.ts"
 
@@ -124,9 +124,6 @@ const auditPageAccounts = 200
 const auditPageEntries = 5_000
 
 const validate = validateRequest
-
-/** The store answered a write with an outcome its step cannot produce: a bug, never a caller's error. */
-const unexpected = (result: WriteResult) => Effect.die(new Error(`unexpected write outcome ${result._tag}`))
 
 const asPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<Posting> =>
   result._tag === "Posted" ? Effect.succeed({ entry: result.entry, replayed: result.replayed }) : unexpected(result)
@@ -229,27 +226,7 @@ export class Ledger extends Context.Service<
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
 
-    /**
-     * Runs a write's step at the current time; a rule's refusal fails the effect with its error,
-     * marked (`isReplayed`) when it repeats the stored refusal of an earlier write with the same key.
-     * Each step refuses only with its own rules' errors (`Rejection`), and a key replays only the
-     * same kind of write, so the refusal is narrowed to them.
-     */
-    const transact = (target: WriteTarget, step: (nowMs: number) => Step<WriteResult>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => store.transact(target, step(now)))
-
-    const commit = <Rejection extends RuleRejection>(target: WriteTarget, step: (nowMs: number) => Step<WriteResult>) =>
-      transact(target, step).pipe(
-        Effect.flatMap((result) =>
-          result._tag === "Refused"
-            ? Effect.fail(
-                (result.replayed ? asReplayed(result.error) : result.error) as Rejection | IdempotencyConflict,
-              )
-            : Effect.succeed(result),
-        ),
-      )
-
-    const iso = (nowMs: number) => new Date(nowMs).toISOString()
+    const { transact, commit, sweep } = ledgerWrites(store)
 
     // `post` only posts entries and refuses by the balance rules, and a key replays only what it posted.
     const writeDecoded = (request: WriteRequest) =>
@@ -292,27 +269,6 @@ export class Ledger extends Context.Service<
       const last = page[page.length - 1]
       return { accounts: page, nextCursor: rows.length > limit && last ? encodeAccountCursor(last) : null }
     })
-
-    /**
-     * A sweep: what is due, a page at a time, each through the same locked path as every write, so it
-     * races the other writes safely. Ends when a page comes back short or changes nothing.
-     */
-    const sweep = <T, R>(
-      due: (nowMs: number) => Effect.Effect<ReadonlyArray<T>, StoreError>,
-      write: (item: T, nowMs: number) => Effect.Effect<R, StoreError>,
-      changed: (result: R) => boolean,
-      page: { readonly size: number; readonly concurrency: number },
-    ) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const all: Array<R> = []
-        while (true) {
-          const items = yield* due(now)
-          const results = yield* Effect.forEach(items, (item) => write(item, now), { concurrency: page.concurrency })
-          all.push(...results)
-          if (items.length < page.size || !results.some(changed)) return all
-        }
-      })
 
     const expireHolds = sweep(
       (now) => store.dueHolds(iso(now), Limits.holdsExpiredPerPassMax),
