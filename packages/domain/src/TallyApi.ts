@@ -1,15 +1,25 @@
-import { Schema, SchemaTransformation } from "effect"
-import {
-  HttpApi,
-  HttpApiEndpoint,
-  HttpApiGroup,
-  HttpApiMiddleware,
-  HttpApiSchema,
-  HttpApiSecurity,
-  OpenApi,
-} from "effect/http-api"
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { AccountId } from "./AccountId.ts"
-import { AccountNotFound } from "./AccountNotFound.ts"
+import {
+  AccountNotFoundResponse,
+  Authorization,
+  accountParams,
+  BalanceLimitExceededResponse,
+  exampleAccountId,
+  InsufficientCreditsResponse,
+  InvalidRequestResponse,
+  idempotencyHeaders,
+  LedgerUnavailableResponse,
+  OutcomeUnknownResponse,
+  RequestValidation,
+  readErrors,
+  requiredIdempotencyHeaders,
+  storeErrors,
+  withExample,
+  withMessage,
+  writeErrors,
+} from "./api/ApiSupport.ts"
 import {
   AutoTopUpRequestLookup,
   AutoTopUpStatus,
@@ -34,17 +44,7 @@ import { AccountSummary, AccountsRequest } from "./history/AccountActivity.ts"
 import { Hold, HoldId } from "./holds/Hold.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
 import { CaptureRequest, HoldRequest } from "./holds/HoldRequest.ts"
-import { IdempotencyKey } from "./IdempotencyKey.ts"
-import {
-  BalanceAtCeiling,
-  BalanceLimitExceeded,
-  IdempotencyConflict,
-  InsufficientCredits,
-  InvalidRequest,
-  LedgerUnavailable,
-  OutcomeUnknown,
-  OverdraftLimitBelowDebt,
-} from "./LedgerError.ts"
+import { OverdraftLimitBelowDebt } from "./LedgerError.ts"
 import {
   EntriesRequest,
   EntryFilterFields,
@@ -66,56 +66,30 @@ import {
   WebhookEndpointRequest,
 } from "./webhooks/WebhookEndpoint.ts"
 
+export {
+  AccountNotFoundResponse,
+  Authorization,
+  BalanceAtCeilingResponse,
+  BalanceLimitExceededResponse,
+  IdempotencyConflictResponse,
+  InsufficientCreditsResponse,
+  InvalidRequestResponse,
+  LedgerUnavailableResponse,
+  OutcomeUnknownResponse,
+  RequestValidation,
+  Unauthorized,
+} from "./api/ApiSupport.ts"
+
 /**
  * The HTTP API of the Tally service, defined once: the server implements it, a typed client is
  * derived from it (`HttpApiClient.make(TallyApi)`), and the OpenAPI document is generated from it.
  * Amounts are JSON integers; every error answers with a JSON body `{ _tag, message, ...values }`.
  */
 
-// -----------------------------------------------------------------------------
-// Errors on the wire
-// -----------------------------------------------------------------------------
-
-interface ErrorClass extends Schema.Top {
-  readonly fields: Schema.Struct.Fields
-  new (props: never): { readonly message: string }
-}
-
-/**
- * The domain's rule errors compute their `message`; on the wire it is written out, so a caller
- * reads `{ _tag, message, ...values }`. Decoding drops it again and rebuilds the domain error.
- */
-const withMessage = <E extends ErrorClass>(error: E, status: number) =>
-  Schema.Struct({ ...error.fields, message: Schema.String }).pipe(
-    Schema.decodeTo(
-      error,
-      SchemaTransformation.transform<E["Encoded"], { readonly message: string }>({
-        decode: ({ message: _message, ...values }) => values as E["Encoded"],
-        encode: (values) => {
-          const { _tag, ...props } = values as Record<string, unknown>
-          return { ...(values as object), message: new error(props as never).message }
-        },
-      }),
-    ),
-    HttpApiSchema.status(status),
-  )
-
-/** 409: the balance is already at or above the ceiling; the message says "You already have enough balance". */
-export const BalanceAtCeilingResponse = withMessage(BalanceAtCeiling, 409)
-/** 409: the spend would take the balance below its floor. */
-export const InsufficientCreditsResponse = withMessage(InsufficientCredits, 409)
-/**
- * 409: the write would carry the balance past the largest balance Tally holds exactly, or a debit
- * allowed past the floor would take the balance or the available balance below the smallest.
- */
-export const BalanceLimitExceededResponse = withMessage(BalanceLimitExceeded, 409)
-/** 409: the idempotency key was already used with a different request. */
-export const IdempotencyConflictResponse = withMessage(IdempotencyConflict, 409)
 /** 409: the account's debt already exceeds the requested overdraft limit. */
 export const OverdraftLimitBelowDebtResponse = withMessage(OverdraftLimitBelowDebt, 409)
 /** 404: the account has no hold with this id. */
 export const HoldNotFoundResponse = withMessage(HoldNotFound, 404)
-export const AccountNotFoundResponse = withMessage(AccountNotFound, 404)
 /** 409: the hold was already captured in full, released or expired. */
 export const HoldNotOpenResponse = withMessage(HoldNotOpen, 409)
 /** 409: the hold's deadline passed; it is released as expired. */
@@ -128,12 +102,6 @@ export const EntryNotFoundResponse = withMessage(EntryNotFound, 404)
 export const EntryNotRefundableResponse = withMessage(EntryNotRefundable, 409)
 /** 409: the refund asks for more than is left to refund of the entry. */
 export const RefundExceedsEntryResponse = withMessage(RefundExceedsEntry, 409)
-/** 400: the request failed validation; nothing was written. */
-export const InvalidRequestResponse = InvalidRequest.pipe(HttpApiSchema.status(400))
-/** 503: the storage did not answer; nothing was written. */
-export const LedgerUnavailableResponse = LedgerUnavailable.pipe(HttpApiSchema.status(503))
-/** 503: the storage failed while committing, and whether the write landed is not known; retry with its key. */
-export const OutcomeUnknownResponse = withMessage(OutcomeUnknown, 503)
 
 /** 400: auto top-up settings whose ceiling is below their threshold. */
 export const AutoTopUpCeilingBelowThresholdResponse = withMessage(AutoTopUpCeilingBelowThreshold, 400)
@@ -149,13 +117,6 @@ export const WebhookEndpointNotFoundResponse = withMessage(WebhookEndpointNotFou
 /** 409: as many webhook endpoints as Tally delivers to exist already. */
 export const WebhookEndpointLimitReachedResponse = withMessage(WebhookEndpointLimitReached, 409)
 
-/** 401: a token is configured and the request did not carry it. */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
-  "Unauthorized",
-  { message: Schema.String },
-  { httpApiStatus: 401 },
-) {}
-
 /** 503 from `/health`: the database does not answer. */
 export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
   "Unhealthy",
@@ -164,44 +125,8 @@ export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
 ) {}
 
 // -----------------------------------------------------------------------------
-// Middleware (implemented by the server)
-// -----------------------------------------------------------------------------
-
-/** Bearer-token check on every `/v1` route, active when the server has a token configured. */
-export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@tally/domain/TallyApi/Authorization", {
-  security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized,
-}) {}
-
-/** Turns a request that fails the schemas (path, query, headers, body) into a 400 `InvalidRequest`. */
-export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
-  "@tally/domain/TallyApi/RequestValidation",
-  { error: InvalidRequestResponse },
-) {}
-
-// -----------------------------------------------------------------------------
 // Requests and responses
 // -----------------------------------------------------------------------------
-
-/** The example the API reference shows for a schema, and builds its requests from (see TallyApiExamples). */
-const withExample = <S extends Schema.Top>(schema: S, example: unknown): S =>
-  schema.annotate({ examples: [example as S["Type"]] }) as S
-
-const exampleAccountId = withExample(AccountId, Examples.accountId)
-
-const accountParams = { accountId: exampleAccountId }
-
-/** `Idempotency-Key`: a retry with the same key and body answers with the first response. */
-const idempotencyHeaders = {
-  "idempotency-key": Schema.optionalKey(withExample(IdempotencyKey, Examples.idempotencyKey)),
-}
-
-/** Hold operations require the key: a hold's id is known only from the answer. */
-const requiredIdempotencyHeaders = {
-  "idempotency-key": withExample(IdempotencyKey, Examples.holdIdempotencyKey).pipe(
-    Schema.annotateKey({ messageMissingKey: "an Idempotency-Key header is required on every hold operation" }),
-  ),
-}
 
 const holdParams = { accountId: exampleAccountId, holdId: HoldId }
 
@@ -413,25 +338,6 @@ export const HealthResponse = withExample(
 // -----------------------------------------------------------------------------
 // Endpoints
 // -----------------------------------------------------------------------------
-
-const writeErrors = [
-  BalanceAtCeilingResponse,
-  InsufficientCreditsResponse,
-  BalanceLimitExceededResponse,
-  IdempotencyConflictResponse,
-  InvalidRequestResponse,
-  LedgerUnavailableResponse,
-  OutcomeUnknownResponse,
-] as const
-
-const readErrors = [InvalidRequestResponse, LedgerUnavailableResponse] as const
-
-const storeErrors = [
-  IdempotencyConflictResponse,
-  InvalidRequestResponse,
-  LedgerUnavailableResponse,
-  OutcomeUnknownResponse,
-] as const
 
 export class LedgerGroup extends HttpApiGroup.make("ledger")
   .add(
