@@ -2,6 +2,25 @@ export * from "./AccountId.ts"
 export * from "./AccountNotFound.ts"
 export * from "./AccountState.ts"
 export * from "./Audit.ts"
+export {
+  AccountNotFoundResponse,
+  Authorization,
+  BalanceAtCeilingResponse,
+  BalanceLimitExceededResponse,
+  EntriesResponse,
+  IdempotencyConflictResponse,
+  InsufficientCreditsResponse,
+  InvalidRequestResponse,
+  LedgerUnavailableResponse,
+  OutcomeUnknownResponse,
+  RequestValidation,
+  Unauthorized,
+  WriteBody,
+  WriteResponse,
+  writeResponseParts,
+} from "./api/ApiSupport.ts"
+export * from "./api/LedgerApi.ts"
+export * from "./api/SystemApi.ts"
 export * as AutoTopUpSteps from "./autoTopUp/AutoTopUpSteps.ts"
 export * from "./autoTopUp/index.ts"
 export * from "./Credits.ts"
@@ -9,6 +28,7 @@ export * from "./corrections/Adjustment.ts"
 export * from "./corrections/CorrectionError.ts"
 export * from "./corrections/CorrectionRequest.ts"
 export * as CorrectionSteps from "./corrections/CorrectionSteps.ts"
+export * from "./corrections/CorrectionsApi.ts"
 export * from "./corrections/Refund.ts"
 export * from "./Decision.ts"
 export * from "./Entry.ts"
@@ -18,6 +38,7 @@ export * from "./history/AccountActivity.ts"
 export * from "./history/EntryCsv.ts"
 export * from "./history/EntryExport.ts"
 export * from "./history/EntryOrder.ts"
+export * from "./history/HistoryApi.ts"
 export * from "./history/Instant.ts"
 export * from "./history/LedgerCursor.ts"
 export * from "./history/MemoryQueries.ts"
@@ -28,6 +49,7 @@ export * from "./holds/Hold.ts"
 export * from "./holds/HoldError.ts"
 export * from "./holds/HoldRequest.ts"
 export * as HoldSteps from "./holds/HoldSteps.ts"
+export * from "./holds/HoldsApi.ts"
 export * from "./holds/PlaceHold.ts"
 export * from "./holds/ReleaseHold.ts"
 export * from "./IdempotencyKey.ts"

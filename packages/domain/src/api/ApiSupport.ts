@@ -2,6 +2,8 @@ import { Schema, SchemaTransformation } from "effect"
 import { HttpApiMiddleware, HttpApiSchema, HttpApiSecurity } from "effect/http-api"
 import { AccountId } from "../AccountId.ts"
 import { AccountNotFound } from "../AccountNotFound.ts"
+import { Balance } from "../Credits.ts"
+import { Entry } from "../Entry.ts"
 import { IdempotencyKey } from "../IdempotencyKey.ts"
 import {
   BalanceAtCeiling,
@@ -12,6 +14,7 @@ import {
   LedgerUnavailable,
   OutcomeUnknown,
 } from "../LedgerError.ts"
+import { EntriesRequest, EntryFilterFields } from "../LedgerRequest.ts"
 import * as Examples from "../TallyApiExamples.ts"
 
 /**
@@ -123,3 +126,41 @@ export const storeErrors = [
   LedgerUnavailableResponse,
   OutcomeUnknownResponse,
 ] as const
+
+/** The body of a write's answer; `replayed` travels as a header. */
+export const WriteBody = withExample(Schema.Struct({ entry: Entry, balance: Balance }), Examples.write)
+
+/** A write's answer as its body and its headers. */
+export const writeResponseParts = ({ replayed, ...body }: typeof WriteBody.Type & { readonly replayed: boolean }) => ({
+  body,
+  headers: replayed ? { "idempotent-replayed": "true" as const } : {},
+})
+
+/**
+ * An applied write: the entry with its decision, and the balance after it. A replay of an earlier
+ * write with the same idempotency key carries `replayed: true`, sent as `Idempotent-Replayed: true`.
+ */
+export const WriteResponse = Schema.Struct({ entry: Entry, balance: Balance, replayed: Schema.Boolean }).pipe(
+  HttpApiSchema.encodeToWithHeaders(
+    { body: WriteBody, headers: { "idempotent-replayed": Schema.optionalKey(Schema.Literal("true")) } },
+    {
+      decode: ({ body, headers }) => ({ ...body, replayed: headers["idempotent-replayed"] === "true" }),
+      encode: writeResponseParts,
+    },
+  ),
+)
+export type WriteResponse = typeof WriteResponse.Type
+
+/** An account's credits: `available` (`balance - held`) is what spends and holds may use. */
+export const balancesFields = { balance: Balance, held: Schema.Int, available: Schema.Int }
+
+export const EntriesResponse = withExample(
+  Schema.Struct({ entries: Schema.Array(Entry), nextCursor: Schema.NullOr(Schema.String) }),
+  Examples.entries,
+)
+
+export const entriesQuery = {
+  limit: EntriesRequest.fields.limit,
+  cursor: EntriesRequest.fields.cursor,
+  ...EntryFilterFields,
+}
