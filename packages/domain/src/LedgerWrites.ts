@@ -1,14 +1,37 @@
 import { Clock, Effect } from "effect"
-import type { IdempotencyConflict, RuleRejection, StoreError } from "./LedgerError.ts"
+import type { Entry } from "./Entry.ts"
+import type {
+  IdempotencyConflict,
+  InvalidRequest,
+  LedgerUnavailable,
+  RuleRejection,
+  StoreError,
+} from "./LedgerError.ts"
 import type { LedgerStore, WriteTarget } from "./LedgerStore.ts"
 import type { Step, WriteResult } from "./Posting.ts"
 import { asReplayed } from "./ReplayedRefusal.ts"
+
+/** An applied write: its entry, and whether this call replayed an earlier one with the same key. */
+export interface Posting {
+  readonly entry: Entry
+  readonly replayed: boolean
+}
+
+/** How a write fails: the rules it can break (`Rejection`), a reused key, the storage. */
+export type WriteError<Rejection extends RuleRejection = RuleRejection> = Rejection | IdempotencyConflict | StoreError
+
+/** How a read fails: a malformed request, or the storage. */
+export type ReadError = InvalidRequest | LedgerUnavailable
 
 /** A time as the ledger records it. */
 export const iso = (nowMs: number) => new Date(nowMs).toISOString()
 
 /** The store answered a write with an outcome its step cannot produce: a bug, never a caller's error. */
 export const unexpected = (result: WriteResult) => Effect.die(new Error(`unexpected write outcome ${result._tag}`))
+
+/** A write that posts an entry, as its feature's operation answers it. */
+export const asPosting = (result: Exclude<WriteResult, { _tag: "Refused" }>): Effect.Effect<Posting> =>
+  result._tag === "Posted" ? Effect.succeed({ entry: result.entry, replayed: result.replayed }) : unexpected(result)
 
 /**
  * How every feature's operations write: through the store's exclusive access to one account, at the

@@ -1,5 +1,6 @@
 export * from "./Refill.ts"
 export * from "./RefillCommands.ts"
+export type { RefillOperations } from "./RefillOperations.ts"
 export * from "./RefillPeriod.ts"
 export * from "./RefillRecord.ts"
 export * from "./RefillSettings.ts"
