@@ -162,6 +162,46 @@ describe("the packed packages, installed with npm into an app outside the worksp
     expect(stdout).toMatch(/Test Files {2}2 passed \(2\)/)
   })
 
+  test("a Ledger built on an adapter written for another storage port is refused, naming what changed", async () => {
+    // An outside app's adapter as it would be written against an older port, or before adapters declared one.
+    await Fs.writeFile(
+      Path.join(app, "stale-adapter.mjs"),
+      `import { MemoryLedgerStore } from "@tally/adapters"
+import { Ledger, LedgerStore } from "@tally/domain"
+import { Effect, Layer } from "effect"
+
+const adapter = (declared) =>
+  Layer.effect(
+    LedgerStore,
+    Effect.map(MemoryLedgerStore.make, ({ portVersion: _, ...store }) =>
+      LedgerStore.of(declared === undefined ? store : { ...store, portVersion: declared }),
+    ),
+  )
+for (const declared of [4, undefined, 5]) {
+  const answer = await Effect.runPromise(
+    Ledger.use((ledger) => ledger.balance("alice")).pipe(
+      Effect.map((balance) => "served, balance " + balance),
+      Effect.catchTag("StoragePortMismatch", (error) => Effect.succeed(error._tag + ": " + error.message)),
+      Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
+    ),
+  )
+  console.log(String(declared) + " -> " + answer)
+}
+`,
+    )
+    const { stdout } = await inApp(app, process.execPath, ["stale-adapter.mjs"])
+    const [older, undeclared, current] = stdout.trim().split("\n")
+    expect(older).toBe(
+      "4 -> StoragePortMismatch: The storage adapter declares portVersion 4; this Ledger needs storage port 5. " +
+        "What changed since: 5: new reads auditAccounts and auditEntries (scanningQueries derives both from histories); " +
+        "the adapter declares portVersion. Make those changes, then declare portVersion: 5",
+    )
+    expect(undeclared).toMatch(
+      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: /,
+    )
+    expect(current).toBe("5 -> served, balance 0")
+  })
+
   test("tally --version reports the installed package's version", async () => {
     const { version } = JSON.parse(await Fs.readFile(Path.join(repoRoot, "packages/app/package.json"), "utf8"))
     const { stdout } = await inApp(app, "npx", ["tally", "--version"])

@@ -18,6 +18,7 @@ import {
   newestFirst,
   openHoldsOf,
   searchOf,
+  storagePortVersion,
   summaryOf,
   totalsOf,
 } from "@tally/domain"
@@ -75,6 +76,7 @@ export const make = Effect.gen(function* () {
   const allEntries = () => newestFirst([...accounts.values()].flatMap((account) => account.entries))
 
   return LedgerStore.of({
+    portVersion: storagePortVersion,
     transact: ({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }, step) =>
       Effect.sync(() => {
         const existing = accounts.get(accountId)

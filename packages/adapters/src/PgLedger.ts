@@ -43,7 +43,8 @@ export const layerOnSqlClient = (
   options: LedgerOptions = {},
 ): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> => {
   const store = PgLedgerStore.layer({ ...PgLedgerStore.defaults, ...options.store })
-  const ledger = Ledger.layer.pipe(Layer.provide(store))
+  // The store is this package's own, written for the port of the same release: it cannot mismatch.
+  const ledger = Ledger.layer.pipe(Layer.orDie, Layer.provide(store))
   // Layer.provide builds the migrations layer first, then the store on the migrated schema.
   return options.migrate === false ? ledger : ledger.pipe(Layer.provide(Layer.effectDiscard(PgMigrations.migrate)))
 }

@@ -13,6 +13,7 @@ import {
   OutcomeUnknown,
   type Step,
   type StoreError,
+  storagePortVersion,
   type WriteTarget,
 } from "@tally/domain"
 import { Effect, Layer, Result, Schedule, Stream } from "effect"
@@ -485,6 +486,7 @@ export const make = (options: Options = defaults) =>
       ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}`
 
     return LedgerStore.of({
+      portVersion: storagePortVersion,
       transact: <A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>) =>
         Effect.suspend(() => {
           const operation: Operation = {

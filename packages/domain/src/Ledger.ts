@@ -8,11 +8,13 @@ import { type HistoryOperations, historyOperations } from "./history/HistoryOper
 import { type HoldOperations, holdOperations } from "./holds/HoldOperations.ts"
 import { LedgerStore } from "./LedgerStore.ts"
 import { type RefillOperations, refillOperations } from "./refills/RefillOperations.ts"
+import { checkPortVersion } from "./StoragePort.ts"
 
 /**
  * The ledger: validates requests, lets the pure core decide under the store's exclusive access to
  * the account, and reports the outcome as an entry, a hold or a typed error. Time comes from the
- * `Clock` service, so tests control it. Each feature's operations live in its folder; this composes them.
+ * `Clock` service, so tests control it. It refuses a store written for another version of the storage
+ * port (`StoragePortMismatch`). Each feature's operations live in its folder; this composes them.
  */
 export class Ledger extends Context.Service<
   Ledger,
@@ -27,6 +29,7 @@ export class Ledger extends Context.Service<
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
+    yield* checkPortVersion(store.portVersion)
     return Ledger.of({
       ...balanceOperations(store),
       ...holdOperations(store),

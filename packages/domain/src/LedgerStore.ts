@@ -102,6 +102,11 @@ export interface DueAutoTopUpRequest {
 export class LedgerStore extends Context.Service<
   LedgerStore,
   {
+    /**
+     * The version of the port the adapter was written for: `storagePortVersion` when it serves this
+     * one. The `Ledger` refuses another (`StoragePortMismatch`, naming what changed since).
+     */
+    readonly portVersion: number
     readonly transact: <A>(target: WriteTarget, step: Step<A>) => Effect.Effect<A, StoreError>
     /** The committed state; an account never written to reads as `newAccountState`. */
     readonly account: (accountId: AccountId) => Effect.Effect<AccountState, LedgerUnavailable>

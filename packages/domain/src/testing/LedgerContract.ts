@@ -11,6 +11,7 @@ import { edgesContract } from "./EdgesContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
+import { transitionContract } from "./TransitionContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
 const nested = (depth: number): Record<string, unknown> => {
@@ -345,4 +346,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     autoTopUpContract(context)
     refillsContract(context)
     edgesContract(context)
+    transitionContract(context, store)
   })

@@ -1,0 +1,68 @@
+import { Effect, Schema } from "effect"
+
+/**
+ * The versions of the storage port (`LedgerStore`), each with what an adapter written for the one
+ * before must change to serve it. An adapter declares the version it was written for as
+ * `portVersion`; the `Ledger` refuses any other, so a port that grows never meets an adapter that
+ * silently drops what it gained.
+ */
+export const storagePortChanges = [
+  { version: 1, change: "transact(accountId, key, decide), account, entries, histories" },
+  {
+    version: 2,
+    change:
+      "transact(target, step): load the rows WriteTarget names (idempotencyKey -> prior, holdId -> hold, refundOf -> refundTarget) into the AccountSnapshot, persist the Transition's state, entry, record and hold; new reads hold, dueHolds, totals, search, exportEntries",
+  },
+  {
+    version: 3,
+    change:
+      "WriteTarget.autoTopUpRequestId -> AccountSnapshot.autoTopUpRequest; persist Transition.autoTopUpRequest, refill (a period settled once) and events (the feed, in write order); AccountState gains autoTopUp and refill; new reads autoTopUpRequest, dueAutoTopUpRequests, dueRefills, events",
+  },
+  { version: 4, change: "new reads accounts (by last activity, keyset-paged) and openHolds" },
+  {
+    version: 5,
+    change:
+      "new reads auditAccounts and auditEntries (scanningQueries derives both from histories); the adapter declares portVersion",
+  },
+] as const
+
+/** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
+export const storagePortVersion = 5
+
+/** What changed in the port after `version`, up to the current one. */
+export const storagePortChangesSince = (version: number) =>
+  storagePortChanges.filter((entry) => entry.version > version).map(({ version, change }) => `${version}: ${change}`)
+
+/**
+ * The storage adapter was written for another version of the port than this `Ledger` serves (or
+ * declares none: it was written before adapters declared one). `changes` lists what changed since
+ * the adapter's version.
+ */
+export class StoragePortMismatch extends Schema.TaggedError<StoragePortMismatch>()("StoragePortMismatch", {
+  /** What the adapter declared as `portVersion`; null when it declares none. */
+  adapterVersion: Schema.Unknown,
+  portVersion: Schema.Int,
+  changes: Schema.Array(Schema.String),
+}) {
+  override get message() {
+    const adapter =
+      this.adapterVersion === null
+        ? "declares no portVersion (it was written before adapters declared one)"
+        : `declares portVersion ${String(this.adapterVersion)}`
+    if (typeof this.adapterVersion === "number" && this.adapterVersion > this.portVersion)
+      return `The storage adapter ${adapter}, newer than the storage port ${this.portVersion} of this @tally/domain: upgrade @tally/domain`
+    return `The storage adapter ${adapter}; this Ledger needs storage port ${this.portVersion}. What changed since: ${this.changes.join("; ")}. Make those changes, then declare portVersion: ${this.portVersion}`
+  }
+}
+
+/** Refuses an adapter whose declared `portVersion` is not the port's. */
+export const checkPortVersion = (declared: unknown): Effect.Effect<void, StoragePortMismatch> =>
+  declared === storagePortVersion
+    ? Effect.void
+    : Effect.fail(
+        new StoragePortMismatch({
+          adapterVersion: declared ?? null,
+          portVersion: storagePortVersion,
+          changes: storagePortChangesSince(typeof declared === "number" ? declared : 1),
+        }),
+      )
