@@ -180,9 +180,9 @@ const adapter = (declared) =>
 for (const declared of [4, undefined, 5]) {
   const answer = await Effect.runPromise(
     Ledger.use((ledger) => ledger.balance("alice")).pipe(
+      Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
       Effect.map((balance) => "served, balance " + balance),
       Effect.catchTag("StoragePortMismatch", (error) => Effect.succeed(error._tag + ": " + error.message)),
-      Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
     ),
   )
   console.log(String(declared) + " -> " + answer)

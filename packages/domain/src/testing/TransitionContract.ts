@@ -198,11 +198,10 @@ export const transitionContract = (context: ContractContext, store: Layer.Layer<
       written.delete(accountId)
       await run((l) => l.runDueRefills)
       await readBack("refill")
-      await run((l) => l.spend({ accountId, amount: 1, idempotencyKey: "round-trip-8", mode: "exact" }))
       const refusal = await runtime.runPromise(
         provide(
           Effect.flip(
-            Effect.flatMap(Ledger, (l) => l.spend({ accountId, amount: 1_000_000, idempotencyKey: "round-trip-9" })),
+            Effect.flatMap(Ledger, (l) => l.spend({ accountId, amount: 1_000_000, idempotencyKey: "round-trip-8" })),
           ),
         ),
       )
