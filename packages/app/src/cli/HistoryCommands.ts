@@ -1,163 +1,52 @@
-import {
-  EntriesRequest,
-  type Entry,
-  type EntryKind,
-  ExportFormat,
-  ExportRequest,
-  exportText,
-  Ledger,
-  SearchRequest,
-  TotalsRequest,
-} from "@tally/domain"
-import { Effect, type Option, Stream } from "effect"
+import { ExportFormat } from "@tally/domain"
+import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { render } from "../ExitCode.ts"
 import { account, historyFilters, json, memory, reference } from "./CommandFlags.ts"
-import { present, run, storageLayer, validate } from "./CommandRun.ts"
-import { signed } from "./WriteOutput.ts"
 
-const filtersOf = (flags: {
-  readonly kind: Option.Option<EntryKind>
-  readonly from: Option.Option<string>
-  readonly to: Option.Option<string>
-  readonly reference: Option.Option<string>
-}) => ({
-  ...present("kind", flags.kind),
-  ...present("from", flags.from),
-  ...present("to", flags.to),
-  ...present("reference", flags.reference),
-})
+/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
+const actions = () => import("./HistoryActions.ts")
 
-const describeEntry = (entry: Entry) =>
-  [
-    `#${entry.sequence}`,
-    entry.createdAt,
-    entry.kind,
-    entry.decision,
-    signed(entry.amount),
-    entry.decision === "Clamped" ? `(requested ${signed(entry.requested)})` : "",
-    `balance ${entry.balanceAfter}`,
-    entry.holdId === null ? "" : `hold ${entry.holdId}`,
-    entry.refundOf === null ? "" : `refund of #${entry.refundOf}`,
-    entry.overdrawn ? "overdrawn" : "",
-    entry.reason === null ? "" : `reason ${JSON.stringify(entry.reason)}`,
-    entry.actor === null ? "" : `by ${entry.actor}`,
-    entry.reference === null ? "" : `ref ${entry.reference}`,
-    entry.idempotencyKey === null ? "" : `key ${entry.idempotencyKey}`,
-  ]
-    .filter((part) => part !== "")
-    .join("  ")
+export const entriesFlags = {
+  account,
+  limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
+  cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
+  ...historyFilters,
+  memory,
+  json,
+}
 
-export const entries = Command.make(
-  "entries",
-  {
-    account,
-    limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
-    cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
-    ...historyFilters,
-    memory,
-    json,
-  },
-  (flags) =>
-    run(
-      flags,
-      validate(EntriesRequest)({
-        accountId: flags.account,
-        ...present("limit", flags.limit),
-        ...present("cursor", flags.cursor),
-        ...filtersOf(flags),
-      }),
-      (request) => Ledger.use((ledger) => ledger.entries(request)),
-      (page) =>
-        [
-          ...(page.entries.length === 0 ? [`${flags.account}: no entries`] : page.entries.map(describeEntry)),
-          ...(page.nextCursor === null ? [] : [`more: --cursor ${page.nextCursor}`]),
-        ].join("\n"),
-    ),
+export const entries = Command.make("entries", entriesFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.entries(flags)),
 ).pipe(Command.withDescription("List an account's entries, newest first"))
 
-export const totals = Command.make(
-  "totals",
-  { account, from: historyFilters.from, to: historyFilters.to, reference, memory, json },
-  (flags) =>
-    run(
-      flags,
-      validate(TotalsRequest)({
-        accountId: flags.account,
-        ...present("from", flags.from),
-        ...present("to", flags.to),
-        ...present("reference", flags.reference),
-      }),
-      (request) =>
-        Ledger.use((ledger) => ledger.totals(request)).pipe(
-          // As the HTTP API answers it: a sum can pass what a JSON number carries exactly.
-          Effect.map((totals) => ({
-            accountId: flags.account,
-            totals: totals.map((total) => ({ ...total, amount: String(total.amount) })),
-          })),
-        ),
-      (result) =>
-        result.totals.length === 0
-          ? `${result.accountId}: no entries`
-          : result.totals.map((t) => `${t.kind}: ${t.entries} entries, ${signed(BigInt(t.amount))} credits`).join("\n"),
-    ),
+export const totalsFlags = { account, from: historyFilters.from, to: historyFilters.to, reference, memory, json }
+
+export const totals = Command.make("totals", totalsFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.totals(flags)),
 ).pipe(Command.withDescription("Count and sum an account's entries per kind"))
 
 const accountFilter = Flag.String("account").pipe(Flag.withDescription("Only this account"), Flag.optional)
 
-export const search = Command.make(
-  "search",
-  {
-    account: accountFilter,
-    limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
-    cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
-    ...historyFilters,
-    memory,
-    json,
-  },
-  (flags) =>
-    run(
-      flags,
-      validate(SearchRequest)({
-        ...present("accountId", flags.account),
-        ...present("limit", flags.limit),
-        ...present("cursor", flags.cursor),
-        ...filtersOf(flags),
-      }),
-      (request) => Ledger.use((ledger) => ledger.search(request)),
-      (page) =>
-        [
-          ...(page.entries.length === 0
-            ? ["no entries"]
-            : page.entries.map((entry) => `${entry.accountId}  ${describeEntry(entry)}`)),
-          ...(page.nextCursor === null ? [] : [`more: --cursor ${page.nextCursor}`]),
-        ].join("\n"),
-    ),
+export const searchFlags = {
+  account: accountFilter,
+  limit: Flag.Int("limit").pipe(Flag.withDescription("Entries per page"), Flag.optional),
+  cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a page (its nextCursor)"), Flag.optional),
+  ...historyFilters,
+  memory,
+  json,
+}
+
+export const search = Command.make("search", searchFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.search(flags)),
 ).pipe(Command.withDescription("Entries across accounts, newest first (for operators)"))
 
-export const exportEntries = Command.make(
-  "export",
-  {
-    format: Flag.Literals("format", ExportFormat.literals).pipe(Flag.withDefault("csv" as const)),
-    account: accountFilter,
-    ...historyFilters,
-    memory,
-  },
-  (flags) =>
-    validate(ExportRequest)({ ...present("accountId", flags.account), ...filtersOf(flags) }).pipe(
-      Effect.flatMap((request) =>
-        Ledger.use((ledger) => ledger.exportEntries(request)).pipe(
-          Effect.flatMap((entries) =>
-            Stream.runForEach(exportText(flags.format, entries), (text) =>
-              Effect.callback<void>((resume) => {
-                // Waits for stdout to take each chunk, so a slow reader slows the export instead of filling memory.
-                process.stdout.write(text, () => resume(Effect.void))
-              }),
-            ),
-          ),
-          Effect.provide(storageLayer({ memory: flags.memory, role: "command" })),
-        ),
-      ),
-      Effect.catchCause((cause) => render(cause, false)),
-    ),
+export const exportEntriesFlags = {
+  format: Flag.Literals("format", ExportFormat.literals).pipe(Flag.withDefault("csv" as const)),
+  account: accountFilter,
+  ...historyFilters,
+  memory,
+}
+
+export const exportEntries = Command.make("export", exportEntriesFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.exportEntries(flags)),
 ).pipe(Command.withDescription("Write every matching entry, oldest first, as CSV or NDJSON to stdout"))
