@@ -1,20 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
-  type BalanceWriteResult,
-  exportContentType,
-  exportText,
-  type HoldPosting,
   InvalidRequest,
-  Ledger,
-  type Posting,
   RequestValidation,
   TallyApi,
   Authorization as TallyAuthorization,
   Unauthorized,
-  Unhealthy,
 } from "@tally/domain"
-import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue, Stream } from "effect"
+import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
 import {
   HttpEffect,
   HttpIncomingMessage,
@@ -26,16 +19,22 @@ import {
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import type { ServerSettings } from "./AppConfig.ts"
-import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
 import * as Console from "./Console.ts"
-import { EventHandlers } from "./EventHandlers.ts"
 import * as HotRoutes from "./HotRoutes.ts"
-import { RefillHandlers } from "./RefillHandlers.ts"
+import { AutoTopUpHandlers } from "./http/AutoTopUpHandlers.ts"
+import { CorrectionsHandlers } from "./http/CorrectionHandlers.ts"
+import { EventHandlers } from "./http/EventHandlers.ts"
+import { HistoryHandlers } from "./http/HistoryHandlers.ts"
+import { HoldsHandlers } from "./http/HoldHandlers.ts"
+import { LedgerHandlers } from "./http/LedgerHandlers.ts"
+import { RefillHandlers } from "./http/RefillHandlers.ts"
+import { SystemHandlers } from "./http/SystemHandlers.ts"
+import { WebhookHandlers } from "./http/WebhookHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
-import { Database } from "./Storage.ts"
-import { WebhookHandlers } from "./WebhookHandlers.ts"
-import * as WriteAnswer from "./WriteAnswer.ts"
+
+// Each group's handlers live in `http/`; these were exported from here and still are.
+export { CorrectionsHandlers, HistoryHandlers, HoldsHandlers, LedgerHandlers, SystemHandlers }
 
 /**
  * The HTTP service: the handlers of `TallyApi` over the `Ledger`, bearer-token auth, request
@@ -67,139 +66,6 @@ export const Limits = {
   /** A 503 tells the caller to retry after this long: the store has already retried for a few seconds. */
   retryAfterSeconds: 1,
 } as const
-
-// -----------------------------------------------------------------------------
-// Handlers
-// -----------------------------------------------------------------------------
-
-const written = ({ entry, replayed }: Posting) => ({ entry, balance: entry.balanceAfter, replayed })
-
-/** A posted write as its response; a refusal as its error, marked when it replays an earlier one. */
-const answer = (result: BalanceWriteResult) => {
-  if (result._tag === "Posted") return Effect.succeed(WriteAnswer.responseOf(result))
-  return (result.replayed ? WriteAnswer.markReplayed : Effect.void).pipe(Effect.andThen(Effect.fail(result.error)))
-}
-
-export const LedgerHandlers = HttpApiBuilder.group(
-  TallyApi,
-  "ledger",
-  Effect.fn(function* (handlers) {
-    const ledger = yield* Ledger
-    return handlers.handleAll({
-      topUp: ({ params, headers, payload }) =>
-        ledger
-          .writeDecoded(WriteAnswer.requestOf("TopUp", params.accountId, payload, headers))
-          .pipe(Effect.flatMap(answer)),
-      spend: ({ params, headers, payload }) =>
-        ledger
-          .writeDecoded(WriteAnswer.requestOf("Spend", params.accountId, payload, headers))
-          .pipe(Effect.flatMap(answer)),
-      accounts: ({ query }) => ledger.accounts(query),
-      balance: ({ params }) =>
-        ledger
-          .writtenBalances(params.accountId)
-          .pipe(Effect.map((balances) => ({ accountId: params.accountId, ...balances }))),
-      entries: ({ params, query }) => ledger.entries({ accountId: params.accountId, ...query }),
-      totals: ({ params, query }) =>
-        ledger
-          .totals({ accountId: params.accountId, ...query })
-          .pipe(Effect.map((totals) => ({ accountId: params.accountId, totals }))),
-      settings: ({ params }) =>
-        ledger
-          .settings(params.accountId)
-          .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
-      updateSettings: ({ params, payload }) =>
-        ledger
-          .updateSettings({ accountId: params.accountId, ...payload })
-          .pipe(Effect.map((settings) => ({ accountId: params.accountId, ...settings }))),
-      audit: () => ledger.audit,
-    })
-  }),
-)
-
-const holdWritten = ({ hold, entry, balances, replayed }: HoldPosting) => ({ hold, entry, ...balances, replayed })
-
-export const HoldsHandlers = HttpApiBuilder.group(
-  TallyApi,
-  "holds",
-  Effect.fn(function* (handlers) {
-    const ledger = yield* Ledger
-    return handlers.handleAll({
-      hold: ({ params, headers, payload }) =>
-        ledger
-          .hold({ accountId: params.accountId, ...payload, idempotencyKey: headers["idempotency-key"] })
-          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
-      getHold: ({ params }) => ledger.getHold(params),
-      openHolds: ({ params }) => ledger.openHolds(params.accountId).pipe(Effect.map((holds) => ({ holds }))),
-      capture: ({ params, headers, payload }) =>
-        ledger
-          .capture({ ...params, ...payload, idempotencyKey: headers["idempotency-key"] })
-          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
-      release: ({ params, headers }) =>
-        ledger
-          .release({ ...params, idempotencyKey: headers["idempotency-key"] })
-          .pipe(Effect.map(holdWritten), WriteAnswer.markReplayedRefusal),
-      expireHolds: () => ledger.expireHolds,
-    })
-  }),
-)
-
-export const CorrectionsHandlers = HttpApiBuilder.group(
-  TallyApi,
-  "corrections",
-  Effect.fn(function* (handlers) {
-    const ledger = yield* Ledger
-    return handlers.handleAll({
-      refund: ({ params, headers, payload }) =>
-        ledger
-          .refund({ ...params, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) })
-          .pipe(Effect.map(written), WriteAnswer.markReplayedRefusal),
-      adjust: ({ params, headers, payload }) =>
-        ledger
-          .adjust({ accountId: params.accountId, ...payload, ...WriteAnswer.idempotencyKeyOf(headers) })
-          .pipe(Effect.map(written), WriteAnswer.markReplayedRefusal),
-    })
-  }),
-)
-
-export const HistoryHandlers = HttpApiBuilder.group(
-  TallyApi,
-  "history",
-  Effect.fn(function* (handlers) {
-    const ledger = yield* Ledger
-    return handlers.handleAll({
-      search: ({ query }) => ledger.search(query),
-      // A failure once rows were sent can only cut the response short: the reader sees a broken body.
-      export: ({ query: { format = "csv", ...filter } }) =>
-        ledger.exportEntries(filter).pipe(
-          Effect.map((entries) =>
-            HttpServerResponse.stream(Stream.encodeText(exportText(format, entries)), {
-              contentType: exportContentType[format],
-            }),
-          ),
-        ),
-    })
-  }),
-)
-
-export const SystemHandlers = HttpApiBuilder.group(
-  TallyApi,
-  "system",
-  Effect.fn(function* (handlers) {
-    const database = yield* Database
-    return handlers.handleAll({
-      health: () =>
-        database.ping.pipe(
-          Effect.as({ status: "ok" as const, storage: database.storage, database: "up" as const }),
-          Effect.catchCause(() =>
-            Effect.fail(
-              new Unhealthy({ message: "the database does not answer", storage: database.storage, database: "down" }),
-            ),
-          ),
-        ),
-    })
-  }),
-)
 
 // -----------------------------------------------------------------------------
 // Middleware of the API

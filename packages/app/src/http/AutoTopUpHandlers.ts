@@ -1,7 +1,7 @@
 import { Ledger, TallyApi } from "@tally/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { markReplayedRefusal } from "./WriteAnswer.ts"
+import { markReplayedRefusal } from "../WriteAnswer.ts"
 
 /** `/v1/accounts/{accountId}/auto-top-up...` and `/v1/auto-top-ups/expire`, over the `Ledger`. */
 export const AutoTopUpHandlers = HttpApiBuilder.group(

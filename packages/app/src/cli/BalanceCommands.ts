@@ -1,0 +1,59 @@
+import { TopUpKind } from "@tally/domain"
+import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { account, amount, json, memory, writeFlags } from "./CommandFlags.ts"
+
+/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
+const actions = () => import("./BalanceActions.ts")
+
+export const topUpFlags = {
+  account,
+  amount,
+  ceiling: Flag.Int("ceiling").pipe(
+    Flag.withDescription("Reject at or above this balance, clamp a top-up that would pass it"),
+    Flag.optional,
+  ),
+  kind: Flag.Literals("kind", TopUpKind.literals).pipe(
+    Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
+    Flag.optional,
+  ),
+  ...writeFlags,
+}
+
+export const topUp = Command.make("top-up", topUpFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.topUp(flags)),
+).pipe(Command.withDescription("Add credits to an account"))
+
+export const spendFlags = {
+  account,
+  amount,
+  mode: Flag.Literals("mode", ["exact", "available"]).pipe(
+    Flag.withDescription("exact: all or nothing; available: what the floor leaves"),
+    Flag.withDefault("exact" as const),
+  ),
+  ...writeFlags,
+}
+
+export const spend = Command.make("spend", spendFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.spend(flags)),
+).pipe(Command.withDescription("Spend credits from an account as usage"))
+
+export const balanceFlags = { account, memory, json }
+
+export const balance = Command.make("balance", balanceFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.balance(flags)),
+).pipe(Command.withDescription("Print an account's balance, what its holds reserve, and what is available"))
+
+export const settingsFlags = {
+  account,
+  overdraftLimit: Flag.Int("overdraft-limit").pipe(
+    Flag.withDescription("Let the balance go down to minus this many credits"),
+    Flag.optional,
+  ),
+  memory,
+  json,
+}
+
+export const settings = Command.make("settings", settingsFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.settings(flags)),
+).pipe(Command.withDescription("Print, or with --overdraft-limit change, an account's settings"))

@@ -1,0 +1,33 @@
+import { AdjustmentRequest, Ledger, RefundRequest } from "@tally/domain"
+import { Effect } from "effect"
+import type { Command } from "effect/cli"
+import { present, run, writeInput } from "./CommandRun.ts"
+import type { adjustFlags, refundFlags } from "./CorrectionCommands.ts"
+import { describeWrite, writeResult } from "./WriteOutput.ts"
+
+export const refund = (flags: Command.Command.Config.Infer<typeof refundFlags>) =>
+  run(
+    flags,
+    writeInput(RefundRequest, flags, {
+      sequence: flags.sequence,
+      ...present("amount", flags.amount),
+      ...present("reason", flags.reason),
+      ...present("idempotencyKey", flags.key),
+    }),
+    (request) => Ledger.use((ledger) => ledger.refund(request)).pipe(Effect.map(writeResult)),
+    describeWrite,
+  )
+
+export const adjust = (flags: Command.Command.Config.Infer<typeof adjustFlags>) =>
+  run(
+    flags,
+    writeInput(AdjustmentRequest, flags, {
+      amount: flags.remove ? -flags.amount : flags.amount,
+      reason: flags.reason,
+      actor: flags.actor,
+      force: flags.force,
+      ...present("idempotencyKey", flags.key),
+    }),
+    (request) => Ledger.use((ledger) => ledger.adjust(request)).pipe(Effect.map(writeResult)),
+    describeWrite,
+  )

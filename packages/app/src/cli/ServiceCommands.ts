@@ -1,0 +1,34 @@
+import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { json, memory } from "./CommandFlags.ts"
+
+/** Set when `serve` runs, so a shutdown by signal exits 0. */
+export const serving = { value: false }
+
+/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
+const actions = () => import("./ServiceActions.ts")
+
+export const auditFlags = { memory, json }
+
+export const audit = Command.make("audit", auditFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.audit(flags)),
+).pipe(Command.withDescription("Recompute every account's running balances and report violations"))
+
+export const migrateFlags = { memory, json }
+
+export const migrate = Command.make("migrate", migrateFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.migrate(flags)),
+).pipe(Command.withDescription("Bring the database schema up to date (every command also does)"))
+
+export const serveFlags = {
+  memory,
+  port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (default PORT, else 3000)"), Flag.optional),
+  host: Flag.String("host").pipe(
+    Flag.withDescription("Address to listen on (default TALLY_HOST, else 127.0.0.1)"),
+    Flag.optional,
+  ),
+}
+
+export const serve = Command.make("serve", serveFlags, (flags) =>
+  Effect.flatMap(Effect.promise(actions), (action) => action.serve(flags)),
+).pipe(Command.withDescription("Run the HTTP service (Ctrl-C stops it cleanly)"))
