@@ -7,11 +7,11 @@ import { Effect, Schema } from "effect"
  * silently drops what it gained.
  */
 export const storagePortChanges = [
-  { version: 1, change: "transact(accountId, key, decide), account, entries, histories" },
+  { version: 1, change: "transact(accountId, idempotencyKey, step), account, entries, histories" },
   {
     version: 2,
     change:
-      "transact(target, step): load the rows WriteTarget names (idempotencyKey -> prior, holdId -> hold, refundOf -> refundTarget) into the AccountSnapshot, persist the Transition's state, entry, record and hold; new reads hold, dueHolds, totals, search, exportEntries",
+      "transact(target, step) replaces transact(accountId, idempotencyKey, step): load the rows WriteTarget names (idempotencyKey -> prior, holdId -> hold, refundOf -> refundTarget) into the AccountSnapshot, persist the Transition's state, entry, record and hold; new reads hold, dueHolds, totals, search, exportEntries",
   },
   {
     version: 3,
