@@ -1,4 +1,7 @@
-import { Cause, Effect, Schema, SchemaIssue } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 
 /** What a `tally` process's exit status tells a script. */
 export const ExitCode = {

@@ -2,12 +2,18 @@
 import { createRequire } from "node:module"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Effect, Exit, Layer } from "effect"
-import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as CliConfig from "effect/cli/CliConfig"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
+import * as Command from "effect/cli/Command"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { serving, tally } from "./Cli.ts"
 import * as CliPresenter from "./CliPresenter.ts"
 import { ExitCode, render } from "./ExitCode.ts"
-import * as Logging from "./Logging.ts"
 
 // The package's own version, which changesets bump: `src/` and `dist/` both sit beside package.json.
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
@@ -26,7 +32,6 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version }).pi
     }),
   ),
   Effect.catchCause((cause) => render(cause, false)),
-  Effect.provide(Logging.commandLayer),
   Effect.provide(
     Layer.merge(
       // The wizard prompts for every flag of a command: not a way to run a ledger's writes.

@@ -1,8 +1,9 @@
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { account, json, key, memory } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./AutoTopUpActions.ts")
 
 export const autoTopUpFlags = {
@@ -25,7 +26,7 @@ export const autoTopUpFlags = {
 }
 
 export const autoTopUp = Command.make("auto-top-up", autoTopUpFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.autoTopUp(flags)),
+  runAction(actions, (action) => action.autoTopUp(flags)),
 ).pipe(
   Command.withDescription(
     "Print, or with --threshold and --amount set, an account's auto top-up (the origin's auto_top_up)",
@@ -37,7 +38,7 @@ const requestId = Argument.Int("request-id").pipe(Argument.withDescription("The 
 export const autoTopUpRequestFlags = { account, requestId, memory, json }
 
 export const autoTopUpRequest = Command.make("auto-top-up-request", autoTopUpRequestFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.autoTopUpRequest(flags)),
+  runAction(actions, (action) => action.autoTopUpRequest(flags)),
 ).pipe(Command.withDescription("Print an auto top-up request as it stands"))
 
 export const completeAutoTopUpFlags = {
@@ -51,7 +52,7 @@ export const completeAutoTopUpFlags = {
 }
 
 export const completeAutoTopUp = Command.make("complete-auto-top-up", completeAutoTopUpFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.completeAutoTopUp(flags)),
+  runAction(actions, (action) => action.completeAutoTopUp(flags)),
 ).pipe(Command.withDescription("The payment was taken: credit an auto top-up request in full"))
 
 export const failAutoTopUpFlags = {
@@ -64,11 +65,11 @@ export const failAutoTopUpFlags = {
 }
 
 export const failAutoTopUp = Command.make("fail-auto-top-up", failAutoTopUpFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.failAutoTopUp(flags)),
+  runAction(actions, (action) => action.failAutoTopUp(flags)),
 ).pipe(Command.withDescription("The payment failed: credit nothing"))
 
 export const expireAutoTopUpsFlags = { memory, json }
 
 export const expireAutoTopUps = Command.make("expire-auto-top-ups", expireAutoTopUpsFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.expireAutoTopUps(flags)),
+  runAction(actions, (action) => action.expireAutoTopUps(flags)),
 ).pipe(Command.withDescription("Expire every open auto top-up request past its deadline (the service does it too)"))

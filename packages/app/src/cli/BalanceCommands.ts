@@ -1,9 +1,8 @@
-import { TopUpKind } from "@tally/domain"
-import { Effect } from "effect"
-import { Command, Flag } from "effect/cli"
-import { account, amount, json, memory, writeFlags } from "./CommandFlags.ts"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
+import { account, amount, json, memory, topUpKinds, writeFlags } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./BalanceActions.ts")
 
 export const topUpFlags = {
@@ -13,7 +12,7 @@ export const topUpFlags = {
     Flag.withDescription("Reject at or above this balance, clamp a top-up that would pass it"),
     Flag.optional,
   ),
-  kind: Flag.Literals("kind", TopUpKind.literals).pipe(
+  kind: Flag.Literals("kind", topUpKinds).pipe(
     Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
     Flag.optional,
   ),
@@ -21,7 +20,7 @@ export const topUpFlags = {
 }
 
 export const topUp = Command.make("top-up", topUpFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.topUp(flags)),
+  runAction(actions, (action) => action.topUp(flags)),
 ).pipe(Command.withDescription("Add credits to an account"))
 
 export const spendFlags = {
@@ -35,13 +34,13 @@ export const spendFlags = {
 }
 
 export const spend = Command.make("spend", spendFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.spend(flags)),
+  runAction(actions, (action) => action.spend(flags)),
 ).pipe(Command.withDescription("Spend credits from an account as usage"))
 
 export const balanceFlags = { account, memory, json }
 
 export const balance = Command.make("balance", balanceFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.balance(flags)),
+  runAction(actions, (action) => action.balance(flags)),
 ).pipe(Command.withDescription("Print an account's balance, what its holds reserve, and what is available"))
 
 export const settingsFlags = {
@@ -55,5 +54,5 @@ export const settingsFlags = {
 }
 
 export const settings = Command.make("settings", settingsFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.settings(flags)),
+  runAction(actions, (action) => action.settings(flags)),
 ).pipe(Command.withDescription("Print, or with --overdraft-limit change, an account's settings"))

@@ -1,8 +1,9 @@
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { account, writeFlags } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./CorrectionActions.ts")
 
 export const refundFlags = {
@@ -17,7 +18,7 @@ export const refundFlags = {
 }
 
 export const refund = Command.make("refund", refundFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.refund(flags)),
+  runAction(actions, (action) => action.refund(flags)),
 ).pipe(Command.withDescription("Refund an earlier entry: a debit linked to it, which may leave the account in debt"))
 
 export const adjustFlags = {
@@ -34,5 +35,5 @@ export const adjustFlags = {
 }
 
 export const adjust = Command.make("adjust", adjustFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.adjust(flags)),
+  runAction(actions, (action) => action.adjust(flags)),
 ).pipe(Command.withDescription("Add or remove credits with a reason and an actor"))

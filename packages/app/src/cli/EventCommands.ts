@@ -1,8 +1,8 @@
-import { Effect } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { json, memory } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./EventActions.ts")
 
 export const eventsFlags = {
@@ -20,5 +20,5 @@ export const eventsFlags = {
 }
 
 export const events = Command.make("events", eventsFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.events(flags)),
+  runAction(actions, (action) => action.events(flags)),
 ).pipe(Command.withDescription("Read the event feed, oldest first"))

@@ -1,8 +1,9 @@
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { account, amount, holdId, json, memory, requiredKey, writeFlags } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./HoldActions.ts")
 
 export const holdFlags = {
@@ -20,9 +21,9 @@ export const holdFlags = {
   key: requiredKey,
 }
 
-export const hold = Command.make("hold", holdFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.hold(flags)),
-).pipe(Command.withDescription("Reserve credits on an account until captured, released or expired"))
+export const hold = Command.make("hold", holdFlags, (flags) => runAction(actions, (action) => action.hold(flags))).pipe(
+  Command.withDescription("Reserve credits on an account until captured, released or expired"),
+)
 
 export const captureFlags = {
   account,
@@ -44,23 +45,23 @@ export const captureFlags = {
 }
 
 export const capture = Command.make("capture", captureFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.capture(flags)),
+  runAction(actions, (action) => action.capture(flags)),
 ).pipe(Command.withDescription("Settle part or all of a hold as usage"))
 
 export const releaseFlags = { account, holdId, key: requiredKey, memory, json }
 
 export const release = Command.make("release", releaseFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.release(flags)),
+  runAction(actions, (action) => action.release(flags)),
 ).pipe(Command.withDescription("Free what a hold still reserves"))
 
 export const getHoldFlags = { account, holdId, memory, json }
 
 export const getHold = Command.make("get-hold", getHoldFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.getHold(flags)),
+  runAction(actions, (action) => action.getHold(flags)),
 ).pipe(Command.withDescription("Print a hold as it stands"))
 
 export const expireHoldsFlags = { memory, json }
 
 export const expireHolds = Command.make("expire-holds", expireHoldsFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.expireHolds(flags)),
+  runAction(actions, (action) => action.expireHolds(flags)),
 ).pipe(Command.withDescription("Release every hold whose deadline has passed (the service does it every second)"))

@@ -1,8 +1,9 @@
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { account, json, memory } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./RefillActions.ts")
 
 export const refillFlags = {
@@ -34,7 +35,7 @@ export const refillFlags = {
 }
 
 export const refill = Command.make("refill", refillFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.refill(flags)),
+  runAction(actions, (action) => action.refill(flags)),
 ).pipe(
   Command.withDescription(
     "Print, or with --amount and a schedule (--daily, --weekly D, --monthly D) set, an account's periodic refill; --due runs the refills that are due",

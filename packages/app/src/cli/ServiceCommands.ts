@@ -1,23 +1,23 @@
-import { Effect } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { json, memory } from "./CommandFlags.ts"
 
 /** Set when `serve` runs, so a shutdown by signal exits 0. */
 export const serving = { value: false }
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./ServiceActions.ts")
 
 export const auditFlags = { memory, json }
 
 export const audit = Command.make("audit", auditFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.audit(flags)),
+  runAction(actions, (action) => action.audit(flags)),
 ).pipe(Command.withDescription("Recompute every account's running balances and report violations"))
 
 export const migrateFlags = { memory, json }
 
 export const migrate = Command.make("migrate", migrateFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.migrate(flags)),
+  runAction(actions, (action) => action.migrate(flags)),
 ).pipe(Command.withDescription("Bring the database schema up to date (every command also does)"))
 
 export const serveFlags = {
@@ -30,5 +30,5 @@ export const serveFlags = {
 }
 
 export const serve = Command.make("serve", serveFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.serve(flags)),
+  runAction(actions, (action) => action.serve(flags)),
 ).pipe(Command.withDescription("Run the HTTP service (Ctrl-C stops it cleanly)"))

