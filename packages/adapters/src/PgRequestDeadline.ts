@@ -1,5 +1,6 @@
 import { Context, Effect } from "effect"
 import { SqlError } from "effect/sql"
+import { watchTickMs } from "./PgDeadline.ts"
 
 /**
  * The one deadline of a request, for the whole of its life in the store, fixed when it arrives:
@@ -42,8 +43,9 @@ export interface Bounds {
  * within the deadline or end the stage, so in a database that stops answering it is two deadlines.
  */
 export const arriving = ({ retryBudgetMs, statementTimeoutMs, pauseMaxMs }: Bounds): Deadline => {
-  const stageMs = 2 * statementTimeoutMs
-  return { answerBy: performance.now() + retryBudgetMs + pauseMaxMs + stageMs, stageMs }
+  // The watch notices a silent connection up to a tick late: a stage keeps room for that too.
+  const stageMs = 2 * statementTimeoutMs + watchTickMs(statementTimeoutMs)
+  return { answerBy: performance.now() + retryBudgetMs + pauseMaxMs + 2 * statementTimeoutMs, stageMs }
 }
 
 /** The earliest of several requests' deadlines: a batch answers by the first of its requests'. */
