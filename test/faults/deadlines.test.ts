@@ -1,13 +1,20 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { monitorEventLoopDelay } from "node:perf_hooks"
 import { EmbeddedPostgres } from "@tally/adapters"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Service, startService } from "../e2e/TallyProcess.ts"
-import { type HealthChange, watchHealth } from "../ha/HealthWatch.ts"
+import {
+  answeredLate,
+  caughtBy,
+  type FaultWindow,
+  faultFigures,
+  seconds,
+  withHarnessMargin,
+} from "../ha/FaultWindow.ts"
+import { watchHealth } from "../ha/HealthWatch.ts"
 import { figures, readLedger, reconcile } from "../ha/Reconcile.ts"
-import { type Attempt, type LoadHistory, startLoad } from "../ha/WriteLoad.ts"
+import { startLoad } from "../ha/WriteLoad.ts"
 import * as FaultProxy from "../support/FaultProxy.ts"
 
 /**
@@ -67,7 +74,6 @@ afterAll(async () => {
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /**
  * Signals every PostgreSQL process: the postmaster first (so it forks no more), then its children,
@@ -87,66 +93,6 @@ const signalPostgres = (signal: NodeJS.Signals) => {
   }
 }
 
-interface FaultWindow {
-  readonly startMs: number
-  readonly endMs: number
-}
-
-/** Attempts sent while the fault held, or still waiting for an answer when it began. */
-const caughtBy = (history: LoadHistory, fault: FaultWindow) =>
-  history.records.flatMap((record) =>
-    record.attempts.filter(
-      (a) => a.sentAtMs < fault.endMs && (a.status === null ? Infinity : a.answeredAtMs) > fault.startMs,
-    ),
-  )
-
-const faultFigures = (history: LoadHistory, fault: FaultWindow, health: ReadonlyArray<HealthChange>) => {
-  const caught = caughtBy(history, fault)
-  const waits = caught.map((a) => a.answeredAtMs - a.sentAtMs).sort((a, b) => a - b)
-  const byAnswer: Record<string, number> = {}
-  for (const a of caught) {
-    const label = a.status === null ? "no answer" : `${a.status}${a.tag === null ? "" : ` ${a.tag}`}`
-    byAnswer[label] = (byAnswer[label] ?? 0) + 1
-  }
-  const landedAfter = history.records
-    .flatMap((record) => record.attempts)
-    .filter((a) => a.answer._tag === "Landed" && a.sentAtMs >= fault.endMs)
-    .map((a) => a.answeredAtMs)
-  return {
-    caught: caught.length,
-    answeredDuringFault: caught.filter((a) => a.status !== null && a.answeredAtMs < fault.endMs).length,
-    longestWait: seconds(waits[waits.length - 1] ?? 0),
-    medianWait: seconds(waits[Math.floor(waits.length / 2)] ?? 0),
-    answers: byAnswer,
-    firstWriteAfterFault: landedAfter.length === 0 ? "none" : seconds(Math.min(...landedAfter) - fault.endMs),
-    health: health.map((change) => `${seconds(change.atMs - fault.startMs)}: ${change.status} ${change.database}`),
-  }
-}
-
-/**
- * Requests the fault caught that were not answered within the deadline, counted from when the client
- * sent them, with `marginMs` for the harness itself: its clock reads the send before the request is
- * written and the answer after it is read, each up to one turn of its own event loop late.
- */
-const answeredLate = (caught: ReadonlyArray<Attempt>, fault: FaultWindow, marginMs: number) =>
-  caught
-    .filter((a) => a.status === null || a.answeredAtMs - a.sentAtMs > deadlineMs + marginMs)
-    .map(
-      (a) =>
-        `sent at ${seconds(a.sentAtMs - fault.startMs)}, ${a.status === null ? "never answered" : `answered ${a.status} after ${seconds(a.answeredAtMs - a.sentAtMs)}`}`,
-    )
-
-/** The test process's longest event-loop delay while `run` runs, in milliseconds. */
-const withLoopLag = async <A>(run: () => Promise<A>): Promise<{ readonly value: A; readonly lagMs: number }> => {
-  const histogram = monitorEventLoopDelay({ resolution: 10 })
-  histogram.enable()
-  try {
-    return { value: await run(), lagMs: histogram.max / 1e6 }
-  } finally {
-    histogram.disable()
-  }
-}
-
 /**
  * Writes under load, `fault` in the middle (it resolves with the window it held), writes resumed
  * after it, then the history reconciled with the ledger. Resolves with the figures of the fault.
@@ -156,15 +102,13 @@ const underLoad = async (label: string, fault: () => Promise<FaultWindow>) => {
   const load = startLoad({ urls: [service.url], accounts, clients, idPrefix: `${label}-${runId}` })
   const health = watchHealth([service.url])
   await load.progress(writesAround)
-  const { value: window, lagMs } = await withLoopLag(fault)
+  const { value: window, marginMs } = await withHarnessMargin(fault)
   await load.progress(writesAround)
   const changes = await health.stop()
   const history = await load.stop()
   const ledger = await readLedger(service.url, accounts)
   const findings = reconcile(history, ledger)
   const caught = caughtBy(history, window)
-  // Twice the harness's longest event-loop delay (a late send stamp, a late answer stamp), at least 50 ms.
-  const marginMs = Math.max(50, 2 * lagMs)
   const report = {
     ...faultFigures(history, window, changes),
     deadline: `${seconds(deadlineMs)} + harness margin ${Math.round(marginMs)} ms`,
@@ -174,7 +118,7 @@ const underLoad = async (label: string, fault: () => Promise<FaultWindow>) => {
   expect(findings).toEqual([])
   // The fault was felt: requests were caught, and some answered 503 while it held.
   expect(caught.filter((a) => a.status === 503).length).toBeGreaterThan(0)
-  expect(answeredLate(caught, window, marginMs)).toEqual([])
+  expect(answeredLate(caught, window, deadlineMs, marginMs)).toEqual([])
   expect(changes[changes.length - 1]?.status).toBe(200)
   return { report, changes, window }
 }

@@ -33,6 +33,13 @@ export interface HaCluster {
   /** SIGKILL: a node's Patroni and postmaster at once, or etcd, or HAProxy. */
   readonly kill: (component: Component) => Promise<void>
   readonly stop: (component: Component) => Promise<void>
+  /**
+   * SIGSTOP of a node's Patroni, its postmaster and the postmaster's children: the node closes
+   * nothing and answers nothing, to Tally (through HAProxy) and to etcd alike, as behind a partition.
+   */
+  readonly pause: (node: Component) => void
+  /** SIGCONT of what `pause` stopped: PostgreSQL first, so its Patroni wakes to a running server. */
+  readonly resume: (node: Component) => void
   readonly start: (component: Component) => Promise<void>
   /** Until a leader answers through HAProxy with a synchronous standby streaming. */
   readonly ready: () => Promise<void>
@@ -86,6 +93,38 @@ const getJson = async <A>(url: string): Promise<A> => {
   return (await response.json()) as A
 }
 
+const pidIn = (file: string) => Number(Fs.readFileSync(file, "utf8").split("\n")[0])
+
+/** The processes whose parent is `parent`, read from /proc. */
+const childrenOf = (parent: number) =>
+  Fs.readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(Fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ")[1]) === parent
+      } catch {
+        // The process ended meanwhile.
+        return false
+      }
+    })
+    .map(Number)
+
+/** Signals a node: its Patroni (`cluster.sh`'s pid file), its postmaster, then the postmaster's children. */
+const signalNode = (dir: string, node: Component, signal: "SIGSTOP" | "SIGCONT") => {
+  const patroni = pidIn(Path.join(dir, `${node}.pid`))
+  const postmaster = pidIn(Path.join(dir, node, "data", "postmaster.pid"))
+  if (signal === "SIGSTOP") {
+    // Patroni first, so it cannot react; the postmaster before its children, so it forks no more.
+    process.kill(patroni, signal)
+    process.kill(postmaster, signal)
+    for (const child of childrenOf(postmaster)) process.kill(child, signal)
+  } else {
+    for (const child of childrenOf(postmaster)) process.kill(child, signal)
+    process.kill(postmaster, signal)
+    process.kill(patroni, signal)
+  }
+}
+
 /** The cluster in `dir`, which `cluster.sh up` has brought up. */
 export const haCluster = (dir: string): HaCluster => {
   const settings = readEnvFile(Path.join(dir, "settings.env"))
@@ -103,6 +142,8 @@ export const haCluster = (dir: string): HaCluster => {
       ),
     kill: (component) => run("kill", component).then(() => undefined),
     stop: (component) => run("stop", component).then(() => undefined),
+    pause: (node) => signalNode(dir, node, "SIGSTOP"),
+    resume: (node) => signalNode(dir, node, "SIGCONT"),
     start: (component) => run("start", component).then(() => undefined),
     ready: () => run("wait").then(() => undefined),
     heal: () => run("up").then(() => undefined),
