@@ -13,6 +13,11 @@ import { watchTickMs } from "./PgDeadline.ts"
  * request stands: of unknown outcome if a statement that could have committed it went unanswered,
  * else unavailable, nothing written.
  *
+ * A stage is never cut short by a timeout: interrupting a statement makes the driver drain it and
+ * send a cancel on a side connection (seconds more in a partition), and a cancelled wait for a
+ * synchronous standby is reported by PostgreSQL as a commit. So a stage is bounded by the connection's
+ * own deadline, and the request's deadline decides only whether the next one starts.
+ *
  * Times are `performance.now()` milliseconds: the deadline is real time, which a test's shifted
  * `Clock` must not spend.
  */
