@@ -37,9 +37,7 @@ export interface HaCluster {
    * SIGSTOP of a node's Patroni, its postmaster and the postmaster's children: the node closes
    * nothing and answers nothing, to Tally (through HAProxy) and to etcd alike, as behind a partition.
    */
-  readonly pause: (node: Component) => void
-  /** SIGCONT of what `pause` stopped: PostgreSQL first, so its Patroni wakes to a running server. */
-  readonly resume: (node: Component) => void
+  readonly pause: (node: Component) => Paused
   readonly start: (component: Component) => Promise<void>
   /** Until a leader answers through HAProxy with a synchronous standby streaming. */
   readonly ready: () => Promise<void>
@@ -51,6 +49,12 @@ export interface HaCluster {
   readonly patroni: (node: Component) => Promise<PatroniStatus>
   /** The cluster-wide settings Patroni keeps in etcd (`GET /config` on a node). */
   readonly dynamicConfig: (node: Component) => Promise<{ readonly ttl: number; readonly loop_wait: number }>
+}
+
+/** A node that `pause` stopped. */
+export interface Paused {
+  /** SIGKILL of every process it stopped (children included, which a stopped process keeps from exiting). */
+  readonly kill: () => void
 }
 
 export interface PatroniStatus {
@@ -109,19 +113,24 @@ const childrenOf = (parent: number) =>
     })
     .map(Number)
 
-/** Signals a node: its Patroni (`cluster.sh`'s pid file), its postmaster, then the postmaster's children. */
-const signalNode = (dir: string, node: Component, signal: "SIGSTOP" | "SIGCONT") => {
+/** Stops a node: its Patroni first, so it cannot react; the postmaster before its children, so it forks no more. */
+const pauseNode = (dir: string, node: Component): Paused => {
   const patroni = pidIn(Path.join(dir, `${node}.pid`))
   const postmaster = pidIn(Path.join(dir, node, "data", "postmaster.pid"))
-  if (signal === "SIGSTOP") {
-    // Patroni first, so it cannot react; the postmaster before its children, so it forks no more.
-    process.kill(patroni, signal)
-    process.kill(postmaster, signal)
-    for (const child of childrenOf(postmaster)) process.kill(child, signal)
-  } else {
-    for (const child of childrenOf(postmaster)) process.kill(child, signal)
-    process.kill(postmaster, signal)
-    process.kill(patroni, signal)
+  process.kill(patroni, "SIGSTOP")
+  process.kill(postmaster, "SIGSTOP")
+  const children = childrenOf(postmaster)
+  for (const child of children) process.kill(child, "SIGSTOP")
+  return {
+    kill: () => {
+      for (const pid of [patroni, postmaster, ...children]) {
+        try {
+          process.kill(pid, "SIGKILL")
+        } catch {
+          // It ended meanwhile.
+        }
+      }
+    },
   }
 }
 
@@ -142,8 +151,7 @@ export const haCluster = (dir: string): HaCluster => {
       ),
     kill: (component) => run("kill", component).then(() => undefined),
     stop: (component) => run("stop", component).then(() => undefined),
-    pause: (node) => signalNode(dir, node, "SIGSTOP"),
-    resume: (node) => signalNode(dir, node, "SIGCONT"),
+    pause: (node) => pauseNode(dir, node),
     start: (component) => run("start", component).then(() => undefined),
     ready: () => run("wait").then(() => undefined),
     heal: () => run("up").then(() => undefined),

@@ -210,7 +210,10 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
   // machine has no iptables; a signal silences both sides of the node at once: Tally's connections
   // through HAProxy, and Patroni's lease in etcd). The old leader's unreplicated commits were never
   // acknowledged (synchronous replication), so the ledger read back on the new one has every
-  // acknowledged write.
+  // acknowledged write. The partition ends with the node restarted, not continued: Patroni 3.0.2 (the
+  // one installed), continued with its lease expired, re-creates the leader key from its stale view
+  // without checking who holds it (patroni/patroni#2689, fixed in 3.0.3), and the new leader demotes
+  // itself with writes it acknowledged: a split brain of the cluster, seen in a run of this test.
   it("answers every caller within its deadline while the leader is partitioned and Patroni fails over, then writes to the new leader, losing nothing acknowledged", async () => {
     await cluster.heal()
     const old = (await cluster.leader())!
@@ -222,9 +225,9 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
     await load.progress(writesBetweenSteps)
 
     let elected: Component | undefined
-    let landedBeforeResume = 0
+    let landedWhilePaused = 0
     const pausedAtMs = Date.now()
-    cluster.pause(old)
+    const paused = cluster.pause(old)
     const { value: window, marginMs } = await withHarnessMargin(async () => {
       try {
         elected = await leaderOtherThan(old)
@@ -232,15 +235,16 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
         // Writes land while the old leader is still stopped: on the new one, the only node that can answer.
         const before = load.answered()
         await load.progress(writesBetweenSteps)
-        landedBeforeResume = load.answered() - before
+        landedWhilePaused = load.answered() - before
         return { startMs: pausedAtMs, endMs: electedAtMs }
       } finally {
-        cluster.resume(old)
+        paused.kill()
       }
     })
-    const resumedAtMs = Date.now()
+    const restartedAtMs = Date.now()
+    await cluster.start(old)
     await cluster.ready()
-    const rejoinedAfterMs = Date.now() - resumedAtMs
+    const rejoinedAfterMs = Date.now() - restartedAtMs
     await load.progress(writesBetweenSteps)
 
     const changes = await health.stop()
@@ -266,7 +270,7 @@ describe("Tally on a highly available PostgreSQL cluster", () => {
 
     expect(findings).toEqual([])
     expect(elected).toBe(standby)
-    expect(landedBeforeResume).toBeGreaterThanOrEqual(writesBetweenSteps)
+    expect(landedWhilePaused).toBeGreaterThanOrEqual(writesBetweenSteps)
     expect(caught.length).toBeGreaterThan(0)
     expect(answeredLate(caught, window, requestDeadlineMs, marginMs)).toEqual([])
     // The old leader came back as a standby; the new one still leads.
