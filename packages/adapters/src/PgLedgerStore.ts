@@ -61,7 +61,10 @@ import {
  */
 
 export interface Options extends GroupCommit.Options {
-  /** How long a write keeps retrying lost connections and lost contentions before it answers. */
+  /**
+   * How long a request keeps starting attempts after lost connections and lost contentions; its
+   * deadline is this, one backoff pause and one stage (`PgRequestDeadline`).
+   */
   readonly retryBudgetMs: number
   /**
    * The pool's deadline for an answer on a connection (`PgDeadline`): with the budget, it sets each
