@@ -33,6 +33,11 @@ export interface HaCluster {
   /** SIGKILL: a node's Patroni and postmaster at once, or etcd, or HAProxy. */
   readonly kill: (component: Component) => Promise<void>
   readonly stop: (component: Component) => Promise<void>
+  /**
+   * SIGSTOP of a node's Patroni, its postmaster and the postmaster's children: the node closes
+   * nothing and answers nothing, to Tally (through HAProxy) and to etcd alike, as behind a partition.
+   */
+  readonly pause: (node: Component) => Paused
   readonly start: (component: Component) => Promise<void>
   /** Until a leader answers through HAProxy with a synchronous standby streaming. */
   readonly ready: () => Promise<void>
@@ -44,6 +49,12 @@ export interface HaCluster {
   readonly patroni: (node: Component) => Promise<PatroniStatus>
   /** The cluster-wide settings Patroni keeps in etcd (`GET /config` on a node). */
   readonly dynamicConfig: (node: Component) => Promise<{ readonly ttl: number; readonly loop_wait: number }>
+}
+
+/** A node that `pause` stopped. */
+export interface Paused {
+  /** SIGKILL of every process it stopped (children included, which a stopped process keeps from exiting). */
+  readonly kill: () => void
 }
 
 export interface PatroniStatus {
@@ -86,6 +97,43 @@ const getJson = async <A>(url: string): Promise<A> => {
   return (await response.json()) as A
 }
 
+const pidIn = (file: string) => Number(Fs.readFileSync(file, "utf8").split("\n")[0])
+
+/** The processes whose parent is `parent`, read from /proc. */
+const childrenOf = (parent: number) =>
+  Fs.readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(Fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ")[1]) === parent
+      } catch {
+        // The process ended meanwhile.
+        return false
+      }
+    })
+    .map(Number)
+
+/** Stops a node: its Patroni first, so it cannot react; the postmaster before its children, so it forks no more. */
+const pauseNode = (dir: string, node: Component): Paused => {
+  const patroni = pidIn(Path.join(dir, `${node}.pid`))
+  const postmaster = pidIn(Path.join(dir, node, "data", "postmaster.pid"))
+  process.kill(patroni, "SIGSTOP")
+  process.kill(postmaster, "SIGSTOP")
+  const children = childrenOf(postmaster)
+  for (const child of children) process.kill(child, "SIGSTOP")
+  return {
+    kill: () => {
+      for (const pid of [patroni, postmaster, ...children]) {
+        try {
+          process.kill(pid, "SIGKILL")
+        } catch {
+          // It ended meanwhile.
+        }
+      }
+    },
+  }
+}
+
 /** The cluster in `dir`, which `cluster.sh up` has brought up. */
 export const haCluster = (dir: string): HaCluster => {
   const settings = readEnvFile(Path.join(dir, "settings.env"))
@@ -103,6 +151,7 @@ export const haCluster = (dir: string): HaCluster => {
       ),
     kill: (component) => run("kill", component).then(() => undefined),
     stop: (component) => run("stop", component).then(() => undefined),
+    pause: (node) => pauseNode(dir, node),
     start: (component) => run("start", component).then(() => undefined),
     ready: () => run("wait").then(() => undefined),
     heal: () => run("up").then(() => undefined),

@@ -46,6 +46,13 @@ const tcpAddress = (target: Target): { readonly host: string; readonly port: num
 }
 
 /**
+ * How often a watched socket is checked: how late past `timeoutMs` it may be given up on. Short
+ * enough that a request's deadline (`PgRequestDeadline`) keeps room for a stage within the backoff
+ * pause it counts, even with no retry budget.
+ */
+export const watchTickMs = (timeoutMs: number): number => Math.max(10, Math.min(250, Math.floor(timeoutMs / 20)))
+
+/**
  * A socket destroyed once it has waited `timeoutMs` for an answer. The wait starts at a write that
  * follows the last byte read; any byte read ends it (an answer is on its way: a silence mid-answer is
  * keepalive's to find). A paused socket waits for its reader, not for the server.
@@ -62,7 +69,7 @@ export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
     }
     return write.apply(this, args)
   } as Net.Socket["write"]
-  const tick = Math.max(10, Math.min(1_000, Math.floor(timeoutMs / 10)))
+  const tick = watchTickMs(timeoutMs)
   const timer = setInterval(() => {
     if (waitingSince === undefined) return
     if (socket.bytesRead !== readMark) {

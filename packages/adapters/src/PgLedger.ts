@@ -66,7 +66,8 @@ export const layer = (options: Options): Layer.Layer<Ledger, Migrator.MigrationE
       ...pool.startupParameters,
     },
   })
-  return layerOnSqlClient(options).pipe(Layer.provide(client))
+  // The store's request deadline counts the pool's statement deadline.
+  return layerOnSqlClient({ ...options, store: { ...deadline, ...store } }).pipe(Layer.provide(client))
 }
 
 /** `layer`, with its options read through `Config` (for example `{ url: Config.Redacted("DATABASE_URL") }`). */

@@ -22,10 +22,12 @@ import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as PgCasBatch from "./PgCasBatch.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
+import * as PgDeadline from "./PgDeadline.ts"
 import * as PgEvents from "./PgEvents.ts"
 import * as PgFailure from "./PgFailure.ts"
 import * as PgLockedBatch from "./PgLockedBatch.ts"
 import { type Decided, hasLandmarks, type Operation } from "./PgOperation.ts"
+import * as PgRequestDeadline from "./PgRequestDeadline.ts"
 import {
   type AccountRow,
   type AutoTopUpRequestRow,
@@ -55,12 +57,21 @@ import {
  * Every write lands once or not at all. A lost connection or a lost contention is retried within
  * `retryBudgetMs`; a COMMIT that got no answer is never run again on a guess: the next attempt
  * first looks up whether it landed (`PgCommitOutcome`). An operation whose data PostgreSQL refuses
- * fails alone: its batch is split until it stands by itself.
+ * fails alone: its batch is split until it stands by itself. Each request has one deadline from its
+ * arrival to its answer (`PgRequestDeadline`), which every stage of its batch runs within.
  */
 
 export interface Options extends GroupCommit.Options {
-  /** How long a write keeps retrying lost connections and lost contentions before it answers. */
+  /**
+   * How long a request keeps starting attempts after lost connections and lost contentions; its
+   * deadline is this, one backoff pause and one stage (`PgRequestDeadline`).
+   */
   readonly retryBudgetMs: number
+  /**
+   * The pool's deadline for an answer on a connection (`PgDeadline`): with the budget, it sets each
+   * request's deadline (`PgRequestDeadline`). Give the store the pool's own value.
+   */
+  readonly statementTimeoutMs: number
   /** Write batches as one compare-and-swap statement first (`PgCasBatch`); off, every batch is locked. */
   readonly soloWrites: boolean
   /** Accounts whose last known state this process keeps, for compare-and-swap writes. */
@@ -74,6 +85,7 @@ export interface Options extends GroupCommit.Options {
 export const defaults: Options = {
   ...GroupCommit.defaults,
   retryBudgetMs: 5_000,
+  statementTimeoutMs: PgDeadline.defaults.statementTimeoutMs,
   soloWrites: true,
   cachedAccountsMax: 100_000,
 }
@@ -88,6 +100,10 @@ export const sessionParameters = { idle_in_transaction_session_timeout: "10s" } 
 
 /** The first retry comes at once after a lost contention; waits double up to this cap. */
 const retryDelayMaxMs = 500
+
+/** A request's deadline under `options`, from now. */
+const requestDeadline = (options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs">) =>
+  PgRequestDeadline.arriving({ ...options, pauseMaxMs: retryDelayMaxMs })
 
 export const retrySchedule = (options: Options) =>
   Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced(`${retryDelayMaxMs} millis`)]).pipe(
@@ -118,7 +134,11 @@ const isKeyTaken = (error: SqlError.SqlError) =>
 
 /** A store failure for the caller; the driver's details go to the log. */
 const unavailable = (error: SqlError.SqlError) =>
-  new LedgerUnavailable({ message: `storage unavailable (${PgFailure.describe(error)}); nothing was written` })
+  new LedgerUnavailable({
+    message: PgRequestDeadline.isSpent(error)
+      ? "storage unavailable (no attempt could finish within this request's deadline); nothing was written"
+      : `storage unavailable (${PgFailure.describe(error)}); nothing was written`,
+  })
 
 const logFailure = (what: string) => (error: SqlError.SqlError) =>
   Effect.logError(what).pipe(
@@ -132,24 +152,21 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
  * `Effect.retry` of transient failures, entered only once the first attempt has failed: nearly every
  * attempt succeeds, and a retry's set-up (the schedule's state, a context per attempt) cost a lone
  * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
- * schedule waits and counts the budget from that failure, as when it wrapped the first attempt. A lost
- * connection is retried only until `deadline` (a `performance.now()` time, counted from the request's
- * arrival: the budget is real time, which a test's shifted `Clock` must not spend), and each attempt
- * ends within the connection's own deadline (`PgDeadline`).
+ * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
+ * Retries stop at the request's deadline: `effect` starts each of its stages with
+ * `PgRequestDeadline.stage`, whose `spent` is never retried; each stage ends within the connection's
+ * own deadline (`PgDeadline`).
  */
 const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>
-  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>, deadline: number): Effect.Effect<A, E, R> =>
+  <A, E extends SqlError.SqlError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.catch(effect, (error) => {
-      // A lost contention means the database answers: it keeps the budget from its first failure
-      // (the schedule's). A lost connection may mean it does not: no new attempt past the deadline.
       // A key recorded after the attempt loaded it is a lost contention too: a compare-and-swap
       // statement records the keyed refusals of an account with no row under no row lock, so a locked
       // batch can meet the record only when it inserts its own; decided again, it replays it.
       const retrying = (failure: E) =>
-        PgFailure.isContention(failure) ||
-        isKeyTaken(failure) ||
-        (PgFailure.isConnectionLoss(failure) && performance.now() < deadline)
+        !PgRequestDeadline.isSpent(failure) &&
+        (PgFailure.isContention(failure) || isKeyTaken(failure) || PgFailure.isConnectionLoss(failure))
       if (!retrying(error)) return Effect.fail(error)
       let replay: E | undefined = error
       const again = Effect.suspend(() => {
@@ -161,14 +178,21 @@ const retryTransient =
       return Effect.retry(again, { schedule, while: retrying })
     })
 
-/** Reads retry lost connections like writes, within the budget from their start; they change nothing, so any retry is safe. */
-export const readWithRetry = (schedule: ReturnType<typeof retrySchedule>, budgetMs = defaults.retryBudgetMs) => {
+/**
+ * Reads retry lost connections like writes, within a deadline of their own from their start; they
+ * change nothing, so any retry is safe. Each attempt is one stage (`PgRequestDeadline`).
+ */
+export const readWithRetry = (
+  schedule: ReturnType<typeof retrySchedule>,
+  options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs"> = defaults,
+) => {
   const retried = retryTransient(schedule)
   return <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
-    Effect.suspend(() => retried(PgFailure.recoverSqlDefects(effect), performance.now() + budgetMs)).pipe(
-      Effect.tapError(logFailure("PostgreSQL read failed")),
-      Effect.mapError(unavailable),
-    )
+    Effect.suspend(() =>
+      retried(PgRequestDeadline.stage(PgFailure.recoverSqlDefects(effect))).pipe(
+        Effect.provideService(PgRequestDeadline.PgRequestDeadline, requestDeadline(options)),
+      ),
+    ).pipe(Effect.tapError(logFailure("PostgreSQL read failed")), Effect.mapError(unavailable))
 }
 
 export const make = (options: Options = defaults) =>
@@ -180,10 +204,10 @@ export const make = (options: Options = defaults) =>
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
-    const read = readWithRetry(retries, options.retryBudgetMs)
-    /** When each operation's budget for lost connections ends, counted from its arrival. */
-    const deadlines = new WeakMap<Operation, number>()
-    const deadlineOf = (op: Operation) => deadlines.get(op) ?? Number.POSITIVE_INFINITY
+    const read = readWithRetry(retries, options)
+    /** Each operation's deadline, fixed at its arrival. */
+    const deadlines = new WeakMap<Operation, PgRequestDeadline.Deadline>()
+    const deadlineOf = (op: Operation) => deadlines.get(op) ?? PgRequestDeadline.PgRequestDeadline.defaultValue()
     const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
@@ -226,12 +250,12 @@ export const make = (options: Options = defaults) =>
 
     /**
      * Runs the batch to an answer for each operation: attempts until one commits, looking up an
-     * attempt of unknown outcome before anything else, within the retry budget. An attempt of unknown
-     * outcome without landmarks is safe to run again, but stays in doubt until one commits.
+     * attempt of unknown outcome before anything else, within the request's deadline: the lookup and
+     * the attempt are a stage each. An attempt of unknown outcome without landmarks is safe to run
+     * again, but stays in doubt until one commits.
      */
     const settle = (
       operations: ReadonlyArray<Operation>,
-      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.suspend(() => {
         let unresolved: Decided | undefined
@@ -242,16 +266,16 @@ export const make = (options: Options = defaults) =>
             unresolved = undefined
           }
           if (unresolved !== undefined) {
-            const verdict = yield* PgFailure.recoverSqlDefects(commitOutcome(unresolved))
+            const verdict = yield* PgRequestDeadline.stage(PgFailure.recoverSqlDefects(commitOutcome(unresolved)))
             if (verdict === "landed") return unresolved.results
             if (verdict === "inconsistent") return yield* Effect.fail(landedInPart)
             unresolved = undefined
           }
-          return yield* attempt(operations, (decided) => (unresolved = decided))
+          return yield* PgRequestDeadline.stage(attempt(operations, (decided) => (unresolved = decided)))
         })
-        return retried(once, deadline).pipe(
+        return retried(once).pipe(
           Effect.map((results) => results.map((result) => Result.succeed(result))),
-          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful, deadline)),
+          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
         )
       })
 
@@ -269,7 +293,6 @@ export const make = (options: Options = defaults) =>
       operations: ReadonlyArray<Operation>,
       error: SqlError.SqlError,
       uncertain: Decided | undefined,
-      deadline: number,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.gen(function* () {
         yield* logFailure("PostgreSQL write failed")(error)
@@ -287,8 +310,8 @@ export const make = (options: Options = defaults) =>
             return [Result.fail(new InvalidRequest({ message }))]
           }
           const half = Math.ceil(operations.length / 2)
-          const first = yield* settle(operations.slice(0, half), deadline)
-          return [...first, ...(yield* settle(operations.slice(half), deadline))]
+          const first = yield* settle(operations.slice(0, half))
+          return [...first, ...(yield* settle(operations.slice(half)))]
         }
         return operations.map(() => Result.fail(unavailable(error)))
       })
@@ -334,7 +357,6 @@ export const make = (options: Options = defaults) =>
       operations: ReadonlyArray<Operation>,
       attempts: ReadonlyArray<PgCasBatch.AccountAttempt>,
       doubted: Set<string>,
-      deadline: number,
     ) =>
       Effect.gen(function* () {
         const answers = operations.map((): CasAnswer => PgCasBatch.needsLock)
@@ -344,7 +366,10 @@ export const make = (options: Options = defaults) =>
             for (const id of decided.writers) doubted.add(id)
             continue
           }
-          const verdict = yield* retried(PgFailure.recoverSqlDefects(fencedOutcome(decided)), deadline).pipe(
+          // Past the deadline it is not looked up: its writes stay of unknown outcome.
+          const verdict = yield* retried(
+            PgRequestDeadline.stage(PgFailure.recoverSqlDefects(fencedOutcome(decided))),
+          ).pipe(
             Effect.tapError(logFailure("PostgreSQL lookup of an unanswered write failed")),
             Effect.orElseSucceed(() => "inconsistent" as const),
           )
@@ -366,11 +391,12 @@ export const make = (options: Options = defaults) =>
     const casRound = (
       operations: ReadonlyArray<Operation>,
       doubted: Set<string>,
-      deadline: number,
     ): Effect.Effect<ReadonlyArray<CasAnswer>> =>
       Effect.suspend(() => {
         let sent: ReadonlyArray<PgCasBatch.AccountAttempt> = []
-        return PgFailure.recoverSqlDefects(casBatch(operations, (attempts) => (sent = attempts))).pipe(
+        const statement = casBatch(operations, (attempts) => (sent = attempts))
+        // Past the deadline nothing is sent: the locked path that follows answers that nothing was written.
+        return PgFailure.recoverSqlDefects(PgRequestDeadline.stage(statement)).pipe(
           Effect.map((answers) =>
             answers.map(
               (answer): CasAnswer =>
@@ -381,7 +407,7 @@ export const make = (options: Options = defaults) =>
             Effect.gen(function* () {
               yield* forget(operations)
               if (PgFailure.isConnectionLoss(error) && sent.some(({ decided }) => decided.writers.size > 0)) {
-                return yield* lookUp(operations, sent, doubted, deadline)
+                return yield* lookUp(operations, sent, doubted)
               }
               if (isKeyTaken(error) || PgFailure.isTransient(error) || PgFailure.isDataError(error)) {
                 return operations.map((): CasAnswer => PgCasBatch.needsLock)
@@ -393,14 +419,10 @@ export const make = (options: Options = defaults) =>
         )
       })
 
-    /**
-     * The batch through compare-and-swap statements first, then what they left through the locked path;
-     * lost connections are retried until the earliest budget of its operations ends.
-     */
-    const write = (operations: ReadonlyArray<Operation>) =>
+    /** The batch through compare-and-swap statements first, then what they left through the locked path. */
+    const writeLive = (operations: ReadonlyArray<Operation>) =>
       Effect.gen(function* () {
-        const deadline = Math.min(...operations.map(deadlineOf))
-        if (!options.soloWrites) return yield* settle(operations, deadline)
+        if (!options.soloWrites) return yield* settle(operations)
         const answers = new Array<Result.Result<unknown, StoreError>>(operations.length)
         const locked: Array<number> = []
         const doubted = new Set<string>()
@@ -410,7 +432,6 @@ export const make = (options: Options = defaults) =>
           const answered = yield* casRound(
             pending.map((index) => operations[index]!),
             doubted,
-            deadline,
           )
           answered.forEach((answer, position) => {
             const index = pending[position]!
@@ -423,10 +444,7 @@ export const make = (options: Options = defaults) =>
         locked.push(...pending)
         if (locked.length > 0) {
           locked.sort((a, b) => a - b)
-          const results = yield* settle(
-            locked.map((index) => operations[index]!),
-            deadline,
-          )
+          const results = yield* settle(locked.map((index) => operations[index]!))
           locked.forEach((index, position) => {
             const result = results[position]!
             const op = operations[index]!
@@ -435,6 +453,28 @@ export const make = (options: Options = defaults) =>
           })
         }
         return answers
+      })
+
+    /**
+     * A batch runs within the earliest deadline of its operations. One whose deadline has no room for
+     * a stage left (it waited behind a batch that met a silent database) is answered at once, with
+     * nothing sent, rather than shortening its batch-mates' time.
+     */
+    const write = (operations: ReadonlyArray<Operation>) =>
+      Effect.gen(function* () {
+        const live = operations.filter((op) => PgRequestDeadline.fits(deadlineOf(op)))
+        const answers =
+          live.length === 0
+            ? []
+            : yield* writeLive(live).pipe(
+                Effect.provideService(
+                  PgRequestDeadline.PgRequestDeadline,
+                  PgRequestDeadline.earliest(live.map(deadlineOf)),
+                ),
+              )
+        if (live.length === operations.length) return answers
+        const answered = new Map(live.map((op, index) => [op, answers[index]!]))
+        return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
       })
 
     const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
@@ -498,7 +538,7 @@ export const make = (options: Options = defaults) =>
             operationId: randomUUID(),
             step,
           }
-          deadlines.set(operation, performance.now() + options.retryBudgetMs)
+          deadlines.set(operation, requestDeadline(options))
           return submit(operation) as Effect.Effect<A, StoreError>
         }),
 

@@ -51,7 +51,7 @@ interface DeliveryRow {
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const retried = readWithRetry(retrySchedule(options), options.retryBudgetMs)
+    const retried = readWithRetry(retrySchedule(options), options)
 
     const create = (endpoint: Parameters<WebhookStore["Service"]["create"]>[0], endpointsMax: number) =>
       retried(

@@ -91,8 +91,8 @@ const postgres = (
   )
   // provideMerge builds `migrated` first: the ledger and the webhooks start on the migrated schema.
   const ledger = Layer.mergeAll(
-    PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs } }),
-    webhooks(PgWebhookStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs })),
+    PgLedger.layerOnSqlClient({ migrate: false, store: { retryBudgetMs: settings.retryBudgetMs, ...deadline } }),
+    webhooks(PgWebhookStore.layer({ ...PgLedgerStore.defaults, retryBudgetMs: settings.retryBudgetMs, ...deadline })),
   )
   return ledger.pipe(Layer.provideMerge(migrated), Layer.provide(client))
 }
