@@ -66,6 +66,7 @@ import { Limits } from "./Limits.ts"
 import { configure, post, type WriteResult } from "./Posting.ts"
 import { ConfigureRefillRequest, type RefillRun, type RefillStatus, refillStatus } from "./refills/RefillCommands.ts"
 import * as RefillSteps from "./refills/RefillSteps.ts"
+import { type RunsOperations, runsOperations } from "./runs/RunsOperations.ts"
 
 /** An applied write: its entry, and whether this call replayed an earlier one with the same key. */
 export interface Posting {
@@ -221,7 +222,7 @@ export class Ledger extends Context.Service<
     readonly events: (
       request: typeof EventsRequest.Encoded,
     ) => Effect.Effect<EventPage, InvalidRequest | LedgerUnavailable>
-  }
+  } & RunsOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -339,6 +340,7 @@ export class Ledger extends Context.Service<
     }).pipe(Effect.withSpan("Ledger.audit"))
 
     return Ledger.of({
+      ...runsOperations(store),
       topUp: (input) =>
         validate(TopUpRequest)(input).pipe(
           Effect.flatMap((request) =>

@@ -56,6 +56,7 @@ import {
 } from "./LedgerRequest.ts"
 import { Limits } from "./Limits.ts"
 import { ConfigureRefillRequest, RefillStatus } from "./refills/RefillCommands.ts"
+import { RunsGroup } from "./runs/RunsApi.ts"
 import * as Examples from "./TallyApiExamples.ts"
 import { DeliveriesRequest, WebhookDelivery } from "./webhooks/WebhookDelivery.ts"
 import {
@@ -905,6 +906,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(HistoryGroup)
   .add(AutoTopUpGroup)
   .add(RefillsGroup)
+  .add(RunsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
