@@ -46,13 +46,14 @@ import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
 import * as AutoTopUpExpirySweep from "./AutoTopUpExpirySweep.ts"
+import { account, json, loadStorage, memory, present, run, signed, storageLayer, validate } from "./cli/CliSupport.ts"
+import { runs } from "./cli/RunsCommands.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as HoldExpirySweep from "./HoldExpirySweep.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
 import * as RefillSweep from "./RefillSweep.ts"
 import type * as Storage from "./Storage.ts"
-import type { Database } from "./Storage.ts"
 import type * as Dispatcher from "./WebhookDispatcher.ts"
 
 /**
@@ -60,15 +61,6 @@ import type * as Dispatcher from "./WebhookDispatcher.ts"
  * DATABASE_URL, else the embedded PostgreSQL in TALLY_DATA_DIR), prints for people by default and
  * JSON with `--json`, and exits 0 on success, 2 on bad input, 3 on a rule rejection (see ExitCode).
  */
-
-const memory = Flag.Boolean("memory").pipe(
-  Flag.withDescription("Keep the ledger in process memory (lost on exit), like TALLY_STORAGE=memory"),
-  Flag.withDefault(false),
-)
-
-const json = Flag.Boolean("json").pipe(Flag.withDescription("Print JSON for scripts"), Flag.withDefault(false))
-
-const account = Argument.String("account").pipe(Argument.withDescription("The account id"))
 
 const amount = Argument.Int("amount").pipe(Argument.withDescription("Credits, a positive integer"))
 
@@ -113,10 +105,6 @@ const filtersOf = (flags: {
   ...present("reference", flags.reference),
 })
 
-/** Flags as the ledger's plain input: absent options are left out, not undefined. */
-const present = <K extends string, A>(name: K, value: Option.Option<A>): { [P in K]?: A } =>
-  Option.isSome(value) ? ({ [name]: value.value } as { [P in K]: A }) : {}
-
 const parseMetadata = (
   text: Option.Option<string>,
 ): Effect.Effect<{ readonly metadata?: { readonly [key: string]: Schema.Json } }, InvalidRequest> =>
@@ -151,45 +139,7 @@ const writeInput = <S extends Schema.Decoder<unknown>>(
     } as S["Encoded"]),
   )
 
-/** Checks a request with the ledger's own schema, so bad input fails before any database starts. */
-const validate =
-  <S extends Schema.Decoder<unknown>>(schema: S) =>
-  (input: S["Encoded"]): Effect.Effect<S["Encoded"], InvalidRequest> =>
-    Schema.decodeUnknownEffect(schema)(input).pipe(
-      Effect.as(input),
-      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
-    )
-
-/**
- * The storage (embedded PostgreSQL, the PostgreSQL driver, the adapters) loads when a command first
- * needs it, so `tally --version`, `--help` and input refused before any database starts do not pay for it.
- */
-const loadStorage: Effect.Effect<typeof Storage> = Effect.promise(() => import("./Storage.ts"))
-
-const storageLayer = (options: Parameters<typeof Storage.layer>[0]) =>
-  Layer.unwrap(Effect.map(loadStorage, (storage) => storage.layer(options)))
-
-/**
- * Runs a command: checks its input, then runs it on the selected storage and prints the result; a
- * failure is printed and sets the exit code.
- */
-const run = <I, A, E>(
-  flags: { readonly memory: boolean; readonly json: boolean },
-  input: Effect.Effect<I, InvalidRequest>,
-  execute: (input: I) => Effect.Effect<A, E, Ledger | Database | Webhooks>,
-  print: (result: A) => string,
-) =>
-  input.pipe(
-    Effect.flatMap((checked) =>
-      execute(checked).pipe(Effect.provide(storageLayer({ memory: flags.memory, role: "command" }))),
-    ),
-    Effect.flatMap((result) => Console.log(flags.json ? JSON.stringify(result, null, 2) : print(result))),
-    Effect.catchCause((cause) => render(cause, flags.json)),
-  )
-
 const noInput = Effect.void
-
-const signed = (n: number | bigint) => (n > 0 ? `+${n}` : `${n}`)
 
 const describeWrite = (posting: Posting) => {
   const { entry } = posting
@@ -1134,6 +1084,7 @@ export const tally = Command.make("tally").pipe(
     refund,
     adjust,
     totals,
+    runs,
     search,
     exportEntries,
     settings,

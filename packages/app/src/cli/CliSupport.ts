@@ -1,0 +1,59 @@
+import { InvalidRequest, type Ledger, type Webhooks } from "@tally/domain"
+import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Argument, Flag } from "effect/cli"
+import { render } from "../ExitCode.ts"
+import type * as Storage from "../Storage.ts"
+import type { Database } from "../Storage.ts"
+
+/** What every command of the `tally` command line shares: its common flags, input checks, storage and printing. */
+
+export const memory = Flag.Boolean("memory").pipe(
+  Flag.withDescription("Keep the ledger in process memory (lost on exit), like TALLY_STORAGE=memory"),
+  Flag.withDefault(false),
+)
+
+export const json = Flag.Boolean("json").pipe(Flag.withDescription("Print JSON for scripts"), Flag.withDefault(false))
+
+export const account = Argument.String("account").pipe(Argument.withDescription("The account id"))
+
+/** Flags as the ledger's plain input: absent options are left out, not undefined. */
+export const present = <K extends string, A>(name: K, value: Option.Option<A>): { [P in K]?: A } =>
+  Option.isSome(value) ? ({ [name]: value.value } as { [P in K]: A }) : {}
+
+export const signed = (n: number | bigint) => (n > 0 ? `+${n}` : `${n}`)
+
+/** Checks a request with the ledger's own schema, so bad input fails before any database starts. */
+export const validate =
+  <S extends Schema.Decoder<unknown>>(schema: S) =>
+  (input: S["Encoded"]): Effect.Effect<S["Encoded"], InvalidRequest> =>
+    Schema.decodeUnknownEffect(schema)(input).pipe(
+      Effect.as(input),
+      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
+    )
+
+/**
+ * The storage (embedded PostgreSQL, the PostgreSQL driver, the adapters) loads when a command first
+ * needs it, so `tally --version`, `--help` and input refused before any database starts do not pay for it.
+ */
+export const loadStorage: Effect.Effect<typeof Storage> = Effect.promise(() => import("../Storage.ts"))
+
+export const storageLayer = (options: Parameters<typeof Storage.layer>[0]) =>
+  Layer.unwrap(Effect.map(loadStorage, (storage) => storage.layer(options)))
+
+/**
+ * Runs a command: checks its input, then runs it on the selected storage and prints the result; a
+ * failure is printed and sets the exit code.
+ */
+export const run = <I, A, E>(
+  flags: { readonly memory: boolean; readonly json: boolean },
+  input: Effect.Effect<I, InvalidRequest>,
+  execute: (input: I) => Effect.Effect<A, E, Ledger | Database | Webhooks>,
+  print: (result: A) => string,
+) =>
+  input.pipe(
+    Effect.flatMap((checked) =>
+      execute(checked).pipe(Effect.provide(storageLayer({ memory: flags.memory, role: "command" }))),
+    ),
+    Effect.flatMap((result) => Console.log(flags.json ? JSON.stringify(result, null, 2) : print(result))),
+    Effect.catchCause((cause) => render(cause, flags.json)),
+  )
