@@ -18,6 +18,9 @@ export const runsContract = ({ run, fails, newAccount, clock }: ContractContext)
         const page = await run((l) => l.runs({ ...request, ...(cursor === undefined ? {} : { cursor }) }))
         expect(page.runs.length).toBeLessThanOrEqual(request.limit ?? Limits.runsPageSizeDefault)
         runs.push(...page.runs)
+        // Each page holds at least one run: a store whose cursor repeats runs would page forever.
+        if (page.runs.length === 0 && page.nextCursor !== null) throw new Error("an empty page with a cursor")
+        if (runs.length > Limits.entriesPageSizeMax) throw new Error("paging does not end")
         cursor = page.nextCursor ?? undefined
       } while (cursor !== undefined)
       return runs
