@@ -19,6 +19,7 @@ describe("migrations", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "10_runs",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -76,6 +77,7 @@ describe("upgrading a ledger written before holds", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "10_runs",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

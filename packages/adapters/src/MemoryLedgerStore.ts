@@ -17,6 +17,7 @@ import {
   newAccountState,
   newestFirst,
   openHoldsOf,
+  runsOf,
   searchOf,
   storagePortVersion,
   summaryOf,
@@ -169,6 +170,8 @@ export const make = Effect.gen(function* () {
       ),
 
     totals: (accountId, filter) => Effect.sync(() => totalsOf(accounts.get(accountId)?.entries ?? [], filter)),
+
+    runs: (accountId, query) => Effect.sync(() => runsOf(accounts.get(accountId)?.entries ?? [], query)),
 
     accounts: (query) =>
       Effect.sync(() =>

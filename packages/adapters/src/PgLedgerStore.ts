@@ -43,6 +43,7 @@ import {
   readAccount,
   stateOf,
 } from "./PgRows.ts"
+import { readRuns } from "./PgRuns.ts"
 
 /**
  * The ledger in PostgreSQL. Writes go through group commit: operations that arrive while a batch is
@@ -604,6 +605,8 @@ export const make = (options: Options = defaults) =>
             rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: BigInt(row.amount) })),
           ),
         ),
+
+      runs: (accountId, query) => read(readRuns(sql, accountId, query)),
 
       // An account's newest entry is the one its last_sequence names: one row per account, walked
       // newest first on entries_created_at; a prefix reads accounts_id_prefix instead.

@@ -296,6 +296,18 @@ const accountListing = Effect.gen(function* () {
 })
 
 /**
+ * History by run: an account's entries grouped by reference. Covering, so grouping an account's
+ * referenced entries reads the index alone, and each run's newest entries are one range of it.
+ * Partial: a write without a reference pays nothing for it.
+ */
+const runs = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE INDEX entries_runs ON entries (account_id, reference, sequence) INCLUDE (kind, amount, created_at)
+    WHERE reference IS NOT NULL`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -308,6 +320,7 @@ export const migrations = {
   "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
   "7_account_versions": accountVersions,
   "8_account_listing": accountListing,
+  "10_runs": runs,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

@@ -12,6 +12,7 @@ import { events } from "./cli/EventCommands.ts"
 import { entries, exportEntries, search, totals } from "./cli/HistoryCommands.ts"
 import { capture, expireHolds, getHold, hold, release } from "./cli/HoldCommands.ts"
 import { refill } from "./cli/RefillCommands.ts"
+import { runs } from "./cli/RunsCommands.ts"
 import { audit, migrate, serve } from "./cli/ServiceCommands.ts"
 import { webhooks } from "./cli/WebhookCommands.ts"
 
@@ -43,6 +44,7 @@ export {
   refill,
   refund,
   release,
+  runs,
   search,
   serve,
   settings,
@@ -70,6 +72,7 @@ export const tally = Command.make("tally").pipe(
     refund,
     adjust,
     totals,
+    runs,
     search,
     exportEntries,
     settings,

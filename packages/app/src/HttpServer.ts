@@ -28,6 +28,7 @@ import { HistoryHandlers } from "./http/HistoryHandlers.ts"
 import { HoldsHandlers } from "./http/HoldHandlers.ts"
 import { LedgerHandlers } from "./http/LedgerHandlers.ts"
 import { RefillHandlers } from "./http/RefillHandlers.ts"
+import { RunsHandlers } from "./http/RunsHandlers.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 import { WebhookHandlers } from "./http/WebhookHandlers.ts"
 import * as RequestId from "./RequestId.ts"
@@ -304,6 +305,7 @@ export const routes = Layer.mergeAll(
     WebhookHandlers,
     AutoTopUpHandlers,
     RefillHandlers,
+    RunsHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

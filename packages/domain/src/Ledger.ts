@@ -8,6 +8,7 @@ import { type HistoryOperations, historyOperations } from "./history/HistoryOper
 import { type HoldOperations, holdOperations } from "./holds/HoldOperations.ts"
 import { LedgerStore } from "./LedgerStore.ts"
 import { type RefillOperations, refillOperations } from "./refills/RefillOperations.ts"
+import { type RunsOperations, runsOperations } from "./runs/RunsOperations.ts"
 import { checkPortVersion } from "./StoragePort.ts"
 
 /**
@@ -25,7 +26,8 @@ export class Ledger extends Context.Service<
     AuditOperations &
     AutoTopUpOperations &
     RefillOperations &
-    EventOperations
+    EventOperations &
+    RunsOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -39,6 +41,7 @@ export class Ledger extends Context.Service<
       ...autoTopUpOperations(store),
       ...refillOperations(store),
       ...eventOperations(store),
+      ...runsOperations(store),
     })
   })
 

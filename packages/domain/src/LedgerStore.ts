@@ -10,6 +10,7 @@ import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
 import type { Step } from "./Posting.ts"
+import type { Run, RunsQuery } from "./runs/Run.ts"
 
 /**
  * What a write touches: its account, and the rows the store loads for its step under the account's
@@ -139,6 +140,11 @@ export class LedgerStore extends Context.Service<
       accountId: AccountId,
       filter: EntryFilter,
     ) => Effect.Effect<ReadonlyArray<KindTotal>, LedgerUnavailable>
+    /**
+     * Up to `limit` of an account's runs (its entries grouped by reference), newest first by their
+     * newest entry, each whole: its total and counts cover every entry the filters keep (see `runsOf`).
+     */
+    readonly runs: (accountId: AccountId, query: RunsQuery) => Effect.Effect<ReadonlyArray<Run>, LedgerUnavailable>
     /** Entries across accounts, newest first (see `LedgerPosition`). */
     readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
     /** Accounts that have entries, newest activity first: the operators' listing. */

@@ -26,6 +26,12 @@ export const Limits = {
   /** Accounts per page of the listing by last activity. */
   accountsPageSizeMax: 200,
   accountsPageSizeDefault: 20,
+  /** Runs per page of history by run: each carries up to `runDetailsMax` entries. */
+  runsPageSizeMax: 100,
+  runsPageSizeDefault: 20,
+  /** Entries a run shows of its own (the newest); its total and counts cover all of them. */
+  runDetailsMax: 100,
+  runDetailsDefault: 10,
   /**
    * Consecutive failed auto top-up requests before auto top-up is switched off for the account: a
    * card that was declined three times in a row needs a person (common practice, e.g. LTX, Helicone).

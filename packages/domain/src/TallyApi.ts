@@ -8,6 +8,7 @@ import { EventsGroup } from "./events/EventsApi.ts"
 import { HistoryGroup } from "./history/HistoryApi.ts"
 import { HoldsGroup } from "./holds/HoldsApi.ts"
 import { RefillsGroup } from "./refills/RefillsApi.ts"
+import { RunsGroup } from "./runs/RunsApi.ts"
 import { WebhooksGroup } from "./webhooks/WebhooksApi.ts"
 
 /**
@@ -82,6 +83,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(HistoryGroup)
   .add(AutoTopUpGroup)
   .add(RefillsGroup)
+  .add(RunsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

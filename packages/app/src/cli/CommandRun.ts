@@ -57,7 +57,7 @@ export const validate =
  */
 export const loadStorage: Effect.Effect<typeof Storage> = Effect.promise(() => import("../Storage.ts"))
 
-export const storageLayer = (options: Parameters<typeof Storage.layer>[0]) =>
+export const storageLayer = (options: Parameters<typeof Storage.layer>[0]): ReturnType<typeof Storage.layer> =>
   Layer.unwrap(Effect.map(loadStorage, (storage) => storage.layer(options)))
 
 /**

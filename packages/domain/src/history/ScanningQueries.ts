@@ -3,6 +3,7 @@ import type { AccountId } from "../AccountId.ts"
 import { type AccountHistory, auditedAccountOf } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
+import { runsOf } from "../runs/Run.ts"
 import { accountsPageOf, summaryOf } from "./AccountActivity.ts"
 import { matchesFilter } from "./EntryOrder.ts"
 import {
@@ -39,6 +40,7 @@ export const scanningQueries = (
   | "dueAutoTopUpRequests"
   | "dueRefills"
   | "totals"
+  | "runs"
   | "accounts"
   | "search"
   | "exportEntries"
@@ -92,6 +94,7 @@ export const scanningQueries = (
       ),
     dueRefills: (nowMs, limit) => Effect.map(everything, (all) => dueRefillsOf(all, nowMs, limit)),
     totals: (accountId, filter) => Effect.map(one(accountId), (history) => totalsOf(history?.entries ?? [], filter)),
+    runs: (accountId, query) => Effect.map(one(accountId), (history) => runsOf(history?.entries ?? [], query)),
     accounts: (query) =>
       Effect.map(everything, (all) =>
         accountsPageOf(

@@ -11,6 +11,7 @@ import { edgesContract } from "./EdgesContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
+import { runsContract } from "./RunsContract.ts"
 import { transitionContract } from "./TransitionContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
@@ -343,6 +344,7 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     holdsContract(context)
     correctionsContract(context)
     historyContract(context)
+    runsContract(context)
     autoTopUpContract(context)
     refillsContract(context)
     edgesContract(context)
