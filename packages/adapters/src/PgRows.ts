@@ -7,6 +7,7 @@ import {
   type Entry,
   type Hold,
   noAutoTopUp,
+  noGrants,
   noRefill,
   type OverdraftLimit,
   type RefillRecord,
@@ -94,6 +95,7 @@ export const stateOf = (row: AccountRow): AccountState => ({
   holdsPlaced: Number(row.holds_placed),
   autoTopUp: row.auto_top_up === null ? noAutoTopUp : decodeAutoTopUp(row.auto_top_up),
   refill: row.refill === null ? noRefill : decodeRefill(row.refill),
+  grants: noGrants,
 })
 
 export const knownOf = (row: AccountRow): Known => ({ state: stateOf(row), version: Number(row.version) })

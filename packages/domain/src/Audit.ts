@@ -62,6 +62,7 @@ const direction: Record<EntryKind, 1 | -1 | 0> = {
   usage: -1,
   refund: -1,
   adjustment: 0,
+  expiry: -1,
 }
 
 const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: number): string | undefined => {
