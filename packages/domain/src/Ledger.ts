@@ -26,6 +26,7 @@ import { adjust, refund } from "./corrections/CorrectionSteps.ts"
 import type { Entry } from "./Entry.ts"
 import { decodeCursor, encodeCursor } from "./EntryCursor.ts"
 import { type EventPage, EventsRequest, readEvents } from "./events/EventFeed.ts"
+import { type GrantOperations, grantOperations } from "./grants/GrantOperations.ts"
 import {
   type AccountSummary,
   AccountsRequest,
@@ -221,7 +222,7 @@ export class Ledger extends Context.Service<
     readonly events: (
       request: typeof EventsRequest.Encoded,
     ) => Effect.Effect<EventPage, InvalidRequest | LedgerUnavailable>
-  }
+  } & GrantOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -339,6 +340,7 @@ export class Ledger extends Context.Service<
     }).pipe(Effect.withSpan("Ledger.audit"))
 
     return Ledger.of({
+      ...grantOperations(store),
       topUp: (input) =>
         validate(TopUpRequest)(input).pipe(
           Effect.flatMap((request) =>

@@ -1,5 +1,8 @@
 export * from "./DrawDown.ts"
 export * from "./Expiry.ts"
 export * from "./Grant.ts"
+export * from "./GrantOperations.ts"
+export * from "./GrantQueries.ts"
+export * from "./GrantRequest.ts"
 export * from "./GrantSettlement.ts"
 export * as GrantSteps from "./GrantSteps.ts"
