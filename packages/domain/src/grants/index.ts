@@ -1,6 +1,7 @@
 export * from "./DrawDown.ts"
 export * from "./Expiry.ts"
 export * from "./Grant.ts"
+export * from "./GrantAudit.ts"
 export * from "./GrantOperations.ts"
 export * from "./GrantQueries.ts"
 export * from "./GrantRequest.ts"
