@@ -19,6 +19,7 @@ describe("migrations", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "9_grants",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -32,6 +33,7 @@ describe("migrations", () => {
       "auto_top_up_requests",
       "entries",
       "events",
+      "grants",
       "holds",
       "idempotency_keys",
       "refills",
@@ -76,6 +78,7 @@ describe("upgrading a ledger written before holds", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "9_grants",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))
