@@ -47,6 +47,7 @@ import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
 import * as AutoTopUpExpirySweep from "./AutoTopUpExpirySweep.ts"
 import { ExitCode, render } from "./ExitCode.ts"
+import * as GrantExpirySweep from "./GrantExpirySweep.ts"
 import * as HoldExpirySweep from "./HoldExpirySweep.ts"
 import type * as TallyHttp from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
@@ -967,7 +968,14 @@ export const serve = Command.make(
       yield* Layer.launch(
         Layer.merge(banner, dispatcher).pipe(
           Layer.provideMerge(Http.layer(settings)),
-          Layer.provideMerge(Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer)),
+          Layer.provideMerge(
+            Layer.mergeAll(
+              HoldExpirySweep.layer,
+              AutoTopUpExpirySweep.layer,
+              RefillSweep.layer,
+              GrantExpirySweep.layer,
+            ),
+          ),
           Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
         ),
       ).pipe(Effect.ensuring(Effect.suspend(() => (listened ? Effect.logInfo("stopped") : Effect.void))))

@@ -30,6 +30,7 @@ import { AutoTopUpHandlers } from "./AutoTopUpHandlers.ts"
 import * as Console from "./Console.ts"
 import { EventHandlers } from "./EventHandlers.ts"
 import * as HotRoutes from "./HotRoutes.ts"
+import { GrantHandlers } from "./http/GrantHandlers.ts"
 import { RefillHandlers } from "./RefillHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
@@ -438,6 +439,7 @@ export const routes = Layer.mergeAll(
     WebhookHandlers,
     AutoTopUpHandlers,
     RefillHandlers,
+    GrantHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

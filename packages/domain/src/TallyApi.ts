@@ -40,6 +40,7 @@ import { AdjustmentRequest, RefundRequest } from "./corrections/CorrectionReques
 import { Entry, EntryKind } from "./Entry.ts"
 import { EventsRequest } from "./events/EventFeed.ts"
 import { LedgerEvent } from "./events/LedgerEvent.ts"
+import { GrantsGroup } from "./grants/GrantsApi.ts"
 import { AccountSummary, AccountsRequest } from "./history/AccountActivity.ts"
 import { Hold, HoldId } from "./holds/Hold.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
@@ -137,6 +138,8 @@ export const TopUpBody = withExample(
     kind: TopUpRequest.fields.kind,
     reference: TopUpRequest.fields.reference,
     metadata: TopUpRequest.fields.metadata,
+    expiresAt: TopUpRequest.fields.expiresAt,
+    priority: TopUpRequest.fields.priority,
   }),
   Examples.topUp,
 )
@@ -905,6 +908,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(HistoryGroup)
   .add(AutoTopUpGroup)
   .add(RefillsGroup)
+  .add(GrantsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
