@@ -46,6 +46,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
 import { serverSettings, webhookSettings } from "./AppConfig.ts"
 import * as AutoTopUpExpirySweep from "./AutoTopUpExpirySweep.ts"
+import { grantCommands } from "./cli/GrantCommands.ts"
 import { ExitCode, render } from "./ExitCode.ts"
 import * as GrantExpirySweep from "./GrantExpirySweep.ts"
 import * as HoldExpirySweep from "./HoldExpirySweep.ts"
@@ -221,6 +222,14 @@ export const topUp = Command.make(
       Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
       Flag.optional,
     ),
+    expiresAt: Flag.String("expires-at").pipe(
+      Flag.withDescription("Make the credits a grant that expires then (ISO-8601 with an offset)"),
+      Flag.optional,
+    ),
+    priority: Flag.Int("priority").pipe(
+      Flag.withDescription("Make the credits a grant drawn in this order, 0 to 9, lower first (default 5)"),
+      Flag.optional,
+    ),
     ...writeFlags,
   },
   (flags) =>
@@ -230,6 +239,8 @@ export const topUp = Command.make(
         amount: flags.amount,
         ...present("ceiling", flags.ceiling),
         ...present("kind", flags.kind),
+        ...present("expiresAt", flags.expiresAt),
+        ...present("priority", flags.priority),
         ...present("idempotencyKey", flags.key),
       }),
       (request) => Ledger.use((ledger) => ledger.topUp(request)).pipe(Effect.map(writeResult)),
@@ -1157,5 +1168,6 @@ export const tally = Command.make("tally").pipe(
     failAutoTopUp,
     expireAutoTopUps,
     refill,
+    ...grantCommands({ run, validate, account, memory, json }),
   ]),
 )
