@@ -139,6 +139,27 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       })
     })
 
+    test('a refill with expiresAfter "period" grants credits that expire at the period\'s end', async () => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 70 }))
+      const status = await run((l) =>
+        l.configureRefill({ accountId, amount: 100, schedule: { period: "daily" }, expiresAfter: "period" }),
+      )
+      expect(status).toMatchObject({ expiresAfter: "period" })
+      await run((l) => l.runDueRefills)
+      const [grant] = await grantsOf(accountId)
+      const endOfDay = new Date(clock.nowMs())
+      endOfDay.setUTCHours(24, 0, 0, 0)
+      expect(grant).toMatchObject({ amount: 100, remaining: 100, status: "live", expiresAt: endOfDay.toISOString() })
+      await run((l) => l.spend({ accountId, amount: 30 }))
+      clock.advance(endOfDay.getTime() - clock.nowMs() + 1)
+      await run((l) => l.expireAccountGrants({ accountId }))
+      // The day's grant lapsed with what was left of it; the credits bought stay.
+      const { entries } = await run((l) => l.entries({ accountId, kind: "expiry" }))
+      expect(entries.map((e) => e.amount)).toEqual([-70])
+      await run((l) => l.configureRefill({ accountId, amount: 100, schedule: { period: "daily" }, enabled: false }))
+    })
+
     test("the audit finds every account with grants consistent", async () => {
       const report = await run((l) => Effect.map(l.audit, (r) => r.violations))
       expect(report).toEqual([])
