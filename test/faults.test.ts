@@ -210,6 +210,38 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
     expect((await history(accountId)).audit).toEqual([])
   })
 
+  test.each([true, false])(
+    "a grant expiry whose commit is cut is applied once, with one expiry entry (it landed: %s)",
+    async (deliver) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 1000 }))
+      const expiresAt = new Date(Date.now() + 30_000).toISOString()
+      await run((l) => l.topUp({ accountId, amount: 400, expiresAt }))
+      await run((l) => l.spend({ accountId, amount: 150 }))
+      const cutsBefore = proxy.cuts()
+      proxy.arm({ deliver, match: FaultProxy.isCommit })
+      const expired = await run((l) =>
+        l.expireAccountGrants({ accountId }).pipe(Effect.provideService(Clock.Clock, shiftedClock(60_000))),
+      )
+      expect(proxy.cuts()).toBe(cutsBefore + 1)
+      expect(expired).toEqual({ accounts: 1, expired: 250 })
+      // Run again: nothing is due.
+      await run((l) => l.expireGrants.pipe(Effect.provideService(Clock.Clock, shiftedClock(60_000))))
+      const { entries, balance, audit } = await history(accountId)
+      expect(entries.map((e) => [e.kind, e.amount])).toEqual([
+        ["expiry", -250],
+        ["usage", -150],
+        ["top-up", 400],
+        ["top-up", 1000],
+      ])
+      expect(balance).toBe(1000)
+      expect(await run((l) => l.grants({ accountId }))).toMatchObject({
+        grants: [{ status: "expired", remaining: 0, expired: 250 }],
+      })
+      expect(audit).toEqual([])
+    },
+  )
+
   test("a first write on a new account whose commit lands unheard creates it once", async () => {
     const accountId = newAccount()
     proxy.arm({ deliver: true, match: commitOf })

@@ -19,6 +19,7 @@ describe("migrations", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "9_grants",
       "10_runs",
     ])
     const tables = await Effect.runPromise(
@@ -33,6 +34,7 @@ describe("migrations", () => {
       "auto_top_up_requests",
       "entries",
       "events",
+      "grants",
       "holds",
       "idempotency_keys",
       "refills",
@@ -77,6 +79,7 @@ describe("upgrading a ledger written before holds", () => {
       "6_auto_top_ups_and_refills",
       "7_account_versions",
       "8_account_listing",
+      "9_grants",
       "10_runs",
     ])
 

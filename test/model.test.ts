@@ -10,6 +10,8 @@ import {
   CorrectionSteps,
   configure,
   type Entry,
+  type Grant,
+  GrantSteps,
   type Hold,
   HoldSteps,
   type IdempotencyRecord,
@@ -50,7 +52,13 @@ const defined = <A extends object>(value: A): A =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as A
 
 type Action =
-  | { readonly _tag: "TopUp"; readonly account: number; readonly request: object }
+  | {
+      readonly _tag: "TopUp"
+      readonly account: number
+      readonly request: object
+      /** Grant terms: an expiry this many seconds after the write, a priority. */
+      readonly grant?: { readonly expiresIn: number | null; readonly priority: number | null } | null
+    }
   | { readonly _tag: "Spend"; readonly account: number; readonly request: object }
   | { readonly _tag: "Settings"; readonly account: number; readonly overdraftLimit: number }
   | { readonly _tag: "Hold"; readonly account: number; readonly request: object }
@@ -106,11 +114,18 @@ const actionOf = ({ amount, ceiling, overdraftLimit, adjustment }: Scale): fc.Ar
           op: Arbitraries.topUpOperation(amount as never, ceiling as never),
           kind: fc.constantFrom("top-up", "grant", "reversal"),
           key,
+          grant: fc.option(
+            fc.record({
+              expiresIn: fc.option(fc.integer({ min: 1, max: 120 })),
+              priority: fc.option(fc.integer({ min: 0, max: 9 })),
+            }),
+          ),
         })
-        .map(({ account, op, kind, key }) => ({
+        .map(({ account, op, kind, key, grant }) => ({
           _tag: "TopUp" as const,
           account,
           request: defined({ amount: op.amount, ceiling: op.ceiling, kind, idempotencyKey: key }),
+          grant,
         })),
     ),
     weighted(
@@ -260,6 +275,7 @@ interface ModelAccount {
   readonly keys: Map<string, IdempotencyRecord>
   readonly holds: Map<number, Hold>
   readonly requests: Map<number, AutoTopUpRequest>
+  readonly grants: Map<number, Grant>
 }
 
 class Model {
@@ -271,6 +287,7 @@ class Model {
       keys: new Map(),
       holds: new Map(),
       requests: new Map(),
+      grants: new Map(),
     }
     const target = refundOf === undefined ? undefined : account.entries[refundOf - 1]
     const refunded = account.entries.filter((e) => e.refundOf === refundOf).reduce((sum, e) => sum - e.amount, 0)
@@ -286,6 +303,7 @@ class Model {
     if (transition.hold) account.holds.set(transition.hold.holdId, transition.hold)
     if (transition.autoTopUpRequest)
       account.requests.set(transition.autoTopUpRequest.requestId, transition.autoTopUpRequest)
+    for (const grant of transition.grants ?? []) account.grants.set(grant.grantId, grant)
     if (transition.state) account.state = transition.state
     this.accounts.set(accountId, account)
     return transition.result
@@ -384,11 +402,21 @@ describe("the stores against a fold of the pure core", () => {
             )
           }
         }
-        await onEach((l) => Effect.andThen(l.expireHolds, l.expireAutoTopUps))
+        for (const accountId of model.accounts.keys())
+          model.apply({ accountId: accountId as AccountId }, GrantSteps.expire(accountId as AccountId, nowMs))
+        await onEach((l) => Effect.andThen(Effect.andThen(l.expireHolds, l.expireAutoTopUps), l.expireGrants))
         continue
       }
       const accountId = accountOf(act.account)
-      const request = { accountId, ...("request" in act ? act.request : {}) } as never
+      const terms =
+        act._tag === "TopUp" && act.grant
+          ? defined({
+              expiresAt:
+                act.grant.expiresIn === null ? undefined : new Date(nowMs + act.grant.expiresIn * 1000).toISOString(),
+              priority: act.grant.priority ?? undefined,
+            })
+          : {}
+      const request = { accountId, ...("request" in act ? act.request : {}), ...terms } as never
       const target = { accountId, ...("request" in act ? act.request : {}) } as WriteTarget
       const expected =
         act._tag === "Settings"
@@ -469,6 +497,7 @@ describe("the stores against a fold of the pure core", () => {
           balances: l.balances(accountId),
           autoTopUp: l.autoTopUp(accountId),
           requests: Effect.forEach(requestIds, (requestId) => l.getAutoTopUpRequest({ accountId, requestId })),
+          grants: l.grants({ accountId, limit: 500 }).pipe(Effect.map((page) => page.grants)),
           // What HTTP answers must encode, whatever the ledger reached: a failure here is a 500.
           encoded: Effect.all([l.balances(accountId), l.totals({ accountId })]).pipe(
             Effect.map(([balances, totals]) => [
@@ -485,6 +514,7 @@ describe("the stores against a fold of the pure core", () => {
         balances: { balance: state.balance, held: state.held, available: state.balance - state.held },
         autoTopUp: autoTopUpStatus(accountId, state.autoTopUp),
         requests: [...(modelAccount?.requests.values() ?? [])],
+        grants: [...(modelAccount?.grants.values() ?? [])].sort((a, b) => b.grantId - a.grantId),
         encoded: [
           { accountId, balance: state.balance, held: state.held, available: state.balance - state.held },
           { accountId, totals: totalsOf(modelAccount?.entries ?? [], {}) },

@@ -177,7 +177,7 @@ const adapter = (declared) =>
       LedgerStore.of(declared === undefined ? store : { ...store, portVersion: declared }),
     ),
   )
-for (const declared of [4, undefined, 5]) {
+for (const declared of [5, undefined, 6]) {
   const answer = await Effect.runPromise(
     Ledger.use((ledger) => ledger.balance("alice")).pipe(
       Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
@@ -192,14 +192,16 @@ for (const declared of [4, undefined, 5]) {
     const { stdout } = await inApp(app, process.execPath, ["stale-adapter.mjs"])
     const [older, undeclared, current] = stdout.trim().split("\n")
     expect(older).toBe(
-      "4 -> StoragePortMismatch: The storage adapter declares portVersion 4; this Ledger needs storage port 5. " +
-        "What changed since: 5: new reads auditAccounts and auditEntries (scanningQueries derives both from histories); " +
-        "the adapter declares portVersion. Make those changes, then declare portVersion: 5",
+      "5 -> StoragePortMismatch: The storage adapter declares portVersion 5; this Ledger needs storage port 6. " +
+        "What changed since: 6: AccountState gains grants (the live grants: store them with the account); " +
+        "persist Transition.grants (insert or replace by grantId); entries carry allocations; new reads grants and " +
+        "dueGrants (grantsPageOf and dueGrantAccountsOf derive them) and runs (scanningQueries derives it). " +
+        "Make those changes, then declare portVersion: 6",
     )
     expect(undeclared).toMatch(
-      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: /,
+      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: /,
     )
-    expect(current).toBe("5 -> served, balance 0")
+    expect(current).toBe("6 -> served, balance 0")
   })
 
   test("tally --version reports the installed package's version", async () => {

@@ -6,10 +6,13 @@ import {
   accountsPageOf,
   auditedAccountOf,
   dueAutoTopUpRequestsOf,
+  dueGrantAccountsOf,
   dueHoldsOf,
   dueRefillsOf,
   type Entry,
   exportOf,
+  type Grant,
+  grantsPageOf,
   type Hold,
   type IdempotencyRecord,
   LedgerStore,
@@ -37,6 +40,8 @@ interface Account {
   readonly autoTopUpRequests: Map<number, AutoTopUpRequest>
   /** The refill periods settled, by their start (ISO-8601): each once. */
   readonly refills: Set<string>
+  /** Every grant it ever had, by id. */
+  readonly grants: Map<number, Grant>
 }
 
 /**
@@ -67,6 +72,7 @@ export const make = Effect.gen(function* () {
         refunded: new Map(),
         autoTopUpRequests: new Map(),
         refills: new Set(),
+        grants: new Map(),
       }
       accounts.set(accountId, account)
     }
@@ -96,7 +102,7 @@ export const make = Effect.gen(function* () {
         const { state, entry, record, hold, result } = transition
         if (state === undefined && record === undefined && hold === undefined) return result
         const account = existing ?? accountOf(accountId)
-        const { autoTopUpRequest, refill, events } = transition
+        const { autoTopUpRequest, refill, events, grants } = transition
         // What the storage guarantees besides the rules, as PostgreSQL's constraints do: a step that
         // would break it is a bug, and nothing of it is written.
         if (refill !== undefined && account.refills.has(refill.periodStart)) {
@@ -112,6 +118,7 @@ export const make = Effect.gen(function* () {
         if (hold !== undefined) account.holds.set(hold.holdId, hold)
         if (autoTopUpRequest !== undefined) account.autoTopUpRequests.set(autoTopUpRequest.requestId, autoTopUpRequest)
         if (refill !== undefined) account.refills.add(refill.periodStart)
+        if (grants !== undefined) for (const grant of grants) account.grants.set(grant.grantId, grant)
         if (events !== undefined && events.length > 0) log.append(events)
         if (state !== undefined) account.state = state
         return result
@@ -163,6 +170,18 @@ export const make = Effect.gen(function* () {
     dueRefills: (nowMs, limit) =>
       Effect.sync(() =>
         dueRefillsOf(
+          [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
+          nowMs,
+          limit,
+        ),
+      ),
+
+    grants: (accountId, limit, beforeGrantId) =>
+      Effect.sync(() => grantsPageOf(accounts.get(accountId)?.grants.values() ?? [], limit, beforeGrantId)),
+
+    dueGrants: (nowMs, limit) =>
+      Effect.sync(() =>
+        dueGrantAccountsOf(
           [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
           nowMs,
           limit,

@@ -89,11 +89,11 @@ const statementText = `
   )
   SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
          NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill
+         NULL::jsonb AS refill, NULL::jsonb AS grants
   FROM written
   UNION ALL
   SELECT x.account_id, a.version, false, x.account_id IN (SELECT account_id FROM used), a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants
   FROM x LEFT JOIN accounts a USING (account_id)
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
 
@@ -119,14 +119,21 @@ interface AccountPlan {
   readonly writers: Set<string>
 }
 
-/** Whether the statement can write all of the transition: its state's balance and counters, an entry, a record. */
+/**
+ * Whether the statement can write all of the transition: its state's balance and counters, an entry, a
+ * record. A write that makes or draws grants takes the locked path (which writes them), so the
+ * statement of accounts without grants stays as it was.
+ */
 const plain = (known: AccountState, transition: Transition<unknown>) =>
   transition.events === undefined &&
   transition.autoTopUpRequest === undefined &&
   transition.refill === undefined &&
   transition.hold === undefined &&
+  transition.grants === undefined &&
   (transition.state === undefined ||
-    (transition.state.autoTopUp === known.autoTopUp && transition.state.refill === known.refill))
+    (transition.state.autoTopUp === known.autoTopUp &&
+      transition.state.refill === known.refill &&
+      transition.state.grants === known.grants))
 
 /**
  * A batch written by one statement in autocommit, without a transaction: each operation's step

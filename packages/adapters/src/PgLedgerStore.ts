@@ -37,6 +37,9 @@ import {
   type EntryRow,
   entryColumns,
   entryOf,
+  type GrantRow,
+  grantColumns,
+  grantOf,
   type HoldRow,
   holdColumns,
   holdOf,
@@ -594,6 +597,18 @@ export const make = (options: Options = defaults) =>
           SELECT account_id FROM accounts
           WHERE refill_due_at IS NOT NULL AND refill_due_at <= ${new Date(nowMs).toISOString()}::timestamptz
           ORDER BY refill_due_at LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map((row) => row.account_id))),
+
+      grants: (accountId, limit, beforeGrantId) =>
+        read(sql<GrantRow>`
+          SELECT ${sql.literal(grantColumns)} FROM grants
+          WHERE account_id = ${accountId} AND grant_id < ${BigInt(beforeGrantId ?? Number.MAX_SAFE_INTEGER)}
+          ORDER BY grant_id DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(grantOf))),
+
+      dueGrants: (nowMs, limit) =>
+        read(sql<{ account_id: AccountId }>`
+          SELECT account_id FROM accounts
+          WHERE grants_due_at IS NOT NULL AND grants_due_at <= ${new Date(nowMs).toISOString()}::timestamptz
+          ORDER BY grants_due_at LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map((row) => row.account_id))),
 
       totals: (accountId, filter) =>
         read(sql<{ kind: KindTotal["kind"]; entries: bigint; amount: string }>`

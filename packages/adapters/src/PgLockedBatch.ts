@@ -3,6 +3,7 @@ import {
   type AccountState,
   type AutoTopUpRequest,
   type Entry,
+  type Grant,
   type Hold,
   type IdempotencyKey,
   type IdempotencyRecord,
@@ -29,7 +30,9 @@ import {
   entriesRelation,
   entryColumns,
   entryOf,
-  entryWriteColumns,
+  grantColumns,
+  grantsColumnsOf,
+  grantsRelation,
   type HoldRow,
   holdColumns,
   holdFromJson,
@@ -37,6 +40,7 @@ import {
   holdsRelation,
   type Known,
   knownOf,
+  lockedEntryWriteColumns,
   refillsRelation,
   settingsColumnsOf,
 } from "./PgRows.ts"
@@ -167,7 +171,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, k.outcome, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
                e.idempotency_key, e.reference, e.hold_id, e.refund_of, e.reason, e.actor, e.overdrawn, e.metadata,
-               e.created_at
+               e.created_at, e.allocations
         FROM idempotency_keys k
         LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
         WHERE k.account_id = ANY(${keyed.map((op) => op.accountId)}::text[])
@@ -247,8 +251,8 @@ export const make = (sql: SqlClient.SqlClient) => {
     untouchedCreated: ReadonlyArray<string>,
   ) => sql`
     WITH new_entries AS (
-      INSERT INTO entries (${sql.literal(entryWriteColumns)})
-      SELECT ${sql.literal(entryWriteColumns)} FROM ${entriesRelation(sql, entries)}
+      INSERT INTO entries (${sql.literal(lockedEntryWriteColumns)})
+      SELECT ${sql.literal(lockedEntryWriteColumns)} FROM ${entriesRelation(sql, entries)}
     ), new_keys AS (
       INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
                                     operation_id)
@@ -320,6 +324,22 @@ export const make = (sql: SqlClient.SqlClient) => {
       AS x(account_id text, auto_top_up jsonb, refill jsonb, refill_due_at timestamptz)
     WHERE a.account_id = x.account_id`
 
+  /** The grants columns of the accounts whose transitions changed their grants, as `writeSettings`. */
+  const writeAccountGrants = (states: ReadonlyArray<readonly [string, AccountState]>) => sql`
+    UPDATE accounts a
+    SET grants = x.grants, grants_due_at = x.grants_due_at
+    FROM jsonb_to_recordset(${JSON.stringify(states.map(([id, state]) => grantsColumnsOf(id, state)))}::jsonb)
+      AS x(account_id text, grants jsonb, grants_due_at timestamptz)
+    WHERE a.account_id = x.account_id`
+
+  /** The grants the batch made or changed, for their listing. */
+  const writeGrants = (grants: ReadonlyArray<Grant>) => sql`
+    INSERT INTO grants (${sql.literal(grantColumns)})
+    SELECT ${sql.literal(grantColumns)} FROM ${grantsRelation(sql, grants)}
+    ON CONFLICT (account_id, grant_id) DO UPDATE
+    SET status = excluded.status, remaining = excluded.remaining, expired = excluded.expired,
+        updated_at = excluded.updated_at`
+
   /** Decides and writes the batch inside the caller's transaction; valid once it commits. */
   const decide = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
@@ -335,6 +355,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       const changedHolds = new Map<string, Hold>()
       const changedRequests = new Map<string, RequestWrite>()
       const refills: Array<RefillWrite> = []
+      const changedGrants = new Map<string, Grant>()
       const events: Array<PgEvents.EventWrite> = []
       const entries: Array<EntryWrite> = []
       const newRecords: Array<NewRecord> = []
@@ -378,6 +399,7 @@ export const make = (sql: SqlClient.SqlClient) => {
           changedRequests.set(changedKey, { request, operationId })
         }
         if (transition.refill !== undefined) refills.push({ refill: transition.refill, operationId })
+        for (const grant of transition.grants ?? []) changedGrants.set(keyOf(accountId, grant.grantId), grant)
         if (transition.events !== undefined) {
           for (const event of transition.events) events.push({ event, operationId })
         }
@@ -420,14 +442,21 @@ export const make = (sql: SqlClient.SqlClient) => {
         return state.autoTopUp !== before.autoTopUp || state.refill !== before.refill
       })
       if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
+      const grantsChanged = [...changed].filter(
+        ([id, state]) => state.grants !== (states.get(id)?.state ?? newAccountState).grants,
+      )
+      if (grantsChanged.length > 0) yield* writeAccountGrants(grantsChanged)
+      if (changedGrants.size > 0) yield* writeGrants([...changedGrants.values()])
       if (events.length > 0) yield* PgEvents.append(sql, events)
-      // Each UPDATE of an account bumped its version once: the batch's, and the settings' if they changed.
+      // Each UPDATE of an account bumped its version once: the batch's, the settings' and the grants' if they changed.
       const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
+      const grantsUpdated = new Set(grantsChanged.map(([id]) => id))
       const committed = new Map<string, Known>()
       for (const [id, known] of states) {
         if (untouchedCreated.includes(id)) continue
         const state = touched.get(id)
-        const bumps = (state === undefined ? 0 : 1) + (settingsUpdated.has(id) ? 1 : 0)
+        const bumps =
+          (state === undefined ? 0 : 1) + (settingsUpdated.has(id) ? 1 : 0) + (grantsUpdated.has(id) ? 1 : 0)
         committed.set(id, { state: state ?? known.state, version: known.version + bumps })
       }
       const keyedOperations = new Set(newRecords.map((r) => r.operationId))

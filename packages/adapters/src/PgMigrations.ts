@@ -308,6 +308,58 @@ const runs = Effect.gen(function* () {
 })
 
 /**
+ * Grants. An account keeps its live grants as JSON on its row (null for an account that never had
+ * one), so the writes that read and change them load nothing more, and when the soonest of them
+ * expires, indexed for the sweep. Every grant ever made is a row of `grants` too, for its listing; its
+ * id is the sequence of the entry that made it. An entry records what it moved per grant (null when
+ * it touched none), and `expiry` is a kind of entry.
+ */
+const grants = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    ALTER TABLE accounts
+      ADD COLUMN grants jsonb CHECK (jsonb_typeof(grants) = 'array'),
+      ADD COLUMN grants_due_at timestamptz,
+      ADD CHECK (grants_due_at IS NULL OR grants IS NOT NULL)`
+  yield* sql`CREATE INDEX accounts_grants_due ON accounts (grants_due_at) WHERE grants_due_at IS NOT NULL`
+  // The checks of kinds and of their signs were named by PostgreSQL: found by what they say.
+  const kindChecks = yield* sql<{ conname: string }>`
+    SELECT conname FROM pg_constraint
+    WHERE conrelid = 'entries'::regclass AND contype = 'c'
+      AND (pg_get_constraintdef(oid) LIKE '%kind = ANY%' OR pg_get_constraintdef(oid) LIKE '%CASE kind%')`
+  for (const { conname } of kindChecks) yield* sql`ALTER TABLE entries DROP CONSTRAINT ${sql(conname)}`
+  yield* sql`
+    ALTER TABLE entries
+      ADD COLUMN allocations jsonb CHECK (jsonb_typeof(allocations) = 'array'),
+      ADD CHECK (kind IN ('top-up', 'grant', 'reversal', 'usage', 'refund', 'adjustment', 'expiry')),
+      ADD CHECK (CASE kind WHEN 'usage' THEN amount < 0 WHEN 'refund' THEN amount < 0 WHEN 'expiry' THEN amount < 0
+                 WHEN 'adjustment' THEN true ELSE amount > 0 END),
+      ADD CHECK (kind <> 'expiry' OR allocations IS NOT NULL)`
+  yield* sql`
+    ALTER TABLE events
+      DROP CONSTRAINT events_type_check,
+      ADD CONSTRAINT events_type_check CHECK (type IN ('balance.low', 'auto_top_up.requested',
+        'auto_top_up.completed', 'auto_top_up.failed', 'auto_top_up.expired', 'auto_top_up.disabled', 'refill.applied',
+        'grant.expired'))`
+  yield* sql`
+    CREATE TABLE grants (
+      account_id text NOT NULL,
+      grant_id bigint NOT NULL,
+      status text NOT NULL CHECK (status IN ('live', 'spent', 'expired')),
+      amount bigint NOT NULL CHECK (amount > 0),
+      remaining bigint NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
+      expired bigint NOT NULL CHECK (expired >= 0 AND expired + remaining <= amount),
+      priority smallint NOT NULL CHECK (priority BETWEEN 0 AND 9),
+      expires_at timestamptz,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, grant_id),
+      CHECK ((status = 'live') = (remaining > 0)),
+      FOREIGN KEY (account_id, grant_id) REFERENCES entries (account_id, sequence) DEFERRABLE INITIALLY DEFERRED
+    )`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -320,6 +372,7 @@ export const migrations = {
   "6_auto_top_ups_and_refills": autoTopUpsAndRefills,
   "7_account_versions": accountVersions,
   "8_account_listing": accountListing,
+  "9_grants": grants,
   "10_runs": runs,
 }
 

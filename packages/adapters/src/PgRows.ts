@@ -5,8 +5,11 @@ import {
   AutoTopUpState,
   type Balance,
   type Entry,
+  Grant,
+  grantsDueAtMs,
   type Hold,
   noAutoTopUp,
+  noGrants,
   noRefill,
   type OverdraftLimit,
   type RefillRecord,
@@ -29,6 +32,8 @@ export interface AccountRow {
   readonly auto_top_up: unknown
   /** Null until refills are configured: `noRefill`. */
   readonly refill: unknown
+  /** Null until the account has a grant: `noGrants`. */
+  readonly grants: unknown
   /** Bumped by every write to the account (`PgMigrations`' `7_account_versions`). */
   readonly version: bigint
 }
@@ -56,6 +61,8 @@ export interface EntryRow {
   readonly overdrawn: boolean
   readonly metadata: Entry["metadata"]
   readonly created_at: Date
+  /** Null on an entry that touched no grant. */
+  readonly allocations: Entry["allocations"] | null
 }
 
 export interface HoldRow {
@@ -74,10 +81,12 @@ export interface HoldRow {
 }
 
 export const accountColumns =
-  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill, version"
+  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill, grants, version"
 
-export const entryColumns =
+const entryWrittenColumns =
   "account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference, hold_id, refund_of, reason, actor, overdrawn, metadata, created_at"
+
+export const entryColumns = `${entryWrittenColumns}, allocations`
 
 export const holdColumns =
   "account_id, hold_id, status, requested, amount, captured, excess, reference, metadata, expires_at, created_at, resolved_at"
@@ -85,6 +94,7 @@ export const holdColumns =
 // What is written is checked when it is read; an account that never configured them decodes nothing.
 const decodeAutoTopUp = Schema.decodeUnknownSync(AutoTopUpState)
 const decodeRefill = Schema.decodeUnknownSync(RefillState)
+const decodeGrants = Schema.decodeUnknownSync(Schema.Array(Grant))
 
 export const stateOf = (row: AccountRow): AccountState => ({
   balance: Number(row.balance) as Balance,
@@ -94,6 +104,7 @@ export const stateOf = (row: AccountRow): AccountState => ({
   holdsPlaced: Number(row.holds_placed),
   autoTopUp: row.auto_top_up === null ? noAutoTopUp : decodeAutoTopUp(row.auto_top_up),
   refill: row.refill === null ? noRefill : decodeRefill(row.refill),
+  grants: row.grants === null || row.grants === undefined ? noGrants : decodeGrants(row.grants),
 })
 
 export const knownOf = (row: AccountRow): Known => ({ state: stateOf(row), version: Number(row.version) })
@@ -106,6 +117,16 @@ export const settingsColumnsOf = (accountId: string, state: AccountState) => {
     auto_top_up: state.autoTopUp === noAutoTopUp ? null : state.autoTopUp,
     refill: state.refill === noRefill ? null : state.refill,
     refill_due_at: dueAtMs === null ? null : new Date(dueAtMs).toISOString(),
+  }
+}
+
+/** An account's grants columns as one row of `jsonb_to_recordset`. */
+export const grantsColumnsOf = (accountId: string, state: AccountState) => {
+  const dueAtMs = grantsDueAtMs(state)
+  return {
+    account_id: accountId,
+    grants: state.grants.length === 0 ? null : state.grants,
+    grants_due_at: dueAtMs === null ? null : new Date(dueAtMs).toISOString(),
   }
 }
 
@@ -237,6 +258,10 @@ export const entryOf = (row: EntryRow): Entry => ({
   overdrawn: row.overdrawn,
   metadata: row.metadata,
   createdAt: row.created_at.toISOString(),
+  // In `Allocation`'s order again (jsonb keeps its own key order), so a replay prints like the first answer.
+  ...(row.allocations === null || row.allocations === undefined
+    ? {}
+    : { allocations: row.allocations.map(({ grantId, amount }) => ({ grantId, amount })) }),
 })
 
 /**
@@ -285,8 +310,14 @@ export interface EntryWrite {
   readonly operationId: string
 }
 
-/** The columns an entry is written with: `entryColumns` and its operation id. */
-export const entryWriteColumns = `${entryColumns}, operation_id`
+/**
+ * The columns the one-statement path writes an entry with: all but its allocations (an entry with
+ * allocations takes the locked path) and its operation id.
+ */
+export const entryWriteColumns = `${entryWrittenColumns}, operation_id`
+
+/** The columns the locked path writes an entry with, allocations included: `entriesRelation`'s. */
+export const lockedEntryWriteColumns = `${entryWriteColumns}, allocations`
 
 /**
  * Entries as a relation with `entryWriteColumns`, sent as one JSON parameter: one statement text for
@@ -312,10 +343,59 @@ export const entriesRelation = (sql: SqlClient.SqlClient, writes: ReadonlyArray<
       metadata: e.metadata,
       created_at: e.createdAt,
       operation_id: operationId,
+      allocations: e.allocations ?? null,
     })),
   )}::jsonb) AS x(account_id text, sequence bigint, kind text, decision text, requested bigint, amount bigint,
                   balance_after bigint, idempotency_key text, reference text, hold_id bigint, refund_of bigint,
-                  reason text, actor text, overdrawn boolean, metadata jsonb, created_at timestamptz, operation_id uuid)`
+                  reason text, actor text, overdrawn boolean, metadata jsonb, created_at timestamptz, operation_id uuid,
+                  allocations jsonb)`
+
+export interface GrantRow {
+  readonly account_id: string
+  readonly grant_id: bigint
+  readonly status: Grant["status"]
+  readonly amount: bigint
+  readonly remaining: bigint
+  readonly expired: bigint
+  readonly priority: number
+  readonly expires_at: Date | null
+  readonly created_at: Date
+  readonly updated_at: Date
+}
+
+export const grantColumns =
+  "account_id, grant_id, status, amount, remaining, expired, priority, expires_at, created_at, updated_at"
+
+export const grantOf = (row: GrantRow): Grant => ({
+  accountId: row.account_id as AccountId,
+  grantId: Number(row.grant_id),
+  status: row.status,
+  amount: Number(row.amount),
+  remaining: Number(row.remaining),
+  expired: Number(row.expired),
+  priority: Number(row.priority),
+  expiresAt: row.expires_at?.toISOString() ?? null,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+})
+
+/** Grants as a relation with `grantColumns`, in one JSON parameter. */
+export const grantsRelation = (sql: SqlClient.SqlClient, grants: ReadonlyArray<Grant>) => sql`
+  jsonb_to_recordset(${JSON.stringify(
+    grants.map((g) => ({
+      account_id: g.accountId,
+      grant_id: g.grantId,
+      status: g.status,
+      amount: g.amount,
+      remaining: g.remaining,
+      expired: g.expired,
+      priority: g.priority,
+      expires_at: g.expiresAt,
+      created_at: g.createdAt,
+      updated_at: g.updatedAt,
+    })),
+  )}::jsonb) AS x(account_id text, grant_id bigint, status text, amount bigint, remaining bigint, expired bigint,
+                  priority smallint, expires_at timestamptz, created_at timestamptz, updated_at timestamptz)`
 
 /** Holds as a relation with `holdColumns`, in one JSON parameter. */
 export const holdsRelation = (sql: SqlClient.SqlClient, holds: ReadonlyArray<Hold>) => sql`

@@ -9,6 +9,7 @@ import {
 import { balance, settings, spend, topUp } from "./cli/BalanceCommands.ts"
 import { adjust, refund } from "./cli/CorrectionCommands.ts"
 import { events } from "./cli/EventCommands.ts"
+import { expireGrants, grants } from "./cli/GrantCommands.ts"
 import { entries, exportEntries, search, totals } from "./cli/HistoryCommands.ts"
 import { capture, expireHolds, getHold, hold, release } from "./cli/HoldCommands.ts"
 import { refill } from "./cli/RefillCommands.ts"
@@ -86,5 +87,7 @@ export const tally = Command.make("tally").pipe(
     failAutoTopUp,
     expireAutoTopUps,
     refill,
+    grants,
+    expireGrants,
   ]),
 )

@@ -24,6 +24,7 @@ import * as HotRoutes from "./HotRoutes.ts"
 import { AutoTopUpHandlers } from "./http/AutoTopUpHandlers.ts"
 import { CorrectionsHandlers } from "./http/CorrectionHandlers.ts"
 import { EventHandlers } from "./http/EventHandlers.ts"
+import { GrantHandlers } from "./http/GrantHandlers.ts"
 import { HistoryHandlers } from "./http/HistoryHandlers.ts"
 import { HoldsHandlers } from "./http/HoldHandlers.ts"
 import { LedgerHandlers } from "./http/LedgerHandlers.ts"
@@ -306,6 +307,7 @@ export const routes = Layer.mergeAll(
     AutoTopUpHandlers,
     RefillHandlers,
     RunsHandlers,
+    GrantHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

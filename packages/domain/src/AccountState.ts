@@ -1,5 +1,6 @@
 import { type AutoTopUpState, noAutoTopUp } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Balance, OverdraftLimit } from "./Credits.ts"
+import { type Grant, noGrants } from "./grants/Grant.ts"
 import { noRefill, type RefillState } from "./refills/Refill.ts"
 
 /**
@@ -7,7 +8,8 @@ import { noRefill, type RefillState } from "./refills/Refill.ts"
  * is the newest entry's number; `held` the credits open holds reserve; `holdsPlaced` counts holds, so
  * the next hold's id is `holdsPlaced + 1`. The account's available balance is `balance - held`.
  * `autoTopUp` and `refill` are their settings and where they stand (`noAutoTopUp` and `noRefill`, the
- * same objects, until they are configured).
+ * same objects, until they are configured). `grants` are its live grants in draw-down order
+ * (`noGrants`, the same empty list, for an account that never had one).
  */
 export interface AccountState {
   readonly balance: Balance
@@ -17,6 +19,7 @@ export interface AccountState {
   readonly holdsPlaced: number
   readonly autoTopUp: AutoTopUpState
   readonly refill: RefillState
+  readonly grants: ReadonlyArray<Grant>
 }
 
 /** Accounts come into being on first use with this state. */
@@ -28,6 +31,7 @@ export const newAccountState: AccountState = {
   holdsPlaced: 0,
   autoTopUp: noAutoTopUp,
   refill: noRefill,
+  grants: noGrants,
 }
 
 export interface AccountSettings {

@@ -4,6 +4,7 @@ import { autoTopUpProblems } from "./autoTopUp/AutoTopUpAudit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import { addRefund, refundChecks } from "./corrections/RefundAudit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
+import { addGrantLink, grantProblems, noGrantLinks } from "./grants/GrantAudit.ts"
 import type { Hold } from "./holds/Hold.ts"
 import { addHoldLink, holdProblems, noHoldLinks } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
@@ -62,6 +63,7 @@ const direction: Record<EntryKind, 1 | -1 | 0> = {
   usage: -1,
   refund: -1,
   adjustment: 0,
+  expiry: -1,
 }
 
 const entryProblem = (entry: Entry, expectedSequence: number, balanceBefore: number): string | undefined => {
@@ -113,6 +115,7 @@ export const accountAudit = ({
   let count = 0
   let overdrawn = false
   const links = noHoldLinks()
+  const grants = noGrantLinks()
   const refunds = refundChecks(refundedSequences)
   const named = new Set(autoTopUpRequests.map((request) => request.entrySequence))
   const credits = new Map<number, Entry>()
@@ -125,6 +128,7 @@ export const accountAudit = ({
       balance = entry.balanceAfter
       overdrawn ||= entry.overdrawn
       addHoldLink(links, entry)
+      addGrantLink(grants, entry)
       addRefund(refunds, entry)
       if (named.has(entry.sequence)) credits.set(entry.sequence, entry)
       return true
@@ -139,6 +143,8 @@ export const accountAudit = ({
       }
       if (state.balance > Limits.balanceMax) problem(`balance ${state.balance} is above the largest balance`)
       for (const text of holdProblems(state, holds, links)) problem(text)
+      for (const text of grantProblems(state, grants)) problem(text)
+      for (const { sequence, problem: text } of grants.problems) violations.push({ accountId, sequence, problem: text })
       for (const text of autoTopUpProblems(state, autoTopUpRequests, (sequence) => credits.get(sequence))) problem(text)
       for (const { sequence, problem: text } of refunds.problems)
         violations.push({ accountId, sequence, problem: text })

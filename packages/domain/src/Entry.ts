@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { Balance } from "./Credits.ts"
+import { Allocation } from "./grants/Grant.ts"
 import { Metadata } from "./Metadata.ts"
 
 /**
@@ -18,9 +19,10 @@ export type TopUpKind = typeof TopUpKind.Type
  * - in: `top-up`, `grant`, `reversal`;
  * - out: `usage` (a spend, or a capture of a hold), `refund` (money returned to the customer: a debit
  *   linked to the entry it refunds, as the origin platform's REFUND);
- * - either way: `adjustment` (an operator's correction, with a reason and an actor).
+ * - either way: `adjustment` (an operator's correction, with a reason and an actor);
+ * - out: `expiry` (what was left of grants when they expired).
  */
-export const EntryKind = Schema.Literals(["top-up", "grant", "reversal", "usage", "refund", "adjustment"])
+export const EntryKind = Schema.Literals(["top-up", "grant", "reversal", "usage", "refund", "adjustment", "expiry"])
 export type EntryKind = typeof EntryKind.Type
 
 /**
@@ -55,6 +57,11 @@ export const Entry = Schema.Struct({
   metadata: Metadata,
   /** ISO-8601 time the ledger accepted the change. */
   createdAt: Schema.String,
+  /**
+   * What the entry moved in or out of each grant (signed as `amount`); absent when it touched none,
+   * as on every entry of an account without grants.
+   */
+  allocations: Schema.optionalKey(Schema.Array(Allocation)),
 })
 export type Entry = typeof Entry.Type
 

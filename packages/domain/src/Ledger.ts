@@ -4,6 +4,7 @@ import { type AutoTopUpOperations, autoTopUpOperations } from "./autoTopUp/AutoT
 import { type BalanceOperations, balanceOperations } from "./BalanceOperations.ts"
 import { type CorrectionOperations, correctionOperations } from "./corrections/CorrectionOperations.ts"
 import { type EventOperations, eventOperations } from "./events/EventOperations.ts"
+import { type GrantOperations, grantOperations } from "./grants/GrantOperations.ts"
 import { type HistoryOperations, historyOperations } from "./history/HistoryOperations.ts"
 import { type HoldOperations, holdOperations } from "./holds/HoldOperations.ts"
 import { LedgerStore } from "./LedgerStore.ts"
@@ -27,7 +28,8 @@ export class Ledger extends Context.Service<
     AutoTopUpOperations &
     RefillOperations &
     EventOperations &
-    RunsOperations
+    RunsOperations &
+    GrantOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -42,6 +44,7 @@ export class Ledger extends Context.Service<
       ...refillOperations(store),
       ...eventOperations(store),
       ...runsOperations(store),
+      ...grantOperations(store),
     })
   })
 

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { Amount, Ceiling, OverdraftLimit } from "./Credits.ts"
 import { EntryKind, TopUpKind } from "./Entry.ts"
+import { GrantTermsFields } from "./grants/Grant.ts"
 import { Instant } from "./history/Instant.ts"
 import { Reference } from "./history/Reference.ts"
 import { IdempotencyKey } from "./IdempotencyKey.ts"
@@ -18,6 +19,7 @@ export const TopUpRequest = Schema.Struct({
   idempotencyKey: Schema.optionalKey(IdempotencyKey),
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
+  ...GrantTermsFields,
 })
 export type TopUpRequest = typeof TopUpRequest.Type
 

@@ -5,6 +5,7 @@ import type { AccountHistory, AuditedAccount, AuditPosition } from "./Audit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
 import type { LedgerEvent } from "./events/LedgerEvent.ts"
+import type { Grant } from "./grants/Grant.ts"
 import type { AccountPosition, AccountSummary } from "./history/AccountActivity.ts"
 import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
@@ -135,6 +136,20 @@ export class LedgerStore extends Context.Service<
      * first. The refill's own rule decides again under the account's exclusive access.
      */
     readonly dueRefills: (nowMs: number, limit: number) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
+    /**
+     * Up to `limit` of an account's grants (every grant a transition named, live, spent and expired),
+     * newest first, with ids below `beforeGrantId`.
+     */
+    readonly grants: (
+      accountId: AccountId,
+      limit: number,
+      beforeGrantId: number | undefined,
+    ) => Effect.Effect<ReadonlyArray<Grant>, LedgerUnavailable>
+    /**
+     * Up to `limit` accounts with a live grant whose expiry is at or before `nowMs` (`grantsDueAtMs`),
+     * soonest first. The expiry's own rule decides again under the account's exclusive access.
+     */
+    readonly dueGrants: (nowMs: number, limit: number) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
     /** An account's entries summed per kind. */
     readonly totals: (
       accountId: AccountId,

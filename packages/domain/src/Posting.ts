@@ -5,6 +5,8 @@ import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import type { Accepted } from "./Decision.ts"
 import type { Entry } from "./Entry.ts"
 import type { NewLedgerEvent } from "./events/LedgerEvent.ts"
+import type { Grant, GrantTerms } from "./grants/Grant.ts"
+import { settleGrants } from "./grants/GrantSettlement.ts"
 import type { Hold } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
@@ -81,6 +83,8 @@ export interface Transition<A> {
   readonly refill?: RefillRecord | undefined
   /** What the change causes, for the event feed, in order. */
   readonly events?: ReadonlyArray<NewLedgerEvent> | undefined
+  /** The grants it makes or changes (inserted or updated by their id), spent and expired ones included. */
+  readonly grants?: ReadonlyArray<Grant> | undefined
 }
 
 export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
@@ -120,6 +124,8 @@ export const keyed =
       readonly change?: Change | undefined
       /** The write asks for what already happened (a request failed again): its outcome, nothing changed. */
       readonly replayed?: boolean
+      /** A credit's grant terms: with either, the credit makes a grant. */
+      readonly grantTerms?: GrantTerms | undefined
     },
   ): Step<WriteResult> =>
   (snapshot) => {
@@ -131,7 +137,8 @@ export const keyed =
       }
       return { result: { ...prior.outcome, replayed: true } }
     }
-    const { outcome, change, replayed = false } = decide(snapshot)
+    const decided = decide(snapshot)
+    const { outcome, change, replayed = false } = settleGrants(accountId, snapshot.state, decided, decided.grantTerms)
     const result: WriteResult = { ...outcome, replayed }
     // One object shape for every transition: this runs for every write.
     return {
@@ -143,6 +150,7 @@ export const keyed =
       autoTopUpRequest: change?.autoTopUpRequest,
       refill: change?.refill,
       events: change?.events,
+      grants: change?.grants,
     }
   }
 
@@ -215,6 +223,8 @@ export const fingerprint = (request: WriteRequest): string =>
           kind: request.kind ?? "top-up",
           metadata: request.metadata ?? {},
           ...whenSet("reference", request.reference),
+          ...whenSet("expiresAt", request.expiresAt),
+          ...whenSet("priority", request.priority),
         }
       : {
           op: "Spend",
@@ -255,10 +265,9 @@ export const post = (request: WriteRequest, createdAt: string): Step<WriteResult
         createdAt,
       })
       const change: Change = { state: afterEntry(state, entry), entry }
-      return {
-        outcome: { _tag: "Posted", entry },
-        change: request._tag === "Spend" ? withAutoTopUp(request.accountId, state, change, createdAt) : change,
-      }
+      return request._tag === "Spend"
+        ? { outcome: { _tag: "Posted", entry }, change: withAutoTopUp(request.accountId, state, change, createdAt) }
+        : { outcome: { _tag: "Posted", entry }, change, grantTerms: request }
     },
   )
 

@@ -24,10 +24,15 @@ export const storagePortChanges = [
     change:
       "new reads auditAccounts and auditEntries (scanningQueries derives both from histories); the adapter declares portVersion",
   },
+  {
+    version: 6,
+    change:
+      "AccountState gains grants (the live grants: store them with the account); persist Transition.grants (insert or replace by grantId); entries carry allocations; new reads grants and dueGrants (grantsPageOf and dueGrantAccountsOf derive them) and runs (scanningQueries derives it)",
+  },
 ] as const
 
 /** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
-export const storagePortVersion = 5
+export const storagePortVersion = 6
 
 /** What changed in the port after `version`, up to the current one. */
 export const storagePortChangesSince = (version: number) =>

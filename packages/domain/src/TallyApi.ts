@@ -5,6 +5,7 @@ import { SystemGroup } from "./api/SystemApi.ts"
 import { AutoTopUpGroup } from "./autoTopUp/AutoTopUpApi.ts"
 import { CorrectionsGroup } from "./corrections/CorrectionsApi.ts"
 import { EventsGroup } from "./events/EventsApi.ts"
+import { GrantsGroup } from "./grants/GrantsApi.ts"
 import { HistoryGroup } from "./history/HistoryApi.ts"
 import { HoldsGroup } from "./holds/HoldsApi.ts"
 import { RefillsGroup } from "./refills/RefillsApi.ts"
@@ -84,6 +85,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(AutoTopUpGroup)
   .add(RefillsGroup)
   .add(RunsGroup)
+  .add(GrantsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

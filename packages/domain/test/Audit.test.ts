@@ -138,3 +138,51 @@ describe("the audit", () => {
     expect(audit.finish()).toEqual([])
   })
 })
+
+describe("the audit of grants", () => {
+  const grant = (grantId: number, remaining: number) => ({
+    accountId: accountId("a"),
+    grantId,
+    status: "live" as const,
+    amount: 100,
+    remaining,
+    expired: 0,
+    priority: 5,
+    expiresAt: null,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+  })
+  const withGrants = (entries: Array<Entry>, stored: number, grants: ReturnType<typeof grant>[]): AccountHistory => {
+    const base = history(entries, stored)
+    return { ...base, state: { ...base.state, grants } }
+  }
+  const credit = { ...entry(1, 100, 100), allocations: [{ grantId: 1, amount: 100 }] }
+
+  test("finds nothing wrong when allocations account for every grant's remainder", () => {
+    const spend = { ...entry(2, -30, 70), allocations: [{ grantId: 1, amount: -30 }] }
+    expect(auditAccount(withGrants([credit, spend], 70, [grant(1, 70)]))).toEqual([])
+  })
+
+  test("finds allocations beyond the entry, a grant below zero, a remainder its entries do not leave, and an expiry that names no grant", () => {
+    const over = { ...entry(2, -30, 70), allocations: [{ grantId: 1, amount: -130 }] }
+    const expiry = { ...entry(3, -10, 60), kind: "expiry" as const }
+    const problems = auditAccount(withGrants([credit, over, expiry], 60, [grant(1, 40)])).map((v) => v.problem)
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "grant 1 goes to -30",
+        "allocations move -130, more than the entry's -30",
+        "an expiry entry names no grant",
+        "grant 1 keeps 40 but its entries leave -30",
+      ]),
+    )
+  })
+
+  test("finds live grants holding more than the balance, and credits left in a grant that is not live", () => {
+    expect(auditAccount(withGrants([entry(1, 50, 50)], 50, [grant(1, 60)])).map((v) => v.problem)).toEqual(
+      expect.arrayContaining(["live grants hold 60, more than the balance 50"]),
+    )
+    expect(auditAccount(withGrants([credit], 100, [])).map((v) => v.problem)).toEqual([
+      "grant 1 has 100 left but is not live",
+    ])
+  })
+})

@@ -18,6 +18,7 @@ const eventTypes = [
   "auto_top_up.expired",
   "auto_top_up.disabled",
   "refill.applied",
+  "grant.expired",
 ] as const
 
 const describe = (event: LedgerEvent) => {
@@ -32,6 +33,8 @@ const describe = (event: LedgerEvent) => {
       return `switched off after ${event.data.consecutiveFailures} failures in a row`
     case "refill.applied":
       return `${event.data.decision} ${signed(event.data.amount)}, balance ${credits(event.data.balanceAfter)}`
+    case "grant.expired":
+      return `grant #${event.data.grant.grantId}: ${signed(-event.data.amount)} expired (entry ${event.data.entrySequence})`
     default:
       return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
   }

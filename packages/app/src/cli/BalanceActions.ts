@@ -12,6 +12,8 @@ export const topUp = (flags: Command.Command.Config.Infer<typeof topUpFlags>) =>
       amount: flags.amount,
       ...present("ceiling", flags.ceiling),
       ...present("kind", flags.kind),
+      ...present("expiresAt", flags.expiresAt),
+      ...present("priority", flags.priority),
       ...present("idempotencyKey", flags.key),
     }),
     (request) => Ledger.use((ledger) => ledger.topUp(request)).pipe(Effect.map(writeResult)),

@@ -15,7 +15,15 @@ const exactly =
  * more modules than everything else `tally --version` needs. The types hold each list to the domain's
  * members, and test/cli/start.test.ts to their order.
  */
-export const entryKinds = exactly<EntryKind>()(["top-up", "grant", "reversal", "usage", "refund", "adjustment"])
+export const entryKinds = exactly<EntryKind>()([
+  "top-up",
+  "grant",
+  "reversal",
+  "usage",
+  "refund",
+  "adjustment",
+  "expiry",
+])
 export const topUpKinds = exactly<TopUpKind>()(["top-up", "grant", "reversal"])
 export const exportFormats = exactly<ExportFormat>()(["csv", "ndjson"])
 

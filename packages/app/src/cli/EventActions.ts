@@ -15,6 +15,8 @@ const describeEvent = (event: LedgerEvent) => {
         return `after ${event.data.consecutiveFailures} failures in a row`
       case "refill.applied":
         return `${event.data.decision} ${signed(event.data.amount)}, balance ${event.data.balanceAfter}`
+      case "grant.expired":
+        return `grant ${event.data.grant.grantId}: -${event.data.amount} (entry ${event.data.entrySequence})`
       default:
         return `request ${event.data.request.requestId}: ${event.data.request.amount} credits`
     }

@@ -9,6 +9,7 @@ import type * as TallyHttp from "../HttpServer.ts"
 import * as Logging from "../Logging.ts"
 import type * as Storage from "../Storage.ts"
 import * as AutoTopUpExpirySweep from "../sweeps/AutoTopUpExpirySweep.ts"
+import * as GrantExpirySweep from "../sweeps/GrantExpirySweep.ts"
 import * as HoldExpirySweep from "../sweeps/HoldExpirySweep.ts"
 import * as RefillSweep from "../sweeps/RefillSweep.ts"
 import type * as Dispatcher from "../WebhookDispatcher.ts"
@@ -104,7 +105,9 @@ export const serve = (flags: Command.Command.Config.Infer<typeof serveFlags>) =>
     yield* Layer.launch(
       Layer.merge(banner, dispatcher).pipe(
         Layer.provideMerge(Http.layer(settings)),
-        Layer.provideMerge(Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer)),
+        Layer.provideMerge(
+          Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer, GrantExpirySweep.layer),
+        ),
         Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
       ),
     ).pipe(Effect.ensuring(Effect.suspend(() => (listened ? Effect.logInfo("stopped") : Effect.void))))

@@ -34,6 +34,8 @@ export const TopUpBody = withExample(
     kind: TopUpRequest.fields.kind,
     reference: TopUpRequest.fields.reference,
     metadata: TopUpRequest.fields.metadata,
+    expiresAt: TopUpRequest.fields.expiresAt,
+    priority: TopUpRequest.fields.priority,
   }),
   Examples.topUp,
 )

@@ -3,6 +3,7 @@ import { AccountId } from "../AccountId.ts"
 import { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
 import { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import { Balance } from "../Credits.ts"
+import { Grant } from "../grants/Grant.ts"
 
 /**
  * Something that happened to an account, written in the same transaction as the change that caused
@@ -56,6 +57,15 @@ export const RefillAppliedData = Schema.Struct({
   entrySequence: Schema.Int,
 })
 
+export const GrantExpiredData = Schema.Struct({
+  /** The grant as its expiry left it: live still when open holds reserve part of it. */
+  grant: Grant,
+  /** What expired. */
+  amount: Schema.Int,
+  /** The `expiry` entry that took it from the balance. */
+  entrySequence: Schema.Int,
+})
+
 const event = <T extends string, D extends Schema.Top>(type: T, data: D) =>
   Schema.Struct({ type: Schema.Literal(type), accountId: AccountId, createdAt: Schema.String, data })
 
@@ -68,6 +78,7 @@ export const NewLedgerEvent = Schema.Union([
   event("auto_top_up.expired", AutoTopUpRequestData),
   event("auto_top_up.disabled", AutoTopUpDisabledData),
   event("refill.applied", RefillAppliedData),
+  event("grant.expired", GrantExpiredData),
 ])
 export type NewLedgerEvent = typeof NewLedgerEvent.Type
 
@@ -79,6 +90,7 @@ export const EventType = Schema.Literals([
   "auto_top_up.expired",
   "auto_top_up.disabled",
   "refill.applied",
+  "grant.expired",
 ])
 export type EventType = typeof EventType.Type
 

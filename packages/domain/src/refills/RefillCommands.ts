@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
 import { Amount, Ceiling } from "../Credits.ts"
 import { type RefillState, refillDueAtMs } from "./Refill.ts"
-import { RefillSchedule } from "./RefillSettings.ts"
+import { RefillExpiresAfter, RefillSchedule } from "./RefillSettings.ts"
 
 /** What the ledger is asked to do with an account's periodic refill, and what it answers. */
 
@@ -13,6 +13,8 @@ export const ConfigureRefillRequest = Schema.Struct({
   ceiling: Schema.optionalKey(Ceiling),
   schedule: RefillSchedule,
   enabled: Schema.optionalKey(Schema.Boolean),
+  /** `period`: each refill's credits are a grant that expires at its period's end. */
+  expiresAfter: Schema.optionalKey(RefillExpiresAfter),
 })
 export type ConfigureRefillRequest = typeof ConfigureRefillRequest.Type
 
@@ -28,6 +30,7 @@ export const RefillStatus = Schema.Struct({
   schedule: Schema.NullOr(RefillSchedule),
   lastPeriodStart: Schema.NullOr(Schema.String),
   nextRefillAt: Schema.NullOr(Schema.String),
+  expiresAfter: Schema.optionalKey(RefillExpiresAfter),
 })
 export type RefillStatus = typeof RefillStatus.Type
 
@@ -44,6 +47,7 @@ export const refillStatus = (accountId: AccountId, state: RefillState, nowMs: nu
     schedule: settings?.schedule ?? null,
     lastPeriodStart: state.lastPeriodStartMs === null ? null : iso(state.lastPeriodStartMs),
     nextRefillAt: dueAtMs === null || settings === null ? null : iso(Math.max(dueAtMs, nowMs)),
+    ...(settings?.expiresAfter === undefined ? {} : { expiresAfter: settings.expiresAfter }),
   }
 }
 

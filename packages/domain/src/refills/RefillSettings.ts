@@ -20,6 +20,9 @@ export const RefillSchedule = Schema.Union([
 ])
 export type RefillSchedule = typeof RefillSchedule.Type
 
+/** `period`: a refill's credits expire at the end of the period they were granted for ("use it or lose it"). */
+export const RefillExpiresAfter = Schema.Literal("period")
+
 /**
  * A periodic refill, after the origin's monthly refill that granted credits "up to" a value: once per
  * period, a `grant` of `amount` with the `ceiling` (Applied, Clamped to the ceiling, or nothing when
@@ -30,5 +33,6 @@ export const RefillSettings = Schema.Struct({
   amount: Amount,
   ceiling: Schema.NullOr(Ceiling),
   schedule: RefillSchedule,
+  expiresAfter: Schema.optionalKey(RefillExpiresAfter),
 })
 export type RefillSettings = typeof RefillSettings.Type

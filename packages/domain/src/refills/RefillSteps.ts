@@ -1,6 +1,7 @@
 import type { AccountId } from "../AccountId.ts"
 import type { Entry } from "../Entry.ts"
 import { refillApplied } from "../events/AccountEvents.ts"
+import { grantMovement, withAllocations } from "../grants/GrantSettlement.ts"
 import { afterEntry, nextEntry, type Step } from "../Posting.ts"
 import { decideRefill, reschedule } from "./Refill.ts"
 import { type ConfigureRefillRequest, type RefillStatus, refillStatus } from "./RefillCommands.ts"
@@ -24,6 +25,7 @@ export const configure =
         amount: request.amount,
         ceiling: request.ceiling ?? null,
         schedule: request.schedule,
+        ...(request.expiresAfter === undefined ? {} : { expiresAfter: request.expiresAfter }),
       },
     }
     return { result: refillStatus(request.accountId, refill, nowMs), state: { ...state, refill } }
@@ -61,14 +63,23 @@ export const refill =
     if (due.decision._tag === "Rejected") {
       return { result: { _tag: "AtCeiling" }, state: { ...state, refill: due.state }, refill: settled(null) }
     }
-    const entry = nextEntry(accountId, state, due.decision, {
+    const credited = nextEntry(accountId, state, due.decision, {
       kind: "grant",
       reference: refillReference(due.period),
       createdAt,
     })
+    // "Use it or lose it": the period's credits are a grant that ends with it.
+    const terms =
+      state.refill.settings?.expiresAfter === "period"
+        ? { expiresAt: new Date(due.period.endMs).toISOString() }
+        : undefined
+    const movement = grantMovement(accountId, state, credited, terms)
+    const entry = movement === undefined ? credited : withAllocations(credited, movement)
+    const after = { ...afterEntry(state, entry), refill: due.state }
     return {
       result: { _tag: "Refilled", entry },
-      state: { ...afterEntry(state, entry), refill: due.state },
+      state: movement === undefined ? after : { ...after, grants: movement.live },
+      grants: movement?.changed,
       entry,
       refill: settled(entry.sequence),
       events: [refillApplied(due.period, entry)],

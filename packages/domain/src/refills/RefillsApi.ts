@@ -18,6 +18,7 @@ export const RefillBody = withExample(
     ceiling: ConfigureRefillRequest.fields.ceiling,
     schedule: ConfigureRefillRequest.fields.schedule,
     enabled: ConfigureRefillRequest.fields.enabled,
+    expiresAfter: ConfigureRefillRequest.fields.expiresAfter,
   }),
   Examples.refill,
 )

@@ -3,6 +3,7 @@ import type { AccountState } from "../AccountState.ts"
 import { noAutoTopUp } from "../autoTopUp/AutoTopUpRequest.ts"
 import type { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import type { Amount, Balance, Ceiling, OverdraftLimit } from "../Credits.ts"
+import { noGrants } from "../grants/Grant.ts"
 import { Limits } from "../Limits.ts"
 import { noRefill } from "../refills/Refill.ts"
 import type { RefillSchedule } from "../refills/RefillSettings.ts"
@@ -48,6 +49,7 @@ export const accountState: fc.Arbitrary<AccountState> = overdraftLimit.chain((li
       holdsPlaced: fc.nat(),
       autoTopUp: fc.constant(noAutoTopUp),
       refill: fc.constant(noRefill),
+      grants: fc.constant(noGrants),
     }),
   ),
 )

@@ -8,6 +8,7 @@ import * as ContractClock from "./ContractClock.ts"
 import type { ContractContext } from "./ContractContext.ts"
 import { correctionsContract } from "./CorrectionsContract.ts"
 import { edgesContract } from "./EdgesContract.ts"
+import { grantsContract } from "./GrantsContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
@@ -349,4 +350,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     refillsContract(context)
     edgesContract(context)
     transitionContract(context, store)
+    grantsContract(context)
   })

@@ -1,0 +1,34 @@
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { runAction } from "./CommandAction.ts"
+import { account, json, memory } from "./CommandFlags.ts"
+
+/** `tally grants` and `tally expire-grants`. */
+
+const actions = () => import("./GrantActions.ts")
+
+export const grantsFlags = {
+  account,
+  limit: Flag.Int("limit").pipe(Flag.withDescription("Grants per page"), Flag.optional),
+  cursor: Flag.String("cursor").pipe(Flag.withDescription("The nextCursor of the previous page"), Flag.optional),
+  memory,
+  json,
+}
+
+export const grants = Command.make("grants", grantsFlags, (flags) =>
+  runAction(actions, (action) => action.grants(flags)),
+).pipe(Command.withDescription("List an account's grants (live, spent and expired), newest first"))
+
+export const expireGrantsFlags = {
+  account: Argument.String("account").pipe(
+    Argument.withDescription("Only this account (default: every account)"),
+    Argument.optional,
+  ),
+  memory,
+  json,
+}
+
+export const expireGrants = Command.make("expire-grants", expireGrantsFlags, (flags) =>
+  runAction(actions, (action) => action.expireGrants(flags)),
+).pipe(Command.withDescription("Expire what is due of grants (the service does it every second)"))

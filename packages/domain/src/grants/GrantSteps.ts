@@ -1,0 +1,48 @@
+import type { AccountId } from "../AccountId.ts"
+import { applied } from "../Decision.ts"
+import type { Entry } from "../Entry.ts"
+import type { NewLedgerEvent } from "../events/LedgerEvent.ts"
+import { afterEntry, nextEntry, type Step } from "../Posting.ts"
+import { expireGrants } from "./Expiry.ts"
+import type { Grant } from "./Grant.ts"
+
+/** What an expiry run did on one account: the `expiry` entry and the grants it took from, or nothing was due. */
+export type GrantExpiry =
+  | { readonly _tag: "NothingDue" }
+  | { readonly _tag: "Expired"; readonly entry: Entry; readonly grants: ReadonlyArray<Grant> }
+
+const grantExpired = (grant: Grant, amount: number, entry: Entry): NewLedgerEvent => ({
+  type: "grant.expired",
+  accountId: grant.accountId,
+  createdAt: entry.createdAt,
+  data: { grant, amount, entrySequence: entry.sequence },
+})
+
+/**
+ * Expires what is due at `nowMs` of the account's grants, as one `expiry` entry that records what it
+ * took from each (`expireGrants` says what is due), with a `grant.expired` event per grant. It needs
+ * no key: run again, it finds nothing due and changes nothing.
+ */
+export const expire =
+  (accountId: AccountId, nowMs: number): Step<GrantExpiry> =>
+  ({ state }) => {
+    if (state.grants.length === 0) return { result: { _tag: "NothingDue" } }
+    const at = new Date(nowMs).toISOString()
+    const movement = expireGrants(state.grants, state.held, nowMs, at)
+    if (movement.allocations.length === 0) return { result: { _tag: "NothingDue" } }
+    const total = movement.allocations.reduce((sum, allocation) => sum - allocation.amount, 0)
+    const entry: Entry = {
+      ...nextEntry(accountId, state, applied(state.balance, -total), { kind: "expiry", createdAt: at }),
+      allocations: movement.allocations,
+    }
+    const events = movement.changed.map((grant, index) =>
+      grantExpired(grant, -movement.allocations[index]!.amount, entry),
+    )
+    return {
+      result: { _tag: "Expired", entry, grants: movement.changed },
+      state: { ...afterEntry(state, entry), grants: movement.live },
+      entry,
+      grants: movement.changed,
+      events,
+    }
+  }

@@ -1,0 +1,79 @@
+import type { PgLedgerStore } from "@tally/adapters"
+import { Ledger } from "@tally/domain"
+import { Clock, Effect, Layer, ManagedRuntime, Result } from "effect"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { shiftedClock } from "./support/ShiftedClock.ts"
+import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.ts"
+
+/**
+ * Grants under concurrency on a real PostgreSQL: two ledgers on two pools stand for two processes.
+ * Spends race the expiry of the grants they draw from, on one account; every credit is either spent
+ * or expired, once, and the account's balance, grants and entries stay exact.
+ */
+const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
+  ["group commit at READ COMMITTED", "read committed", {}],
+  ["group commit at SERIALIZABLE", "serializable", {}],
+  ["one operation per transaction", "read committed", { batchSizeMax: 1, writers: 6, soloWrites: false }],
+]
+
+const hourMs = 3_600_000
+
+const expiredTotal = (runs: ReadonlyArray<{ readonly expired: number }>) =>
+  runs.reduce((sum, run) => sum + run.expired, 0)
+
+/** A clock an hour ahead: the expiring process sees every grant of the test due. */
+const anHourLater = shiftedClock(hourMs)
+
+describe.each(setups)("spends racing grant expiry across two processes, %s", (name, isolation, options) => {
+  const setup = name.replace(/[^A-Za-z]/g, "")
+  let processes: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
+  beforeAll(async () => {
+    const url = await createDatabase(isolation)
+    processes = [0, 1].map(() => ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 6, options)))))
+  })
+  afterAll(() => Promise.all(processes.map((p) => p.dispose())))
+
+  const run = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>, process = 0, clock?: Clock.Clock) =>
+    processes[process]!.runPromise(
+      Effect.flatMap(Ledger, body).pipe((effect) =>
+        clock === undefined ? effect : Effect.provideService(effect, Clock.Clock, clock),
+      ),
+    )
+
+  test("every granted credit is spent or expired exactly once, and the rest is exact", async () => {
+    const accountId = `grants-race-${setup}`
+    const soon = new Date(Date.now() + 60_000).toISOString()
+    // Purchased credits that never expire, and ten grants that expire within the minute.
+    await run((l) => l.topUp({ accountId, amount: 1_000 }))
+    for (let i = 0; i < 10; i++) await run((l) => l.topUp({ accountId, amount: 100, expiresAt: soon, priority: i % 3 }))
+    const spends = Array.from({ length: 30 }, (_, i) =>
+      run((l) => Effect.result(l.spend({ accountId, amount: 25 })), i % 2),
+    )
+    // Both processes expire while the spends run, an hour later by their clocks.
+    const expiries = Array.from({ length: 6 }, (_, i) =>
+      run((l) => (i % 2 === 0 ? l.expireGrants : l.expireAccountGrants({ accountId })), i % 2, anHourLater),
+    )
+    const [spent, expired] = await Promise.all([Promise.all(spends), Promise.all(expiries)])
+    // 750 spent of 2,000: every spend goes through, from grants first, so some granted credits expire.
+    expect(spent.every(Result.isSuccess)).toBe(true)
+    const usage = spent.length * 25
+    expect(expiredTotal(expired)).toBeGreaterThanOrEqual(250)
+    const expiredCredits = expiredTotal(expired)
+    const { entries } = await run((l) => l.entries({ accountId, limit: 500 }))
+    const fromGrants = entries
+      .flatMap((entry) => entry.allocations ?? [])
+      .filter((allocation) => allocation.amount < 0)
+      .reduce((sum, allocation) => sum - allocation.amount, 0)
+    const expiryEntries = entries.filter((entry) => entry.kind === "expiry")
+    // Everything is settled: the grants are empty, and each of their 1,000 credits went one way.
+    expect(await run((l) => l.grantsExpiringNext(accountId))).toBeNull()
+    expect(fromGrants).toBe(1_000)
+    expect(0 - expiryEntries.reduce((sum, entry) => sum + entry.amount, 0)).toBe(expiredCredits)
+    expect(await run((l) => l.balance(accountId))).toBe(2_000 - usage - expiredCredits)
+    const grants = (await run((l) => l.grants({ accountId }))).grants
+    expect(grants).toHaveLength(10)
+    expect(grants.every((grant) => grant.remaining === 0)).toBe(true)
+    expect(grants.reduce((sum, grant) => sum + grant.expired, 0)).toBe(expiredCredits)
+    expect((await run((l) => l.audit)).violations).toEqual([])
+  })
+})
