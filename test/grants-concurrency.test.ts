@@ -1,21 +1,13 @@
-import type { PgLedgerStore } from "@tally/adapters"
-import { Ledger } from "@tally/domain"
-import { Clock, Effect, Layer, ManagedRuntime, Result } from "effect"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { Effect, Result } from "effect"
+import { describe, expect, test } from "vitest"
 import { shiftedClock } from "./support/ShiftedClock.ts"
-import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.ts"
+import { concurrencySetups, twoProcesses } from "./support/TwoProcesses.ts"
 
 /**
  * Grants under concurrency on a real PostgreSQL: two ledgers on two pools stand for two processes.
  * Spends race the expiry of the grants they draw from, on one account; every credit is either spent
  * or expired, once, and the account's balance, grants and entries stay exact.
  */
-const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
-  ["group commit at READ COMMITTED", "read committed", {}],
-  ["group commit at SERIALIZABLE", "serializable", {}],
-  ["one operation per transaction", "read committed", { batchSizeMax: 1, writers: 6, soloWrites: false }],
-]
-
 const hourMs = 3_600_000
 
 const expiredTotal = (runs: ReadonlyArray<{ readonly expired: number }>) =>
@@ -24,21 +16,9 @@ const expiredTotal = (runs: ReadonlyArray<{ readonly expired: number }>) =>
 /** A clock an hour ahead: the expiring process sees every grant of the test due. */
 const anHourLater = shiftedClock(hourMs)
 
-describe.each(setups)("spends racing grant expiry across two processes, %s", (name, isolation, options) => {
+describe.each(concurrencySetups)("spends racing grant expiry across two processes, %s", (name, isolation, options) => {
   const setup = name.replace(/[^A-Za-z]/g, "")
-  let processes: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
-  beforeAll(async () => {
-    const url = await createDatabase(isolation)
-    processes = [0, 1].map(() => ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 6, options)))))
-  })
-  afterAll(() => Promise.all(processes.map((p) => p.dispose())))
-
-  const run = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>, process = 0, clock?: Clock.Clock) =>
-    processes[process]!.runPromise(
-      Effect.flatMap(Ledger, body).pipe((effect) =>
-        clock === undefined ? effect : Effect.provideService(effect, Clock.Clock, clock),
-      ),
-    )
+  const run = twoProcesses(isolation, options)
 
   test("every granted credit is spent or expired exactly once, and the rest is exact", async () => {
     const accountId = `grants-race-${setup}`

@@ -1,41 +1,22 @@
-import type { PgLedgerStore } from "@tally/adapters"
-import { Ledger } from "@tally/domain"
-import { Clock, Effect, Layer, ManagedRuntime, type Result } from "effect"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import type { Ledger } from "@tally/domain"
+import { type Clock, Effect, type Result } from "effect"
+import { describe, expect, test } from "vitest"
 import { shiftedClock } from "./support/ShiftedClock.ts"
-import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.ts"
+import { concurrencySetups, twoProcesses } from "./support/TwoProcesses.ts"
 
 /**
  * Holds under concurrency on a real PostgreSQL: two ledgers on two pools stand for two processes.
  * Captures, releases, spends and expiry race for one hold or the last credits; each hold resolves
  * once and the account's held, balance and entries stay exact.
  */
-const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
-  ["group commit at READ COMMITTED", "read committed", {}],
-  ["group commit at SERIALIZABLE", "serializable", {}],
-  ["one operation per transaction", "read committed", { batchSizeMax: 1, writers: 6, soloWrites: false }],
-]
-
 const hourMs = 3_600_000
 
 /** A clock an hour ahead: the second process sees every short deadline passed. */
 const anHourLater = shiftedClock(hourMs)
 
-describe.each(setups)("holds racing across two processes, %s", (name, isolation, options) => {
+describe.each(concurrencySetups)("holds racing across two processes, %s", (name, isolation, options) => {
   const setup = name.replace(/[^A-Za-z]/g, "")
-  let processes: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
-  beforeAll(async () => {
-    const url = await createDatabase(isolation)
-    processes = [0, 1].map(() => ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 6, options)))))
-  })
-  afterAll(() => Promise.all(processes.map((p) => p.dispose())))
-
-  const run = <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>, process = 0, clock?: Clock.Clock) =>
-    processes[process]!.runPromise(
-      Effect.flatMap(Ledger, body).pipe((effect) =>
-        clock === undefined ? effect : Effect.provideService(effect, Clock.Clock, clock),
-      ),
-    )
+  const run = twoProcesses(isolation, options)
 
   /** `count` requests from 16 clients, each sending its next when answered; even clients on one process, odd on the other. */
   const together = async <A, E>(
