@@ -116,8 +116,12 @@ const underLoad = async (label: string, fault: () => Promise<FaultWindow>) => {
   }
   console.log(`${label}: ${JSON.stringify(report, null, 1)}`)
   expect(findings).toEqual([])
-  // The fault was felt: requests were caught, and some answered 503 while it held.
-  expect(caught.filter((a) => a.status === 503).length).toBeGreaterThan(0)
+  // The fault was felt: requests were caught; one that held past the deadline left some no answer but a 503
+  // (one that ends sooner, as stranded connections dropped in time, may let every caught request succeed).
+  expect(caught.length).toBeGreaterThan(0)
+  if (window.endMs - window.startMs > deadlineMs) {
+    expect(caught.filter((a) => a.status === 503).length).toBeGreaterThan(0)
+  }
   expect(answeredLate(caught, window, deadlineMs, marginMs)).toEqual([])
   expect(changes[changes.length - 1]?.status).toBe(200)
   return { report, changes, window }
