@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks"
-import { api, type LedgerEvent } from "./api.ts"
+import { exactly } from "../../src/ExactList.ts"
+import { api, type EventType, type LedgerEvent } from "./api.ts"
 import { credits, signed } from "./format.ts"
 import { Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
@@ -10,7 +11,8 @@ const waitSeconds = 20
 /** After a failed read, the next one comes this much later. */
 const retryMs = 3_000
 
-const eventTypes = [
+/** The domain's event types, restated: importing them as a value would bundle the domain's schemas. */
+const eventTypes = exactly<EventType>()([
   "balance.low",
   "auto_top_up.requested",
   "auto_top_up.completed",
@@ -19,7 +21,7 @@ const eventTypes = [
   "auto_top_up.disabled",
   "refill.applied",
   "grant.expired",
-] as const
+])
 
 const describe = (event: LedgerEvent) => {
   switch (event.type) {

@@ -1,14 +1,9 @@
 import type { EntryKind, ExportFormat, TopUpKind } from "@tally/domain"
 import * as Argument from "effect/cli/Argument"
 import * as Flag from "effect/cli/Flag"
+import { exactly } from "../ExactList.ts"
 
 /** The flags and arguments several commands share. */
-
-/** The list, when it names every member of `T` and nothing else (its order is left to a test). */
-const exactly =
-  <T extends string>() =>
-  <const L extends ReadonlyArray<T>>(list: L & ([T] extends [L[number]] ? unknown : never)): L =>
-    list
 
 /*
  * The domain's lists of choices, restated: importing `@tally/domain` to parse the command line loaded
