@@ -15,6 +15,32 @@ import { createDatabase, pgStore, pool } from "./support/TestDatabase.ts"
  * (ACCESS EXCLUSIVE), which the statement needs before it touches any row, until the lookup waits
  * for that table too (after it has locked the account); then both go on.
  */
+/**
+ * Locks `table` from the admin pool until the returned function runs (it resolves once the lock is let
+ * go): writes that need the table wait at that statement.
+ */
+const lockTable = async (
+  admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>,
+  table: "entries" | "holds",
+) => {
+  const locked = Effect.runSync(Deferred.make<void>())
+  const release = Effect.runSync(Deferred.make<void>())
+  const holder = admin.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.gen(function* () {
+        yield* sql.unsafe(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
+        yield* Deferred.succeed(locked, undefined)
+        yield* Deferred.await(release)
+      }).pipe(sql.withTransaction),
+    ),
+  )
+  await Effect.runPromise(Deferred.await(locked))
+  return async () => {
+    await Effect.runPromise(Deferred.succeed(release, undefined))
+    await holder
+  }
+}
+
 describe("a compare-and-swap statement that runs on the server only after its lookup", () => {
   let proxy: FaultProxy.FaultProxy
   let ledger: ManagedRuntime.ManagedRuntime<Ledger, unknown>
@@ -54,18 +80,7 @@ describe("a compare-and-swap statement that runs on the server only after its lo
     // Written once, so the next write is decided on the account as it stands: one statement, the one
     // cut. A new account is decided as having no row, and its statement creates it.
     if (!fresh) await run((l) => l.topUp({ accountId, amount: 1000 }))
-    const locked = Effect.runSync(Deferred.make<void>())
-    const release = Effect.runSync(Deferred.make<void>())
-    const holder = admin.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        Effect.gen(function* () {
-          yield* sql`LOCK TABLE entries IN ACCESS EXCLUSIVE MODE`
-          yield* Deferred.succeed(locked, undefined)
-          yield* Deferred.await(release)
-        }).pipe(sql.withTransaction),
-      ),
-    )
-    await Effect.runPromise(Deferred.await(locked))
+    const unlock = await lockTable(admin, "entries")
     const cutsBefore = proxy.cuts()
     proxy.arm({ deliver: true, match: FaultProxy.isCompareAndSwap })
     const key = keyed ? { idempotencyKey: "late-1" } : {}
@@ -76,8 +91,7 @@ describe("a compare-and-swap statement that runs on the server only after its lo
     const until = Date.now() + 20_000
     while ((await waitingForTables()) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
     expect(await waitingForTables()).toBeGreaterThanOrEqual(2)
-    await Effect.runPromise(Deferred.succeed(release, undefined))
-    await holder
+    await unlock()
     const posting = await write
     expect(proxy.cuts()).toBe(cutsBefore + 1)
     const sequence = fresh ? 1 : 2
@@ -118,19 +132,8 @@ describe("a key recorded by a compare-and-swap statement on an account with no r
       ledger.runPromise(Effect.flatMap(Ledger, body))
     const other = "key-race-holder"
     await on(locked, (l) => l.topUp({ accountId: other, amount: 100 }))
-    const tableLocked = Effect.runSync(Deferred.make<void>())
-    const release = Effect.runSync(Deferred.make<void>())
     // The locked batch waits for the holds table in its write, after it loaded its keys.
-    const holder = admin.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        Effect.gen(function* () {
-          yield* sql`LOCK TABLE holds IN ACCESS EXCLUSIVE MODE`
-          yield* Deferred.succeed(tableLocked, undefined)
-          yield* Deferred.await(release)
-        }).pipe(sql.withTransaction),
-      ),
-    )
-    await Effect.runPromise(Deferred.await(tableLocked))
+    const unlock = await lockTable(admin, "holds")
     const request = { accountId: "key-race", amount: 50, idempotencyKey: "race-1" }
     // One batch: the keyed spend on the account with no row, and a hold on another account.
     const batch = Promise.all([
@@ -154,8 +157,7 @@ describe("a key recorded by a compare-and-swap statement on an account with no r
     // Meanwhile the same request through a compare-and-swap statement: refused, and its key recorded.
     const first = await on(cas, (l) => Effect.flip(l.spend(request)))
     expect(first).toMatchObject({ _tag: "InsufficientCredits" })
-    await Effect.runPromise(Deferred.succeed(release, undefined))
-    await holder
+    await unlock()
     const [spend, hold] = await batch
     expect(spend).toMatchObject({ _tag: "Failure" })
     expect(JSON.stringify(spend)).toContain("InsufficientCredits")
