@@ -21,7 +21,7 @@ import {
 } from "./api.ts"
 import { BalanceChart } from "./BalanceChart.tsx"
 import { credits, instantOf } from "./format.ts"
-import { Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
 /** Entries a page of the table shows. */
 const pageSize = 50
@@ -276,24 +276,11 @@ const Entries = ({
               <caption>
                 Entries {credits(first)}–{credits(first + page.value.entries.length - 1)}, newest first
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col" class="num">
-                    Amount
-                  </th>
-                  <th scope="col" class="num">
-                    Balance after
-                  </th>
-                  <th scope="col">Reference</th>
-                  <th scope="col">Links</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                columns={["#", "Time", "Kind", "Amount", "Balance after", "Reference", "Links"]}
+                numeric={["Amount", "Balance after"]}
+                actions
+              />
               <tbody>
                 {page.value.entries.map((entry) => (
                   <tr key={entry.sequence}>
@@ -358,17 +345,7 @@ const Entries = ({
         ) : (
           <TableWrap label="Totals per kind">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col" class="num">
-                    Entries
-                  </th>
-                  <th scope="col" class="num">
-                    Amount
-                  </th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={["Kind", "Entries", "Amount"]} numeric={["Entries", "Amount"]} />
               <tbody>
                 {totals.value.totals.map((total) => (
                   <tr key={total.kind}>
@@ -432,19 +409,7 @@ const Holds = ({
       ) : (
         <TableWrap label="Open holds">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Hold</th>
-                <th scope="col" class="num">
-                  Reserves
-                </th>
-                <th scope="col">Reference</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={["Hold", "Reserves", "Reference", "Expires"]} numeric={["Reserves"]} actions />
             <tbody>
               {open.value.holds.map((openHold) => (
                 <tr key={openHold.holdId}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks"
 import { type AccountSummary, api } from "./api.ts"
-import { Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
 const accountHref = (accountId: string) => `#/accounts/${encodeURIComponent(accountId)}`
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
@@ -79,24 +79,10 @@ export const Accounts = ({ prefix }: { prefix: string }) => {
         <>
           <TableWrap label="Accounts">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col" class="num">
-                    Balance
-                  </th>
-                  <th scope="col" class="num">
-                    Held
-                  </th>
-                  <th scope="col" class="num">
-                    Available
-                  </th>
-                  <th scope="col" class="num">
-                    Entries
-                  </th>
-                  <th scope="col">Last entry</th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                columns={["Account", "Balance", "Held", "Available", "Entries", "Last entry"]}
+                numeric={["Balance", "Held", "Available", "Entries"]}
+              />
               <tbody>
                 {accounts.map((account) => (
                   <tr key={account.accountId}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks"
 import { type AuditReport, api } from "./api.ts"
-import { Credits, Failure, TableWrap } from "./ui.tsx"
+import { ColumnHeads, Credits, Failure, TableWrap } from "./ui.tsx"
 
 /** The audit recomputes every account's chain of running balances; it reads the whole ledger, so it runs on request. */
 export const Audit = () => {
@@ -38,13 +38,7 @@ export const Audit = () => {
           {report.violations.length === 0 ? null : (
             <TableWrap label="Violations">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Account</th>
-                    <th scope="col">Entry</th>
-                    <th scope="col">Problem</th>
-                  </tr>
-                </thead>
+                <ColumnHeads columns={["Account", "Entry", "Problem"]} />
                 <tbody>
                   {report.violations.map((violation) => (
                     <tr key={`${violation.accountId}-${violation.sequence}-${violation.problem}`}>

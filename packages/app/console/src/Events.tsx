@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks"
 import { exactly } from "../../src/ExactList.ts"
 import { api, type EventType, type LedgerEvent } from "./api.ts"
 import { credits, signed } from "./format.ts"
-import { Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
 /** Events the page keeps (the newest); older ones stay in the feed, readable through the API. */
 const keptMax = 500
@@ -125,15 +125,7 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
       ) : (
         <TableWrap label="Events">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Type</th>
-                <th scope="col">Account</th>
-                <th scope="col">What</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={["#", "Time", "Type", "Account", "What"]} />
             <tbody aria-live="polite">
               {shown.map((event) => (
                 <tr key={event.id}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, type WebhookDelivery, type WebhookEndpoint } from "./api.ts"
-import { Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
 const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
   const [deliveries, setDeliveries] = useState<ReadonlyArray<WebhookDelivery> | null>(null)
@@ -16,16 +16,7 @@ const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
     <TableWrap label={`Deliveries to ${endpoint.url}`}>
       <table>
         <caption>The newest {deliveries.length} deliveries, newest event first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Queued</th>
-            <th scope="col">Next attempt</th>
-            <th scope="col">Attempts</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={["Event", "Type", "Status", "Queued", "Next attempt", "Attempts"]} />
         <tbody>
           {deliveries.map((delivery) => (
             <tr key={delivery.eventId}>

@@ -63,3 +63,29 @@ export const TableWrap = ({ label, children }: { label: string; children: Compon
     {children}
   </section>
 )
+
+/** A table's header row: `numeric` columns align right; `actions` adds a last column named for screen readers only. */
+export const ColumnHeads = ({
+  columns,
+  numeric = [],
+  actions = false,
+}: {
+  columns: ReadonlyArray<string>
+  numeric?: ReadonlyArray<string>
+  actions?: boolean
+}) => (
+  <thead>
+    <tr>
+      {columns.map((column) => (
+        <th key={column} scope="col" class={numeric.includes(column) ? "num" : undefined}>
+          {column}
+        </th>
+      ))}
+      {actions ? (
+        <th scope="col">
+          <span class="visually-hidden">Actions</span>
+        </th>
+      ) : null}
+    </tr>
+  </thead>
+)
