@@ -41,6 +41,17 @@ const lockTable = async (
   }
 }
 
+/** Backends of this database waiting for a table's lock. */
+const waitingForTables = (admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>) =>
+  admin.runPromise(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) => sql<{ waiting: bigint }>`
+        SELECT count(*) AS waiting FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
+    ).pipe(Effect.map(([row]) => Number(row?.waiting ?? 0))),
+  )
+
 describe("a compare-and-swap statement that runs on the server only after its lookup", () => {
   let proxy: FaultProxy.FaultProxy
   let ledger: ManagedRuntime.ManagedRuntime<Ledger, unknown>
@@ -60,17 +71,6 @@ describe("a compare-and-swap statement that runs on the server only after its lo
   const run = <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>) =>
     ledger.runPromise(Effect.flatMap(Ledger, body))
 
-  /** Backends of this database waiting for a table's lock. */
-  const waitingForTables = () =>
-    admin.runPromise(
-      Effect.flatMap(
-        SqlClient.SqlClient,
-        (sql) => sql<{ waiting: bigint }>`
-          SELECT count(*) AS waiting FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
-      ).pipe(Effect.map(([row]) => Number(row?.waiting ?? 0))),
-    )
-
   test.each([
     [true, false],
     [false, false],
@@ -89,8 +89,8 @@ describe("a compare-and-swap statement that runs on the server only after its lo
     )
     // The statement waits for the table; the lookup, once it has locked the account, waits for it too.
     const until = Date.now() + 20_000
-    while ((await waitingForTables()) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
-    expect(await waitingForTables()).toBeGreaterThanOrEqual(2)
+    while ((await waitingForTables(admin)) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    expect(await waitingForTables(admin)).toBeGreaterThanOrEqual(2)
     await unlock()
     const posting = await write
     expect(proxy.cuts()).toBe(cutsBefore + 1)
@@ -142,18 +142,9 @@ describe("a key recorded by a compare-and-swap statement on an account with no r
         Effect.flatMap(Ledger, (l) => l.hold({ accountId: other, amount: 10, idempotencyKey: "h" })),
       ),
     ])
-    const waiting = () =>
-      admin.runPromise(
-        Effect.flatMap(
-          SqlClient.SqlClient,
-          (sql) => sql<{ waiting: bigint }>`
-            SELECT count(*) AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
-        ).pipe(Effect.map(([row]) => Number(row?.waiting ?? 0))),
-      )
     const until = Date.now() + 20_000
-    while ((await waiting()) < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
-    expect(await waiting()).toBe(1)
+    while ((await waitingForTables(admin)) < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    expect(await waitingForTables(admin)).toBe(1)
     // Meanwhile the same request through a compare-and-swap statement: refused, and its key recorded.
     const first = await on(cas, (l) => Effect.flip(l.spend(request)))
     expect(first).toMatchObject({ _tag: "InsufficientCredits" })
