@@ -8,6 +8,7 @@ import {
   dueAutoTopUpRequestsOf,
   dueGrantAccountsOf,
   dueHoldsOf,
+  duePendingCreditsOf,
   dueRefillsOf,
   type Entry,
   exportOf,
@@ -20,6 +21,8 @@ import {
   newAccountState,
   newestFirst,
   openHoldsOf,
+  type PendingCredit,
+  pendingCreditsPageOf,
   runsOf,
   searchOf,
   storagePortVersion,
@@ -42,6 +45,7 @@ interface Account {
   readonly refills: Set<string>
   /** Every grant it ever had, by id. */
   readonly grants: Map<number, Grant>
+  readonly pendingCredits: Map<number, PendingCredit>
 }
 
 /**
@@ -73,6 +77,7 @@ export const make = Effect.gen(function* () {
         autoTopUpRequests: new Map(),
         refills: new Set(),
         grants: new Map(),
+        pendingCredits: new Map(),
       }
       accounts.set(accountId, account)
     }
@@ -84,7 +89,10 @@ export const make = Effect.gen(function* () {
 
   return LedgerStore.of({
     portVersion: storagePortVersion,
-    transact: ({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }, step) =>
+    transact: (
+      { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, pendingCreditId, opensPendingCredit },
+      step,
+    ) =>
       Effect.sync(() => {
         const existing = accounts.get(accountId)
         const target = refundOf === undefined ? undefined : existing?.entries[refundOf - 1]
@@ -98,11 +106,13 @@ export const make = Effect.gen(function* () {
               : { entry: target, refunded: existing?.refunded.get(target.sequence) ?? 0 },
           autoTopUpRequest:
             autoTopUpRequestId === undefined ? undefined : existing?.autoTopUpRequests.get(autoTopUpRequestId),
+          pendingCredit: pendingCreditId === undefined ? undefined : existing?.pendingCredits.get(pendingCreditId),
+          pendingCreditsOpened: opensPendingCredit === true ? (existing?.pendingCredits.size ?? 0) : undefined,
         })
         const { state, entry, record, hold, result } = transition
         if (state === undefined && record === undefined && hold === undefined) return result
         const account = existing ?? accountOf(accountId)
-        const { autoTopUpRequest, refill, events, grants } = transition
+        const { autoTopUpRequest, refill, events, grants, pendingCredit } = transition
         // What the storage guarantees besides the rules, as PostgreSQL's constraints do: a step that
         // would break it is a bug, and nothing of it is written.
         if (refill !== undefined && account.refills.has(refill.periodStart)) {
@@ -119,6 +129,7 @@ export const make = Effect.gen(function* () {
         if (autoTopUpRequest !== undefined) account.autoTopUpRequests.set(autoTopUpRequest.requestId, autoTopUpRequest)
         if (refill !== undefined) account.refills.add(refill.periodStart)
         if (grants !== undefined) for (const grant of grants) account.grants.set(grant.grantId, grant)
+        if (pendingCredit !== undefined) account.pendingCredits.set(pendingCredit.pendingCreditId, pendingCredit)
         if (events !== undefined && events.length > 0) log.append(events)
         if (state !== undefined) account.state = state
         return result
@@ -167,6 +178,21 @@ export const make = Effect.gen(function* () {
         ),
       ),
 
+    pendingCredit: (accountId, pendingCreditId) =>
+      Effect.sync(() => accounts.get(accountId)?.pendingCredits.get(pendingCreditId)),
+
+    pendingCredits: (accountId, query) =>
+      Effect.sync(() => pendingCreditsPageOf(accounts.get(accountId)?.pendingCredits.values() ?? [], query)),
+
+    duePendingCredits: (now, limit) =>
+      Effect.sync(() =>
+        duePendingCreditsOf(
+          [...accounts.values()].flatMap((account) => [...account.pendingCredits.values()]),
+          now,
+          limit,
+        ),
+      ),
+
     dueRefills: (nowMs, limit) =>
       Effect.sync(() =>
         dueRefillsOf(
@@ -209,13 +235,14 @@ export const make = Effect.gen(function* () {
         idsAfter(afterAccountId)
           .slice(0, accountsMax)
           .map((accountId) => {
-            const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
+            const { state, entries, holds, autoTopUpRequests, pendingCredits } = accounts.get(accountId)!
             return auditedAccountOf({
               accountId,
               state,
               entries,
               holds: [...holds.values()],
               autoTopUpRequests: [...autoTopUpRequests.values()],
+              pendingCredits: [...pendingCredits.values()],
             })
           }),
       ),
@@ -240,13 +267,14 @@ export const make = Effect.gen(function* () {
           .sort()
           .slice(0, accountsMax)
           .map((accountId): AccountHistory => {
-            const { state, entries, holds, autoTopUpRequests } = accounts.get(accountId)!
+            const { state, entries, holds, autoTopUpRequests, pendingCredits } = accounts.get(accountId)!
             return {
               accountId,
               state,
               entries: [...entries],
               holds: [...holds.values()],
               autoTopUpRequests: [...autoTopUpRequests.values()],
+              pendingCredits: [...pendingCredits.values()],
             }
           }),
       ),

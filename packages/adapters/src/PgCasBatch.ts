@@ -179,7 +179,9 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       if (
         operation.holdId !== undefined ||
         operation.refundOf !== undefined ||
-        operation.autoTopUpRequestId !== undefined
+        operation.autoTopUpRequestId !== undefined ||
+        operation.pendingCreditId !== undefined ||
+        operation.opensPendingCredit === true
       ) {
         plan.locked = true
         return

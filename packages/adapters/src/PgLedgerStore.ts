@@ -43,6 +43,9 @@ import {
   type HoldRow,
   holdColumns,
   holdOf,
+  type PendingCreditRow,
+  pendingCreditColumns,
+  pendingCreditOf,
   readAccount,
   stateOf,
 } from "./PgRows.ts"
@@ -510,12 +513,16 @@ export const make = (options: Options = defaults) =>
         const requestRows = yield* sql<AutoTopUpRequestRow>`
           SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
           WHERE ${range} ORDER BY account_id, request_id`
+        const pendingCreditRows = yield* sql<PendingCreditRow>`
+          SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits
+          WHERE ${range} ORDER BY account_id, pending_credit_id`
         return {
           accounts,
           lastAccountId: last.account_id,
           range,
           holds: groupBy(holdRows, (row) => row.account_id, holdOf),
           requests: groupBy(requestRows, (row) => row.account_id, autoTopUpRequestOf),
+          pendingCredits: groupBy(pendingCreditRows, (row) => row.account_id, pendingCreditOf),
         }
       })
 
@@ -531,7 +538,18 @@ export const make = (options: Options = defaults) =>
 
     return LedgerStore.of({
       portVersion: storagePortVersion,
-      transact: <A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>) =>
+      transact: <A>(
+        {
+          accountId,
+          idempotencyKey,
+          holdId,
+          refundOf,
+          autoTopUpRequestId,
+          pendingCreditId,
+          opensPendingCredit,
+        }: WriteTarget,
+        step: Step<A>,
+      ) =>
         Effect.suspend(() => {
           const operation: Operation = {
             accountId,
@@ -539,6 +557,8 @@ export const make = (options: Options = defaults) =>
             holdId,
             refundOf,
             autoTopUpRequestId,
+            pendingCreditId,
+            opensPendingCredit,
             operationId: randomUUID(),
             step,
           }
@@ -590,6 +610,30 @@ export const make = (options: Options = defaults) =>
           WHERE status = 'open' AND expires_at <= ${now}::timestamptz
           ORDER BY expires_at LIMIT ${limit}`).pipe(
           Effect.map((rows) => rows.map((row) => ({ accountId: row.account_id, requestId: Number(row.request_id) }))),
+        ),
+
+      pendingCredit: (accountId, pendingCreditId) =>
+        read(sql<PendingCreditRow>`
+          SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits
+          WHERE account_id = ${accountId} AND pending_credit_id = ${BigInt(pendingCreditId)}`).pipe(
+          Effect.map(([row]) => (row === undefined ? undefined : pendingCreditOf(row))),
+        ),
+
+      pendingCredits: (accountId, { status, limit, beforeId }) =>
+        read(sql<PendingCreditRow>`
+          SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits
+          WHERE account_id = ${accountId} AND pending_credit_id < ${BigInt(beforeId ?? Number.MAX_SAFE_INTEGER)}
+            ${status === undefined ? sql`` : sql`AND status = ${status}`}
+          ORDER BY pending_credit_id DESC LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map(pendingCreditOf))),
+
+      duePendingCredits: (now, limit) =>
+        read(sql<{ account_id: AccountId; pending_credit_id: bigint }>`
+          SELECT account_id, pending_credit_id FROM pending_credits
+          WHERE status = 'pending' AND expires_at <= ${now}::timestamptz
+          ORDER BY expires_at LIMIT ${limit}`).pipe(
+          Effect.map((rows) =>
+            rows.map((row) => ({ accountId: row.account_id, pendingCreditId: Number(row.pending_credit_id) })),
+          ),
         ),
 
       dueRefills: (nowMs, limit) =>
@@ -707,6 +751,7 @@ export const make = (options: Options = defaults) =>
                   state: stateOf(row),
                   holds: page.holds.get(row.account_id) ?? [],
                   autoTopUpRequests: page.requests.get(row.account_id) ?? [],
+                  pendingCredits: page.pendingCredits.get(row.account_id) ?? [],
                   lastEntrySequence: lastSequences.get(row.account_id) ?? 0,
                   refundedSequences: refundedSequences.get(row.account_id) ?? [],
                 }),
@@ -739,6 +784,7 @@ export const make = (options: Options = defaults) =>
                   entries: entries.get(row.account_id) ?? [],
                   holds: page.holds.get(row.account_id) ?? [],
                   autoTopUpRequests: page.requests.get(row.account_id) ?? [],
+                  pendingCredits: page.pendingCredits.get(row.account_id) ?? [],
                 }),
               )
             }),

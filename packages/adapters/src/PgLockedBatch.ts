@@ -9,6 +9,7 @@ import {
   type IdempotencyRecord,
   newAccountState,
   type Outcome,
+  type PendingCredit,
   type RefillRecord,
   type RefundTarget,
   RuleRejection,
@@ -41,6 +42,11 @@ import {
   type Known,
   knownOf,
   lockedEntryWriteColumns,
+  type PendingCreditRow,
+  pendingCreditColumns,
+  pendingCreditFromJson,
+  pendingCreditOf,
+  pendingCreditsRelation,
   refillsRelation,
   settingsColumnsOf,
 } from "./PgRows.ts"
@@ -78,6 +84,19 @@ interface AutoTopUpOutcome {
   readonly request: AutoTopUpRequest
 }
 
+/** What a pending credit operation's record keeps besides its entry: the credit and the account as it left them. */
+interface PendingCreditOutcome {
+  readonly pendingCredit: PendingCredit
+  readonly balances: AccountBalances
+}
+
+interface PendingCreditWrite {
+  readonly pendingCredit: PendingCredit
+  readonly operationId: string
+}
+
+type StoredOutcome = HoldOutcome | AutoTopUpOutcome | PendingCreditOutcome
+
 /** Each column a record's outcome is stored in; exactly one of refusal and (entry, outcome) is set. */
 export const recordColumns = (outcome: Outcome) => {
   switch (outcome._tag) {
@@ -95,13 +114,33 @@ export const recordColumns = (outcome: Outcome) => {
         refusal: null,
         outcome: { request: outcome.request } satisfies AutoTopUpOutcome,
       }
+    case "PendingCreditChanged":
+      return {
+        entry_sequence: outcome.entry?.sequence ?? null,
+        refusal: null,
+        outcome: { pendingCredit: outcome.pendingCredit, balances: outcome.balances } satisfies PendingCreditOutcome,
+      }
     case "Refused":
       return { entry_sequence: null, refusal: encodeRefusal(outcome.error), outcome: null }
   }
 }
 
 /** A record's outcome as read back from its columns. */
-const outcomeOf = (entry: Entry | null, refusal: unknown, outcome: HoldOutcome | AutoTopUpOutcome | null): Outcome => {
+const balancesFromJson = (balances: AccountBalances): AccountBalances => ({
+  balance: balances.balance,
+  held: balances.held,
+  available: balances.available,
+})
+
+const outcomeOf = (entry: Entry | null, refusal: unknown, outcome: StoredOutcome | null): Outcome => {
+  if (outcome !== null && "pendingCredit" in outcome) {
+    return {
+      _tag: "PendingCreditChanged",
+      pendingCredit: pendingCreditFromJson(outcome.pendingCredit),
+      entry,
+      balances: balancesFromJson(outcome.balances),
+    }
+  }
   if (outcome !== null && "request" in outcome) {
     return { _tag: "AutoTopUpChanged", request: autoTopUpRequestFromJson(outcome.request), entry }
   }
@@ -110,11 +149,7 @@ const outcomeOf = (entry: Entry | null, refusal: unknown, outcome: HoldOutcome |
       _tag: "HoldChanged",
       hold: holdFromJson(outcome.hold),
       entry,
-      balances: {
-        balance: outcome.balances.balance,
-        held: outcome.balances.held,
-        available: outcome.balances.available,
-      },
+      balances: balancesFromJson(outcome.balances),
     }
   }
   return entry !== null ? { _tag: "Posted", entry } : { _tag: "Refused", error: decodeRefusal(refusal) }
@@ -164,7 +199,7 @@ export const make = (sql: SqlClient.SqlClient) => {
           key: string
           fingerprint: string
           refusal: unknown
-          outcome: HoldOutcome | AutoTopUpOutcome | null
+          outcome: StoredOutcome | null
           has_entry: boolean
         }
       >`
@@ -213,6 +248,39 @@ export const make = (sql: SqlClient.SqlClient) => {
         ) AS x(account_id, request_id) USING (account_id, request_id)`
       for (const row of rows) requests.set(keyOf(row.account_id, Number(row.request_id)), autoTopUpRequestOf(row))
       return requests
+    })
+
+  /** The pending credits the operations name, as committed. */
+  const loadPendingCredits = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const credits = new Map<string, PendingCredit>()
+      const naming = operations.filter((op) => op.pendingCreditId !== undefined)
+      if (naming.length === 0) return credits
+      const rows = yield* sql<PendingCreditRow>`
+        SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits
+        JOIN unnest(
+          ${naming.map((op) => op.accountId)}::text[],
+          ${naming.map((op) => BigInt(op.pendingCreditId!))}::bigint[]
+        ) AS x(account_id, pending_credit_id) USING (account_id, pending_credit_id)`
+      for (const row of rows) credits.set(keyOf(row.account_id, Number(row.pending_credit_id)), pendingCreditOf(row))
+      return credits
+    })
+
+  /**
+   * How many pending credits each account that records one has had: its newest id, as pending credits
+   * are numbered from 1 and only ever added under the account's lock.
+   */
+  const loadPendingCreditCounts = (operations: ReadonlyArray<Operation>) =>
+    Effect.gen(function* () {
+      const counts = new Map<string, number>()
+      const ids = [...new Set(operations.filter((op) => op.opensPendingCredit === true).map((op) => op.accountId))]
+      if (ids.length === 0) return counts
+      for (const id of ids) counts.set(id, 0)
+      const rows = yield* sql<{ account_id: string; opened: bigint }>`
+        SELECT account_id, max(pending_credit_id) AS opened FROM pending_credits
+        WHERE account_id = ANY(${ids}::text[]) GROUP BY account_id`
+      for (const row of rows) counts.set(row.account_id, Number(row.opened))
+      return counts
     })
 
   /** The entries the operations refund, with what refunds returned of them so far. */
@@ -340,6 +408,14 @@ export const make = (sql: SqlClient.SqlClient) => {
     SET status = excluded.status, remaining = excluded.remaining, expired = excluded.expired,
         updated_at = excluded.updated_at`
 
+  /** The pending credits the batch recorded or resolved: a statement of its own, as `writeGrants`. */
+  const writePendingCredits = (writes: ReadonlyArray<PendingCreditWrite>) => sql`
+    INSERT INTO pending_credits (${sql.literal(pendingCreditColumns)}, operation_id)
+    SELECT ${sql.literal(pendingCreditColumns)}, operation_id FROM ${pendingCreditsRelation(sql, writes)}
+    ON CONFLICT (account_id, pending_credit_id) DO UPDATE
+    SET status = excluded.status, resolved_at = excluded.resolved_at, entry_sequence = excluded.entry_sequence,
+        operation_id = excluded.operation_id`
+
   /** Decides and writes the batch inside the caller's transaction; valid once it commits. */
   const decide = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
@@ -349,6 +425,9 @@ export const make = (sql: SqlClient.SqlClient) => {
       const holds = yield* loadHolds(operations)
       const requests = yield* loadAutoTopUpRequests(operations)
       const refundTargets = yield* loadRefundTargets(operations)
+      const pendingCredits = yield* loadPendingCredits(operations)
+      const pendingCreditCounts = yield* loadPendingCreditCounts(operations)
+      const changedPendingCredits = new Map<string, PendingCreditWrite>()
       // An entry written earlier in the batch may be refunded later in it.
       const refundsInBatch = operations.some((op) => op.refundOf !== undefined)
       const changed = new Map<string, AccountState>()
@@ -371,7 +450,8 @@ export const make = (sql: SqlClient.SqlClient) => {
       const eventLandmarks: Array<{ operationId: string }> = []
       const refillLandmarks: Array<{ accountId: string; periodStart: string; operationId: string }> = []
       const results = operations.map((operation) => {
-        const { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, operationId, step } = operation
+        const { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, pendingCreditId, operationId, step } =
+          operation
         const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
         const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
         const requestKey = autoTopUpRequestId === undefined ? undefined : keyOf(accountId, autoTopUpRequestId)
@@ -381,6 +461,9 @@ export const make = (sql: SqlClient.SqlClient) => {
           hold: holdKey === undefined ? undefined : holds.get(holdKey),
           refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
           autoTopUpRequest: requestKey === undefined ? undefined : requests.get(requestKey),
+          pendingCredit:
+            pendingCreditId === undefined ? undefined : pendingCredits.get(keyOf(accountId, pendingCreditId)),
+          pendingCreditsOpened: operation.opensPendingCredit === true ? pendingCreditCounts.get(accountId) : undefined,
         })
         if (transition.state !== undefined) changed.set(accountId, transition.state)
         if (transition.entry !== undefined) {
@@ -397,6 +480,16 @@ export const make = (sql: SqlClient.SqlClient) => {
           const changedKey = keyOf(accountId, request.requestId)
           requests.set(changedKey, request)
           changedRequests.set(changedKey, { request, operationId })
+        }
+        if (transition.pendingCredit !== undefined) {
+          const pendingCredit = transition.pendingCredit
+          const changedKey = keyOf(accountId, pendingCredit.pendingCreditId)
+          pendingCredits.set(changedKey, pendingCredit)
+          changedPendingCredits.set(changedKey, { pendingCredit, operationId })
+          const opened = pendingCreditCounts.get(accountId)
+          if (opened !== undefined && pendingCredit.pendingCreditId > opened) {
+            pendingCreditCounts.set(accountId, pendingCredit.pendingCreditId)
+          }
         }
         if (transition.refill !== undefined) refills.push({ refill: transition.refill, operationId })
         for (const grant of transition.grants ?? []) changedGrants.set(keyOf(accountId, grant.grantId), grant)
@@ -447,6 +540,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       )
       if (grantsChanged.length > 0) yield* writeAccountGrants(grantsChanged)
       if (changedGrants.size > 0) yield* writeGrants([...changedGrants.values()])
+      if (changedPendingCredits.size > 0) yield* writePendingCredits([...changedPendingCredits.values()])
       if (events.length > 0) yield* PgEvents.append(sql, events)
       // Each UPDATE of an account bumped its version once: the batch's, the settings' and the grants' if they changed.
       const settingsUpdated = new Set(settingsChanged.map(([id]) => id))

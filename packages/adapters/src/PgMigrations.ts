@@ -360,6 +360,44 @@ const grants = Effect.gen(function* () {
 })
 
 /**
+ * Pending credits: credits recorded before they count, each resolved once. The checks restate the
+ * core's rules (a pending credit is unresolved, an activated one names its entry); the index finds
+ * the sweep's due credits. The events' type check lists every type, the credit events included.
+ */
+const pendingCredits = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE pending_credits (
+      account_id text NOT NULL REFERENCES accounts,
+      pending_credit_id bigint NOT NULL CHECK (pending_credit_id >= 1),
+      status text NOT NULL CHECK (status IN ('pending', 'activated', 'voided', 'expired')),
+      kind text NOT NULL CHECK (kind IN ('top-up', 'grant')),
+      amount bigint NOT NULL CHECK (amount BETWEEN 1 AND 9007199254740991),
+      ceiling bigint CHECK (ceiling BETWEEN 0 AND 9007199254740991),
+      reference text,
+      metadata jsonb NOT NULL DEFAULT '{}',
+      grant_expires_at timestamptz,
+      grant_priority smallint CHECK (grant_priority BETWEEN 0 AND 9),
+      created_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL CHECK (expires_at > created_at),
+      resolved_at timestamptz,
+      entry_sequence bigint,
+      operation_id uuid,
+      PRIMARY KEY (account_id, pending_credit_id),
+      CHECK ((status = 'pending') = (resolved_at IS NULL)),
+      CHECK ((status = 'activated') = (entry_sequence IS NOT NULL)),
+      FOREIGN KEY (account_id, entry_sequence) REFERENCES entries (account_id, sequence) DEFERRABLE INITIALLY DEFERRED
+    )`
+  yield* sql`CREATE INDEX pending_credits_due ON pending_credits (expires_at) WHERE status = 'pending'`
+  yield* sql`
+    ALTER TABLE events
+      DROP CONSTRAINT events_type_check,
+      ADD CONSTRAINT events_type_check CHECK (type IN ('balance.low', 'auto_top_up.requested',
+        'auto_top_up.completed', 'auto_top_up.failed', 'auto_top_up.expired', 'auto_top_up.disabled', 'refill.applied',
+        'grant.expired', 'credit.pending', 'credit.activated', 'credit.voided', 'credit.expired'))`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -374,6 +412,7 @@ export const migrations = {
   "8_account_listing": accountListing,
   "9_grants": grants,
   "10_runs": runs,
+  "11_pending_credits": pendingCredits,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

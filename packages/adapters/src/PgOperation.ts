@@ -8,6 +8,8 @@ export interface Operation {
   readonly holdId: number | undefined
   readonly refundOf: number | undefined
   readonly autoTopUpRequestId: number | undefined
+  readonly pendingCreditId: number | undefined
+  readonly opensPendingCredit: boolean | undefined
   /** Generated per write and stored with what it writes, so a commit of unknown outcome can be looked up. */
   readonly operationId: string
   readonly step: Step<unknown>

@@ -12,6 +12,7 @@ import {
   noGrants,
   noRefill,
   type OverdraftLimit,
+  type PendingCredit,
   type RefillRecord,
   RefillState,
   refillDueAtMs,
@@ -417,3 +418,90 @@ export const holdsRelation = (sql: SqlClient.SqlClient, holds: ReadonlyArray<Hol
   )}::jsonb) AS x(account_id text, hold_id bigint, status text, requested bigint, amount bigint, captured bigint,
                   excess bigint, reference text, metadata jsonb, expires_at timestamptz, created_at timestamptz,
                   resolved_at timestamptz)`
+
+export interface PendingCreditRow {
+  readonly account_id: string
+  readonly pending_credit_id: bigint
+  readonly status: PendingCredit["status"]
+  readonly kind: PendingCredit["kind"]
+  readonly amount: bigint
+  readonly ceiling: bigint | null
+  readonly reference: string | null
+  readonly metadata: PendingCredit["metadata"]
+  readonly grant_expires_at: Date | null
+  readonly grant_priority: number | null
+  readonly created_at: Date
+  readonly expires_at: Date
+  readonly resolved_at: Date | null
+  readonly entry_sequence: bigint | null
+}
+
+export const pendingCreditColumns =
+  "account_id, pending_credit_id, status, kind, amount, ceiling, reference, metadata, grant_expires_at, grant_priority, created_at, expires_at, resolved_at, entry_sequence"
+
+export const pendingCreditOf = (row: PendingCreditRow): PendingCredit =>
+  ({
+    accountId: row.account_id,
+    pendingCreditId: Number(row.pending_credit_id),
+    status: row.status,
+    kind: row.kind,
+    amount: Number(row.amount),
+    ceiling: numberOrNull(row.ceiling),
+    reference: row.reference,
+    metadata: row.metadata,
+    grantExpiresAt: row.grant_expires_at?.toISOString() ?? null,
+    grantPriority: row.grant_priority === null ? null : Number(row.grant_priority),
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    resolvedAt: row.resolved_at?.toISOString() ?? null,
+    entrySequence: numberOrNull(row.entry_sequence),
+  }) as PendingCredit
+
+/**
+ * A pending credit as recorded in an idempotency record's JSON, with its fields in `PendingCredit`'s
+ * order again (jsonb keeps its own key order), so a replay prints like the first answer.
+ */
+export const pendingCreditFromJson = (credit: PendingCredit): PendingCredit => ({
+  accountId: credit.accountId,
+  pendingCreditId: credit.pendingCreditId,
+  status: credit.status,
+  kind: credit.kind,
+  amount: credit.amount,
+  ceiling: credit.ceiling,
+  reference: credit.reference,
+  metadata: credit.metadata,
+  grantExpiresAt: credit.grantExpiresAt,
+  grantPriority: credit.grantPriority,
+  createdAt: credit.createdAt,
+  expiresAt: credit.expiresAt,
+  resolvedAt: credit.resolvedAt,
+  entrySequence: credit.entrySequence,
+})
+
+/** Pending credits as a relation with `pendingCreditColumns` and the writing operation's id, in one JSON parameter. */
+export const pendingCreditsRelation = (
+  sql: SqlClient.SqlClient,
+  writes: ReadonlyArray<{ readonly pendingCredit: PendingCredit; readonly operationId: string }>,
+) => sql`
+  jsonb_to_recordset(${JSON.stringify(
+    writes.map(({ pendingCredit: c, operationId }) => ({
+      account_id: c.accountId,
+      pending_credit_id: c.pendingCreditId,
+      status: c.status,
+      kind: c.kind,
+      amount: c.amount,
+      ceiling: c.ceiling,
+      reference: c.reference,
+      metadata: c.metadata,
+      grant_expires_at: c.grantExpiresAt,
+      grant_priority: c.grantPriority,
+      created_at: c.createdAt,
+      expires_at: c.expiresAt,
+      resolved_at: c.resolvedAt,
+      entry_sequence: c.entrySequence,
+      operation_id: operationId,
+    })),
+  )}::jsonb) AS x(account_id text, pending_credit_id bigint, status text, kind text, amount bigint, ceiling bigint,
+                  reference text, metadata jsonb, grant_expires_at timestamptz, grant_priority smallint,
+                  created_at timestamptz, expires_at timestamptz, resolved_at timestamptz, entry_sequence bigint,
+                  operation_id uuid)`

@@ -28,6 +28,7 @@ import { GrantHandlers } from "./http/GrantHandlers.ts"
 import { HistoryHandlers } from "./http/HistoryHandlers.ts"
 import { HoldsHandlers } from "./http/HoldHandlers.ts"
 import { LedgerHandlers } from "./http/LedgerHandlers.ts"
+import { PendingCreditHandlers } from "./http/PendingCreditHandlers.ts"
 import { RefillHandlers } from "./http/RefillHandlers.ts"
 import { RunsHandlers } from "./http/RunsHandlers.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
@@ -308,6 +309,7 @@ export const routes = Layer.mergeAll(
     RefillHandlers,
     RunsHandlers,
     GrantHandlers,
+    PendingCreditHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

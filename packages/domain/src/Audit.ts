@@ -8,6 +8,8 @@ import { addGrantLink, grantProblems, noGrantLinks } from "./grants/GrantAudit.t
 import type { Hold } from "./holds/Hold.ts"
 import { addHoldLink, holdProblems, noHoldLinks } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
+import type { PendingCredit } from "./pendingCredits/PendingCredit.ts"
+import { pendingCreditProblems } from "./pendingCredits/PendingCreditAudit.ts"
 
 /** One account as stored: its state, its whole history oldest first, its holds and its auto top-up requests. */
 export interface AccountHistory {
@@ -16,6 +18,7 @@ export interface AccountHistory {
   readonly entries: ReadonlyArray<Entry>
   readonly holds: ReadonlyArray<Hold>
   readonly autoTopUpRequests: ReadonlyArray<AutoTopUpRequest>
+  readonly pendingCredits: ReadonlyArray<PendingCredit>
 }
 
 /**
@@ -27,6 +30,7 @@ export interface AuditedAccount {
   readonly state: AccountState
   readonly holds: ReadonlyArray<Hold>
   readonly autoTopUpRequests: ReadonlyArray<AutoTopUpRequest>
+  readonly pendingCredits: ReadonlyArray<PendingCredit>
   /**
    * Its newest entry's sequence at that moment (0 without entries): entries after it were written
    * since (entries are only ever appended), and are left out.
@@ -96,7 +100,7 @@ export interface AccountAudit {
  * Recomputes one account's chain of running balances from zero and checks it against the stored
  * state: every entry follows from the previous one, the last equals the balance, bounds hold, the
  * holds account for what is held, refunds stay within what they refund, at most one auto top-up
- * request is open and each completed one was credited once. The available balance is
+ * request is open and each completed one was credited once, each activated pending credit once. The available balance is
  * below the floor only in an account that an entry was allowed to overdraw. It keeps per entry only
  * what later checks need (the running balance, what each hold captured, the amounts of refunded
  * entries and of those auto top-up requests name), so an account of any length is audited in
@@ -107,6 +111,7 @@ export const accountAudit = ({
   state,
   holds,
   autoTopUpRequests,
+  pendingCredits,
   lastEntrySequence,
   refundedSequences,
 }: AuditedAccount): AccountAudit => {
@@ -117,7 +122,10 @@ export const accountAudit = ({
   const links = noHoldLinks()
   const grants = noGrantLinks()
   const refunds = refundChecks(refundedSequences)
-  const named = new Set(autoTopUpRequests.map((request) => request.entrySequence))
+  const named = new Set([
+    ...autoTopUpRequests.map((request) => request.entrySequence),
+    ...pendingCredits.map((credit) => credit.entrySequence),
+  ])
   const credits = new Map<number, Entry>()
   return {
     add: (entry) => {
@@ -146,6 +154,7 @@ export const accountAudit = ({
       for (const text of grantProblems(state, grants)) problem(text)
       for (const { sequence, problem: text } of grants.problems) violations.push({ accountId, sequence, problem: text })
       for (const text of autoTopUpProblems(state, autoTopUpRequests, (sequence) => credits.get(sequence))) problem(text)
+      for (const text of pendingCreditProblems(pendingCredits, (sequence) => credits.get(sequence))) problem(text)
       for (const { sequence, problem: text } of refunds.problems)
         violations.push({ accountId, sequence, problem: text })
       return violations

@@ -8,6 +8,7 @@ import { type GrantOperations, grantOperations } from "./grants/GrantOperations.
 import { type HistoryOperations, historyOperations } from "./history/HistoryOperations.ts"
 import { type HoldOperations, holdOperations } from "./holds/HoldOperations.ts"
 import { LedgerStore } from "./LedgerStore.ts"
+import { type PendingCreditOperations, pendingCreditOperations } from "./pendingCredits/PendingCreditOperations.ts"
 import { type RefillOperations, refillOperations } from "./refills/RefillOperations.ts"
 import { type RunsOperations, runsOperations } from "./runs/RunsOperations.ts"
 import { checkPortVersion } from "./StoragePort.ts"
@@ -29,7 +30,8 @@ export class Ledger extends Context.Service<
     RefillOperations &
     EventOperations &
     RunsOperations &
-    GrantOperations
+    GrantOperations &
+    PendingCreditOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -45,6 +47,7 @@ export class Ledger extends Context.Service<
       ...eventOperations(store),
       ...runsOperations(store),
       ...grantOperations(store),
+      ...pendingCreditOperations(store),
     })
   })
 

@@ -7,6 +7,12 @@ import {
 import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import type { Rejected } from "./Decision.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
+import {
+  PendingCreditExpired,
+  PendingCreditMetadataInvalid,
+  PendingCreditNotFound,
+  PendingCreditNotPending,
+} from "./pendingCredits/PendingCreditError.ts"
 
 /** A top-up asked for while the balance is already at or above its ceiling. */
 export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
@@ -137,6 +143,10 @@ export const RuleRejection = Schema.Union([
   AutoTopUpRequestNotFound,
   AutoTopUpRequestNotOpen,
   AutoTopUpRequestExpired,
+  PendingCreditNotFound,
+  PendingCreditNotPending,
+  PendingCreditExpired,
+  PendingCreditMetadataInvalid,
 ])
 export type RuleRejection = typeof RuleRejection.Type
 

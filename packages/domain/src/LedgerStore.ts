@@ -11,6 +11,7 @@ import type { Hold, HoldId } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import type { LedgerUnavailable, StoreError } from "./LedgerError.ts"
 import type { Step } from "./Posting.ts"
+import type { PendingCredit, PendingCreditStatus } from "./pendingCredits/PendingCredit.ts"
 import type { Run, RunsQuery } from "./runs/Run.ts"
 
 /**
@@ -28,6 +29,10 @@ export interface WriteTarget {
   readonly refundOf?: number | undefined
   /** The auto top-up request it completes, fails or expires. */
   readonly autoTopUpRequestId?: number | undefined
+  /** The pending credit it activates, voids or expires. */
+  readonly pendingCreditId?: number | undefined
+  /** It records a pending credit: the snapshot counts the account's pending credits (`pendingCreditsOpened`). */
+  readonly opensPendingCredit?: boolean | undefined
 }
 
 /** Filters of history; times are ISO-8601, `from` included and `to` excluded. */
@@ -94,6 +99,19 @@ export interface DueAutoTopUpRequest {
   readonly requestId: number
 }
 
+/** A pending credit whose deadline has passed and that is still pending. */
+export interface DuePendingCredit {
+  readonly accountId: AccountId
+  readonly pendingCreditId: number
+}
+
+/** A page of an account's pending credits: newest first, ids below `beforeId`, of one status if given. */
+export interface PendingCreditsQuery {
+  readonly status?: PendingCreditStatus | undefined
+  readonly limit: number
+  readonly beforeId?: number | undefined
+}
+
 /**
  * The storage port. An adapter holds no rule: `transact` gives a pure step exclusive access to one
  * account's committed state and the rows the write names (`WriteTarget`), then persists the step's
@@ -131,6 +149,19 @@ export class LedgerStore extends Context.Service<
       now: string,
       limit: number,
     ) => Effect.Effect<ReadonlyArray<DueAutoTopUpRequest>, LedgerUnavailable>
+    readonly pendingCredit: (
+      accountId: AccountId,
+      pendingCreditId: number,
+    ) => Effect.Effect<PendingCredit | undefined, LedgerUnavailable>
+    readonly pendingCredits: (
+      accountId: AccountId,
+      query: PendingCreditsQuery,
+    ) => Effect.Effect<ReadonlyArray<PendingCredit>, LedgerUnavailable>
+    /** Up to `limit` pending credits whose deadline is at or before `now` (ISO-8601), earliest first. */
+    readonly duePendingCredits: (
+      now: string,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<DuePendingCredit>, LedgerUnavailable>
     /**
      * Up to `limit` accounts whose refill is due at `nowMs` (`refillDueAtMs` at or before it), earliest
      * first. The refill's own rule decides again under the account's exclusive access.

@@ -42,6 +42,13 @@ export const Limits = {
    * handles it does not block auto top-up forever; a day covers an app's retries of a declined card.
    */
   autoTopUpRequestExpiryMs: 24 * 60 * 60 * 1000,
+  /**
+   * A pending credit nobody activates or voids within this long (unless it says otherwise) expires:
+   * a checkout's payment is confirmed or abandoned within minutes, and an hour covers a slow provider.
+   */
+  pendingCreditExpiresInSecondsDefault: 60 * 60,
+  /** The longest a pending credit may wait, as a hold may: a payment not settled within a month is a lost one. */
+  pendingCreditExpiresInSecondsMax: 31 * 24 * 60 * 60,
   /** Why a payment failed, as the app tells it: a sentence or a provider's code, not a document. */
   autoTopUpFailureReasonLengthMax: 500,
   /** Events per page of the feed; a page is one indexed range read. */

@@ -12,6 +12,7 @@ import type { IdempotencyKey } from "./IdempotencyKey.ts"
 import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
 import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
 import { noMetadata } from "./Metadata.ts"
+import type { PendingCredit } from "./pendingCredits/PendingCredit.ts"
 import type { RefillRecord } from "./refills/RefillRecord.ts"
 import { applySpend } from "./Spend.ts"
 import { applyTopUp } from "./TopUp.ts"
@@ -41,6 +42,14 @@ export type Outcome =
       /** The `top-up` entry a completion appended. */
       readonly entry: Entry | null
     }
+  | {
+      readonly _tag: "PendingCreditChanged"
+      /** The pending credit as the write left it. */
+      readonly pendingCredit: PendingCredit
+      /** The entry an activation appended. */
+      readonly entry: Entry | null
+      readonly balances: AccountBalances
+    }
   | { readonly _tag: "Refused"; readonly error: RuleRejection }
 
 export interface IdempotencyRecord {
@@ -67,6 +76,10 @@ export interface AccountSnapshot {
   readonly refundTarget?: RefundTarget | undefined
   /** The auto top-up request the write completes, fails or expires, if it exists. */
   readonly autoTopUpRequest?: AutoTopUpRequest | undefined
+  /** The pending credit the write activates, voids or expires, if it exists. */
+  readonly pendingCredit?: PendingCredit | undefined
+  /** How many pending credits the account has had, when the write records one (the next id is one more). */
+  readonly pendingCreditsOpened?: number | undefined
 }
 
 /** What a step asks storage to persist, all or nothing; what is undefined stays as it is. */
@@ -85,6 +98,8 @@ export interface Transition<A> {
   readonly events?: ReadonlyArray<NewLedgerEvent> | undefined
   /** The grants it makes or changes (inserted or updated by their id), spent and expired ones included. */
   readonly grants?: ReadonlyArray<Grant> | undefined
+  /** The pending credit it records or resolves (inserted or updated by its id). */
+  readonly pendingCredit?: PendingCredit | undefined
 }
 
 export type Step<A> = (snapshot: AccountSnapshot) => Transition<A>
@@ -151,6 +166,7 @@ export const keyed =
       refill: change?.refill,
       events: change?.events,
       grants: change?.grants,
+      pendingCredit: change?.pendingCredit,
     }
   }
 

@@ -8,6 +8,7 @@ import { EventsGroup } from "./events/EventsApi.ts"
 import { GrantsGroup } from "./grants/GrantsApi.ts"
 import { HistoryGroup } from "./history/HistoryApi.ts"
 import { HoldsGroup } from "./holds/HoldsApi.ts"
+import { PendingCreditsGroup } from "./pendingCredits/PendingCreditsApi.ts"
 import { RefillsGroup } from "./refills/RefillsApi.ts"
 import { RunsGroup } from "./runs/RunsApi.ts"
 import { WebhooksGroup } from "./webhooks/WebhooksApi.ts"
@@ -41,7 +42,7 @@ const bearerAsOpenApiSpellsIt = (spec: Record<string, unknown>): Record<string, 
  * integer's examples: the docs page would send an empty id. Each gets the example of its integer.
  */
 const integerPathExamples = (spec: Record<string, unknown>): Record<string, unknown> => {
-  const examples: Record<string, string> = { holdId: "1", sequence: "1", requestId: "1" }
+  const examples: Record<string, string> = { holdId: "1", sequence: "1", requestId: "1", pendingCreditId: "1" }
   type Operation = {
     readonly parameters?: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema: object }>
   }
@@ -86,6 +87,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(RefillsGroup)
   .add(RunsGroup)
   .add(GrantsGroup)
+  .add(PendingCreditsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

@@ -33,6 +33,7 @@ const history = (entries: Array<Entry>, stored: number, sequence = entries.lengt
   entries,
   holds: [],
   autoTopUpRequests: [],
+  pendingCredits: [],
 })
 
 describe("the audit", () => {

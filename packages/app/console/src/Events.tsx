@@ -21,6 +21,10 @@ const eventTypes = exactly<EventType>()([
   "auto_top_up.disabled",
   "refill.applied",
   "grant.expired",
+  "credit.pending",
+  "credit.activated",
+  "credit.voided",
+  "credit.expired",
 ])
 
 const describe = (event: LedgerEvent) => {
@@ -37,6 +41,12 @@ const describe = (event: LedgerEvent) => {
       return `${event.data.decision} ${signed(event.data.amount)}, balance ${credits(event.data.balanceAfter)}`
     case "grant.expired":
       return `grant #${event.data.grant.grantId}: ${signed(-event.data.amount)} expired (entry ${event.data.entrySequence})`
+    case "credit.activated":
+      return `pending credit #${event.data.pendingCredit.pendingCreditId}: ${event.data.decision} ${signed(event.data.amount)}, balance ${credits(event.data.balanceAfter)}`
+    case "credit.pending":
+    case "credit.voided":
+    case "credit.expired":
+      return `pending credit #${event.data.pendingCredit.pendingCreditId}: ${credits(event.data.pendingCredit.amount)} credits`
     default:
       return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
   }

@@ -17,6 +17,12 @@ const describeEvent = (event: LedgerEvent) => {
         return `${event.data.decision} ${signed(event.data.amount)}, balance ${event.data.balanceAfter}`
       case "grant.expired":
         return `grant ${event.data.grant.grantId}: -${event.data.amount} (entry ${event.data.entrySequence})`
+      case "credit.activated":
+        return `pending credit ${event.data.pendingCredit.pendingCreditId}: ${event.data.decision} ${signed(event.data.amount)}, balance ${event.data.balanceAfter}`
+      case "credit.pending":
+      case "credit.voided":
+      case "credit.expired":
+        return `pending credit ${event.data.pendingCredit.pendingCreditId}: ${event.data.pendingCredit.amount} credits`
       default:
         return `request ${event.data.request.requestId}: ${event.data.request.amount} credits`
     }

@@ -11,6 +11,7 @@ import type * as Storage from "../Storage.ts"
 import * as AutoTopUpExpirySweep from "../sweeps/AutoTopUpExpirySweep.ts"
 import * as GrantExpirySweep from "../sweeps/GrantExpirySweep.ts"
 import * as HoldExpirySweep from "../sweeps/HoldExpirySweep.ts"
+import * as PendingCreditExpirySweep from "../sweeps/PendingCreditExpirySweep.ts"
 import * as RefillSweep from "../sweeps/RefillSweep.ts"
 import type * as Dispatcher from "../WebhookDispatcher.ts"
 import { loadStorage, noInput, run } from "./CommandRun.ts"
@@ -106,7 +107,13 @@ export const serve = (flags: Command.Command.Config.Infer<typeof serveFlags>) =>
       Layer.merge(banner, dispatcher).pipe(
         Layer.provideMerge(Http.layer(settings)),
         Layer.provideMerge(
-          Layer.mergeAll(HoldExpirySweep.layer, AutoTopUpExpirySweep.layer, RefillSweep.layer, GrantExpirySweep.layer),
+          Layer.mergeAll(
+            HoldExpirySweep.layer,
+            AutoTopUpExpirySweep.layer,
+            RefillSweep.layer,
+            GrantExpirySweep.layer,
+            PendingCreditExpirySweep.layer,
+          ),
         ),
         Layer.provideMerge(Storage.layer({ memory: flags.memory, role: "serve" })),
       ),

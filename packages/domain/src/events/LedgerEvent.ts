@@ -4,6 +4,7 @@ import { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
 import { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"
 import { Balance } from "../Credits.ts"
 import { Grant } from "../grants/Grant.ts"
+import { CreditActivatedData, PendingCreditData } from "../pendingCredits/PendingCreditEvents.ts"
 
 /**
  * Something that happened to an account, written in the same transaction as the change that caused
@@ -79,6 +80,10 @@ export const NewLedgerEvent = Schema.Union([
   event("auto_top_up.disabled", AutoTopUpDisabledData),
   event("refill.applied", RefillAppliedData),
   event("grant.expired", GrantExpiredData),
+  event("credit.pending", PendingCreditData),
+  event("credit.activated", CreditActivatedData),
+  event("credit.voided", PendingCreditData),
+  event("credit.expired", PendingCreditData),
 ])
 export type NewLedgerEvent = typeof NewLedgerEvent.Type
 
@@ -91,6 +96,10 @@ export const EventType = Schema.Literals([
   "auto_top_up.disabled",
   "refill.applied",
   "grant.expired",
+  "credit.pending",
+  "credit.activated",
+  "credit.voided",
+  "credit.expired",
 ])
 export type EventType = typeof EventType.Type
 

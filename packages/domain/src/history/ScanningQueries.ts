@@ -3,6 +3,7 @@ import type { AccountId } from "../AccountId.ts"
 import { type AccountHistory, auditedAccountOf } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
+import { duePendingCreditsOf, pendingCreditsPageOf } from "../pendingCredits/PendingCreditQueries.ts"
 import { runsOf } from "../runs/Run.ts"
 import { accountsPageOf, summaryOf } from "./AccountActivity.ts"
 import { matchesFilter } from "./EntryOrder.ts"
@@ -38,6 +39,9 @@ export const scanningQueries = (
   | "dueHolds"
   | "autoTopUpRequest"
   | "dueAutoTopUpRequests"
+  | "pendingCredit"
+  | "pendingCredits"
+  | "duePendingCredits"
   | "dueRefills"
   | "totals"
   | "runs"
@@ -88,6 +92,20 @@ export const scanningQueries = (
       Effect.map(everything, (all) =>
         dueAutoTopUpRequestsOf(
           all.flatMap((history) => history.autoTopUpRequests),
+          now,
+          limit,
+        ),
+      ),
+    pendingCredit: (accountId, pendingCreditId) =>
+      Effect.map(one(accountId), (history) =>
+        history?.pendingCredits.find((credit) => credit.pendingCreditId === pendingCreditId),
+      ),
+    pendingCredits: (accountId, query) =>
+      Effect.map(one(accountId), (history) => pendingCreditsPageOf(history?.pendingCredits ?? [], query)),
+    duePendingCredits: (now, limit) =>
+      Effect.map(everything, (all) =>
+        duePendingCreditsOf(
+          all.flatMap((history) => history.pendingCredits),
           now,
           limit,
         ),
