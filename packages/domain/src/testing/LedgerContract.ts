@@ -11,6 +11,7 @@ import { edgesContract } from "./EdgesContract.ts"
 import { grantsContract } from "./GrantsContract.ts"
 import { historyContract } from "./HistoryContract.ts"
 import { holdsContract } from "./HoldsContract.ts"
+import { pendingCreditsContract } from "./PendingCreditsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
 import { runsContract } from "./RunsContract.ts"
 import { transitionContract } from "./TransitionContract.ts"
@@ -351,4 +352,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     edgesContract(context)
     transitionContract(context, store)
     grantsContract(context)
+    pendingCreditsContract(context)
   })
