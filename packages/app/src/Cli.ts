@@ -12,6 +12,13 @@ import { events } from "./cli/EventCommands.ts"
 import { expireGrants, grants } from "./cli/GrantCommands.ts"
 import { entries, exportEntries, search, totals } from "./cli/HistoryCommands.ts"
 import { capture, expireHolds, getHold, hold, release } from "./cli/HoldCommands.ts"
+import {
+  activateCredit,
+  expirePendingCredits,
+  pendingCredit,
+  pendingCredits,
+  voidCredit,
+} from "./cli/PendingCreditCommands.ts"
 import { refill } from "./cli/RefillCommands.ts"
 import { runs } from "./cli/RunsCommands.ts"
 import { audit, migrate, serve } from "./cli/ServiceCommands.ts"
@@ -89,5 +96,10 @@ export const tally = Command.make("tally").pipe(
     refill,
     grants,
     expireGrants,
+    pendingCredit,
+    activateCredit,
+    voidCredit,
+    pendingCredits,
+    expirePendingCredits,
   ]),
 )
