@@ -3,6 +3,7 @@ import type { Applied } from "../Decision.ts"
 import type { IdempotencyKey } from "../IdempotencyKey.ts"
 import { BalanceLimitExceeded } from "../LedgerError.ts"
 import { Limits } from "../Limits.ts"
+import { standingOf } from "../ResolveOnce.ts"
 import { applyTopUp } from "../TopUp.ts"
 import {
   AutoTopUpRequestExpired,
@@ -24,16 +25,23 @@ export interface RequestTarget {
   readonly requestId: number
 }
 
+/** The request if it can still be resolved; the rule is the one pending credits resolve by (`standingOf`). */
 const open = (
   target: RequestTarget,
   request: AutoTopUpRequest | undefined,
   nowMs: number,
 ): AutoTopUpRequest | AutoTopUpResolutionError => {
-  if (request === undefined) return new AutoTopUpRequestNotFound(target)
-  if (request.status !== "open") return new AutoTopUpRequestNotOpen({ ...target, status: request.status })
-  if (isRequestPastDeadline(request, nowMs))
-    return new AutoTopUpRequestExpired({ ...target, expiresAt: request.expiresAt })
-  return request
+  const standing = standingOf(request, "open", nowMs)
+  switch (standing._tag) {
+    case "Missing":
+      return new AutoTopUpRequestNotFound(target)
+    case "Resolved":
+      return new AutoTopUpRequestNotOpen({ ...target, status: standing.item.status as "completed" })
+    case "PastDeadline":
+      return new AutoTopUpRequestExpired({ ...target, expiresAt: standing.expiresAt })
+    case "Open":
+      return standing.item
+  }
 }
 
 const isError = (value: AutoTopUpRequest | AutoTopUpResolutionError): value is AutoTopUpResolutionError =>
