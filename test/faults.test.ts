@@ -183,6 +183,49 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
     },
   )
 
+  test.each([true, false])(
+    "a pending credit's recording, activations and void whose commits are cut are each answered once (delivered: %s)",
+    async (deliver) => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 100 }))
+      const cutsBefore = proxy.cuts()
+      const cut = <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>) => {
+        proxy.arm({ deliver, match: FaultProxy.isCommit })
+        return run(body)
+      }
+      for (const key of ["checkout-1", "checkout-2", "checkout-3"]) {
+        const recorded = await cut((l) => l.recordPendingCredit({ accountId, amount: 500, idempotencyKey: key }))
+        expect(recorded).toMatchObject({ replayed: false, pendingCredit: { status: "pending" }, entry: null })
+      }
+      // Unkeyed, the activation is found by its entry and the void by its event; keyed, by its record.
+      const activated = await cut((l) => l.activateCredit({ accountId, pendingCreditId: 1 }))
+      expect(activated).toMatchObject({ replayed: false, entry: { sequence: 2, amount: 500, balanceAfter: 600 } })
+      const voided = await cut((l) => l.voidCredit({ accountId, pendingCreditId: 2 }))
+      expect(voided).toMatchObject({ replayed: false, pendingCredit: { status: "voided" }, entry: null })
+      const keyed = await cut((l) => l.activateCredit({ accountId, pendingCreditId: 3, idempotencyKey: "pay-3" }))
+      expect(keyed).toMatchObject({ replayed: false, entry: { sequence: 3, amount: 500, balanceAfter: 1100 } })
+      expect(proxy.cuts()).toBe(cutsBefore + 6)
+      const { entries, balance, audit } = await history(accountId)
+      expect(entries.map((e) => e.sequence)).toEqual([3, 2, 1])
+      expect(balance).toBe(1100)
+      expect(audit).toEqual([])
+      const { pendingCredits } = await run((l) => l.pendingCredits({ accountId }))
+      expect(pendingCredits.map((c) => [c.pendingCreditId, c.status, c.entrySequence])).toEqual([
+        [3, "activated", 3],
+        [2, "voided", null],
+        [1, "activated", 2],
+      ])
+      expect(await eventsOf(accountId, 6)).toEqual([
+        "credit.pending",
+        "credit.pending",
+        "credit.pending",
+        "credit.activated",
+        "credit.voided",
+        "credit.activated",
+      ])
+    },
+  )
+
   test("a refill whose commit lands unheard is applied once, and a period found at the ceiling is settled once", async () => {
     const full = newAccount()
     await run((l) => l.topUp({ accountId: full, amount: 100 }))
