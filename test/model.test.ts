@@ -19,6 +19,8 @@ import {
   Ledger,
   Limits,
   newAccountState,
+  type PendingCredit,
+  PendingCreditSteps,
   post,
   type Step,
   TotalsResponse,
@@ -34,7 +36,8 @@ import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 /**
  * Model-based test: random sequences of ledger operations (top-ups, spends, settings, holds and
  * their captures, releases and expiry, refunds, adjustments, auto top-up settings and the completion,
- * failure and expiry of its requests, time passing) run on the in-memory
+ * failure and expiry of its requests, pending credits recorded, activated, voided and expired, time
+ * passing) run on the in-memory
  * store, on PostgreSQL, and on a plain fold of the pure core's steps, and must give identical
  * results, identical entries and identical holds. All three read one clock, moved by the test.
  */
@@ -69,6 +72,13 @@ type Action =
   | { readonly _tag: "AutoTopUp"; readonly account: number; readonly request: object }
   | { readonly _tag: "Complete"; readonly account: number; readonly request: { readonly requestId: number } }
   | { readonly _tag: "Fail"; readonly account: number; readonly request: { readonly requestId: number } }
+  | { readonly _tag: "RecordCredit"; readonly account: number; readonly request: object }
+  | {
+      readonly _tag: "ActivateCredit"
+      readonly account: number
+      readonly request: { readonly pendingCreditId: number }
+    }
+  | { readonly _tag: "VoidCredit"; readonly account: number; readonly request: { readonly pendingCreditId: number } }
   | { readonly _tag: "Advance"; readonly seconds: number }
   | { readonly _tag: "Expire" }
 
@@ -237,6 +247,46 @@ const actionOf = ({ amount, ceiling, overdraftLimit, adjustment }: Scale): fc.Ar
       })),
     ),
     weighted(
+      2,
+      fc
+        .record({
+          account,
+          amount,
+          ceiling: optional(ceiling),
+          expiresInSeconds: optional(fc.integer({ min: 1, max: 120 })),
+          key: holdKey,
+        })
+        .map(({ account, key, ...request }) => ({
+          _tag: "RecordCredit" as const,
+          account,
+          request: defined({ ...request, idempotencyKey: `checkout-${key}` }),
+        })),
+    ),
+    weighted(
+      2,
+      fc
+        .record({ account, pendingCreditId: fc.integer({ min: 1, max: 3 }), key, payment: fc.boolean() })
+        .map(({ account, pendingCreditId, key, payment }) => ({
+          _tag: "ActivateCredit" as const,
+          account,
+          request: defined({
+            pendingCreditId,
+            idempotencyKey: key === undefined ? undefined : `pay-${key}`,
+            metadata: payment ? { payment: "pi" } : undefined,
+          }),
+        })),
+    ),
+    weighted(
+      1,
+      fc
+        .record({ account, pendingCreditId: fc.integer({ min: 1, max: 3 }), key })
+        .map(({ account, pendingCreditId, key }) => ({
+          _tag: "VoidCredit" as const,
+          account,
+          request: defined({ pendingCreditId, idempotencyKey: key === undefined ? undefined : `void-${key}` }),
+        })),
+    ),
+    weighted(
       1,
       fc
         .oneof(fc.integer({ min: 1, max: 90 }), fc.constant(24 * 60 * 60))
@@ -276,11 +326,23 @@ interface ModelAccount {
   readonly holds: Map<number, Hold>
   readonly requests: Map<number, AutoTopUpRequest>
   readonly grants: Map<number, Grant>
+  readonly credits: Map<number, PendingCredit>
 }
 
 class Model {
   readonly accounts = new Map<string, ModelAccount>()
-  apply<A>({ accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId }: WriteTarget, step: Step<A>): A {
+  apply<A>(
+    {
+      accountId,
+      idempotencyKey,
+      holdId,
+      refundOf,
+      autoTopUpRequestId,
+      pendingCreditId,
+      opensPendingCredit,
+    }: WriteTarget,
+    step: Step<A>,
+  ): A {
     const account: ModelAccount = this.accounts.get(accountId) ?? {
       state: newAccountState,
       entries: [],
@@ -288,6 +350,7 @@ class Model {
       holds: new Map(),
       requests: new Map(),
       grants: new Map(),
+      credits: new Map(),
     }
     const target = refundOf === undefined ? undefined : account.entries[refundOf - 1]
     const refunded = account.entries.filter((e) => e.refundOf === refundOf).reduce((sum, e) => sum - e.amount, 0)
@@ -297,6 +360,8 @@ class Model {
       hold: holdId === undefined ? undefined : account.holds.get(holdId),
       refundTarget: target === undefined ? undefined : { entry: target, refunded },
       autoTopUpRequest: autoTopUpRequestId === undefined ? undefined : account.requests.get(autoTopUpRequestId),
+      pendingCredit: pendingCreditId === undefined ? undefined : account.credits.get(pendingCreditId),
+      pendingCreditsOpened: opensPendingCredit === true ? account.credits.size : undefined,
     })
     if (transition.entry) account.entries.push(transition.entry)
     if (transition.record) account.keys.set(transition.record.key, transition.record)
@@ -304,6 +369,8 @@ class Model {
     if (transition.autoTopUpRequest)
       account.requests.set(transition.autoTopUpRequest.requestId, transition.autoTopUpRequest)
     for (const grant of transition.grants ?? []) account.grants.set(grant.grantId, grant)
+    if (transition.pendingCredit)
+      account.credits.set(transition.pendingCredit.pendingCreditId, transition.pendingCredit)
     if (transition.state) account.state = transition.state
     this.accounts.set(accountId, account)
     return transition.result
@@ -333,6 +400,13 @@ const expectedOf = (result: WriteResult): unknown => {
       return { hold: result.hold, entry: result.entry, balances: result.balances, replayed: result.replayed }
     case "AutoTopUpChanged":
       return { request: result.request, entry: result.entry, replayed: result.replayed }
+    case "PendingCreditChanged":
+      return {
+        pendingCredit: result.pendingCredit,
+        entry: result.entry,
+        balances: result.balances,
+        replayed: result.replayed,
+      }
     case "Refused":
       return { refused: result.error, replayed: result.replayed }
   }
@@ -391,7 +465,13 @@ describe("the stores against a fold of the pure core", () => {
         continue
       }
       if (act._tag === "Expire") {
-        for (const [accountId, { holds, requests }] of model.accounts) {
+        for (const [accountId, { holds, requests, credits }] of model.accounts) {
+          for (const credit of credits.values()) {
+            model.apply(
+              { accountId: accountId as AccountId, pendingCreditId: credit.pendingCreditId },
+              PendingCreditSteps.expire(nowMs),
+            )
+          }
           for (const hold of holds.values()) {
             model.apply({ accountId: accountId as AccountId, holdId: hold.holdId }, HoldSteps.expire(nowMs))
           }
@@ -404,7 +484,12 @@ describe("the stores against a fold of the pure core", () => {
         }
         for (const accountId of model.accounts.keys())
           model.apply({ accountId: accountId as AccountId }, GrantSteps.expire(accountId as AccountId, nowMs))
-        await onEach((l) => Effect.andThen(Effect.andThen(l.expireHolds, l.expireAutoTopUps), l.expireGrants))
+        await onEach((l) =>
+          Effect.andThen(
+            Effect.andThen(Effect.andThen(l.expireHolds, l.expireAutoTopUps), l.expireGrants),
+            l.expirePendingCredits,
+          ),
+        )
         continue
       }
       const accountId = accountOf(act.account)
@@ -451,7 +536,16 @@ describe("the stores against a fold of the pure core", () => {
                                   { ...target, autoTopUpRequestId: act.request.requestId },
                                   AutoTopUpSteps.fail(request, nowMs),
                                 )
-                              : model.apply(target, CorrectionSteps.adjust(request, iso())),
+                              : act._tag === "RecordCredit"
+                                ? model.apply(
+                                    { ...target, opensPendingCredit: true },
+                                    PendingCreditSteps.open(request, nowMs),
+                                  )
+                                : act._tag === "ActivateCredit"
+                                  ? model.apply(target, PendingCreditSteps.activate(request, nowMs))
+                                  : act._tag === "VoidCredit"
+                                    ? model.apply(target, PendingCreditSteps.voidCredit(request, nowMs))
+                                    : model.apply(target, CorrectionSteps.adjust(request, iso())),
               )
       const configures = act._tag === "Settings" || act._tag === "AutoTopUp"
       const outcomes = await onEach(
@@ -479,6 +573,12 @@ describe("the stores against a fold of the pure core", () => {
               return l.completeAutoTopUp(request)
             case "Fail":
               return l.failAutoTopUp(request)
+            case "RecordCredit":
+              return l.recordPendingCredit(request)
+            case "ActivateCredit":
+              return l.activateCredit(request)
+            case "VoidCredit":
+              return l.voidCredit(request)
           }
         },
         configures ? observed : refusal,
@@ -490,6 +590,7 @@ describe("the stores against a fold of the pure core", () => {
       const modelAccount = model.accounts.get(accountId)
       const holdIds = [...(modelAccount?.holds.keys() ?? [])]
       const requestIds = [...(modelAccount?.requests.keys() ?? [])]
+      const creditIds = [...(modelAccount?.credits.keys() ?? [])]
       const [memory, pg] = await onEach((l) =>
         Effect.all({
           entries: l.entries({ accountId, limit: 500 }).pipe(Effect.map((page) => page.entries)),
@@ -498,6 +599,7 @@ describe("the stores against a fold of the pure core", () => {
           autoTopUp: l.autoTopUp(accountId),
           requests: Effect.forEach(requestIds, (requestId) => l.getAutoTopUpRequest({ accountId, requestId })),
           grants: l.grants({ accountId, limit: 500 }).pipe(Effect.map((page) => page.grants)),
+          credits: Effect.forEach(creditIds, (pendingCreditId) => l.getPendingCredit({ accountId, pendingCreditId })),
           // What HTTP answers must encode, whatever the ledger reached: a failure here is a 500.
           encoded: Effect.all([l.balances(accountId), l.totals({ accountId })]).pipe(
             Effect.map(([balances, totals]) => [
@@ -515,6 +617,7 @@ describe("the stores against a fold of the pure core", () => {
         autoTopUp: autoTopUpStatus(accountId, state.autoTopUp),
         requests: [...(modelAccount?.requests.values() ?? [])],
         grants: [...(modelAccount?.grants.values() ?? [])].sort((a, b) => b.grantId - a.grantId),
+        credits: [...(modelAccount?.credits.values() ?? [])],
         encoded: [
           { accountId, balance: state.balance, held: state.held, available: state.balance - state.held },
           { accountId, totals: totalsOf(modelAccount?.entries ?? [], {}) },
