@@ -21,6 +21,7 @@ describe("migrations", () => {
       "8_account_listing",
       "9_grants",
       "10_runs",
+      "11_pending_credits",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -37,6 +38,7 @@ describe("migrations", () => {
       "grants",
       "holds",
       "idempotency_keys",
+      "pending_credits",
       "refills",
       "tally_migrations",
       "webhook_attempts",
@@ -81,6 +83,7 @@ describe("upgrading a ledger written before holds", () => {
       "8_account_listing",
       "9_grants",
       "10_runs",
+      "11_pending_credits",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))
