@@ -34,9 +34,18 @@ const ruleRejections = new Set([
   "AutoTopUpRequestNotFound",
   "AutoTopUpRequestNotOpen",
   "AutoTopUpRequestExpired",
+  "PendingCreditNotFound",
+  "PendingCreditNotPending",
+  "PendingCreditExpired",
 ])
 
-const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen", "AutoTopUpCeilingBelowThreshold"])
+const badInput = new Set([
+  "InvalidRequest",
+  "ConfigError",
+  "InsecureListen",
+  "AutoTopUpCeilingBelowThreshold",
+  "PendingCreditMetadataInvalid",
+])
 
 const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
