@@ -48,6 +48,13 @@ export const openPendingCredit = (request: PendingCreditRequest, opened: number,
   entrySequence: null,
 })
 
+/** Why a credit that is missing or already resolved cannot be resolved now. */
+const unresolvable = (target: PendingCreditTarget, credit: PendingCredit | undefined) =>
+  credit === undefined
+    ? new PendingCreditNotFound(target)
+    : // Not pending: resolved, as one of the three other statuses.
+      new PendingCreditNotPending({ ...target, status: credit.status as PendingCreditNotPending["status"] })
+
 /** The credit if it can still be resolved; otherwise why not: missing, resolved, or past its deadline. */
 const pending = (
   target: PendingCreditTarget,
@@ -57,9 +64,8 @@ const pending = (
   const standing = standingOf(credit, "pending", nowMs)
   switch (standing._tag) {
     case "Missing":
-      return new PendingCreditNotFound(target)
     case "Resolved":
-      return new PendingCreditNotPending({ ...target, status: standing.item.status as "activated" })
+      return unresolvable(target, credit)
     case "PastDeadline":
       return new PendingCreditExpired({ ...target, expiresAt: standing.expiresAt })
     case "Open":
@@ -123,10 +129,16 @@ export const voidPendingCredit = (
   credit: PendingCredit | undefined,
   nowMs: number,
 ): PendingCredit | PendingCreditNotFound | PendingCreditNotPending => {
-  const current = pending(target, credit, nowMs)
-  if (current instanceof PendingCreditNotFound || current instanceof PendingCreditNotPending) return current
-  const standing = current instanceof PendingCreditExpired ? credit! : current
-  return { ...standing, status: current instanceof PendingCreditExpired ? "expired" : "voided", resolvedAt: iso(nowMs) }
+  const standing = standingOf(credit, "pending", nowMs)
+  switch (standing._tag) {
+    case "Missing":
+    case "Resolved":
+      return unresolvable(target, credit)
+    case "PastDeadline":
+      return { ...standing.item, status: "expired", resolvedAt: iso(nowMs) }
+    case "Open":
+      return { ...standing.item, status: "voided", resolvedAt: iso(nowMs) }
+  }
 }
 
 /** The credit expired, if it is still pending and its deadline has come at `nowMs`. */
