@@ -15,6 +15,7 @@ import { capture, expireHolds, getHold, hold, release } from "./cli/HoldCommands
 import { refill } from "./cli/RefillCommands.ts"
 import { runs } from "./cli/RunsCommands.ts"
 import { audit, migrate, serve } from "./cli/ServiceCommands.ts"
+import { memberLimits } from "./cli/WalletCommands.ts"
 import { webhooks } from "./cli/WebhookCommands.ts"
 
 /**
@@ -41,6 +42,7 @@ export {
   failAutoTopUp,
   getHold,
   hold,
+  memberLimits,
   migrate,
   refill,
   refund,
@@ -89,5 +91,6 @@ export const tally = Command.make("tally").pipe(
     refill,
     grants,
     expireGrants,
+    memberLimits,
   ]),
 )

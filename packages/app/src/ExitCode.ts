@@ -34,6 +34,7 @@ const ruleRejections = new Set([
   "AutoTopUpRequestNotFound",
   "AutoTopUpRequestNotOpen",
   "AutoTopUpRequestExpired",
+  "MemberLimitExceeded",
 ])
 
 const badInput = new Set(["InvalidRequest", "ConfigError", "InsecureListen", "AutoTopUpCeilingBelowThreshold"])

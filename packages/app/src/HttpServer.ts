@@ -31,6 +31,7 @@ import { LedgerHandlers } from "./http/LedgerHandlers.ts"
 import { RefillHandlers } from "./http/RefillHandlers.ts"
 import { RunsHandlers } from "./http/RunsHandlers.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
+import { WalletHandlers } from "./http/WalletHandlers.ts"
 import { WebhookHandlers } from "./http/WebhookHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
@@ -308,6 +309,7 @@ export const routes = Layer.mergeAll(
     RefillHandlers,
     RunsHandlers,
     GrantHandlers,
+    WalletHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

@@ -11,6 +11,7 @@ import { LedgerStore } from "./LedgerStore.ts"
 import { type RefillOperations, refillOperations } from "./refills/RefillOperations.ts"
 import { type RunsOperations, runsOperations } from "./runs/RunsOperations.ts"
 import { checkPortVersion } from "./StoragePort.ts"
+import { type WalletOperations, walletOperations } from "./wallets/WalletOperations.ts"
 
 /**
  * The ledger: validates requests, lets the pure core decide under the store's exclusive access to
@@ -29,7 +30,8 @@ export class Ledger extends Context.Service<
     RefillOperations &
     EventOperations &
     RunsOperations &
-    GrantOperations
+    GrantOperations &
+    WalletOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -45,6 +47,7 @@ export class Ledger extends Context.Service<
       ...eventOperations(store),
       ...runsOperations(store),
       ...grantOperations(store),
+      ...walletOperations(store),
     })
   })
 

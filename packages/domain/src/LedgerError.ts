@@ -7,6 +7,7 @@ import {
 import { EntryNotFound, EntryNotRefundable, RefundExceedsEntry } from "./corrections/CorrectionError.ts"
 import type { Rejected } from "./Decision.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./holds/HoldError.ts"
+import { MemberLimitExceeded } from "./wallets/MemberLimitExceeded.ts"
 
 /** A top-up asked for while the balance is already at or above its ceiling. */
 export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
@@ -137,6 +138,7 @@ export const RuleRejection = Schema.Union([
   AutoTopUpRequestNotFound,
   AutoTopUpRequestNotOpen,
   AutoTopUpRequestExpired,
+  MemberLimitExceeded,
 ])
 export type RuleRejection = typeof RuleRejection.Type
 

@@ -29,10 +29,15 @@ export const storagePortChanges = [
     change:
       "AccountState gains grants (the live grants: store them with the account); persist Transition.grants (insert or replace by grantId); entries carry allocations; new reads grants and dueGrants (grantsPageOf and dueGrantAccountsOf derive them) and runs (scanningQueries derives it)",
   },
+  {
+    version: 7,
+    change:
+      "entries and holds carry an optional member (store it, read it back; absent when null); AccountState gains members (member limits and usage: store them with the account); EntryFilter and RunsQuery gain member; totals takes TotalsQuery (groupBy member: KindTotal.member)",
+  },
 ] as const
 
 /** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
-export const storagePortVersion = 6
+export const storagePortVersion = 7
 
 /** What changed in the port after `version`, up to the current one. */
 export const storagePortChangesSince = (version: number) =>

@@ -10,6 +10,7 @@ import { HistoryGroup } from "./history/HistoryApi.ts"
 import { HoldsGroup } from "./holds/HoldsApi.ts"
 import { RefillsGroup } from "./refills/RefillsApi.ts"
 import { RunsGroup } from "./runs/RunsApi.ts"
+import { WalletsGroup } from "./wallets/WalletsApi.ts"
 import { WebhooksGroup } from "./webhooks/WebhooksApi.ts"
 
 /**
@@ -86,6 +87,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(RefillsGroup)
   .add(RunsGroup)
   .add(GrantsGroup)
+  .add(WalletsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
