@@ -12,6 +12,7 @@ import type { Hold } from "./Hold.ts"
 import { type HeldLimitExceeded, type HoldExpired, HoldNotFound, type HoldNotOpen } from "./HoldError.ts"
 import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./HoldRequest.ts"
 import { capture, expire, place, release } from "./HoldSteps.ts"
+import type { MemberLimitExceeded } from "../wallets/MemberLimitExceeded.ts"
 
 /** A hold operation's answer: the hold as it left it, a capture's entry, the account's credits after it. */
 export interface HoldPosting {
@@ -21,8 +22,14 @@ export interface HoldPosting {
   readonly replayed: boolean
 }
 
-export type HoldRejection = InsufficientCredits | HeldLimitExceeded
-export type CaptureRejection = HoldNotFound | HoldNotOpen | HoldExpired | InsufficientCredits | BalanceLimitExceeded
+export type HoldRejection = InsufficientCredits | HeldLimitExceeded | MemberLimitExceeded
+export type CaptureRejection =
+  | HoldNotFound
+  | HoldNotOpen
+  | HoldExpired
+  | InsufficientCredits
+  | BalanceLimitExceeded
+  | MemberLimitExceeded
 export type ReleaseRejection = HoldNotFound | HoldNotOpen
 
 export interface HoldOperations {

@@ -14,6 +14,7 @@ import { holdsContract } from "./HoldsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
 import { runsContract } from "./RunsContract.ts"
 import { transitionContract } from "./TransitionContract.ts"
+import { walletsContract } from "./WalletsContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
 const nested = (depth: number): Record<string, unknown> => {
@@ -351,4 +352,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     edgesContract(context)
     transitionContract(context, store)
     grantsContract(context)
+    walletsContract(context)
   })
