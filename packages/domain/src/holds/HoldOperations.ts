@@ -8,11 +8,11 @@ import type { LedgerStore } from "../LedgerStore.ts"
 import { iso, ledgerWrites, type ReadError, unexpected, type WriteError } from "../LedgerWrites.ts"
 import { Limits } from "../Limits.ts"
 import type { WriteResult } from "../Posting.ts"
+import type { MemberLimitExceeded } from "../wallets/MemberLimitExceeded.ts"
 import type { Hold } from "./Hold.ts"
 import { type HeldLimitExceeded, type HoldExpired, HoldNotFound, type HoldNotOpen } from "./HoldError.ts"
 import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./HoldRequest.ts"
 import { capture, expire, place, release } from "./HoldSteps.ts"
-import type { MemberLimitExceeded } from "../wallets/MemberLimitExceeded.ts"
 
 /** A hold operation's answer: the hold as it left it, a capture's entry, the account's credits after it. */
 export interface HoldPosting {

@@ -32,7 +32,9 @@ export const walletsContract = ({ run, fails, newAccount, clock }: ContractConte
       const { entry: spend } = await run((l) => l.spend({ accountId, amount: 100, member: "bo", reference: "r1" }))
       const held = await run((l) => l.hold({ accountId, amount: 200, member: "ana", idempotencyKey: "h1" }))
       expect(held.hold.member).toBe("ana")
-      const captured = await run((l) => l.capture({ accountId, holdId: 1, amount: 50, final: false, idempotencyKey: "c1" }))
+      const captured = await run((l) =>
+        l.capture({ accountId, holdId: 1, amount: 50, final: false, idempotencyKey: "c1" }),
+      )
       const { entry: adjustment } = await run((l) =>
         l.adjust({ accountId, amount: -5, reason: "typo", actor: "ops", member: "bo" }),
       )
@@ -116,9 +118,7 @@ export const walletsContract = ({ run, fails, newAccount, clock }: ContractConte
     test("a member's limit refuses the spend that would pass it, with its values, and writes nothing", async () => {
       startOfADay()
       const accountId = await wallet(10_000)
-      const set = await run((l) =>
-        l.setMemberLimits({ accountId, members: { ana: { credits: 300, period: "day" } } }),
-      )
+      const set = await run((l) => l.setMemberLimits({ accountId, members: { ana: { credits: 300, period: "day" } } }))
       expect(set).toEqual({ accountId, default: null, members: { ana: { credits: 300, period: "day" } }, usage: [] })
       await run((l) => l.spend({ accountId, amount: 200, member: "ana" }))
       const periodStart = new Date(Math.floor(clock.nowMs() / day) * day).toISOString()
@@ -205,9 +205,11 @@ export const walletsContract = ({ run, fails, newAccount, clock }: ContractConte
       await run((l) => l.release({ accountId, holdId: 2, idempotencyKey: "r2" }))
       await run((l) => l.hold({ accountId, amount: 200, member: "ana", idempotencyKey: "h4" }))
       // Beyond the reservation, the excess is checked: 300 spent + 200 held, 1 more passes 500.
-      expect(
-        await fails((l) => l.capture({ accountId, holdId: 3, amount: 201, idempotencyKey: "c3" })),
-      ).toMatchObject({ _tag: "MemberLimitExceeded", used: 500, requested: 1 })
+      expect(await fails((l) => l.capture({ accountId, holdId: 3, amount: 201, idempotencyKey: "c3" }))).toMatchObject({
+        _tag: "MemberLimitExceeded",
+        used: 500,
+        requested: 1,
+      })
       await run((l) => l.capture({ accountId, holdId: 3, amount: 200, idempotencyKey: "c4" }))
       expect(await run((l) => l.memberLimits(accountId))).toMatchObject({
         usage: [{ member: "ana", used: 500, held: 0, remaining: 0 }],
