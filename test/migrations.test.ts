@@ -22,6 +22,7 @@ describe("migrations", () => {
       "9_grants",
       "10_runs",
       "11_pending_credits",
+      "12_wallets",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -84,6 +85,7 @@ describe("upgrading a ledger written before holds", () => {
       "9_grants",
       "10_runs",
       "11_pending_credits",
+      "12_wallets",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

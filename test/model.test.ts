@@ -18,6 +18,7 @@ import {
   isReplayed,
   Ledger,
   Limits,
+  MemberLimitsSteps,
   newAccountState,
   type PendingCredit,
   PendingCreditSteps,
@@ -36,8 +37,8 @@ import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 /**
  * Model-based test: random sequences of ledger operations (top-ups, spends, settings, holds and
  * their captures, releases and expiry, refunds, adjustments, auto top-up settings and the completion,
- * failure and expiry of its requests, pending credits recorded, activated, voided and expired, time
- * passing) run on the in-memory
+ * failure and expiry of its requests, pending credits recorded, activated, voided and expired, member
+ * limits and spends and holds naming members, time passing) run on the in-memory
  * store, on PostgreSQL, and on a plain fold of the pure core's steps, and must give identical
  * results, identical entries and identical holds. All three read one clock, moved by the test.
  */
@@ -48,6 +49,12 @@ const account = fc.nat(accountsPerRun - 1)
 const holdKey = fc.integer({ min: 1, max: 30 }).map((n) => `k${n}`)
 const key = fc.option(holdKey, { nil: undefined })
 const holdId = fc.integer({ min: 1, max: 2 })
+/** Two members of each wallet, or none: limits bite, and writes naming none pass them by. */
+const member = fc.option(fc.constantFrom("ana", "bo"), { nil: undefined })
+const memberLimit = fc.record({
+  credits: fc.integer({ min: 1, max: 3_000 }),
+  period: fc.constantFrom("day" as const, "week" as const, "month" as const),
+})
 const optional = <A>(arbitrary: fc.Arbitrary<A>) => fc.option(arbitrary, { nil: undefined })
 
 /** Drops the fields left undefined, as a caller leaves optional fields out. */
@@ -79,6 +86,7 @@ type Action =
       readonly request: { readonly pendingCreditId: number }
     }
   | { readonly _tag: "VoidCredit"; readonly account: number; readonly request: { readonly pendingCreditId: number } }
+  | { readonly _tag: "MemberLimits"; readonly account: number; readonly request: object }
   | { readonly _tag: "Advance"; readonly seconds: number }
   | { readonly _tag: "Expire" }
 
@@ -140,11 +148,13 @@ const actionOf = ({ amount, ceiling, overdraftLimit, adjustment }: Scale): fc.Ar
     ),
     weighted(
       2,
-      fc.record({ account, op: Arbitraries.spendOperation(amount as never), key }).map(({ account, op, key }) => ({
-        _tag: "Spend" as const,
-        account,
-        request: defined({ amount: op.amount, mode: op.mode, idempotencyKey: key }),
-      })),
+      fc
+        .record({ account, op: Arbitraries.spendOperation(amount as never), key, member })
+        .map(({ account, op, key, member }) => ({
+          _tag: "Spend" as const,
+          account,
+          request: defined({ amount: op.amount, mode: op.mode, idempotencyKey: key, member }),
+        })),
     ),
     weighted(
       1,
@@ -159,11 +169,12 @@ const actionOf = ({ amount, ceiling, overdraftLimit, adjustment }: Scale): fc.Ar
           mode: Arbitraries.spendMode,
           expires: optional(fc.integer({ min: 1, max: 120 })),
           key: holdKey,
+          member,
         })
-        .map(({ account, amount, mode, expires, key }) => ({
+        .map(({ account, amount, mode, expires, key, member }) => ({
           _tag: "Hold" as const,
           account,
-          request: defined({ amount, mode, expiresInSeconds: expires, idempotencyKey: key }),
+          request: defined({ amount, mode, expiresInSeconds: expires, idempotencyKey: key, member }),
         })),
     ),
     weighted(
@@ -293,6 +304,16 @@ const actionOf = ({ amount, ceiling, overdraftLimit, adjustment }: Scale): fc.Ar
         .map((seconds) => ({ _tag: "Advance" as const, seconds })),
     ),
     weighted(1, fc.constant({ _tag: "Expire" as const })),
+    weighted(
+      1,
+      fc
+        .record({
+          account,
+          default: fc.option(memberLimit, { nil: null }),
+          members: fc.dictionary(fc.constantFrom("ana", "bo"), memberLimit, { maxKeys: 2 }),
+        })
+        .map(({ account, ...request }) => ({ _tag: "MemberLimits" as const, account, request })),
+    ),
   )
 
 /**
@@ -390,6 +411,9 @@ const fixedClock: Clock.Clock = {
   sleep: (duration) => realClock.sleep(duration),
 }
 const iso = () => new Date(nowMs).toISOString()
+/** A wallet's member limits and usage as the ledger answers them now. */
+const limitsStatus = (accountId: AccountId, members: AccountState["members"]) =>
+  MemberLimitsSteps.limitsStatus(accountId, members, nowMs)
 
 /** What the ledger answers for a step's result. */
 const expectedOf = (result: WriteResult): unknown => {
@@ -503,6 +527,12 @@ describe("the stores against a fold of the pure core", () => {
           : {}
       const request = { accountId, ...("request" in act ? act.request : {}), ...terms } as never
       const target = { accountId, ...("request" in act ? act.request : {}) } as WriteTarget
+      if (act._tag === "MemberLimits") {
+        const members = model.apply(target, MemberLimitsSteps.setLimits(request))
+        const outcomes = await onEach((l) => l.setMemberLimits(request))
+        for (const outcome of outcomes) expect(outcome).toEqual(observed(limitsStatus(accountId, members)))
+        continue
+      }
       const expected =
         act._tag === "Settings"
           ? model.apply(target, configure({ accountId, overdraftLimit: act.overdraftLimit } as never))
@@ -597,6 +627,7 @@ describe("the stores against a fold of the pure core", () => {
           holds: Effect.forEach(holdIds, (holdId) => l.getHold({ accountId, holdId })),
           balances: l.balances(accountId),
           autoTopUp: l.autoTopUp(accountId),
+          memberLimits: l.memberLimits(accountId),
           requests: Effect.forEach(requestIds, (requestId) => l.getAutoTopUpRequest({ accountId, requestId })),
           grants: l.grants({ accountId, limit: 500 }).pipe(Effect.map((page) => page.grants)),
           credits: Effect.forEach(creditIds, (pendingCreditId) => l.getPendingCredit({ accountId, pendingCreditId })),
@@ -615,6 +646,7 @@ describe("the stores against a fold of the pure core", () => {
         holds: [...(modelAccount?.holds.values() ?? [])],
         balances: { balance: state.balance, held: state.held, available: state.balance - state.held },
         autoTopUp: autoTopUpStatus(accountId, state.autoTopUp),
+        memberLimits: limitsStatus(accountId, state.members),
         requests: [...(modelAccount?.requests.values() ?? [])],
         grants: [...(modelAccount?.grants.values() ?? [])].sort((a, b) => b.grantId - a.grantId),
         credits: [...(modelAccount?.credits.values() ?? [])],

@@ -238,7 +238,7 @@ describe("history over HTTP", () => {
     expect(csv.headers.get("content-type")).toContain("text/csv")
     const lines = (await csv.text()).split("\r\n").filter((line) => line !== "")
     expect(lines[0]).toBe(
-      "accountId,sequence,createdAt,kind,decision,requested,amount,balanceAfter,idempotencyKey,reference,holdId,refundOf,reason,actor,overdrawn,metadata",
+      "accountId,sequence,createdAt,kind,decision,requested,amount,balanceAfter,idempotencyKey,reference,holdId,refundOf,reason,actor,overdrawn,metadata,member",
     )
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain(`,top-up,Applied,100,100,100,,${reference},`)

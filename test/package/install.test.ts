@@ -177,7 +177,7 @@ const adapter = (declared) =>
       LedgerStore.of(declared === undefined ? store : { ...store, portVersion: declared }),
     ),
   )
-for (const declared of [6, undefined, 7]) {
+for (const declared of [7, undefined, 8]) {
   const answer = await Effect.runPromise(
     Ledger.use((ledger) => ledger.balance("alice")).pipe(
       Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
@@ -192,17 +192,16 @@ for (const declared of [6, undefined, 7]) {
     const { stdout } = await inApp(app, process.execPath, ["stale-adapter.mjs"])
     const [older, undeclared, current] = stdout.trim().split("\n")
     expect(older).toBe(
-      "6 -> StoragePortMismatch: The storage adapter declares portVersion 6; this Ledger needs storage port 7. " +
-        "What changed since: 7: WriteTarget.pendingCreditId -> AccountSnapshot.pendingCredit, " +
-        "WriteTarget.opensPendingCredit -> AccountSnapshot.pendingCreditsOpened (how many the account has had); " +
-        "persist Transition.pendingCredit (insert or replace by pendingCreditId); AccountHistory and AuditedAccount " +
-        "gain pendingCredits; new reads pendingCredit, pendingCredits and duePendingCredits (pendingCreditsPageOf and " +
-        "duePendingCreditsOf derive them; scanningQueries includes them). Make those changes, then declare portVersion: 7",
+      "7 -> StoragePortMismatch: The storage adapter declares portVersion 7; this Ledger needs storage port 8. " +
+        "What changed since: 8: entries and holds carry an optional member (store it, read it back; absent when " +
+        "null); AccountState gains members (member limits and usage: store them with the account); EntryFilter and " +
+        "RunsQuery gain member; totals takes TotalsQuery (groupBy member: KindTotal.member). " +
+        "Make those changes, then declare portVersion: 8",
     )
     expect(undeclared).toMatch(
-      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: .* 7: /,
+      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: .* 7: .* 8: /,
     )
-    expect(current).toBe("7 -> served, balance 0")
+    expect(current).toBe("8 -> served, balance 0")
   })
 
   test("tally --version reports the installed package's version", async () => {

@@ -72,12 +72,13 @@ const statementText = `
   ), new_entries AS (
     INSERT INTO entries (${entryWriteColumns})
     SELECT account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
-           hold_id, refund_of, reason, actor, overdrawn, metadata::jsonb, created_at::timestamptz, operation_id::uuid
+           hold_id, refund_of, reason, actor, overdrawn, metadata::jsonb, created_at::timestamptz, operation_id::uuid,
+           member
     FROM unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[],
                 $18::text[], $19::text[], $20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::boolean[],
-                $25::text[], $26::text[], $27::text[])
+                $25::text[], $26::text[], $27::text[], $35::text[])
       AS e(account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
-           hold_id, refund_of, reason, actor, overdrawn, metadata, created_at, operation_id)
+           hold_id, refund_of, reason, actor, overdrawn, metadata, created_at, operation_id, member)
     WHERE e.account_id IN (SELECT account_id FROM written)
   ), new_keys AS (
     INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
@@ -89,11 +90,11 @@ const statementText = `
   )
   SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
          NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill, NULL::jsonb AS grants
+         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members
   FROM written
   UNION ALL
   SELECT x.account_id, a.version, false, x.account_id IN (SELECT account_id FROM used), a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members
   FROM x LEFT JOIN accounts a USING (account_id)
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
 
@@ -121,8 +122,8 @@ interface AccountPlan {
 
 /**
  * Whether the statement can write all of the transition: its state's balance and counters, an entry, a
- * record. A write that makes or draws grants takes the locked path (which writes them), so the
- * statement of accounts without grants stays as it was.
+ * record. A write that makes or draws grants, or counts a member's usage against its limit, takes the
+ * locked path (which writes them), so the statement of accounts without either stays as it was.
  */
 const plain = (known: AccountState, transition: Transition<unknown>) =>
   transition.events === undefined &&
@@ -133,7 +134,8 @@ const plain = (known: AccountState, transition: Transition<unknown>) =>
   (transition.state === undefined ||
     (transition.state.autoTopUp === known.autoTopUp &&
       transition.state.refill === known.refill &&
-      transition.state.grants === known.grants))
+      transition.state.grants === known.grants &&
+      transition.state.members === known.members))
 
 /**
  * A batch written by one statement in autocommit, without a transaction: each operation's step
@@ -294,6 +296,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       texts(outcomes.map((o) => (o.refusal === null ? null : JSON.stringify(o.refusal)))),
       texts(outcomes.map((o) => (o.outcome === null ? null : JSON.stringify(o.outcome)))),
       texts(records.map((r) => r.operationId)),
+      texts(entries.map(({ entry }) => entry.member ?? null)),
     ]
   }
 

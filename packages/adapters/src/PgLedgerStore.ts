@@ -530,11 +530,12 @@ export const make = (options: Options = defaults) =>
       sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`.pipe(Effect.andThen(effect), sql.withTransaction)
 
     /** History's filters as SQL conditions, each starting with AND. */
-    const filterSql = ({ kind, from, to, reference }: EntryFilter) => sql`
+    const filterSql = ({ kind, from, to, reference, member }: EntryFilter) => sql`
       ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
       ${from === undefined ? sql`` : sql`AND created_at >= ${from}::timestamptz`}
       ${to === undefined ? sql`` : sql`AND created_at < ${to}::timestamptz`}
-      ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}`
+      ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}
+      ${member === undefined ? sql`` : sql`AND member = ${member}`}`
 
     return LedgerStore.of({
       portVersion: storagePortVersion,
@@ -654,16 +655,30 @@ export const make = (options: Options = defaults) =>
           WHERE grants_due_at IS NOT NULL AND grants_due_at <= ${new Date(nowMs).toISOString()}::timestamptz
           ORDER BY grants_due_at LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map((row) => row.account_id))),
 
-      totals: (accountId, filter) =>
-        read(sql<{ kind: KindTotal["kind"]; entries: bigint; amount: string }>`
-          SELECT kind, count(*) AS entries, sum(amount)::text AS amount FROM entries
-          WHERE account_id = ${accountId} ${filterSql(filter)}
-          GROUP BY kind ORDER BY kind`).pipe(
-          // A sum over many entries may pass 2^63; as text it is read back exactly.
-          Effect.map((rows) =>
-            rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: BigInt(row.amount) })),
-          ),
-        ),
+      totals: (accountId, { groupBy, ...filter }) =>
+        groupBy === "member"
+          ? read(sql<{ member: string | null; kind: KindTotal["kind"]; entries: bigint; amount: string }>`
+              SELECT member, kind, count(*) AS entries, sum(amount)::text AS amount FROM entries
+              WHERE account_id = ${accountId} ${filterSql(filter)}
+              GROUP BY member, kind ORDER BY member COLLATE "C" NULLS FIRST, kind`).pipe(
+              Effect.map((rows) =>
+                rows.map((row) => ({
+                  member: row.member,
+                  kind: row.kind,
+                  entries: Number(row.entries),
+                  amount: BigInt(row.amount),
+                })),
+              ),
+            )
+          : read(sql<{ kind: KindTotal["kind"]; entries: bigint; amount: string }>`
+              SELECT kind, count(*) AS entries, sum(amount)::text AS amount FROM entries
+              WHERE account_id = ${accountId} ${filterSql(filter)}
+              GROUP BY kind ORDER BY kind`).pipe(
+              // A sum over many entries may pass 2^63; as text it is read back exactly.
+              Effect.map((rows) =>
+                rows.map((row) => ({ kind: row.kind, entries: Number(row.entries), amount: BigInt(row.amount) })),
+              ),
+            ),
 
       runs: (accountId, query) => read(readRuns(sql, accountId, query)),
 

@@ -42,6 +42,7 @@ import {
   type Known,
   knownOf,
   lockedEntryWriteColumns,
+  membersColumnsOf,
   type PendingCreditRow,
   pendingCreditColumns,
   pendingCreditFromJson,
@@ -206,7 +207,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, k.outcome, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
                e.idempotency_key, e.reference, e.hold_id, e.refund_of, e.reason, e.actor, e.overdrawn, e.metadata,
-               e.created_at, e.allocations
+               e.created_at, e.allocations, e.member
         FROM idempotency_keys k
         LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
         WHERE k.account_id = ANY(${keyed.map((op) => op.accountId)}::text[])
@@ -400,6 +401,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       AS x(account_id text, grants jsonb, grants_due_at timestamptz)
     WHERE a.account_id = x.account_id`
 
+  /** The members column of the accounts whose transitions changed their member limits or usage, as `writeSettings`. */
+  const writeMembers = (states: ReadonlyArray<readonly [string, AccountState]>) => sql`
+    UPDATE accounts a
+    SET members = x.members
+    FROM jsonb_to_recordset(${JSON.stringify(states.map(([id, state]) => membersColumnsOf(id, state)))}::jsonb)
+      AS x(account_id text, members jsonb)
+    WHERE a.account_id = x.account_id`
+
   /** The grants the batch made or changed, for their listing. */
   const writeGrants = (grants: ReadonlyArray<Grant>) => sql`
     INSERT INTO grants (${sql.literal(grantColumns)})
@@ -539,18 +548,27 @@ export const make = (sql: SqlClient.SqlClient) => {
         ([id, state]) => state.grants !== (states.get(id)?.state ?? newAccountState).grants,
       )
       if (grantsChanged.length > 0) yield* writeAccountGrants(grantsChanged)
+      const membersChanged = [...changed].filter(
+        ([id, state]) => state.members !== (states.get(id)?.state ?? newAccountState).members,
+      )
+      if (membersChanged.length > 0) yield* writeMembers(membersChanged)
       if (changedGrants.size > 0) yield* writeGrants([...changedGrants.values()])
       if (changedPendingCredits.size > 0) yield* writePendingCredits([...changedPendingCredits.values()])
       if (events.length > 0) yield* PgEvents.append(sql, events)
-      // Each UPDATE of an account bumped its version once: the batch's, the settings' and the grants' if they changed.
+      // Each UPDATE of an account bumped its version once: the batch's, and the settings', the grants' and the
+      // members' if they changed.
       const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
       const grantsUpdated = new Set(grantsChanged.map(([id]) => id))
+      const membersUpdated = new Set(membersChanged.map(([id]) => id))
       const committed = new Map<string, Known>()
       for (const [id, known] of states) {
         if (untouchedCreated.includes(id)) continue
         const state = touched.get(id)
         const bumps =
-          (state === undefined ? 0 : 1) + (settingsUpdated.has(id) ? 1 : 0) + (grantsUpdated.has(id) ? 1 : 0)
+          (state === undefined ? 0 : 1) +
+          (settingsUpdated.has(id) ? 1 : 0) +
+          (grantsUpdated.has(id) ? 1 : 0) +
+          (membersUpdated.has(id) ? 1 : 0)
         committed.set(id, { state: state ?? known.state, version: known.version + bumps })
       }
       const keyedOperations = new Set(newRecords.map((r) => r.operationId))

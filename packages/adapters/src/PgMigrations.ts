@@ -398,6 +398,23 @@ const pendingCredits = Effect.gen(function* () {
 })
 
 /**
+ * Organization wallets. An entry and a hold may name the wallet's member who caused it (null when
+ * they name none, as every write of an account without members); an account keeps its member limits
+ * and its members' usage as JSON on its row (null until limits are set), so a member-limited debit
+ * reads nothing more under the account's lock. Entries by member: indexed for totals and history per
+ * member, covering like runs', and partial, so a write that names no member pays nothing for it.
+ */
+const wallets = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE accounts ADD COLUMN members jsonb CHECK (jsonb_typeof(members) = 'object')`
+  yield* sql`ALTER TABLE entries ADD COLUMN member text CHECK (char_length(member) BETWEEN 1 AND 128)`
+  yield* sql`ALTER TABLE holds ADD COLUMN member text CHECK (char_length(member) BETWEEN 1 AND 128)`
+  yield* sql`
+    CREATE INDEX entries_members ON entries (account_id, member, sequence) INCLUDE (kind, amount, created_at)
+    WHERE member IS NOT NULL`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -413,6 +430,7 @@ export const migrations = {
   "9_grants": grants,
   "10_runs": runs,
   "11_pending_credits": pendingCredits,
+  "12_wallets": wallets,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

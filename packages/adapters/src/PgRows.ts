@@ -8,8 +8,10 @@ import {
   Grant,
   grantsDueAtMs,
   type Hold,
+  MembersState,
   noAutoTopUp,
   noGrants,
+  noMembers,
   noRefill,
   type OverdraftLimit,
   type PendingCredit,
@@ -35,6 +37,8 @@ export interface AccountRow {
   readonly refill: unknown
   /** Null until the account has a grant: `noGrants`. */
   readonly grants: unknown
+  /** Null until member limits are set: `noMembers`. */
+  readonly members: unknown
   /** Bumped by every write to the account (`PgMigrations`' `7_account_versions`). */
   readonly version: bigint
 }
@@ -64,6 +68,8 @@ export interface EntryRow {
   readonly created_at: Date
   /** Null on an entry that touched no grant. */
   readonly allocations: Entry["allocations"] | null
+  /** Null on an entry that names no member. */
+  readonly member: string | null
 }
 
 export interface HoldRow {
@@ -79,23 +85,25 @@ export interface HoldRow {
   readonly expires_at: Date | null
   readonly created_at: Date
   readonly resolved_at: Date | null
+  readonly member: string | null
 }
 
 export const accountColumns =
-  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill, grants, version"
+  "account_id, balance, last_sequence, overdraft_limit, held, holds_placed, auto_top_up, refill, grants, members, version"
 
 const entryWrittenColumns =
   "account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference, hold_id, refund_of, reason, actor, overdrawn, metadata, created_at"
 
-export const entryColumns = `${entryWrittenColumns}, allocations`
+export const entryColumns = `${entryWrittenColumns}, allocations, member`
 
 export const holdColumns =
-  "account_id, hold_id, status, requested, amount, captured, excess, reference, metadata, expires_at, created_at, resolved_at"
+  "account_id, hold_id, status, requested, amount, captured, excess, reference, metadata, expires_at, created_at, resolved_at, member"
 
 // What is written is checked when it is read; an account that never configured them decodes nothing.
 const decodeAutoTopUp = Schema.decodeUnknownSync(AutoTopUpState)
 const decodeRefill = Schema.decodeUnknownSync(RefillState)
 const decodeGrants = Schema.decodeUnknownSync(Schema.Array(Grant))
+const decodeMembers = Schema.decodeUnknownSync(MembersState)
 
 export const stateOf = (row: AccountRow): AccountState => ({
   balance: Number(row.balance) as Balance,
@@ -106,6 +114,7 @@ export const stateOf = (row: AccountRow): AccountState => ({
   autoTopUp: row.auto_top_up === null ? noAutoTopUp : decodeAutoTopUp(row.auto_top_up),
   refill: row.refill === null ? noRefill : decodeRefill(row.refill),
   grants: row.grants === null || row.grants === undefined ? noGrants : decodeGrants(row.grants),
+  members: row.members === null || row.members === undefined ? noMembers : decodeMembers(row.members),
 })
 
 export const knownOf = (row: AccountRow): Known => ({ state: stateOf(row), version: Number(row.version) })
@@ -130,6 +139,12 @@ export const grantsColumnsOf = (accountId: string, state: AccountState) => {
     grants_due_at: dueAtMs === null ? null : new Date(dueAtMs).toISOString(),
   }
 }
+
+/** An account's members column as one row of `jsonb_to_recordset`. */
+export const membersColumnsOf = (accountId: string, state: AccountState) => ({
+  account_id: accountId,
+  members: state.members === noMembers ? null : state.members,
+})
 
 export interface AutoTopUpRequestRow {
   readonly account_id: string
@@ -259,6 +274,7 @@ export const entryOf = (row: EntryRow): Entry => ({
   overdrawn: row.overdrawn,
   metadata: row.metadata,
   createdAt: row.created_at.toISOString(),
+  ...(row.member === null || row.member === undefined ? {} : { member: row.member }),
   // In `Allocation`'s order again (jsonb keeps its own key order), so a replay prints like the first answer.
   ...(row.allocations === null || row.allocations === undefined
     ? {}
@@ -282,6 +298,7 @@ export const holdFromJson = (hold: Hold): Hold => ({
   expiresAt: hold.expiresAt,
   createdAt: hold.createdAt,
   resolvedAt: hold.resolvedAt,
+  ...(hold.member === undefined ? {} : { member: hold.member }),
 })
 
 export const holdOf = (row: HoldRow): Hold => ({
@@ -297,6 +314,7 @@ export const holdOf = (row: HoldRow): Hold => ({
   expiresAt: row.expires_at?.toISOString() ?? null,
   createdAt: row.created_at.toISOString(),
   resolvedAt: row.resolved_at?.toISOString() ?? null,
+  ...(row.member === null ? {} : { member: row.member }),
 })
 
 /** An account's committed state, or undefined when it has no row yet. */
@@ -313,9 +331,9 @@ export interface EntryWrite {
 
 /**
  * The columns the one-statement path writes an entry with: all but its allocations (an entry with
- * allocations takes the locked path) and its operation id.
+ * allocations takes the locked path), its operation id and its member.
  */
-export const entryWriteColumns = `${entryWrittenColumns}, operation_id`
+export const entryWriteColumns = `${entryWrittenColumns}, operation_id, member`
 
 /** The columns the locked path writes an entry with, allocations included: `entriesRelation`'s. */
 export const lockedEntryWriteColumns = `${entryWriteColumns}, allocations`
@@ -344,12 +362,13 @@ export const entriesRelation = (sql: SqlClient.SqlClient, writes: ReadonlyArray<
       metadata: e.metadata,
       created_at: e.createdAt,
       operation_id: operationId,
+      member: e.member ?? null,
       allocations: e.allocations ?? null,
     })),
   )}::jsonb) AS x(account_id text, sequence bigint, kind text, decision text, requested bigint, amount bigint,
                   balance_after bigint, idempotency_key text, reference text, hold_id bigint, refund_of bigint,
                   reason text, actor text, overdrawn boolean, metadata jsonb, created_at timestamptz, operation_id uuid,
-                  allocations jsonb)`
+                  member text, allocations jsonb)`
 
 export interface GrantRow {
   readonly account_id: string
@@ -414,10 +433,11 @@ export const holdsRelation = (sql: SqlClient.SqlClient, holds: ReadonlyArray<Hol
       expires_at: h.expiresAt,
       created_at: h.createdAt,
       resolved_at: h.resolvedAt,
+      member: h.member ?? null,
     })),
   )}::jsonb) AS x(account_id text, hold_id bigint, status text, requested bigint, amount bigint, captured bigint,
                   excess bigint, reference text, metadata jsonb, expires_at timestamptz, created_at timestamptz,
-                  resolved_at timestamptz)`
+                  resolved_at timestamptz, member text)`
 
 export interface PendingCreditRow {
   readonly account_id: string

@@ -34,12 +34,13 @@ interface RunRow extends EntryRow {
 export const readRuns = (
   sql: SqlClient.SqlClient,
   accountId: AccountId,
-  { kind, from, to, limit, details, beforeSequence }: RunsQuery,
+  { kind, from, to, member, limit, details, beforeSequence }: RunsQuery,
 ) => {
   const filter = sql`
     ${kind === undefined ? sql`` : sql`AND kind = ${kind}`}
     ${from === undefined ? sql`` : sql`AND created_at >= ${from}::timestamptz`}
-    ${to === undefined ? sql`` : sql`AND created_at < ${to}::timestamptz`}`
+    ${to === undefined ? sql`` : sql`AND created_at < ${to}::timestamptz`}
+    ${member === undefined ? sql`` : sql`AND member = ${member}`}`
   return sql<RunRow>`
     WITH by_kind AS (
       SELECT reference, kind, count(*) AS entries, sum(amount) AS amount, max(sequence) AS last_sequence,

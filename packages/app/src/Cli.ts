@@ -22,6 +22,7 @@ import {
 import { refill } from "./cli/RefillCommands.ts"
 import { runs } from "./cli/RunsCommands.ts"
 import { audit, migrate, serve } from "./cli/ServiceCommands.ts"
+import { memberLimits } from "./cli/WalletCommands.ts"
 import { webhooks } from "./cli/WebhookCommands.ts"
 
 /**
@@ -48,6 +49,7 @@ export {
   failAutoTopUp,
   getHold,
   hold,
+  memberLimits,
   migrate,
   refill,
   refund,
@@ -101,5 +103,6 @@ export const tally = Command.make("tally").pipe(
     voidCredit,
     pendingCredits,
     expirePendingCredits,
+    memberLimits,
   ]),
 )

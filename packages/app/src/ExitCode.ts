@@ -37,6 +37,7 @@ const ruleRejections = new Set([
   "PendingCreditNotFound",
   "PendingCreditNotPending",
   "PendingCreditExpired",
+  "MemberLimitExceeded",
 ])
 
 const badInput = new Set([

@@ -32,6 +32,7 @@ import { PendingCreditHandlers } from "./http/PendingCreditHandlers.ts"
 import { RefillHandlers } from "./http/RefillHandlers.ts"
 import { RunsHandlers } from "./http/RunsHandlers.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
+import { WalletHandlers } from "./http/WalletHandlers.ts"
 import { WebhookHandlers } from "./http/WebhookHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
@@ -310,6 +311,7 @@ export const routes = Layer.mergeAll(
     RunsHandlers,
     GrantHandlers,
     PendingCreditHandlers,
+    WalletHandlers,
   ]),
   Layer.provide(requestValidationLayer),
   Layer.provideMerge(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Limits.bodyBytesMax))),

@@ -2,6 +2,7 @@ import { type AutoTopUpState, noAutoTopUp } from "./autoTopUp/AutoTopUpRequest.t
 import type { Balance, OverdraftLimit } from "./Credits.ts"
 import { type Grant, noGrants } from "./grants/Grant.ts"
 import { noRefill, type RefillState } from "./refills/Refill.ts"
+import { type MembersState, noMembers } from "./wallets/MemberLimits.ts"
 
 /**
  * What the ledger keeps per account besides its entries, holds and auto top-up requests. `sequence`
@@ -9,7 +10,8 @@ import { noRefill, type RefillState } from "./refills/Refill.ts"
  * the next hold's id is `holdsPlaced + 1`. The account's available balance is `balance - held`.
  * `autoTopUp` and `refill` are their settings and where they stand (`noAutoTopUp` and `noRefill`, the
  * same objects, until they are configured). `grants` are its live grants in draw-down order
- * (`noGrants`, the same empty list, for an account that never had one).
+ * (`noGrants`, the same empty list, for an account that never had one). `members` are its member
+ * limits and what its members used of them (`noMembers`, the same object, until limits are set).
  */
 export interface AccountState {
   readonly balance: Balance
@@ -20,6 +22,7 @@ export interface AccountState {
   readonly autoTopUp: AutoTopUpState
   readonly refill: RefillState
   readonly grants: ReadonlyArray<Grant>
+  readonly members: MembersState
 }
 
 /** Accounts come into being on first use with this state. */
@@ -32,6 +35,7 @@ export const newAccountState: AccountState = {
   autoTopUp: noAutoTopUp,
   refill: noRefill,
   grants: noGrants,
+  members: noMembers,
 }
 
 export interface AccountSettings {
@@ -40,14 +44,15 @@ export interface AccountSettings {
 
 /**
  * Whether anything was ever written to the account (an entry, a hold, its settings, auto top-up or
- * refill): stores answer an account they have no row for with `newAccountState`.
+ * refill, member limits): stores answer an account they have no row for with `newAccountState`.
  */
 export const accountWritten = (state: AccountState): boolean =>
   state.sequence > 0 ||
   state.holdsPlaced > 0 ||
   state.overdraftLimit !== 0 ||
   state.autoTopUp.settings !== null ||
-  state.refill.settings !== null
+  state.refill.settings !== null ||
+  state.members.limits !== null
 
 /** An account's credits as a caller sees them: `available` is what spends and holds may use. */
 export interface AccountBalances {

@@ -17,9 +17,10 @@ import { SettingsRequest, SpendRequest, TopUpRequest, type WriteRequest } from "
 import type { LedgerStore } from "./LedgerStore.ts"
 import { asPosting, iso, ledgerWrites, type Posting, type ReadError, type WriteError } from "./LedgerWrites.ts"
 import { configure, post } from "./Posting.ts"
+import type { MemberLimitExceeded } from "./wallets/MemberLimitExceeded.ts"
 
 /** What a top-up or a spend can break: one type for both, so code may pick either in one expression. */
-export type BalanceRejection = BalanceAtCeiling | InsufficientCredits | BalanceLimitExceeded
+export type BalanceRejection = BalanceAtCeiling | InsufficientCredits | BalanceLimitExceeded | MemberLimitExceeded
 
 /** What `writeDecoded` answers: a top-up or a spend posts its entry, or its balance rules refuse it. */
 export type BalanceWriteResult =

@@ -3,6 +3,7 @@ import { AccountId } from "./AccountId.ts"
 import { Balance } from "./Credits.ts"
 import { Allocation } from "./grants/Grant.ts"
 import { Metadata } from "./Metadata.ts"
+import { Member } from "./wallets/Member.ts"
 
 /**
  * Kinds a top-up may carry; each adds credits. `reversal` gives credits back (for usage that should
@@ -57,6 +58,11 @@ export const Entry = Schema.Struct({
   metadata: Metadata,
   /** ISO-8601 time the ledger accepted the change. */
   createdAt: Schema.String,
+  /**
+   * The member of the wallet who caused it (a user of the organization the account belongs to);
+   * absent when the write named none.
+   */
+  member: Schema.optionalKey(Member),
   /**
    * What the entry moved in or out of each grant (signed as `amount`); absent when it touched none,
    * as on every entry of an account without grants.

@@ -12,6 +12,7 @@ import { type PendingCreditOperations, pendingCreditOperations } from "./pending
 import { type RefillOperations, refillOperations } from "./refills/RefillOperations.ts"
 import { type RunsOperations, runsOperations } from "./runs/RunsOperations.ts"
 import { checkPortVersion } from "./StoragePort.ts"
+import { type WalletOperations, walletOperations } from "./wallets/WalletOperations.ts"
 
 /**
  * The ledger: validates requests, lets the pure core decide under the store's exclusive access to
@@ -31,7 +32,8 @@ export class Ledger extends Context.Service<
     EventOperations &
     RunsOperations &
     GrantOperations &
-    PendingCreditOperations
+    PendingCreditOperations &
+    WalletOperations
 >()("@tally/domain/Ledger") {
   static readonly make = Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -48,6 +50,7 @@ export class Ledger extends Context.Service<
       ...runsOperations(store),
       ...grantOperations(store),
       ...pendingCreditOperations(store),
+      ...walletOperations(store),
     })
   })
 

@@ -13,6 +13,7 @@ import {
   PendingCreditNotFound,
   PendingCreditNotPending,
 } from "./pendingCredits/PendingCreditError.ts"
+import { MemberLimitExceeded } from "./wallets/MemberLimitExceeded.ts"
 
 /** A top-up asked for while the balance is already at or above its ceiling. */
 export class BalanceAtCeiling extends Schema.TaggedError<BalanceAtCeiling>()("BalanceAtCeiling", {
@@ -147,6 +148,7 @@ export const RuleRejection = Schema.Union([
   PendingCreditNotPending,
   PendingCreditExpired,
   PendingCreditMetadataInvalid,
+  MemberLimitExceeded,
 ])
 export type RuleRejection = typeof RuleRejection.Type
 

@@ -9,6 +9,7 @@ import { IdempotencyKey } from "./IdempotencyKey.ts"
 import { Limits } from "./Limits.ts"
 import { Metadata } from "./Metadata.ts"
 import { SpendMode } from "./Spend.ts"
+import { Member } from "./wallets/Member.ts"
 
 /** Credits in: a top-up (or grant, reversal), optionally capped by a ceiling. */
 export const TopUpRequest = Schema.Struct({
@@ -20,6 +21,7 @@ export const TopUpRequest = Schema.Struct({
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
   ...GrantTermsFields,
+  member: Schema.optionalKey(Member),
 })
 export type TopUpRequest = typeof TopUpRequest.Type
 
@@ -31,17 +33,23 @@ export const SpendRequest = Schema.Struct({
   idempotencyKey: Schema.optionalKey(IdempotencyKey),
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
+  /** The member of the wallet who spends: checked against its limit when the account has member limits. */
+  member: Schema.optionalKey(Member),
 })
 export type SpendRequest = typeof SpendRequest.Type
 
 export type WriteRequest = ({ readonly _tag: "TopUp" } & TopUpRequest) | ({ readonly _tag: "Spend" } & SpendRequest)
 
-/** Filters of history: kind, a time range (`from` included, `to` excluded, like the origin's time ceiling), a reference. */
+/**
+ * Filters of history: kind, a time range (`from` included, `to` excluded, like the origin's time
+ * ceiling), a reference, a member of the wallet.
+ */
 export const EntryFilterFields = {
   kind: Schema.optionalKey(EntryKind),
   from: Schema.optionalKey(Instant),
   to: Schema.optionalKey(Instant),
   reference: Schema.optionalKey(Reference),
+  member: Schema.optionalKey(Member),
 }
 
 const pageFields = {
@@ -68,12 +76,21 @@ export type ExportFormat = typeof ExportFormat.Type
 export const ExportRequest = Schema.Struct({ accountId: Schema.optionalKey(AccountId), ...EntryFilterFields })
 export type ExportRequest = typeof ExportRequest.Type
 
-/** An account's totals per kind over a time range, optionally for one reference (a run). */
+/** What totals may be grouped by besides kind: `member`, a total per member of the wallet and kind. */
+export const TotalsGroupBy = Schema.Literal("member")
+export type TotalsGroupBy = typeof TotalsGroupBy.Type
+
+/**
+ * An account's totals per kind over a time range, optionally for one reference (a run) or one member,
+ * optionally per member too.
+ */
 export const TotalsRequest = Schema.Struct({
   accountId: AccountId,
   from: EntryFilterFields.from,
   to: EntryFilterFields.to,
   reference: EntryFilterFields.reference,
+  member: EntryFilterFields.member,
+  groupBy: Schema.optionalKey(TotalsGroupBy),
 })
 export type TotalsRequest = typeof TotalsRequest.Type
 

@@ -41,6 +41,13 @@ export interface EntryFilter {
   readonly from?: string | undefined
   readonly to?: string | undefined
   readonly reference?: string | undefined
+  /** Only entries that name this member of the wallet. */
+  readonly member?: string | undefined
+}
+
+/** Totals' filters, and `groupBy: "member"` for a total per member and kind. */
+export interface TotalsQuery extends EntryFilter {
+  readonly groupBy?: "member" | undefined
 }
 
 export interface EntriesQuery extends EntryFilter {
@@ -77,6 +84,8 @@ export interface AccountsQuery {
 }
 
 export interface KindTotal {
+  /** Grouped by member: the member (null: entries that name none); absent otherwise. */
+  readonly member?: string | null
   readonly kind: EntryKind
   /** How many entries of the kind matched. */
   readonly entries: number
@@ -181,10 +190,10 @@ export class LedgerStore extends Context.Service<
      * soonest first. The expiry's own rule decides again under the account's exclusive access.
      */
     readonly dueGrants: (nowMs: number, limit: number) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
-    /** An account's entries summed per kind. */
+    /** An account's entries summed per kind, or per member and kind (members in id order, null first). */
     readonly totals: (
       accountId: AccountId,
-      filter: EntryFilter,
+      query: TotalsQuery,
     ) => Effect.Effect<ReadonlyArray<KindTotal>, LedgerUnavailable>
     /**
      * Up to `limit` of an account's runs (its entries grouped by reference), newest first by their

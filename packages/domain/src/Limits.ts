@@ -102,6 +102,13 @@ export const Limits = {
   holdsExpiredPerPassMax: 500,
   /** Expiries a pass submits at once: enough to fill a few group-commit batches, no more. */
   holdsExpiringConcurrentlyMax: 64,
+  /** A wallet's member ids (the user who caused an entry): the bound and characters of account ids. */
+  memberLengthMax: 128,
+  /**
+   * Members a wallet may give a limit of their own (besides its default): the limits travel with the
+   * account's state on every member-limited write, so they stay a page of JSON, not a directory.
+   */
+  memberLimitsMax: 1000,
   /** What the sweeps of auto top-up requests and refills read per page (each page is one indexed read). */
   sweepPageSizeMax: 500,
   /** Writes those sweeps submit at once: as for holds, a few group-commit batches. */

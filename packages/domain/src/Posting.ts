@@ -16,6 +16,7 @@ import type { PendingCredit } from "./pendingCredits/PendingCredit.ts"
 import type { RefillRecord } from "./refills/RefillRecord.ts"
 import { applySpend } from "./Spend.ts"
 import { applyTopUp } from "./TopUp.ts"
+import { chargeMember, checkMemberDebit } from "./wallets/MemberSpending.ts"
 
 /**
  * The ledger's rules as pure steps on one account: given what the write touches (the account's
@@ -182,35 +183,41 @@ export interface EntryFields {
   readonly actor?: string | null | undefined
   readonly overdrawn?: boolean | undefined
   readonly metadata?: Entry["metadata"] | undefined
+  readonly member?: string | undefined
 }
 
 /**
  * The next entry of an account. One literal in the order of `Entry`'s fields, as the stores read
- * entries back, so an answer and its replay print alike; and no spreads, on the hot path.
+ * entries back, so an answer and its replay print alike; and no spreads on the hot path (writes
+ * that name no member).
  */
 export const nextEntry = (
   accountId: AccountId,
   state: AccountState,
   decision: Accepted,
   fields: EntryFields,
-): Entry => ({
-  accountId,
-  sequence: state.sequence + 1,
-  kind: fields.kind,
-  decision: decision._tag,
-  requested: decision.requested,
-  amount: decision.applied,
-  balanceAfter: decision.balanceAfter,
-  idempotencyKey: fields.idempotencyKey ?? null,
-  reference: fields.reference ?? null,
-  holdId: fields.holdId ?? null,
-  refundOf: fields.refundOf ?? null,
-  reason: fields.reason ?? null,
-  actor: fields.actor ?? null,
-  overdrawn: fields.overdrawn ?? false,
-  metadata: fields.metadata ?? noMetadata,
-  createdAt: fields.createdAt,
-})
+): Entry => {
+  const entry: Entry = {
+    accountId,
+    sequence: state.sequence + 1,
+    kind: fields.kind,
+    decision: decision._tag,
+    requested: decision.requested,
+    amount: decision.applied,
+    balanceAfter: decision.balanceAfter,
+    idempotencyKey: fields.idempotencyKey ?? null,
+    reference: fields.reference ?? null,
+    holdId: fields.holdId ?? null,
+    refundOf: fields.refundOf ?? null,
+    reason: fields.reason ?? null,
+    actor: fields.actor ?? null,
+    overdrawn: fields.overdrawn ?? false,
+    metadata: fields.metadata ?? noMetadata,
+    createdAt: fields.createdAt,
+  }
+  // Only entries that name a member carry the key: the others stay as they were.
+  return fields.member === undefined ? entry : { ...entry, member: fields.member }
+}
 
 /** A step's answer for an entry it posts, and the account after it. */
 export const posted = (state: AccountState, entry: Entry) => ({
@@ -241,6 +248,7 @@ export const fingerprint = (request: WriteRequest): string =>
           ...whenSet("reference", request.reference),
           ...whenSet("expiresAt", request.expiresAt),
           ...whenSet("priority", request.priority),
+          ...whenSet("member", request.member),
         }
       : {
           op: "Spend",
@@ -248,6 +256,7 @@ export const fingerprint = (request: WriteRequest): string =>
           mode: request.mode ?? "exact",
           metadata: request.metadata ?? {},
           ...whenSet("reference", request.reference),
+          ...whenSet("member", request.member),
         },
   )
 
@@ -262,7 +271,9 @@ const decide = (state: AccountState, request: WriteRequest) =>
 
 /**
  * Decides a top-up or a spend on the account's current state; a rejection changes nothing but its key.
- * A spend may also open an auto top-up request (`withAutoTopUp`).
+ * A spend naming a member of a wallet with member limits is also checked against the member's limit
+ * (after the balance: a spend the balance refuses is refused for that) and counted. A spend may also
+ * open an auto top-up request (`withAutoTopUp`).
  */
 export const post = (request: WriteRequest, createdAt: string): Step<WriteResult> =>
   keyed(
@@ -278,12 +289,26 @@ export const post = (request: WriteRequest, createdAt: string): Step<WriteResult
         idempotencyKey: request.idempotencyKey,
         metadata: request.metadata,
         reference: request.reference,
+        member: request.member,
         createdAt,
       })
-      const change: Change = { state: afterEntry(state, entry), entry }
-      return request._tag === "Spend"
-        ? { outcome: { _tag: "Posted", entry }, change: withAutoTopUp(request.accountId, state, change, createdAt) }
-        : { outcome: { _tag: "Posted", entry }, change, grantTerms: request }
+      if (request._tag === "TopUp") {
+        return {
+          outcome: { _tag: "Posted", entry },
+          change: { state: afterEntry(state, entry), entry },
+          grantTerms: request,
+        }
+      }
+      let after = afterEntry(state, entry)
+      if (request.member !== undefined && state.members.limits !== null) {
+        const nowMs = Date.parse(createdAt)
+        const spent = -decision.applied
+        const exceeded = checkMemberDebit(request.accountId, state.members, request.member, spent, nowMs)
+        if (exceeded !== undefined) return { outcome: { _tag: "Refused", error: exceeded } }
+        after = { ...after, members: chargeMember(state.members, request.member, { spent, held: 0 }, nowMs) }
+      }
+      const change: Change = { state: after, entry }
+      return { outcome: { _tag: "Posted", entry }, change: withAutoTopUp(request.accountId, state, change, createdAt) }
     },
   )
 

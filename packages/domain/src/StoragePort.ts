@@ -34,10 +34,15 @@ export const storagePortChanges = [
     change:
       "WriteTarget.pendingCreditId -> AccountSnapshot.pendingCredit, WriteTarget.opensPendingCredit -> AccountSnapshot.pendingCreditsOpened (how many the account has had); persist Transition.pendingCredit (insert or replace by pendingCreditId); AccountHistory and AuditedAccount gain pendingCredits; new reads pendingCredit, pendingCredits and duePendingCredits (pendingCreditsPageOf and duePendingCreditsOf derive them; scanningQueries includes them)",
   },
+  {
+    version: 8,
+    change:
+      "entries and holds carry an optional member (store it, read it back; absent when null); AccountState gains members (member limits and usage: store them with the account); EntryFilter and RunsQuery gain member; totals takes TotalsQuery (groupBy member: KindTotal.member)",
+  },
 ] as const
 
 /** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
-export const storagePortVersion = 7
+export const storagePortVersion = 8
 
 /** What changed in the port after `version`, up to the current one. */
 export const storagePortChangesSince = (version: number) =>

@@ -11,6 +11,7 @@ import { HoldsGroup } from "./holds/HoldsApi.ts"
 import { PendingCreditsGroup } from "./pendingCredits/PendingCreditsApi.ts"
 import { RefillsGroup } from "./refills/RefillsApi.ts"
 import { RunsGroup } from "./runs/RunsApi.ts"
+import { WalletsGroup } from "./wallets/WalletsApi.ts"
 import { WebhooksGroup } from "./webhooks/WebhooksApi.ts"
 
 /**
@@ -88,6 +89,7 @@ export class TallyApi extends HttpApi.make("tally")
   .add(RunsGroup)
   .add(GrantsGroup)
   .add(PendingCreditsGroup)
+  .add(WalletsGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })

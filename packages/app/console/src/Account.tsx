@@ -60,6 +60,7 @@ const EntryLinks = ({ entry, onHold }: { entry: Entry; onHold: (holdId: number) 
   if (request !== null) links.push(<span>completes auto top-up request #{request[1]}</span>)
   if (entry.reason !== null) links.push(<span>reason: {entry.reason}</span>)
   if (entry.actor !== null) links.push(<span>by {entry.actor}</span>)
+  if (entry.member !== undefined) links.push(<span>member {entry.member}</span>)
   if (entry.overdrawn) links.push(<span class="negative">overdrawn</span>)
   return <span class="links">{links}</span>
 }

@@ -14,6 +14,7 @@ export const topUp = (flags: Command.Command.Config.Infer<typeof topUpFlags>) =>
       ...present("kind", flags.kind),
       ...present("expiresAt", flags.expiresAt),
       ...present("priority", flags.priority),
+      ...present("member", flags.member),
       ...present("idempotencyKey", flags.key),
     }),
     (request) => Ledger.use((ledger) => ledger.topUp(request)).pipe(Effect.map(writeResult)),
@@ -26,6 +27,7 @@ export const spend = (flags: Command.Command.Config.Infer<typeof spendFlags>) =>
     writeInput(SpendRequest, flags, {
       amount: flags.amount,
       mode: flags.mode,
+      ...present("member", flags.member),
       ...present("idempotencyKey", flags.key),
     }),
     (request) => Ledger.use((ledger) => ledger.spend(request)).pipe(Effect.map(writeResult)),

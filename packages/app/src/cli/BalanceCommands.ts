@@ -1,7 +1,7 @@
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
-import { account, amount, json, memory, topUpKinds, writeFlags } from "./CommandFlags.ts"
+import { account, amount, json, member, memory, topUpKinds, writeFlags } from "./CommandFlags.ts"
 
 const actions = () => import("./BalanceActions.ts")
 
@@ -24,6 +24,7 @@ export const topUpFlags = {
     Flag.withDescription("Make the credits a grant drawn in this order, 0 to 9, lower first (default 5)"),
     Flag.optional,
   ),
+  member,
   ...writeFlags,
 }
 
@@ -38,6 +39,7 @@ export const spendFlags = {
     Flag.withDescription("exact: all or nothing; available: what the floor leaves"),
     Flag.withDefault("exact" as const),
   ),
+  member,
   ...writeFlags,
 }
 

@@ -45,6 +45,12 @@ export const reference = Flag.String("reference").pipe(
   Flag.optional,
 )
 
+/** The wallet member who caused a write (a spend, a hold, a capture, a top-up, an adjustment). */
+export const member = Flag.String("member").pipe(
+  Flag.withDescription("The member of the wallet (the user) who caused it: counted against its limit"),
+  Flag.optional,
+)
+
 /** Hold operations require a key: a hold's id is known only from the answer. */
 export const requiredKey = Flag.String("key").pipe(
   Flag.withDescription("Idempotency key (required): a retry with the same key applies at most once"),
@@ -60,4 +66,5 @@ export const historyFilters = {
   from: Flag.String("from").pipe(Flag.withDescription("From this time on (ISO-8601, included)"), Flag.optional),
   to: Flag.String("to").pipe(Flag.withDescription("Before this time (ISO-8601, excluded)"), Flag.optional),
   reference,
+  member: Flag.String("member").pipe(Flag.withDescription("Only entries that name this member"), Flag.optional),
 }

@@ -26,6 +26,7 @@ export const adjust = (flags: Command.Command.Config.Infer<typeof adjustFlags>) 
       reason: flags.reason,
       actor: flags.actor,
       force: flags.force,
+      ...present("member", flags.member),
       ...present("idempotencyKey", flags.key),
     }),
     (request) => Ledger.use((ledger) => ledger.adjust(request)).pipe(Effect.map(writeResult)),

@@ -2,7 +2,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
-import { account, writeFlags } from "./CommandFlags.ts"
+import { account, member, writeFlags } from "./CommandFlags.ts"
 
 const actions = () => import("./CorrectionActions.ts")
 
@@ -31,6 +31,7 @@ export const adjustFlags = {
     Flag.withDescription("Let a removal take the balance below its floor"),
     Flag.withDefault(false),
   ),
+  member,
   ...writeFlags,
 }
 

@@ -20,11 +20,13 @@ const filtersOf = (flags: {
   readonly from: Option.Option<string>
   readonly to: Option.Option<string>
   readonly reference: Option.Option<string>
+  readonly member: Option.Option<string>
 }) => ({
   ...present("kind", flags.kind),
   ...present("from", flags.from),
   ...present("to", flags.to),
   ...present("reference", flags.reference),
+  ...present("member", flags.member),
 })
 
 const describeEntry = (entry: Entry) =>
@@ -42,6 +44,7 @@ const describeEntry = (entry: Entry) =>
     entry.reason === null ? "" : `reason ${JSON.stringify(entry.reason)}`,
     entry.actor === null ? "" : `by ${entry.actor}`,
     entry.reference === null ? "" : `ref ${entry.reference}`,
+    entry.member === undefined ? "" : `member ${entry.member}`,
     entry.idempotencyKey === null ? "" : `key ${entry.idempotencyKey}`,
   ]
     .filter((part) => part !== "")
@@ -72,6 +75,8 @@ export const totals = (flags: Command.Command.Config.Infer<typeof totalsFlags>) 
       ...present("from", flags.from),
       ...present("to", flags.to),
       ...present("reference", flags.reference),
+      ...present("member", flags.member),
+      ...(flags.byMember ? { groupBy: "member" as const } : {}),
     }),
     (request) =>
       Ledger.use((ledger) => ledger.totals(request)).pipe(
@@ -84,7 +89,12 @@ export const totals = (flags: Command.Command.Config.Infer<typeof totalsFlags>) 
     (result) =>
       result.totals.length === 0
         ? `${result.accountId}: no entries`
-        : result.totals.map((t) => `${t.kind}: ${t.entries} entries, ${signed(BigInt(t.amount))} credits`).join("\n"),
+        : result.totals
+            .map(
+              (t) =>
+                `${t.member === undefined ? "" : `${t.member ?? "(no member)"} `}${t.kind}: ${t.entries} entries, ${signed(BigInt(t.amount))} credits`,
+            )
+            .join("\n"),
   )
 
 export const search = (flags: Command.Command.Config.Infer<typeof searchFlags>) =>

@@ -18,11 +18,23 @@ export const entries = Command.make("entries", entriesFlags, (flags) =>
   runAction(actions, (action) => action.entries(flags)),
 ).pipe(Command.withDescription("List an account's entries, newest first"))
 
-export const totalsFlags = { account, from: historyFilters.from, to: historyFilters.to, reference, memory, json }
+export const totalsFlags = {
+  account,
+  from: historyFilters.from,
+  to: historyFilters.to,
+  reference,
+  member: historyFilters.member,
+  byMember: Flag.Boolean("by-member").pipe(
+    Flag.withDescription("A total per member of the wallet and kind"),
+    Flag.withDefault(false),
+  ),
+  memory,
+  json,
+}
 
 export const totals = Command.make("totals", totalsFlags, (flags) =>
   runAction(actions, (action) => action.totals(flags)),
-).pipe(Command.withDescription("Count and sum an account's entries per kind"))
+).pipe(Command.withDescription("Count and sum an account's entries per kind (--by-member: per member and kind)"))
 
 const accountFilter = Flag.String("account").pipe(Flag.withDescription("Only this account"), Flag.optional)
 

@@ -18,6 +18,7 @@ const describeHold = (hold: Hold) =>
     `${hold.amount} reserved${hold.amount === hold.requested ? "" : ` of ${hold.requested} requested`}`,
     `${hold.captured} captured${hold.excess === 0 ? "" : ` (+${hold.excess} beyond the hold)`}`,
     hold.expiresAt === null ? "" : `expires ${hold.expiresAt}`,
+    hold.member === undefined ? "" : `for ${hold.member}`,
   ]
     .filter((part) => part !== "")
     .join(", ")
@@ -39,6 +40,7 @@ export const hold = (flags: Command.Command.Config.Infer<typeof holdFlags>) =>
       mode: flags.mode,
       idempotencyKey: flags.key,
       ...present("expiresInSeconds", flags.expiresIn),
+      ...present("member", flags.member),
     }),
     (request) => Ledger.use((ledger) => ledger.hold(request)).pipe(Effect.map(holdWriteResult)),
     describeHoldWrite,
@@ -53,6 +55,7 @@ export const capture = (flags: Command.Command.Config.Infer<typeof captureFlags>
       allowDebt: flags.allowDebt,
       idempotencyKey: flags.key,
       ...present("amount", flags.amount),
+      ...present("member", flags.member),
     }),
     (request) => Ledger.use((ledger) => ledger.capture(request)).pipe(Effect.map(holdWriteResult)),
     describeHoldWrite,

@@ -2,7 +2,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
-import { account, amount, holdId, json, memory, requiredKey, writeFlags } from "./CommandFlags.ts"
+import { account, amount, holdId, json, member, memory, requiredKey, writeFlags } from "./CommandFlags.ts"
 
 const actions = () => import("./HoldActions.ts")
 
@@ -17,6 +17,7 @@ export const holdFlags = {
     Flag.withDescription("Seconds until the hold expires (it is then released, and cannot be captured)"),
     Flag.optional,
   ),
+  member,
   ...writeFlags,
   key: requiredKey,
 }
@@ -40,6 +41,7 @@ export const captureFlags = {
     Flag.withDescription("Let a capture beyond the hold take the balance below its floor rather than fail"),
     Flag.withDefault(false),
   ),
+  member,
   ...writeFlags,
   key: requiredKey,
 }

@@ -72,6 +72,7 @@ export const runs = (flags: Command.Command.Config.Infer<typeof runsFlags>) => {
     ...present("kind", flags.kind),
     ...present("from", flags.from),
     ...present("to", flags.to),
+    ...present("member", flags.member),
   })
   if (!flags.csv) {
     return run(

@@ -15,6 +15,7 @@ export const runsFlags = {
   kind: historyFilters.kind.pipe(Flag.withDescription("Only entries of this kind")),
   from: historyFilters.from,
   to: historyFilters.to,
+  member: historyFilters.member,
   csv: Flag.Boolean("csv").pipe(
     Flag.withDescription("Write every run (from --cursor on) as CSV, one line per run, to stdout"),
     Flag.withDefault(false),

@@ -5,8 +5,9 @@ import { OverdraftLimit } from "../Credits.ts"
 import { EntryKind } from "../Entry.ts"
 import { AccountSummary, AccountsRequest } from "../history/AccountActivity.ts"
 import { OverdraftLimitBelowDebt } from "../LedgerError.ts"
-import { EntryFilterFields, SettingsRequest, SpendRequest, TopUpRequest } from "../LedgerRequest.ts"
+import { EntryFilterFields, SettingsRequest, SpendRequest, TopUpRequest, TotalsGroupBy } from "../LedgerRequest.ts"
 import * as Examples from "../TallyApiExamples.ts"
+import { MemberLimitExceededResponse } from "../wallets/WalletsApi.ts"
 import {
   AccountNotFoundResponse,
   Authorization,
@@ -36,6 +37,7 @@ export const TopUpBody = withExample(
     metadata: TopUpRequest.fields.metadata,
     expiresAt: TopUpRequest.fields.expiresAt,
     priority: TopUpRequest.fields.priority,
+    member: TopUpRequest.fields.member,
   }),
   Examples.topUp,
 )
@@ -46,6 +48,7 @@ export const SpendBody = withExample(
     mode: SpendRequest.fields.mode,
     reference: SpendRequest.fields.reference,
     metadata: SpendRequest.fields.metadata,
+    member: SpendRequest.fields.member,
   }),
   Examples.spend,
 )
@@ -66,6 +69,8 @@ export const TotalsResponse = withExample(
     accountId: AccountId,
     totals: Schema.Array(
       Schema.Struct({
+        /** With `groupBy=member`: the member, null for entries that name none. */
+        member: Schema.optionalKey(Schema.NullOr(Schema.String)),
         kind: EntryKind,
         entries: Schema.Int,
         amount: Schema.BigInt.annotate({
@@ -77,7 +82,13 @@ export const TotalsResponse = withExample(
   Examples.totals,
 )
 
-const totalsQuery = { from: EntryFilterFields.from, to: EntryFilterFields.to, reference: EntryFilterFields.reference }
+const totalsQuery = {
+  from: EntryFilterFields.from,
+  to: EntryFilterFields.to,
+  reference: EntryFilterFields.reference,
+  member: EntryFilterFields.member,
+  groupBy: Schema.optionalKey(TotalsGroupBy),
+}
 
 export const SettingsBody = withExample(
   Schema.Struct({ overdraftLimit: SettingsRequest.fields.overdraftLimit }),
@@ -107,7 +118,8 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       headers: idempotencyHeaders,
       payload: TopUpBody,
       success: WriteResponse,
-      error: writeErrors,
+      // A top-up never counts against a member's limit; the ledger's write answers share one error type.
+      error: [...writeErrors, MemberLimitExceededResponse],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Add credits, optionally capped by a ceiling",
@@ -120,12 +132,12 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       headers: idempotencyHeaders,
       payload: SpendBody,
       success: WriteResponse,
-      error: writeErrors,
+      error: [...writeErrors, MemberLimitExceededResponse],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Spend credits as usage",
         description:
-          'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves. Spends act on the available balance (balance - held).',
+          'mode "exact" (default) spends all of amount or answers 409 InsufficientCredits; "available" takes what the floor leaves. Spends act on the available balance (balance - held). member names the wallet member who spends: over its limit, 409 MemberLimitExceeded.',
       }),
     ),
     HttpApiEndpoint.get("accounts", "/accounts", {
@@ -159,7 +171,7 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       OpenApi.annotations({
         summary: "The account's entries, newest first, one page at a time",
         description:
-          "Filters: kind; from (included) and to (excluded), ISO-8601 times with an offset; reference, as set on writes.",
+          "Filters: kind; from (included) and to (excluded), ISO-8601 times with an offset; reference and member, as set on writes.",
       }),
     ),
     HttpApiEndpoint.get("totals", "/accounts/:accountId/totals", {
@@ -169,7 +181,8 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       error: readErrors,
     }).annotateMerge(
       OpenApi.annotations({
-        summary: "The account's entries counted and summed per kind, over a time range and for a reference",
+        summary:
+          "The account's entries counted and summed per kind, over a time range, for a reference or a member; groupBy=member: per member and kind",
       }),
     ),
     HttpApiEndpoint.get("settings", "/accounts/:accountId/settings", {

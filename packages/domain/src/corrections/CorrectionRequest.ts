@@ -5,6 +5,7 @@ import { Reference } from "../history/Reference.ts"
 import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { Limits } from "../Limits.ts"
 import { Metadata, storable } from "../Metadata.ts"
+import { Member } from "../wallets/Member.ts"
 
 /** C0 controls (line breaks, tabs, NUL...) and DEL. */
 const isControl = (code: number) => code < 0x20 || code === 0x7f
@@ -61,5 +62,7 @@ export const AdjustmentRequest = Schema.Struct({
   idempotencyKey: Schema.optionalKey(IdempotencyKey),
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
+  /** The member of the wallet it corrects; it never counts against the member's limit. */
+  member: Schema.optionalKey(Member),
 })
 export type AdjustmentRequest = typeof AdjustmentRequest.Type

@@ -1,4 +1,4 @@
-import { canonicalJson, keyed, nextEntry, posted, type Step, type WriteResult } from "../Posting.ts"
+import { canonicalJson, keyed, nextEntry, posted, type Step, type WriteResult, whenSet } from "../Posting.ts"
 import { adjustBalance } from "./Adjustment.ts"
 import type { AdjustmentRequest, RefundRequest } from "./CorrectionRequest.ts"
 import { refundEntry } from "./Refund.ts"
@@ -26,6 +26,8 @@ export const refund = (request: RefundRequest, createdAt: string): Step<WriteRes
       const entry = nextEntry(request.accountId, state, decided.decision, {
         kind: "refund",
         refundOf: request.sequence,
+        // The member whose credits it returns: the refunded entry's.
+        member: refundTarget?.entry.member,
         reason: request.reason,
         overdrawn: decided.overdrawn,
         idempotencyKey: request.idempotencyKey,
@@ -46,6 +48,7 @@ export const adjustmentFingerprint = (request: AdjustmentRequest) =>
     force: request.force ?? false,
     reference: request.reference ?? null,
     metadata: request.metadata ?? {},
+    ...whenSet("member", request.member),
   })
 
 export const adjust = (request: AdjustmentRequest, createdAt: string): Step<WriteResult> =>
@@ -60,6 +63,7 @@ export const adjust = (request: AdjustmentRequest, createdAt: string): Step<Writ
         kind: "adjustment",
         reason: request.reason,
         actor: request.actor,
+        member: request.member,
         overdrawn: decided.overdrawn,
         idempotencyKey: request.idempotencyKey,
         reference: request.reference,

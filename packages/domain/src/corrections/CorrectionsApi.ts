@@ -41,6 +41,7 @@ export const AdjustmentBody = withExample(
     force: AdjustmentRequest.fields.force,
     reference: AdjustmentRequest.fields.reference,
     metadata: AdjustmentRequest.fields.metadata,
+    member: AdjustmentRequest.fields.member,
   }),
   Examples.adjustment,
 )

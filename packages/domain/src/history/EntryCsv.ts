@@ -2,7 +2,7 @@ import type { Entry } from "../Entry.ts"
 
 /**
  * Entries as CSV (RFC 4180): a header line, then one line per entry, every line ending in CRLF.
- * Metadata is its JSON text in one field.
+ * Metadata is its JSON text in one field; `member` is last, so readers of the earlier columns read on.
  */
 export const csvColumns = [
   "accountId",
@@ -21,10 +21,12 @@ export const csvColumns = [
   "actor",
   "overdrawn",
   "metadata",
+  "member",
 ] as const satisfies ReadonlyArray<keyof Entry>
 
 const field = (value: unknown): string => {
-  if (value === null) return ""
+  // An entry that names no member has no `member` key: an empty field, as a null.
+  if (value === null || value === undefined) return ""
   const text = typeof value === "object" ? JSON.stringify(value) : String(value)
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }

@@ -3,7 +3,7 @@ import type { AccountState } from "../AccountState.ts"
 import type { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
 import type { Entry, EntryKind } from "../Entry.ts"
 import type { Hold } from "../holds/Hold.ts"
-import type { DueAutoTopUpRequest, DueHold, EntryFilter, ExportQuery, KindTotal, SearchQuery } from "../LedgerStore.ts"
+import type { DueAutoTopUpRequest, DueHold, ExportQuery, KindTotal, SearchQuery, TotalsQuery } from "../LedgerStore.ts"
 import { refillDueAtMs } from "../refills/Refill.ts"
 import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
 
@@ -12,15 +12,24 @@ import { compareLedgerOrder, matchesFilter } from "./EntryOrder.ts"
  * for `scanningQueries` over any store's histories. Each reads everything it is given.
  */
 
-/** An account's entries summed per kind, in kind order. */
-export const totalsOf = (entries: Iterable<Entry>, filter: EntryFilter): ReadonlyArray<KindTotal> => {
-  const totals = new Map<EntryKind, { entries: number; amount: bigint }>()
+/** An account's entries summed per kind, in kind order; grouped by member, per member (null first) and kind. */
+export const totalsOf = (entries: Iterable<Entry>, query: TotalsQuery): ReadonlyArray<KindTotal> => {
+  const byMember = query.groupBy === "member"
+  const totals = new Map<string, { member: string | null; kind: EntryKind; entries: number; amount: bigint }>()
   for (const entry of entries) {
-    if (!matchesFilter(entry, filter)) continue
-    const total = totals.get(entry.kind) ?? { entries: 0, amount: 0n }
-    totals.set(entry.kind, { entries: total.entries + 1, amount: total.amount + BigInt(entry.amount) })
+    if (!matchesFilter(entry, query)) continue
+    const member = byMember ? (entry.member ?? null) : null
+    const key = `${member ?? ""}\u0000${entry.kind}`
+    const total = totals.get(key) ?? { member, kind: entry.kind, entries: 0, amount: 0n }
+    totals.set(key, { ...total, entries: total.entries + 1, amount: total.amount + BigInt(entry.amount) })
   }
-  return [...totals].map(([kind, total]) => ({ kind, ...total })).sort((a, b) => (a.kind < b.kind ? -1 : 1))
+  const order = (a: string | null, b: string | null) =>
+    a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1
+  return [...totals.values()]
+    .sort((a, b) => order(a.member, b.member) || (a.kind < b.kind ? -1 : 1))
+    .map(({ member, kind, entries, amount }) =>
+      byMember ? { member, kind, entries, amount } : { kind, entries, amount },
+    )
 }
 
 /** Up to `limit` of the holds that are open, oldest first. */

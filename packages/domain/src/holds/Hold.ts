@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
 import { Metadata } from "../Metadata.ts"
+import { Member } from "../wallets/Member.ts"
 
 /** A hold's number within its account: 1 for the first hold placed on it, then 2, 3... */
 export const HoldId = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }))
@@ -36,6 +37,8 @@ export const Hold = Schema.Struct({
   createdAt: Schema.String,
   /** When the hold stopped being open. */
   resolvedAt: Schema.NullOr(Schema.String),
+  /** The member of the wallet it reserves for; its captures name it unless they name another. */
+  member: Schema.optionalKey(Member),
 })
 export type Hold = typeof Hold.Type
 

@@ -8,6 +8,7 @@ import type { LedgerStore } from "../LedgerStore.ts"
 import { iso, ledgerWrites, type ReadError, unexpected, type WriteError } from "../LedgerWrites.ts"
 import { Limits } from "../Limits.ts"
 import type { WriteResult } from "../Posting.ts"
+import type { MemberLimitExceeded } from "../wallets/MemberLimitExceeded.ts"
 import type { Hold } from "./Hold.ts"
 import { type HeldLimitExceeded, type HoldExpired, HoldNotFound, type HoldNotOpen } from "./HoldError.ts"
 import { CaptureRequest, HoldLookup, HoldRequest, ReleaseRequest } from "./HoldRequest.ts"
@@ -21,8 +22,14 @@ export interface HoldPosting {
   readonly replayed: boolean
 }
 
-export type HoldRejection = InsufficientCredits | HeldLimitExceeded
-export type CaptureRejection = HoldNotFound | HoldNotOpen | HoldExpired | InsufficientCredits | BalanceLimitExceeded
+export type HoldRejection = InsufficientCredits | HeldLimitExceeded | MemberLimitExceeded
+export type CaptureRejection =
+  | HoldNotFound
+  | HoldNotOpen
+  | HoldExpired
+  | InsufficientCredits
+  | BalanceLimitExceeded
+  | MemberLimitExceeded
 export type ReleaseRejection = HoldNotFound | HoldNotOpen
 
 export interface HoldOperations {

@@ -6,6 +6,7 @@ import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { Limits } from "../Limits.ts"
 import { Metadata } from "../Metadata.ts"
 import { SpendMode } from "../Spend.ts"
+import { Member } from "../wallets/Member.ts"
 import { HoldId } from "./Hold.ts"
 
 /**
@@ -28,6 +29,8 @@ export const HoldRequest = Schema.Struct({
   idempotencyKey: requiredKey,
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
+  /** The member it reserves for: the reservation counts against the member's limit until resolved. */
+  member: Schema.optionalKey(Member),
 })
 export type HoldRequest = typeof HoldRequest.Type
 
@@ -46,6 +49,8 @@ export const CaptureRequest = Schema.Struct({
   idempotencyKey: requiredKey,
   reference: Schema.optionalKey(Reference),
   metadata: Schema.optionalKey(Metadata),
+  /** The member its entry names; the hold's member when absent. */
+  member: Schema.optionalKey(Member),
 })
 export type CaptureRequest = typeof CaptureRequest.Type
 

@@ -3,9 +3,19 @@ import { type AccountState, balancesOf } from "../AccountState.ts"
 import { withAutoTopUp } from "../autoTopUp/AfterDebit.ts"
 import type { Entry } from "../Entry.ts"
 import { noMetadata } from "../Metadata.ts"
-import { afterEntry, type Change, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
-import { captureHold } from "./CaptureHold.ts"
-import { type Hold, type HoldId, isPastDeadline } from "./Hold.ts"
+import {
+  afterEntry,
+  type Change,
+  canonicalJson,
+  keyed,
+  nextEntry,
+  type Step,
+  type WriteResult,
+  whenSet,
+} from "../Posting.ts"
+import { chargeMember, checkMemberDebit, holdCounts } from "../wallets/MemberSpending.ts"
+import { type Captured, captureHold } from "./CaptureHold.ts"
+import { type Hold, type HoldId, isPastDeadline, remainingOf } from "./Hold.ts"
 import { HoldExpired, HoldNotFound, HoldNotOpen } from "./HoldError.ts"
 import type { CaptureRequest, HoldRequest, ReleaseRequest } from "./HoldRequest.ts"
 import { placeHold } from "./PlaceHold.ts"
@@ -44,9 +54,10 @@ export const holdFingerprint = (request: HoldRequest) =>
     expiresInSeconds: request.expiresInSeconds ?? null,
     reference: request.reference ?? null,
     metadata: request.metadata ?? {},
+    ...whenSet("member", request.member),
   })
 
-/** Reserves credits under the next hold id of the account. */
+/** Reserves credits under the next hold id of the account; a member's reservation counts against its limit. */
 export const place = (request: HoldRequest, nowMs: number): Step<WriteResult> =>
   keyed(
     request.accountId,
@@ -55,7 +66,9 @@ export const place = (request: HoldRequest, nowMs: number): Step<WriteResult> =>
     ({ state }) => {
       const decision = placeHold(state, request.amount, request.mode ?? "exact")
       if (!("reserved" in decision)) return { outcome: { _tag: "Refused", error: decision } }
-      const hold: Hold = {
+      const exceeded = checkMemberDebit(request.accountId, state.members, request.member, decision.reserved, nowMs)
+      if (exceeded !== undefined) return { outcome: { _tag: "Refused", error: exceeded } }
+      const placed: Hold = {
         accountId: request.accountId,
         holdId: state.holdsPlaced + 1,
         status: "open",
@@ -69,7 +82,10 @@ export const place = (request: HoldRequest, nowMs: number): Step<WriteResult> =>
         createdAt: iso(nowMs),
         resolvedAt: null,
       }
-      return debited(hold, state, { ...state, held: state.held + hold.amount, holdsPlaced: hold.holdId }, null, nowMs)
+      const hold: Hold = request.member === undefined ? placed : { ...placed, member: request.member }
+      const members = chargeMember(state.members, hold.member, { spent: 0, held: hold.amount }, nowMs)
+      const after = { ...state, held: state.held + hold.amount, holdsPlaced: hold.holdId, members }
+      return debited(hold, state, after, null, nowMs)
     },
   )
 
@@ -82,6 +98,7 @@ export const captureFingerprint = (request: CaptureRequest) =>
     allowDebt: request.allowDebt ?? false,
     reference: request.reference ?? null,
     metadata: request.metadata ?? {},
+    ...whenSet("member", request.member),
   })
 
 /**
@@ -106,6 +123,9 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
       const terms = { amount: request.amount, final: request.final ?? true, allowDebt: request.allowDebt ?? false }
       const decision = captureHold(state, hold, terms)
       if (!("decision" in decision)) return { outcome: { _tag: "Refused", error: decision } }
+      const member = request.member ?? hold.member
+      const members = captureMembers(state, hold, member, decision, nowMs)
+      if (!("usage" in members)) return { outcome: { _tag: "Refused", error: members } }
       const entry = nextEntry(accountId, state, decision.decision, {
         kind: "usage",
         holdId,
@@ -113,6 +133,7 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
         reference: request.reference ?? hold.reference,
         metadata: request.metadata,
         overdrawn: decision.overdrawn,
+        member,
         createdAt: iso(nowMs),
       })
       const after: Hold = {
@@ -121,9 +142,38 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
         excess: decision.excess,
         ...(decision.resolves ? { status: "captured", resolvedAt: iso(nowMs) } : {}),
       }
-      return debited(after, state, { ...afterEntry(state, entry), held: decision.heldAfter }, entry, nowMs)
+      const afterState = { ...afterEntry(state, entry), held: decision.heldAfter, members }
+      return debited(after, state, afterState, entry, nowMs)
     },
   )
+
+/**
+ * The members' usage after a capture: the hold's member gets back what the capture settles or
+ * releases of its counted reservation, and the capture's member is charged what it took. Only what
+ * the capture takes beyond the member's own counted reservation is checked against its limit: the
+ * reservation was checked when the hold was placed.
+ */
+const captureMembers = (
+  state: AccountState,
+  hold: Hold,
+  member: string | undefined,
+  decision: Captured,
+  nowMs: number,
+) => {
+  const remaining = remainingOf(hold)
+  const counted = holdCounts(state.members, hold)
+  const taken = -decision.decision.applied
+  const fresh = counted && member === hold.member ? taken - Math.min(taken, remaining) : taken
+  if (fresh > 0) {
+    const exceeded = checkMemberDebit(hold.accountId, state.members, member, fresh, nowMs)
+    if (exceeded !== undefined) return exceeded
+  }
+  const remainingAfter = decision.resolves ? 0 : hold.amount - decision.captured
+  const released = counted
+    ? chargeMember(state.members, hold.member, { spent: 0, held: remainingAfter - remaining }, nowMs)
+    : state.members
+  return chargeMember(released, member, { spent: taken, held: 0 }, nowMs)
+}
 
 /** Frees what a hold still reserves; past its deadline, as expired. */
 export const release = (request: ReleaseRequest, nowMs: number): Step<WriteResult> =>

@@ -19,6 +19,7 @@ import {
 import { Entry } from "../Entry.ts"
 import { Limits } from "../Limits.ts"
 import * as Examples from "../TallyApiExamples.ts"
+import { MemberLimitExceededResponse } from "../wallets/WalletsApi.ts"
 import { Hold, HoldId } from "./Hold.ts"
 import { HeldLimitExceeded, HoldExpired, HoldNotFound, HoldNotOpen } from "./HoldError.ts"
 import { CaptureRequest, HoldRequest } from "./HoldRequest.ts"
@@ -41,6 +42,7 @@ export const HoldBody = withExample(
     expiresInSeconds: HoldRequest.fields.expiresInSeconds,
     reference: HoldRequest.fields.reference,
     metadata: HoldRequest.fields.metadata,
+    member: HoldRequest.fields.member,
   }),
   Examples.hold,
 )
@@ -52,6 +54,7 @@ export const CaptureBody = withExample(
     allowDebt: CaptureRequest.fields.allowDebt,
     reference: CaptureRequest.fields.reference,
     metadata: CaptureRequest.fields.metadata,
+    member: CaptureRequest.fields.member,
   }),
   Examples.capture,
 )
@@ -95,7 +98,7 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
       headers: requiredIdempotencyHeaders,
       payload: HoldBody,
       success: HoldResponse,
-      error: [InsufficientCreditsResponse, HeldLimitExceededResponse, ...storeErrors],
+      error: [InsufficientCreditsResponse, HeldLimitExceededResponse, MemberLimitExceededResponse, ...storeErrors],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Reserve credits before a run (the Idempotency-Key header is required)",
@@ -128,6 +131,7 @@ export class HoldsGroup extends HttpApiGroup.make("holds")
         HoldExpiredResponse,
         InsufficientCreditsResponse,
         BalanceLimitExceededResponse,
+        MemberLimitExceededResponse,
         ...storeErrors,
       ],
     }).annotateMerge(

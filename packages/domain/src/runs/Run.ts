@@ -43,6 +43,8 @@ export interface RunsQuery {
   readonly kind?: EntryKind | undefined
   readonly from?: string | undefined
   readonly to?: string | undefined
+  /** Only entries that name this member of the wallet. */
+  readonly member?: string | undefined
   /** Runs at most. */
   readonly limit: number
   /** Entries each run shows at most. */

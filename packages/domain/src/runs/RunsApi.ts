@@ -34,6 +34,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         details: RunsRequest.fields.details,
         cursor: RunsRequest.fields.cursor,
         kind: RunsRequest.fields.kind,
+        member: RunsRequest.fields.member,
         from: RunsRequest.fields.from,
         to: RunsRequest.fields.to,
       },
@@ -42,7 +43,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
     }).annotateMerge(
       OpenApi.annotations({
         summary: "The account's entries grouped by reference (a run), newest run first, whole runs per page",
-        description: `Per run: total (a decimal string), entries per kind, first and last time, and its newest entries (details, default ${Limits.runDetailsDefault}, at most ${Limits.runDetailsMax}; more: true when it has more). Filters (kind; from included, to excluded) select the entries before they are grouped. Entries without a reference belong to no run.`,
+        description: `Per run: total (a decimal string), entries per kind, first and last time, and its newest entries (details, default ${Limits.runDetailsDefault}, at most ${Limits.runDetailsMax}; more: true when it has more). Filters (kind; from included, to excluded; member) select the entries before they are grouped. Entries without a reference belong to no run.`,
       }),
     ),
   )

@@ -13,5 +13,6 @@ export const RunsRequest = Schema.Struct({
   kind: EntryFilterFields.kind,
   from: EntryFilterFields.from,
   to: EntryFilterFields.to,
+  member: EntryFilterFields.member,
 })
 export type RunsRequest = typeof RunsRequest.Type

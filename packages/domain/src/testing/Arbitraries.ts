@@ -8,6 +8,7 @@ import { Limits } from "../Limits.ts"
 import { noRefill } from "../refills/Refill.ts"
 import type { RefillSchedule } from "../refills/RefillSettings.ts"
 import type { SpendMode } from "../Spend.ts"
+import { noMembers } from "../wallets/MemberLimits.ts"
 
 /**
  * fast-check arbitraries for valid Tally values, for property-testing billing rules built on Tally.
@@ -50,6 +51,7 @@ export const accountState: fc.Arbitrary<AccountState> = overdraftLimit.chain((li
       autoTopUp: fc.constant(noAutoTopUp),
       refill: fc.constant(noRefill),
       grants: fc.constant(noGrants),
+      members: fc.constant(noMembers),
     }),
   ),
 )

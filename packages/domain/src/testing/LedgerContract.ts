@@ -15,6 +15,7 @@ import { pendingCreditsContract } from "./PendingCreditsContract.ts"
 import { refillsContract } from "./RefillsContract.ts"
 import { runsContract } from "./RunsContract.ts"
 import { transitionContract } from "./TransitionContract.ts"
+import { walletsContract } from "./WalletsContract.ts"
 
 /** `{ a: { a: ... } }`, `depth` objects deep. */
 const nested = (depth: number): Record<string, unknown> => {
@@ -353,4 +354,5 @@ export const ledgerContract = (name: string, store: Layer.Layer<LedgerStore, unk
     transitionContract(context, store)
     grantsContract(context)
     pendingCreditsContract(context)
+    walletsContract(context)
   })

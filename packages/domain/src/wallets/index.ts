@@ -1,0 +1,8 @@
+export * from "./Member.ts"
+export * from "./MemberLimitExceeded.ts"
+export * from "./MemberLimits.ts"
+export * from "./MemberLimitsRequest.ts"
+export * as MemberLimitsSteps from "./MemberLimitsSteps.ts"
+export * from "./MemberSpending.ts"
+export type { WalletOperations } from "./WalletOperations.ts"
+export * from "./WalletsApi.ts"
