@@ -23,7 +23,7 @@ let outdir: string
 let metafile: Metafile
 
 beforeAll(async () => {
-  outdir = await Fs.mkdtemp(Path.join(appDir, ".bin-test-"))
+  outdir = await Fs.mkdtemp(Path.join(appDir, ".bin-build-test-"))
   const result = await BinBundle.build(outdir)
   metafile = result.metafile
 }, 120_000)

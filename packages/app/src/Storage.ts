@@ -1,9 +1,10 @@
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { MemoryEventLog, MemoryLedger, MemoryWebhookStore } from "@tally/adapters/memory"
 import { type WebhookStore, Webhooks } from "@tally/domain"
-import { Context, Effect, Layer, Option } from "effect"
+import { type Config, Context, Effect, Layer, Option } from "effect"
 import { storageSettings } from "./AppConfig.ts"
 import type * as DataDirOwner from "./DataDirOwner.ts"
+import type * as PostgresStorage from "./PostgresStorage.ts"
 
 /**
  * Where the ledger keeps its data, chosen once per process, the same way for the service and the
@@ -49,8 +50,16 @@ const memory = Layer.mergeAll(
 /** PostgreSQL's storage, loaded only when selected: `--memory` never loads its driver. */
 const loadPostgres = Effect.promise(() => import("./PostgresStorage.ts"))
 
+type PostgresLayer = ReturnType<typeof PostgresStorage.postgres> | ReturnType<typeof PostgresStorage.embedded>
+
+/**
+ * What starting the selected storage can fail with: its settings, and PostgreSQL's connection,
+ * migrations and embedded server (spelled out here: their module loads only when selected).
+ */
+export type StorageError = Config.ConfigError | Layer.Error<PostgresLayer>
+
 /** The `Ledger`, the webhooks and the `Database` they run on, as the configuration and `--memory` select. */
-export const layer = (options: Options) =>
+export const layer = (options: Options): Layer.Layer<Layer.Success<typeof memory | PostgresLayer>, StorageError> =>
   Layer.unwrap(
     Effect.gen(function* () {
       const settings = yield* storageSettings
