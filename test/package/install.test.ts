@@ -210,6 +210,19 @@ for (const declared of [7, undefined, 8]) {
     expect(stdout.trim()).toBe(`tally v${version}`)
   })
 
+  test("the installed tally bin is the bundle, and runs a command in memory and on DATABASE_URL's PostgreSQL", async () => {
+    // One file and its chunks: no import of effect, the driver or Tally's packages left to resolve.
+    const main = await Fs.readFile(Path.join(app, "node_modules/@tally/app/dist/main.js"), "utf8")
+    expect(main).not.toMatch(/from ?"(effect|@effect\/|@tally\/)/)
+    expect(await inApp(app, "npx", ["tally", "balance", "zoe", "--memory"])).toMatchObject({
+      stdout: "zoe: 0 credits\n",
+    })
+    const env = { DATABASE_URL: await createDatabase("read committed", false) }
+    const { stdout } = await inApp(app, "npx", ["tally", "top-up", "zoe", "1000", "--ceiling", "800"], env)
+    expect(stdout).toContain("Clamped")
+    expect(await inApp(app, "npx", ["tally", "balance", "zoe"], env)).toMatchObject({ stdout: "zoe: 800 credits\n" })
+  })
+
   test("the tally command serves from built JavaScript in one plain node process, and stops on SIGTERM", async () => {
     const databaseUrl = await createDatabase("read committed", false)
     const main = Path.join(app, "node_modules/@tally/app/dist/main.js")
@@ -224,6 +237,7 @@ for (const declared of [7, undefined, 8]) {
       const [command, script] = (await Fs.readFile(`/proc/${child.pid}/cmdline`, "utf8")).split("\0")
       expect(command).toMatch(/node$/)
       expect(await Fs.realpath(script!)).toBe(await Fs.realpath(main))
+      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok", storage: "postgres", database: "up" })
       const response = await fetch(`${url}/v1/accounts/alice/top-ups`, {
         method: "POST",
         headers: { "content-type": "application/json" },

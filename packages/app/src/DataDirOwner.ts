@@ -1,6 +1,6 @@
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import { ProcessStatus } from "@tally/adapters"
+import { ProcessStatus } from "@tally/adapters/embedded-postgres"
 import { Effect, Redacted, Schema } from "effect"
 
 /**
