@@ -7,7 +7,6 @@ import {
   BalanceLimitExceededResponse,
   balancesFields,
   exampleAccountId,
-  IdempotencyConflictResponse,
   InvalidRequestResponse,
   idempotencyHeaders,
   LedgerUnavailableResponse,
@@ -183,7 +182,7 @@ export class PendingCreditsGroup extends HttpApiGroup.make("pendingCredits")
     ),
     HttpApiEndpoint.post("expirePendingCredits", "/pending-credits/expire", {
       success: ExpirePendingCreditsResponse,
-      error: [LedgerUnavailableResponse, OutcomeUnknownResponse, InvalidRequestResponse, IdempotencyConflictResponse],
+      error: [LedgerUnavailableResponse, OutcomeUnknownResponse, InvalidRequestResponse],
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Expire every pending credit past its deadline (the service also does it every second)",
