@@ -481,15 +481,19 @@ export const make = (options: Options = defaults) =>
         return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
       })
 
-    const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
-      write(operations).pipe(
-        // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
-        Effect.withSpan(
-          "PgLedgerStore.batch",
-          { attributes: { operations: operations.length } },
-          { captureStackTrace: false },
+    // One batch per account in flight: the next is decided on what the one before it wrote.
+    const submit = yield* GroupCommit.make(
+      options,
+      (operations: ReadonlyArray<Operation>) =>
+        write(operations).pipe(
+          // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
+          Effect.withSpan(
+            "PgLedgerStore.batch",
+            { attributes: { operations: operations.length } },
+            { captureStackTrace: false },
+          ),
         ),
-      ),
+      (operation) => operation.accountId,
     )
 
     /**
