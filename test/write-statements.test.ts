@@ -12,11 +12,14 @@ import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 describe("statements per write", () => {
   let proxy: FaultProxy.FaultProxy
   let ledger: ManagedRuntime.ManagedRuntime<Ledger, unknown>
+  /** Another process on the same database: its own pool and cache. */
+  let startProcess: () => ManagedRuntime.ManagedRuntime<Ledger, unknown>
   beforeAll(async () => {
     const url = new URL(await createDatabase())
     proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port) })
     url.port = String(proxy.port)
-    ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url.toString(), 4))))
+    startProcess = () => ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url.toString(), 4))))
+    ledger = startProcess()
   })
   afterAll(async () => {
     await ledger?.dispose()
@@ -41,6 +44,58 @@ describe("statements per write", () => {
     expect(await sent(() => run((l) => l.spend({ accountId: "known", amount: 5, idempotencyKey: "s-1" })))).toEqual([
       "compare-and-swap",
     ])
+  })
+
+  test("a top-up that makes a grant and a spend that draws grants, on a known account, are one statement each", async () => {
+    await run((l) => l.topUp({ accountId: "granted", amount: 100 }))
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString()
+    for (const keyed of [false, true]) {
+      const key = (name: string) => (keyed ? { idempotencyKey: `${name}-keyed` } : {})
+      expect(
+        await sent(() =>
+          run((l) => l.topUp({ accountId: "granted", amount: 50, expiresAt, priority: 1, ...key("g") })),
+        ),
+      ).toEqual(["compare-and-swap"])
+      expect(await sent(() => run((l) => l.spend({ accountId: "granted", amount: 30, ...key("s") })))).toEqual([
+        "compare-and-swap",
+      ])
+    }
+    // What the statements wrote: the grants' rows, the account's grants and the entries' allocations.
+    const { grants } = await run((l) => l.grants({ accountId: "granted" }))
+    expect(grants.map(({ grantId, status, remaining }) => ({ grantId, status, remaining }))).toEqual([
+      { grantId: 4, status: "live", remaining: 40 },
+      { grantId: 2, status: "spent", remaining: 0 },
+    ])
+    const { entries } = await run((l) => l.entries({ accountId: "granted", limit: 10 }))
+    expect(entries.map((entry) => entry.allocations)).toEqual([
+      // Same priority and expiry: the older grant first.
+      [
+        { grantId: 2, amount: -20 },
+        { grantId: 4, amount: -10 },
+      ],
+      [{ grantId: 4, amount: 50 }],
+      [{ grantId: 2, amount: -30 }],
+      [{ grantId: 2, amount: 50 }],
+      undefined,
+    ])
+    expect(await run((l) => l.balance("granted"))).toBe(140)
+    expect((await run((l) => l.audit)).violations).toEqual([])
+  })
+
+  test("after a restart, a write on an account the previous process wrote is one statement", async () => {
+    await run((l) => l.topUp({ accountId: "before-restart", amount: 100 }))
+    const restarted = startProcess()
+    try {
+      // The store reads the accounts as it starts (a first page of them before it is ready).
+      await restarted.runPromise(Effect.void)
+      const statements = await sent(() =>
+        restarted.runPromise(Effect.flatMap(Ledger, (l) => l.spend({ accountId: "before-restart", amount: 10 }))),
+      )
+      expect(statements).toEqual(["compare-and-swap"])
+      expect(await run((l) => l.balance("before-restart"))).toBe(90)
+    } finally {
+      await restarted.dispose()
+    }
   })
 
   test("sixteen clients writing with keys to one account take no locked transaction", async () => {

@@ -20,6 +20,7 @@ import { Effect, Layer, Result, Schedule, Stream } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
+import * as PgCacheWarmup from "./PgCacheWarmup.ts"
 import * as PgCasBatch from "./PgCasBatch.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
 import * as PgDeadline from "./PgDeadline.ts"
@@ -203,6 +204,7 @@ export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const cache = AccountCache.make(options.cachedAccountsMax)
+    yield* PgCacheWarmup.warm(sql, cache, options.cachedAccountsMax)
     const lockedBatch = PgLockedBatch.make(sql)
     const casBatch = PgCasBatch.make(sql, cache)
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
