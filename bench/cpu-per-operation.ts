@@ -6,7 +6,7 @@ import { Ledger } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
 /**
- * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations] [--keyed]`: the CPU one
+ * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations] [--keyed] [--grants]`: the CPU one
  * operation costs the Tally process and its PostgreSQL (every server process, read from /proc),
  * for a fixed workload (half ceiling'd top-ups, half spends, over 1,000 accounts). CPU time, unlike
  * throughput, barely depends on what else the machine runs, so two versions can be compared on a
@@ -16,7 +16,8 @@ import { Effect, Layer, ManagedRuntime } from "effect"
  * - locked: one client, every write a locked transaction;
  * - batch: 64 clients, group commit, compare-and-swap statements.
  *
- * `--keyed` gives every write an idempotency key of its own.
+ * `--keyed` gives every write an idempotency key of its own; `--grants` makes every top-up a grant
+ * (an expiry a year ahead, priorities 0-2), which the spends then draw on.
  */
 
 /** /proc counts CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -41,8 +42,11 @@ const postgresCpuSeconds = (postmaster: number) =>
     .filter(({ pid, cpu }) => pid === postmaster || cpu?.ppid === postmaster)
     .reduce((total, { cpu }) => total + (cpu?.seconds ?? 0), 0)
 
+const flags = ["--keyed", "--grants"]
 const keyed = process.argv.includes("--keyed")
-const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2).filter((arg) => arg !== "--keyed")
+const grants = process.argv.includes("--grants")
+const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2).filter((arg) => !flags.includes(arg))
+const expiresAt = new Date(Date.now() + 365 * 86_400_000).toISOString()
 const operations = Number(operationsText)
 const concurrency = scenario === "batch" ? 64 : 1
 const dataDir = Path.resolve(`.tally-test/cpu-per-operation-${process.pid}`)
@@ -51,9 +55,10 @@ const workload = (ledger: Ledger["Service"], i: number) => {
   const accountId = `a${i % accounts}`
   const amount = 1 + (i % 100)
   const key = keyed ? { idempotencyKey: `op-${i}` } : {}
+  const grant = grants ? { expiresAt, priority: i % 3 } : {}
   return Effect.ignore(
     i % 2 === 0
-      ? ledger.topUp({ accountId, amount, ceiling: 10_000_000, ...key })
+      ? ledger.topUp({ accountId, amount, ceiling: 10_000_000, ...key, ...grant })
       : ledger.spend({ accountId, amount, ...key }),
   )
 }
@@ -89,7 +94,7 @@ const program = Effect.gen(function* () {
   const postgres = postgresCpuSeconds(postmaster) - postgresBefore
   const perOperation = (microseconds: number) => `${(microseconds / operations).toFixed(1)} µs/op`
   console.log(
-    `${scenario}${keyed ? " keyed" : ""}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
+    `${scenario}${keyed ? " keyed" : ""}${grants ? " grants" : ""}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
   )
   yield* Effect.promise(() => runtime.dispose())
 }).pipe(Effect.scoped)

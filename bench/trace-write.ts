@@ -7,12 +7,15 @@ import { Effect, Layer, Redacted } from "effect"
 import * as Database from "./Database.ts"
 
 /**
- * `node --import tsx bench/trace-write.ts`: the statements one lone write sends, keyed and unkeyed,
- * on a warm and on a cold account, at one connection, as the server logs them (log_statement=all,
- * log_min_duration_statement=0) with their durations, and each write's wall time seen by the caller.
+ * `node --import tsx bench/trace-write.ts`: the statements each of a handful of lone writes sends, at
+ * one connection, as the server logs them (log_min_duration_statement=0) with their durations, and
+ * each write's wall time seen by the caller: keyed and unkeyed, on a known and on a new account, a
+ * grant top-up and a spend that draws it, a replay, and a write on an account written before the
+ * process started (a restart).
  */
 const logDir = Fs.mkdtempSync(Path.join("/tmp", "tally-trace-"))
 Fs.chmodSync(logDir, 0o777)
+const logFile = Path.join(logDir, "trace.log")
 const settings = {
   logging_collector: "on",
   log_directory: logDir,
@@ -21,47 +24,69 @@ const settings = {
   log_line_prefix: "%m [%p] ",
 }
 
-const timed = <A, E, R>(label: string, effect: Effect.Effect<A, E, R>) =>
+/** The log's entries from `offset` on, one per statement phase (a statement's text spans lines). */
+const entriesFrom = (offset: number) =>
+  Fs.readFileSync(logFile, "utf8")
+    .slice(offset)
+    .split(/\n(?=\d{4}-\d\d-\d\d )/)
+    .filter((entry) => entry.includes("duration:"))
+    .map((entry) =>
+      entry
+        .replace(/^\S+ \S+ \S+ \[\d+\] LOG:\s+/, "")
+        .replace(/\s+/g, " ")
+        .slice(0, 110),
+    )
+
+/** Runs `effect`, then prints its wall time and what the server executed meanwhile. */
+const traced = <A, E, R>(label: string, effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
+    yield* Effect.sleep("200 millis")
+    const offset = Fs.statSync(logFile).size
     const start = performance.now()
     yield* effect
-    console.log(`${label}: ${(performance.now() - start).toFixed(2)} ms`)
+    const ms = performance.now() - start
+    yield* Effect.sleep("300 millis")
+    const entries = entriesFrom(offset)
+    const executed = entries.filter((entry) => / execute /.test(entry)).length
+    console.log(`\n${label}: ${ms.toFixed(2)} ms, ${executed} statement(s) executed`)
+    for (const entry of entries) console.log(`  ${entry}`)
   })
 
 const program = Effect.gen(function* () {
   const dataDir = Path.join(Os.tmpdir(), `tally-trace-${process.pid}`)
   const server = yield* EmbeddedPostgres.start({ dataDir, throwaway: true, settings })
-  const sqlLayer = Database.pool(Redacted.value(server.url), 8)
-  yield* PgMigrations.migrate.pipe(Effect.provide(sqlLayer))
+  const url = Redacted.value(server.url)
+  yield* PgMigrations.migrate.pipe(Effect.provide(Database.pool(url, 1)))
+  /** A process of its own: a pool and a store whose cache starts empty. */
+  const startProcess = () =>
+    Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer()), Layer.provideMerge(Database.pool(url, 8)))
+  const expiresAt = new Date(Date.now() + 86_400_000).toISOString()
   yield* Effect.gen(function* () {
     const ledger = yield* Ledger
     yield* ledger.topUp({ accountId: "warm", amount: 1000 })
     for (let i = 0; i < 300; i++) yield* ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: `warmup-${i}` })
-    const marker = (text: string) => Effect.sync(() => Fs.appendFileSync(Path.join(logDir, "markers"), `${text}\n`))
-    yield* Effect.sleep("200 millis")
-    const mark = Fs.statSync(Path.join(logDir, "trace.log")).size
-    yield* marker("")
-    yield* timed("keyed, warm", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1" }))
-    yield* timed("keyed, warm again", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1b" }))
-    yield* timed("unkeyed, warm", ledger.spend({ accountId: "warm", amount: 1 }))
-    yield* timed("keyed, cold", ledger.topUp({ accountId: "cold-1", amount: 1, idempotencyKey: "trace-2" }))
-    yield* timed("unkeyed, cold", ledger.topUp({ accountId: "cold-2", amount: 1 }))
-    yield* timed("keyed, replay", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1" }))
-    yield* Effect.sleep("300 millis")
-    const log = Fs.readFileSync(Path.join(logDir, "trace.log"), "utf8").slice(mark)
-    console.log(
-      log
-        .split("\n")
-        .filter((line) => line.includes("duration:"))
-        .map((line) =>
-          line
-            .replace(/^\S+ (\S+) \S+ \[\d+\] LOG: /, "$1 ")
-            .replace(/\s+/g, " ")
-            .slice(0, 160),
-        )
-        .join("\n"),
+    yield* traced("keyed, known account", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1" }))
+    yield* traced("unkeyed, known account", ledger.spend({ accountId: "warm", amount: 1 }))
+    yield* traced("keyed, new account", ledger.topUp({ accountId: "cold-1", amount: 1, idempotencyKey: "trace-2" }))
+    yield* traced("unkeyed, new account", ledger.topUp({ accountId: "cold-2", amount: 1 }))
+    yield* traced(
+      "grant top-up, keyed, known account",
+      ledger.topUp({ accountId: "warm", amount: 50, expiresAt, priority: 1, idempotencyKey: "trace-3" }),
     )
-  }).pipe(Effect.provide(Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer()), Layer.provideMerge(sqlLayer))))
+    yield* traced(
+      "spend drawing a grant, keyed, known account",
+      ledger.spend({ accountId: "warm", amount: 20, idempotencyKey: "trace-4" }),
+    )
+    yield* traced("keyed replay", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1" }))
+  }).pipe(Effect.provide(startProcess()))
+  yield* Effect.gen(function* () {
+    const ledger = yield* Ledger
+    yield* traced("after a restart: unkeyed, an account written before", ledger.spend({ accountId: "warm", amount: 1 }))
+    yield* traced(
+      "after a restart: keyed, another account written before",
+      ledger.topUp({ accountId: "cold-1", amount: 1, idempotencyKey: "trace-5" }),
+    )
+  }).pipe(Effect.provide(startProcess()))
 }).pipe(Effect.scoped)
 
 Effect.runPromise(program).finally(() => Fs.rmSync(logDir, { recursive: true, force: true }))

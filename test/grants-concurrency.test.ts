@@ -56,4 +56,23 @@ describe.each(concurrencySetups)("spends racing grant expiry across two processe
     expect(grants.reduce((sum, grant) => sum + grant.expired, 0)).toBe(expiredCredits)
     expect((await run((l) => l.audit)).violations).toEqual([])
   })
+
+  test("a process that saw the account before the other drew its grants decides on what the other wrote", async () => {
+    const accountId = `grants-stale-${setup}`
+    const later = new Date(Date.now() + 86_400_000).toISOString()
+    // Process 0 writes the account (so it knows it), then process 1 draws on its grant.
+    await run((l) => l.topUp({ accountId, amount: 100, expiresAt: later }), 0)
+    await run((l) => l.spend({ accountId, amount: 60 }), 1)
+    // Process 0's keyed refusal and then its spend are decided on the account as process 1 left it.
+    const refused = await run(
+      (l) => Effect.result(l.topUp({ accountId, amount: 10, ceiling: 20, idempotencyKey: "r" })),
+      0,
+    )
+    expect(Result.isFailure(refused)).toBe(true)
+    await run((l) => l.spend({ accountId, amount: 30 }), 0)
+    expect(await run((l) => l.balance(accountId), 1)).toBe(10)
+    const grants = (await run((l) => l.grants({ accountId }), 1)).grants
+    expect(grants.map(({ remaining, status }) => ({ remaining, status }))).toEqual([{ remaining: 10, status: "live" }])
+    expect((await run((l) => l.audit)).violations).toEqual([])
+  })
 })

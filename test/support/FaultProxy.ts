@@ -22,7 +22,7 @@ export type StatementMatch = (sql: string) => boolean
 export const isCommit: StatementMatch = (sql) => /^\s*COMMIT\b/i.test(sql)
 
 /** The compare-and-swap statement that writes a batch in autocommit (`PgCasBatch`): it commits by itself. */
-export const isCompareAndSwap: StatementMatch = (sql) => sql.includes("), used AS (")
+export const isCompareAndSwap: StatementMatch = (sql) => sql.includes("), updated AS (")
 
 /** Whichever statement commits a write: a locked transaction's COMMIT, or the compare-and-swap statement. */
 export const isCommitting: StatementMatch = (sql) => isCommit(sql) || isCompareAndSwap(sql)
@@ -65,6 +65,7 @@ class Connection {
     private readonly server: Net.Socket,
     private readonly takeCut: (sql: string) => Cut | undefined,
     private readonly onCut: (cut: Cut) => void,
+    private readonly onExecute: (sql: string) => void,
   ) {
     client.on("data", (chunk) => this.fromClient(chunk))
     client.once("close", () => {
@@ -172,7 +173,10 @@ class Connection {
     } else if (type === "B") {
       const [, next] = cString(bytes, 5)
       this.bound = this.statements.get(cString(bytes, next)[0]) ?? ""
-    } else if ((type === "E" || type === "Q") && this.cutAtSync === undefined) {
+    } else if (type === "E" || type === "Q") {
+      this.onExecute(type === "Q" ? cString(bytes, 5)[0] : this.bound)
+    }
+    if ((type === "E" || type === "Q") && this.cutAtSync === undefined) {
       const cut = this.takeCut(type === "Q" ? cString(bytes, 5)[0] : this.bound)
       if (cut !== undefined && !cut.deliver) {
         this.close()
@@ -210,6 +214,8 @@ export interface FaultProxy {
   readonly strand: () => void
   /** Stranded connections, and how many of those their client has given up on (closed its side). */
   readonly stranded: () => { readonly caught: number; readonly dropped: number }
+  /** The text of every statement run through the proxy since the last call, in order; then forgets them. */
+  readonly executed: () => ReadonlyArray<string>
   readonly close: () => Promise<void>
 }
 
@@ -218,6 +224,7 @@ export const start = (initial: { readonly host: string; readonly port: number })
     const connections = new Set<Connection>()
     const armed: Array<Cut> = []
     let cuts = 0
+    let executed: Array<string> = []
     let refusingUntil = 0
     let target = initial
     let partition: Blocked | undefined
@@ -228,10 +235,16 @@ export const start = (initial: { readonly host: string; readonly port: number })
     const server = Net.createServer((client) => {
       if (Date.now() < refusingUntil) return client.destroy()
       const upstream = Net.connect(target.port, target.host)
-      const connection = new Connection(client, upstream, takeCut, (cut) => {
-        cuts++
-        cut.afterwards?.()
-      })
+      const connection = new Connection(
+        client,
+        upstream,
+        takeCut,
+        (cut) => {
+          cuts++
+          cut.afterwards?.()
+        },
+        (sql) => executed.push(sql),
+      )
       if (partition !== undefined) connection.block(partition)
       connections.add(connection)
       // A stranded connection stays (its server side open) until the proxy closes.
@@ -245,6 +258,11 @@ export const start = (initial: { readonly host: string; readonly port: number })
         port: (server.address() as Net.AddressInfo).port,
         arm: (cut) => armed.push(cut),
         cuts: () => cuts,
+        executed: () => {
+          const taken = executed
+          executed = []
+          return taken
+        },
         cutAll: () => {
           for (const connection of connections) connection.close()
           cuts += connections.size

@@ -1,11 +1,26 @@
 import { PgTypes } from "@effect/sql-pg"
-import { type AccountState, type Entry, type IdempotencyRecord, newAccountState, type Transition } from "@tally/domain"
+import {
+  type AccountState,
+  type Entry,
+  type Grant,
+  type IdempotencyRecord,
+  newAccountState,
+  type Transition,
+} from "@tally/domain"
 import { Effect, Result } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
 import { recordColumns } from "./PgLockedBatch.ts"
 import type { Decided, Landmarks, Operation } from "./PgOperation.ts"
-import { type AccountRow, entryWriteColumns, type Known, knownOf } from "./PgRows.ts"
+import {
+  type AccountRow,
+  entryWriteColumns,
+  grantColumns,
+  grantsColumnsOf,
+  type Known,
+  knownOf,
+  lockedEntryWriteColumns,
+} from "./PgRows.ts"
 
 /** The operation's account could not be settled by the statement: it takes the locked path. */
 export const needsLock = Symbol("needsLock")
@@ -32,71 +47,129 @@ const bools = arrayOf(PgTypes.OID.bool)
 const nullableBigInt = (value: number | null) => (value === null ? null : BigInt(value))
 
 /**
- * The one statement, its text built once (so the driver prepares it once). Each account of the batch
- * is a row of `x`: the version its operations were decided on (0: decided as having no row), whether
- * they write it, and its new state. An account is `written` if its version is still that one (the
- * UPDATE re-checks it on the newest row version after waiting for a concurrent writer's row lock) and
- * none of its keys has a record already; its entries and idempotency records are inserted only then.
- * An account without a state change (rule rejections) is only checked. The last SELECT answers, for
- * each account missed, its state as this statement saw it, so deciding again needs no read.
+ * What a batch's statement has to write besides states, entries and the check of its accounts'
+ * versions: idempotency keys, grants. Each shape is a text of its own, built once (so the driver
+ * prepares each once): a batch without keys or grants sends the smallest.
  */
-const statementText = `
+interface Shape {
+  /** Some operation carries an idempotency key: the keys are checked unused and records inserted. */
+  readonly keys: boolean
+  /** Some account's grants change: its grants columns, the grant rows and entries' allocations are written. */
+  readonly grants: boolean
+}
+
+/** Each parameter's array type, in the order `parameters` sends them. */
+const accountTypes = ["text", "bigint", "boolean", "bigint", "bigint", "bigint", "bigint", "bigint"]
+const accountGrantsTypes = ["text", "text"]
+const keyTypes = ["text", "text"]
+const entryTypes = [
+  ...["text", "bigint", "text", "text", "bigint", "bigint", "bigint", "text", "text", "bigint", "bigint"],
+  ...["text", "text", "boolean", "text", "text", "text", "text"],
+]
+const allocationTypes = ["text"]
+const recordTypes = ["text", "text", "text", "bigint", "text", "text", "text"]
+const grantTypes = ["text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text"]
+
+/**
+ * The one statement. Each account of the batch is a row of `x`: the version its operations were
+ * decided on (0: decided as having no row), whether they write it, and its new state. An account is
+ * `written` if its version is still that one (the UPDATE re-checks it on the newest row version after
+ * waiting for a concurrent writer's row lock) and none of its keys has a record already; its entries,
+ * idempotency records and grants are inserted only then. An account without a state change (rule
+ * rejections) is only checked. The last SELECT answers, for each account missed, its state as this
+ * statement saw it, so deciding again needs no read. Parameters are numbered in the order
+ * `parameters` sends them.
+ */
+const statementText = ({ keys, grants }: Shape) => {
+  let count = 0
+  const arrays = (types: ReadonlyArray<string>) => types.map((type) => `$${++count}::${type}[]`).join(", ")
+  const accounts = arrays([...accountTypes, ...(grants ? accountGrantsTypes : [])])
+  const accountIds = "$1::text[]"
+  const keyArrays = keys ? arrays(keyTypes) : ""
+  const entryArrays = arrays([...entryTypes, ...(grants ? allocationTypes : [])])
+  const recordArrays = keys ? arrays(recordTypes) : ""
+  const grantArrays = grants ? arrays(grantTypes) : ""
+  const unused = keys ? " AND x.account_id NOT IN (SELECT account_id FROM used)" : ""
+  return `
   WITH x AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::bigint[], $5::bigint[], $6::bigint[],
-                         $7::bigint[], $8::bigint[])
-      AS x(account_id, expected, writes, balance, last_sequence, overdraft_limit, held, holds_placed)
-  ), used AS (
+    SELECT * FROM unnest(${accounts})
+      AS x(account_id, expected, writes, balance, last_sequence, overdraft_limit, held, holds_placed${grants ? ", grants, grants_due_at" : ""})
+  ), ${
+    keys
+      ? `used AS (
     SELECT DISTINCT k.account_id FROM idempotency_keys k
-    JOIN unnest($9::text[], $10::text[]) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
-  ), updated AS (
+    JOIN unnest(${keyArrays}) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
+  ), `
+      : ""
+  }updated AS (
     UPDATE accounts a
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
-        held = x.held, holds_placed = x.holds_placed
+        held = x.held, holds_placed = x.holds_placed${grants ? ", grants = x.grants::jsonb, grants_due_at = x.grants_due_at::timestamptz" : ""}
     FROM x
-    WHERE a.account_id = x.account_id AND a.account_id = ANY($1::text[]) AND x.writes AND x.expected > 0
-      AND a.version = x.expected AND x.account_id NOT IN (SELECT account_id FROM used)
+    WHERE a.account_id = x.account_id AND a.account_id = ANY(${accountIds}) AND x.writes AND x.expected > 0
+      AND a.version = x.expected${unused}
     RETURNING a.account_id, a.version
   ), created AS (
-    INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
-    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
-    WHERE x.writes AND x.expected = 0 AND x.account_id NOT IN (SELECT account_id FROM used)
+    INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed${grants ? ", grants, grants_due_at" : ""}, version)
+    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed${grants ? ", grants::jsonb, grants_due_at::timestamptz" : ""}, 1 FROM x
+    WHERE x.writes AND x.expected = 0${unused}
     ON CONFLICT DO NOTHING
     RETURNING account_id, version
   ), checked AS (
     SELECT x.account_id, x.expected AS version FROM x LEFT JOIN accounts a USING (account_id)
-    WHERE NOT x.writes AND coalesce(a.version, 0) = x.expected AND x.account_id NOT IN (SELECT account_id FROM used)
+    WHERE NOT x.writes AND coalesce(a.version, 0) = x.expected${unused}
   ), written AS (
     SELECT account_id, version FROM updated
     UNION ALL SELECT account_id, version FROM created
     UNION ALL SELECT account_id, version FROM checked
   ), new_entries AS (
-    INSERT INTO entries (${entryWriteColumns})
+    INSERT INTO entries (${grants ? lockedEntryWriteColumns : entryWriteColumns})
     SELECT account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
            hold_id, refund_of, reason, actor, overdrawn, metadata::jsonb, created_at::timestamptz, operation_id::uuid,
-           member
-    FROM unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[],
-                $18::text[], $19::text[], $20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::boolean[],
-                $25::text[], $26::text[], $27::text[], $35::text[])
+           member${grants ? ", allocations::jsonb" : ""}
+    FROM unnest(${entryArrays})
       AS e(account_id, sequence, kind, decision, requested, amount, balance_after, idempotency_key, reference,
-           hold_id, refund_of, reason, actor, overdrawn, metadata, created_at, operation_id, member)
+           hold_id, refund_of, reason, actor, overdrawn, metadata, created_at, operation_id, member${grants ? ", allocations" : ""})
     WHERE e.account_id IN (SELECT account_id FROM written)
-  ), new_keys AS (
+  )${
+    keys
+      ? `, new_keys AS (
     INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
                                   operation_id)
     SELECT account_id, idempotency_key, fingerprint, entry_sequence, refusal::jsonb, outcome::jsonb, operation_id::uuid
-    FROM unnest($28::text[], $29::text[], $30::text[], $31::bigint[], $32::text[], $33::text[], $34::text[])
+    FROM unnest(${recordArrays})
       AS r(account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome, operation_id)
     WHERE r.account_id IN (SELECT account_id FROM written)
-  )
+  )`
+      : ""
+  }${
+    grants
+      ? `, changed_grants AS (
+    INSERT INTO grants (${grantColumns})
+    SELECT account_id, grant_id, status, amount, remaining, expired, priority, expires_at::timestamptz,
+           created_at::timestamptz, updated_at::timestamptz
+    FROM unnest(${grantArrays}) AS g(${grantColumns})
+    WHERE g.account_id IN (SELECT account_id FROM written)
+    ON CONFLICT (account_id, grant_id) DO UPDATE
+    SET status = excluded.status, remaining = excluded.remaining, expired = excluded.expired,
+        updated_at = excluded.updated_at
+  )`
+      : ""
+  }
   SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
          NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
          NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members
   FROM written
   UNION ALL
-  SELECT x.account_id, a.version, false, x.account_id IN (SELECT account_id FROM used), a.balance, a.last_sequence,
+  SELECT x.account_id, a.version, false, ${keys ? "x.account_id IN (SELECT account_id FROM used)" : "false"}, a.balance, a.last_sequence,
          a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members
   FROM x LEFT JOIN accounts a USING (account_id)
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
+}
+
+/** Every shape's text, built once: indexed by `shapeIndex`. */
+const statementTexts = [false, true].flatMap((grants) => [false, true].map((keys) => statementText({ keys, grants })))
+const shapeIndex = ({ keys, grants }: Shape) => (grants ? 2 : 0) + (keys ? 1 : 0)
 
 type Row = Omit<AccountRow, "version"> & {
   readonly version: bigint | null
@@ -118,24 +191,28 @@ interface AccountPlan {
   readonly records: Array<{ readonly operationId: string; readonly record: IdempotencyRecord }>
   readonly keys: Set<string>
   readonly writers: Set<string>
+  /** The grants its operations made or changed, by id: the last change of each. */
+  readonly grants: Map<number, Grant>
 }
 
 /**
- * Whether the statement can write all of the transition: its state's balance and counters, an entry, a
- * record. A write that makes or draws grants, or counts a member's usage against its limit, takes the
- * locked path (which writes them), so the statement of accounts without either stays as it was.
+ * Whether the statement can write all of the transition: its state's balance, counters and grants, an
+ * entry with its allocations and member, a record, the grants it makes or draws. A write that counts a
+ * member's usage against its limit takes the locked path (which writes the account's members).
  */
 const plain = (known: AccountState, transition: Transition<unknown>) =>
   transition.events === undefined &&
   transition.autoTopUpRequest === undefined &&
   transition.refill === undefined &&
   transition.hold === undefined &&
-  transition.grants === undefined &&
   (transition.state === undefined ||
     (transition.state.autoTopUp === known.autoTopUp &&
       transition.state.refill === known.refill &&
-      transition.state.grants === known.grants &&
       transition.state.members === known.members))
+
+/** Whether the account's grants change: its statement has to write them. */
+const changesGrants = (plan: AccountPlan) =>
+  plan.grants.size > 0 || plan.state.grants !== (plan.known?.state ?? newAccountState).grants
 
 /**
  * A batch written by one statement in autocommit, without a transaction: each operation's step
@@ -173,6 +250,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
           records: [],
           keys: new Set(),
           writers: new Set(),
+          grants: new Map(),
         }
         plans.set(accountId, plan)
       }
@@ -205,6 +283,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
         plan.changed = true
         plan.writers.add(operation.operationId)
       }
+      for (const grant of transition.grants ?? []) plan.grants.set(grant.grantId, grant)
       if (transition.entry !== undefined) {
         plan.entries.push({
           entry: transition.entry,
@@ -254,13 +333,19 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
     }
   }
 
-  const parameters = (plans: ReadonlyArray<AccountPlan>) => {
+  const shapeOf = (plans: ReadonlyArray<AccountPlan>): Shape => ({
+    keys: plans.some((plan) => plan.keys.size > 0),
+    // An entry's allocations go with the grants they draw: never dropped, even were the grants unchanged.
+    grants: plans.some(
+      (plan) => changesGrants(plan) || plan.entries.some(({ entry }) => entry.allocations !== undefined),
+    ),
+  })
+
+  /** The statement's parameters for `shape`, in `statementText`'s order. */
+  const parameters = (plans: ReadonlyArray<AccountPlan>, { keys, grants }: Shape) => {
     const expected = (plan: AccountPlan) => plan.known?.version ?? 0
     const entries = plans.flatMap((plan) => plan.entries)
-    const records = plans.flatMap((plan) => plan.records.map((r) => ({ accountId: plan.accountId, ...r })))
-    const keys = plans.flatMap((plan) => [...plan.keys].map((key) => ({ accountId: plan.accountId, key })))
-    const outcomes = records.map(({ record }) => recordColumns(record.outcome))
-    return [
+    const values: Array<unknown> = [
       texts(plans.map((plan) => plan.accountId)),
       int8s(plans.map((plan) => BigInt(expected(plan)))),
       // An account with no row and only a key's refusal recorded keeps having no row.
@@ -270,8 +355,19 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       int8s(plans.map((plan) => BigInt(plan.state.overdraftLimit))),
       int8s(plans.map((plan) => BigInt(plan.state.held))),
       int8s(plans.map((plan) => BigInt(plan.state.holdsPlaced))),
-      texts(keys.map((k) => k.accountId)),
-      texts(keys.map((k) => k.key)),
+    ]
+    if (grants) {
+      const columns = plans.map((plan) => grantsColumnsOf(plan.accountId, plan.state))
+      values.push(
+        texts(columns.map((c) => (c.grants === null ? null : JSON.stringify(c.grants)))),
+        texts(columns.map((c) => c.grants_due_at)),
+      )
+    }
+    if (keys) {
+      const used = plans.flatMap((plan) => [...plan.keys].map((key) => ({ accountId: plan.accountId, key })))
+      values.push(texts(used.map((k) => k.accountId)), texts(used.map((k) => k.key)))
+    }
+    values.push(
       texts(entries.map(({ entry }) => entry.accountId)),
       int8s(entries.map(({ entry }) => BigInt(entry.sequence))),
       texts(entries.map(({ entry }) => entry.kind)),
@@ -289,15 +385,42 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       texts(entries.map(({ entry }) => JSON.stringify(entry.metadata))),
       texts(entries.map(({ entry }) => entry.createdAt)),
       texts(entries.map(({ operationId }) => operationId)),
-      texts(records.map((r) => r.accountId)),
-      texts(records.map((r) => r.record.key)),
-      texts(records.map((r) => r.record.fingerprint)),
-      int8s(outcomes.map((o) => nullableBigInt(o.entry_sequence))),
-      texts(outcomes.map((o) => (o.refusal === null ? null : JSON.stringify(o.refusal)))),
-      texts(outcomes.map((o) => (o.outcome === null ? null : JSON.stringify(o.outcome)))),
-      texts(records.map((r) => r.operationId)),
       texts(entries.map(({ entry }) => entry.member ?? null)),
-    ]
+    )
+    if (grants) {
+      values.push(
+        texts(entries.map(({ entry }) => (entry.allocations === undefined ? null : JSON.stringify(entry.allocations)))),
+      )
+    }
+    if (keys) {
+      const records = plans.flatMap((plan) => plan.records.map((r) => ({ accountId: plan.accountId, ...r })))
+      const outcomes = records.map(({ record }) => recordColumns(record.outcome))
+      values.push(
+        texts(records.map((r) => r.accountId)),
+        texts(records.map((r) => r.record.key)),
+        texts(records.map((r) => r.record.fingerprint)),
+        int8s(outcomes.map((o) => nullableBigInt(o.entry_sequence))),
+        texts(outcomes.map((o) => (o.refusal === null ? null : JSON.stringify(o.refusal)))),
+        texts(outcomes.map((o) => (o.outcome === null ? null : JSON.stringify(o.outcome)))),
+        texts(records.map((r) => r.operationId)),
+      )
+    }
+    if (grants) {
+      const changed = plans.flatMap((plan) => [...plan.grants.values()])
+      values.push(
+        texts(changed.map((g) => g.accountId)),
+        int8s(changed.map((g) => BigInt(g.grantId))),
+        texts(changed.map((g) => g.status)),
+        int8s(changed.map((g) => BigInt(g.amount))),
+        int8s(changed.map((g) => BigInt(g.remaining))),
+        int8s(changed.map((g) => BigInt(g.expired))),
+        int8s(changed.map((g) => BigInt(g.priority))),
+        texts(changed.map((g) => g.expiresAt)),
+        texts(changed.map((g) => g.createdAt)),
+        texts(changed.map((g) => g.updatedAt)),
+      )
+    }
+    return values
   }
 
   /**
@@ -310,7 +433,12 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       if (plans.length === 0) return answers
       const connection = yield* sql.reserve
       sent(plans.map(attemptOf))
-      const rows: ReadonlyArray<Row> = yield* connection.execute(statementText, parameters(plans), undefined)
+      const shape = shapeOf(plans)
+      const rows: ReadonlyArray<Row> = yield* connection.execute(
+        statementTexts[shapeIndex(shape)]!,
+        parameters(plans, shape),
+        undefined,
+      )
       const byAccount = new Map(rows.map((row) => [row.account_id, row]))
       for (const plan of plans) {
         const row = byAccount.get(plan.accountId)!

@@ -20,6 +20,7 @@ import { Effect, Layer, Result, Schedule, Stream } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"
+import * as PgCacheWarmup from "./PgCacheWarmup.ts"
 import * as PgCasBatch from "./PgCasBatch.ts"
 import * as PgCommitOutcome from "./PgCommitOutcome.ts"
 import * as PgDeadline from "./PgDeadline.ts"
@@ -206,6 +207,7 @@ export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const cache = AccountCache.make(options.cachedAccountsMax)
+    yield* PgCacheWarmup.warm(sql, cache, options.cachedAccountsMax)
     const lockedBatch = PgLockedBatch.make(sql)
     const casBatch = PgCasBatch.make(sql, cache)
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
@@ -484,15 +486,19 @@ export const make = (options: Options = defaults) =>
         return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
       })
 
-    const submit = yield* GroupCommit.make(options, (operations: ReadonlyArray<Operation>) =>
-      write(operations).pipe(
-        // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
-        Effect.withSpan(
-          "PgLedgerStore.batch",
-          { attributes: { operations: operations.length } },
-          { captureStackTrace: false },
+    // One batch per account in flight: the next is decided on what the one before it wrote.
+    const submit = yield* GroupCommit.make(
+      options,
+      (operations: ReadonlyArray<Operation>) =>
+        write(operations).pipe(
+          // The span's call site would name only the group commit's writer: not worth a stack trace per batch.
+          Effect.withSpan(
+            "PgLedgerStore.batch",
+            { attributes: { operations: operations.length } },
+            { captureStackTrace: false },
+          ),
         ),
-      ),
+      (operation) => operation.accountId,
     )
 
     /**

@@ -330,12 +330,12 @@ export interface EntryWrite {
 }
 
 /**
- * The columns the one-statement path writes an entry with: all but its allocations (an entry with
- * allocations takes the locked path), its operation id and its member.
+ * The columns the one-statement path writes an entry with when no entry of its batch draws on grants:
+ * all but its allocations.
  */
 export const entryWriteColumns = `${entryWrittenColumns}, operation_id, member`
 
-/** The columns the locked path writes an entry with, allocations included: `entriesRelation`'s. */
+/** The columns an entry is written with, allocations included: `entriesRelation`'s. */
 export const lockedEntryWriteColumns = `${entryWriteColumns}, allocations`
 
 /**

@@ -141,3 +141,42 @@ describe("group commit under back-pressure", () => {
     expect(batches).toEqual([[0], [1, 2]])
   })
 })
+
+describe("group commit by key", () => {
+  test("a writer takes no operation whose key another writer's batch holds: it goes in the batch after that one", async () => {
+    const batches: Array<ReadonlyArray<string>> = []
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make(
+            { batchSizeMax: 10, queueLengthMax: 100, writers: 2 },
+            (inputs: ReadonlyArray<string>) =>
+              Effect.gen(function* () {
+                batches.push(inputs)
+                if (batches.length === 1) yield* Deferred.await(release)
+                return inputs.map((input) => Result.succeed(input.toUpperCase()))
+              }),
+            (input) => input.slice(0, 1),
+          )
+          const first = yield* Effect.forkChild(submit("a1"))
+          yield* Effect.yieldNow
+          const rest = yield* Effect.forkChild(
+            Effect.all(["a2", "b1", "a3", "b2"].map(submit), { concurrency: "unbounded" }),
+          )
+          yield* Effect.yieldNow
+          yield* Effect.yieldNow
+          const whileHeld = [...batches]
+          yield* Deferred.succeed(release, undefined)
+          return [whileHeld, [yield* Fiber.join(first), ...(yield* Fiber.join(rest))]] as const
+        }),
+      ),
+    )
+    // While "a" is in flight the idle writer takes only "b"'s; "a"'s follow in order once it is done.
+    expect(results).toEqual([
+      [["a1"], ["b1", "b2"]],
+      ["A1", "A2", "B1", "A3", "B2"],
+    ])
+    expect(batches).toEqual([["a1"], ["b1", "b2"], ["a2", "a3"]])
+  })
+})
