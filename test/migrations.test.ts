@@ -91,7 +91,7 @@ describe("upgrading a ledger written before holds", () => {
       expect(entries).toMatchObject([{ sequence: 1, kind: "reversal", amount: 50, overdrawn: false, refundOf: null }])
       const replay = await run((l) => l.topUp({ accountId: "old", amount: 50, kind: "reversal", idempotencyKey: "k1" }))
       expect(replay).toMatchObject({ replayed: true, entry: { sequence: 1, kind: "reversal" } })
-      expect(await run((l) => l.balances("old"))).toEqual({ balance: 50, held: 0, available: 50 })
+      expect(await run((l) => l.balances("old"))).toEqual({ balance: 50, held: 0, available: 50, expiresNext: null })
       expect((await run((l) => l.audit)).violations).toEqual([])
     } finally {
       await ledger.dispose()

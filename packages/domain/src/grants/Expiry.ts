@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import type { GrantMovement } from "./DrawDown.ts"
 import type { Allocation, Grant } from "./Grant.ts"
 
@@ -39,8 +40,15 @@ export const expireGrants = (live: ReadonlyArray<Grant>, held: number, nowMs: nu
   return { live: after, changed, allocations }
 }
 
+/**
+ * What expires next of an account's live grants: the soonest expiry and what is left of the grants it
+ * ends, whatever holds reserve; null when no live grant has an expiry. The balance answer carries it.
+ */
+export const ExpiresNext = Schema.NullOr(Schema.Struct({ amount: Schema.Int, at: Schema.String }))
+export type ExpiresNext = typeof ExpiresNext.Type
+
 /** What expires next among the live grants: the soonest expiry and what it would take, whatever holds reserve. */
-export const expiresNext = (live: ReadonlyArray<Grant>): { readonly amount: number; readonly at: string } | null => {
+export const expiresNext = (live: ReadonlyArray<Grant>): ExpiresNext => {
   let at: string | null = null
   let atMs = Number.POSITIVE_INFINITY
   let amount = 0

@@ -5,7 +5,7 @@ import { InvalidRequest, type LedgerUnavailable, type StoreError, validateReques
 import type { LedgerStore } from "../LedgerStore.ts"
 import { ledgerWrites } from "../LedgerWrites.ts"
 import { Limits } from "../Limits.ts"
-import { expiresNext } from "./Expiry.ts"
+import { type ExpiresNext, expiresNext } from "./Expiry.ts"
 import type { Grant } from "./Grant.ts"
 import { ExpireGrantsRequest, GrantsRequest } from "./GrantRequest.ts"
 import * as GrantSteps from "./GrantSteps.ts"
@@ -13,12 +13,6 @@ import * as GrantSteps from "./GrantSteps.ts"
 export interface GrantPage {
   readonly grants: ReadonlyArray<Grant>
   readonly nextCursor: string | null
-}
-
-/** What expires next of an account's grants, or null: none of its live grants has an expiry. */
-export interface ExpiresNext {
-  readonly amount: number
-  readonly at: string
 }
 
 /** What an expiry sweep did: the accounts it wrote an `expiry` entry on, and the credits that expired. */
@@ -50,7 +44,7 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
     } satisfies GrantPage
   })
 
-  const grantsExpiringNext = (accountId: string): Effect.Effect<ExpiresNext | null, ReadError> =>
+  const grantsExpiringNext = (accountId: string): Effect.Effect<ExpiresNext, ReadError> =>
     validateRequest(AccountId)(accountId).pipe(
       Effect.flatMap(store.account),
       Effect.map((state) => expiresNext(state.grants)),

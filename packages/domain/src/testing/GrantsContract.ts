@@ -43,6 +43,12 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const monthly = await run((l) => l.topUp({ accountId, amount: 100, kind: "grant", expiresAt }))
       await run((l) => l.spend({ accountId, amount: 30 }))
       expect(await run((l) => l.grantsExpiringNext(accountId))).toEqual({ amount: 70, at: expiresAt })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 120,
+        held: 0,
+        available: 120,
+        expiresNext: { amount: 70, at: expiresAt },
+      })
       clock.advance(2 * hour)
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 70 })
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 0, expired: 0 })
@@ -55,6 +61,7 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
         ["top-up", 50, 50],
       ])
       expect(entries[0]!.allocations).toEqual([{ grantId: monthly.entry.sequence, amount: -70 }])
+      expect(await run((l) => l.balances(accountId))).toMatchObject({ balance: 50, expiresNext: null })
       expect(await grantsOf(accountId)).toMatchObject([
         { grantId: monthly.entry.sequence, status: "expired", amount: 100, remaining: 0, expired: 70 },
       ])
@@ -77,14 +84,19 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       await run((l) => l.hold({ accountId, amount: 20, idempotencyKey: "h2" }))
       clock.advance(2 * hour)
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 20 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 80, held: 80, available: 0 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 80,
+        held: 80,
+        available: 0,
+        expiresNext: null,
+      })
       const captured = await run((l) => l.capture({ accountId, holdId: 1, amount: 60, idempotencyKey: "c1" }))
       expect(captured.entry?.allocations).toEqual([{ grantId: grant.entry.sequence, amount: -60 }])
       // Nothing due while the other hold keeps the rest.
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 0, expired: 0 })
       await run((l) => l.release({ accountId, holdId: 2, idempotencyKey: "r2" }))
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 20 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0 })
+      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0, expiresNext: null })
       expect(await grantsOf(accountId)).toMatchObject([{ status: "expired", remaining: 0, expired: 40 }])
     })
 
