@@ -79,16 +79,18 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
 
     test("credits an open hold reserves do not expire under it: a capture still takes them, and after a release they expire at the next run", async () => {
       const accountId = newAccount()
-      const grant = await run((l) => l.topUp({ accountId, amount: 100, expiresAt: inHours(1) }))
+      const expiresAt = inHours(1)
+      const grant = await run((l) => l.topUp({ accountId, amount: 100, expiresAt }))
       await run((l) => l.hold({ accountId, amount: 60, idempotencyKey: "h1" }))
       await run((l) => l.hold({ accountId, amount: 20, idempotencyKey: "h2" }))
       clock.advance(2 * hour)
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 20 })
+      // What the holds keep is still to expire, at an expiry already passed: when they resolve.
       expect(await run((l) => l.balances(accountId))).toEqual({
         balance: 80,
         held: 80,
         available: 0,
-        expiresNext: null,
+        expiresNext: { amount: 80, at: expiresAt },
       })
       const captured = await run((l) => l.capture({ accountId, holdId: 1, amount: 60, idempotencyKey: "c1" }))
       expect(captured.entry?.allocations).toEqual([{ grantId: grant.entry.sequence, amount: -60 }])
