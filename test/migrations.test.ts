@@ -21,6 +21,7 @@ describe("migrations", () => {
       "8_account_listing",
       "9_grants",
       "10_runs",
+      "13_grant_expiring",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -81,6 +82,7 @@ describe("upgrading a ledger written before holds", () => {
       "8_account_listing",
       "9_grants",
       "10_runs",
+      "13_grant_expiring",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

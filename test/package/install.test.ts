@@ -177,7 +177,7 @@ const adapter = (declared) =>
       LedgerStore.of(declared === undefined ? store : { ...store, portVersion: declared }),
     ),
   )
-for (const declared of [5, undefined, 6]) {
+for (const declared of [6, undefined, 7]) {
   const answer = await Effect.runPromise(
     Ledger.use((ledger) => ledger.balance("alice")).pipe(
       Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
@@ -192,16 +192,15 @@ for (const declared of [5, undefined, 6]) {
     const { stdout } = await inApp(app, process.execPath, ["stale-adapter.mjs"])
     const [older, undeclared, current] = stdout.trim().split("\n")
     expect(older).toBe(
-      "5 -> StoragePortMismatch: The storage adapter declares portVersion 5; this Ledger needs storage port 6. " +
-        "What changed since: 6: AccountState gains grants (the live grants: store them with the account); " +
-        "persist Transition.grants (insert or replace by grantId); entries carry allocations; new reads grants and " +
-        "dueGrants (grantsPageOf and dueGrantAccountsOf derive them) and runs (scanningQueries derives it). " +
-        "Make those changes, then declare portVersion: 6",
+      "6 -> StoragePortMismatch: The storage adapter declares portVersion 6; this Ledger needs storage port 7. " +
+        "What changed since: 7: Grant gains warnedAt (when its grant.expiring event was emitted, null before): " +
+        "keep it in state.grants and in the grants a transition hands over; new read expiringGrants " +
+        "(expiringGrantAccountsOf derives it). Make those changes, then declare portVersion: 7",
     )
     expect(undeclared).toMatch(
-      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: /,
+      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: .* 7: /,
     )
-    expect(current).toBe("6 -> served, balance 0")
+    expect(current).toBe("7 -> served, balance 0")
   })
 
   test("tally --version reports the installed package's version", async () => {

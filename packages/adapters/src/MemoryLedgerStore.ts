@@ -10,6 +10,7 @@ import {
   dueHoldsOf,
   dueRefillsOf,
   type Entry,
+  expiringGrantAccountsOf,
   exportOf,
   type Grant,
   grantsPageOf,
@@ -184,6 +185,15 @@ export const make = Effect.gen(function* () {
         dueGrantAccountsOf(
           [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
           nowMs,
+          limit,
+        ),
+      ),
+
+    expiringGrants: (untilMs, limit) =>
+      Effect.sync(() =>
+        expiringGrantAccountsOf(
+          [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
+          untilMs,
           limit,
         ),
       ),

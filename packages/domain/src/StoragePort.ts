@@ -29,10 +29,15 @@ export const storagePortChanges = [
     change:
       "AccountState gains grants (the live grants: store them with the account); persist Transition.grants (insert or replace by grantId); entries carry allocations; new reads grants and dueGrants (grantsPageOf and dueGrantAccountsOf derive them) and runs (scanningQueries derives it)",
   },
+  {
+    version: 7,
+    change:
+      "Grant gains warnedAt (when its grant.expiring event was emitted, null before): keep it in state.grants and in the grants a transition hands over; new read expiringGrants (expiringGrantAccountsOf derives it)",
+  },
 ] as const
 
 /** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
-export const storagePortVersion = 6
+export const storagePortVersion = 7
 
 /** What changed in the port after `version`, up to the current one. */
 export const storagePortChangesSince = (version: number) =>

@@ -21,6 +21,7 @@ const eventTypes = exactly<EventType>()([
   "auto_top_up.disabled",
   "refill.applied",
   "grant.expired",
+  "grant.expiring",
 ])
 
 const describe = (event: LedgerEvent) => {
@@ -37,6 +38,8 @@ const describe = (event: LedgerEvent) => {
       return `${event.data.decision} ${signed(event.data.amount)}, balance ${credits(event.data.balanceAfter)}`
     case "grant.expired":
       return `grant #${event.data.grant.grantId}: ${signed(-event.data.amount)} expired (entry ${event.data.entrySequence})`
+    case "grant.expiring":
+      return `grant #${event.data.grant.grantId}: ${credits(event.data.amount)} expire at ${event.data.expiresAt}`
     default:
       return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
   }

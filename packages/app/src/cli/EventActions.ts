@@ -17,6 +17,8 @@ const describeEvent = (event: LedgerEvent) => {
         return `${event.data.decision} ${signed(event.data.amount)}, balance ${event.data.balanceAfter}`
       case "grant.expired":
         return `grant ${event.data.grant.grantId}: -${event.data.amount} (entry ${event.data.entrySequence})`
+      case "grant.expiring":
+        return `grant ${event.data.grant.grantId}: ${event.data.amount} expire at ${event.data.expiresAt}`
       default:
         return `request ${event.data.request.requestId}: ${event.data.request.amount} credits`
     }

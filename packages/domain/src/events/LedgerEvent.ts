@@ -66,6 +66,14 @@ export const GrantExpiredData = Schema.Struct({
   entrySequence: Schema.Int,
 })
 
+export const GrantExpiringData = Schema.Struct({
+  /** The grant as it stands when its expiry came within the lead time (`warnedAt` set). */
+  grant: Grant,
+  /** What is left of it now: what expires at `expiresAt` unless debits take it first. */
+  amount: Schema.Int,
+  expiresAt: Schema.String,
+})
+
 const event = <T extends string, D extends Schema.Top>(type: T, data: D) =>
   Schema.Struct({ type: Schema.Literal(type), accountId: AccountId, createdAt: Schema.String, data })
 
@@ -79,6 +87,7 @@ export const NewLedgerEvent = Schema.Union([
   event("auto_top_up.disabled", AutoTopUpDisabledData),
   event("refill.applied", RefillAppliedData),
   event("grant.expired", GrantExpiredData),
+  event("grant.expiring", GrantExpiringData),
 ])
 export type NewLedgerEvent = typeof NewLedgerEvent.Type
 
@@ -91,6 +100,7 @@ export const EventType = Schema.Literals([
   "auto_top_up.disabled",
   "refill.applied",
   "grant.expired",
+  "grant.expiring",
 ])
 export type EventType = typeof EventType.Type
 

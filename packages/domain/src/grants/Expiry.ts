@@ -63,3 +63,25 @@ export const expiresNext = (live: ReadonlyArray<Grant>): ExpiresNext => {
   }
   return at === null ? null : { amount, at }
 }
+
+/** What a warning pass did on one account's live grants: the list after it, and the grants it warned of. */
+export interface GrantWarning {
+  readonly live: ReadonlyArray<Grant>
+  readonly warned: ReadonlyArray<Grant>
+}
+
+/**
+ * Marks the live grants whose expiry is at or before `untilMs` (now plus the lead time) and that were
+ * never warned of, at `at`: each is warned of once. A grant already past its expiry and still live
+ * (a hold keeps its credits, or no sweep ran in time) is warned of too: its credits are still to expire.
+ */
+export const warnExpiringGrants = (live: ReadonlyArray<Grant>, untilMs: number, at: string): GrantWarning => {
+  const warned: Array<Grant> = []
+  const after = live.map((grant) => {
+    if (grant.warnedAt !== null || !isGrantDue(grant, untilMs)) return grant
+    const marked: Grant = { ...grant, warnedAt: at, updatedAt: at }
+    warned.push(marked)
+    return marked
+  })
+  return warned.length === 0 ? { live, warned } : { live: after, warned }
+}

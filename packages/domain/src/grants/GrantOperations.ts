@@ -21,6 +21,12 @@ export interface GrantExpiryRun {
   readonly expired: number
 }
 
+/** What a warning sweep did: the accounts it warned on, and the grants it emitted `grant.expiring` for. */
+export interface GrantWarningRun {
+  readonly accounts: number
+  readonly grants: number
+}
+
 type ReadError = InvalidRequest | LedgerUnavailable
 
 const expiredOf = (outcome: GrantSteps.GrantExpiry) => (outcome._tag === "Expired" ? -outcome.entry.amount : 0)
@@ -81,7 +87,25 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
     Effect.withSpan("Ledger.expireGrants"),
   )
 
-  return { grants, grantsExpiringNext, expireAccountGrants, expireGrants }
+  /**
+   * Warns of every live grant whose expiry is within `leadMs` of now and that was never warned of: a
+   * `grant.expiring` event each, once per grant, whichever process runs the pass and however often.
+   */
+  const warnExpiringGrants = (leadMs: number): Effect.Effect<GrantWarningRun, StoreError> =>
+    sweep(
+      (now) => store.expiringGrants(now + leadMs, Limits.sweepPageSizeMax),
+      (accountId, now) => store.transact({ accountId }, GrantSteps.warnExpiring(now, leadMs)),
+      (outcome) => outcome._tag === "Warned",
+      { size: Limits.sweepPageSizeMax, concurrency: Limits.sweepWritesConcurrentlyMax },
+    ).pipe(
+      Effect.map((outcomes) => ({
+        accounts: outcomes.filter((outcome) => outcome._tag === "Warned").length,
+        grants: outcomes.reduce((sum, outcome) => sum + (outcome._tag === "Warned" ? outcome.grants.length : 0), 0),
+      })),
+      Effect.withSpan("Ledger.warnExpiringGrants"),
+    )
+
+  return { grants, grantsExpiringNext, expireAccountGrants, expireGrants, warnExpiringGrants }
 }
 
 export type GrantOperations = Readonly<ReturnType<typeof grantOperations>>

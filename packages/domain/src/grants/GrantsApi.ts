@@ -25,6 +25,7 @@ const grantExample = {
   expiresAt: "2026-02-01T00:00:00.000Z",
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
+  warnedAt: null,
 }
 
 export const GrantsResponse = withExample(

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, test } from "vitest"
+import { accountFeed } from "./AccountFeed.ts"
 import type { ContractContext } from "./ContractContext.ts"
 
 const hour = 3_600_000
@@ -172,6 +173,59 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const { entries } = await run((l) => l.entries({ accountId, kind: "expiry" }))
       expect(entries.map((e) => e.amount)).toEqual([-70])
       await run((l) => l.configureRefill({ accountId, amount: 100, schedule: { period: "daily" }, enabled: false }))
+    })
+
+    test("a grant is warned of once when its expiry comes within the lead time: one grant.expiring event, however often and concurrently the pass runs", async () => {
+      const accountId = newAccount()
+      const feed = accountFeed({ run })
+      const start = await feed.end()
+      const leadMs = 24 * hour
+      const expiresAt = inHours(30)
+      const laterAt = inHours(100)
+      const soon = await run((l) => l.topUp({ accountId, amount: 100, kind: "grant", expiresAt }))
+      const later = await run((l) => l.topUp({ accountId, amount: 50, kind: "grant", expiresAt: laterAt }))
+      await run((l) => l.topUp({ accountId, amount: 30, kind: "grant", priority: 1 }))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      expect((await grantsOf(accountId)).map((grant) => grant.warnedAt)).toEqual([null, null, null])
+      clock.advance(10 * hour)
+      const passes = await run((l) =>
+        Effect.all([l.warnExpiringGrants(leadMs), l.warnExpiringGrants(leadMs), l.warnExpiringGrants(leadMs)], {
+          concurrency: "unbounded",
+        }),
+      )
+      expect(passes.reduce((sum, pass) => sum + pass.grants, 0)).toBeGreaterThanOrEqual(1)
+      const listed = await grantsOf(accountId)
+      expect(listed.map((grant) => [grant.grantId, grant.warnedAt === null])).toEqual([
+        [soon.entry.sequence + 2, true],
+        [later.entry.sequence, true],
+        [soon.entry.sequence, false],
+      ])
+      const warnedAt = listed[2]?.warnedAt
+      // Spent from, the warned grant stays warned of; another pass warns of nothing more on the account.
+      await run((l) => l.spend({ accountId, amount: 60 }))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      clock.advance(70 * hour)
+      await run((l) => l.warnExpiringGrants(leadMs))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      const events = (await feed.eventsOf(accountId, start, 2)).filter((event) => event.type === "grant.expiring")
+      expect(events.map((event) => [event.type, event.data])).toEqual([
+        [
+          "grant.expiring",
+          {
+            grant: expect.objectContaining({ grantId: soon.entry.sequence, warnedAt, remaining: 100 }),
+            amount: 100,
+            expiresAt,
+          },
+        ],
+        [
+          "grant.expiring",
+          {
+            grant: expect.objectContaining({ grantId: later.entry.sequence, remaining: 50 }),
+            amount: 50,
+            expiresAt: laterAt,
+          },
+        ],
+      ])
     })
 
     test("the audit finds every account with grants consistent", async () => {
