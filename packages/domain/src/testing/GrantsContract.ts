@@ -228,6 +228,35 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       ])
     })
 
+    test("a completed auto top-up with expiresAt or priority writes a grant; a retry with other terms conflicts", async () => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 50 }))
+      await run((l) => l.configureAutoTopUp({ accountId, threshold: 100, amount: 500 }))
+      await run((l) => l.spend({ accountId, amount: 10 }))
+      const expiresAt = inHours(24 * 365)
+      const completion = { accountId, requestId: 1, paymentReference: "pi_grant_1", expiresAt, priority: 7 }
+      const completed = await run((l) => l.completeAutoTopUp(completion))
+      expect(completed.entry).toMatchObject({
+        kind: "top-up",
+        amount: 500,
+        allocations: [{ grantId: completed.entry?.sequence, amount: 500 }],
+      })
+      expect(await grantsOf(accountId)).toMatchObject([
+        { grantId: completed.entry?.sequence, status: "live", amount: 500, remaining: 500, priority: 7, expiresAt },
+      ])
+      expect(await run((l) => l.completeAutoTopUp(completion))).toMatchObject({ replayed: true })
+      expect(await fails((l) => l.completeAutoTopUp({ ...completion, priority: 2 }))).toMatchObject({
+        _tag: "IdempotencyConflict",
+      })
+      // Spent before the ungranted 40, as every grant is.
+      const spend = await run((l) => l.spend({ accountId, amount: 20 }))
+      expect(spend.entry.allocations).toEqual([{ grantId: completed.entry?.sequence, amount: -20 }])
+      expect(await run((l) => l.balances(accountId))).toMatchObject({
+        balance: 520,
+        expiresNext: { amount: 480, at: expiresAt },
+      })
+    })
+
     test("the audit finds every account with grants consistent", async () => {
       const report = await run((l) => Effect.map(l.audit, (r) => r.violations))
       expect(report).toEqual([])
