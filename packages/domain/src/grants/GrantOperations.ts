@@ -15,6 +15,11 @@ export interface GrantPage {
   readonly nextCursor: string | null
 }
 
+/** A page of grants with what expires next of the account's live grants (`GET .../grants`). */
+export interface GrantListing extends GrantPage {
+  readonly expiresNext: ExpiresNext
+}
+
 /** What an expiry sweep did: the accounts it wrote an `expiry` entry on, and the credits that expired. */
 export interface GrantExpiryRun {
   readonly accounts: number
@@ -55,6 +60,22 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
       Effect.flatMap(store.account),
       Effect.map((state) => expiresNext(state.grants)),
     )
+
+  /**
+   * A page of the listing with what expires next. A first page with no next one holds every grant of
+   * the account, its live ones too: what expires next is read from it, in one read. Otherwise it
+   * comes from the account's live grants, a second read.
+   */
+  const grantsListing = Effect.fn("Ledger.grantsListing")(function* (input: typeof GrantsRequest.Encoded) {
+    const page = yield* grants(input)
+    const whole = input.cursor === undefined && page.nextCursor === null
+    return {
+      ...page,
+      expiresNext: whole
+        ? expiresNext(page.grants.filter((grant) => grant.status === "live"))
+        : yield* grantsExpiringNext(input.accountId),
+    } satisfies GrantListing
+  })
 
   /** Expires what is due now of one account's grants. */
   const expireAccountGrants = (
@@ -105,7 +126,7 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
       Effect.withSpan("Ledger.warnExpiringGrants"),
     )
 
-  return { grants, grantsExpiringNext, expireAccountGrants, expireGrants, warnExpiringGrants }
+  return { grants, grantsExpiringNext, grantsListing, expireAccountGrants, expireGrants, warnExpiringGrants }
 }
 
 export type GrantOperations = Readonly<ReturnType<typeof grantOperations>>

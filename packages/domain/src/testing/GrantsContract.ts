@@ -149,6 +149,14 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const third = await run((l) => l.grants({ accountId, limit: 2, cursor: second.nextCursor! }))
       expect([...second.grants, ...third.grants].map((g) => g.grantId)).toEqual([3, 2, 1])
       expect(third.nextCursor).toBeNull()
+      // What expires next is the same read from a whole first page as from the account's live grants.
+      const expiresAt = inHours(5)
+      await run((l) => l.topUp({ accountId, amount: 9, expiresAt }))
+      await run((l) => l.topUp({ accountId, amount: 4, expiresAt, priority: 1 }))
+      const expected = { amount: 13, at: expiresAt }
+      expect(await run((l) => l.grantsExpiringNext(accountId))).toEqual(expected)
+      expect((await run((l) => l.grantsListing({ accountId }))).expiresNext).toEqual(expected)
+      expect((await run((l) => l.grantsListing({ accountId, limit: 1 }))).expiresNext).toEqual(expected)
       expect(await fails((l) => l.grants({ accountId: newAccount(), cursor: first.nextCursor! }))).toMatchObject({
         _tag: "InvalidRequest",
       })
