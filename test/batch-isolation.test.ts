@@ -162,7 +162,7 @@ describe("writes that touch what an earlier write in the same batch wrote", () =
     ])
     expect(results.map((r) => r._tag)).toEqual(["Success", "Success", "Success"])
     const balances = await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.balances(accountId)))
-    expect(balances).toEqual({ balance: 80, held: 0, available: 80 })
+    expect(balances).toEqual({ balance: 80, held: 0, available: 80, expiresNext: null })
     expect((await runtime.runPromise(Effect.flatMap(Ledger, (l) => l.audit))).violations).toEqual([])
   })
 })

@@ -153,6 +153,11 @@ describe("a key recorded by a compare-and-swap statement on an account with no r
     expect(spend).toMatchObject({ _tag: "Failure" })
     expect(JSON.stringify(spend)).toContain("InsufficientCredits")
     expect(hold).toMatchObject({ _tag: "Success", value: { hold: { holdId: 1, amount: 10 } } })
-    expect(await on(locked, (l) => l.balances(other))).toEqual({ balance: 100, held: 10, available: 90 })
+    expect(await on(locked, (l) => l.balances(other))).toEqual({
+      balance: 100,
+      held: 10,
+      available: 90,
+      expiresNext: null,
+    })
   })
 })

@@ -109,7 +109,12 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
       expect(entries.map((e) => e.sequence)).toEqual([2, 1])
       expect(entries[0]).toEqual(captured.entry)
       expect(balance).toBe(850)
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 850, held: 0, available: 850 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 850,
+        held: 0,
+        available: 850,
+        expiresNext: null,
+      })
       expect(audit).toEqual([])
     },
   )
@@ -249,7 +254,12 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
     proxy.arm({ deliver: true, match: FaultProxy.isCommit })
     await run((l) => l.expireHolds.pipe(Effect.provideService(Clock.Clock, shiftedClock(60_000))))
     expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toMatchObject({ status: "expired" })
-    expect(await run((l) => l.balances(accountId))).toEqual({ balance: 1000, held: 0, available: 1000 })
+    expect(await run((l) => l.balances(accountId))).toEqual({
+      balance: 1000,
+      held: 0,
+      available: 1000,
+      expiresNext: null,
+    })
     expect((await history(accountId)).audit).toEqual([])
   })
 

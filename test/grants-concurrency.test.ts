@@ -1,6 +1,8 @@
-import { Effect, Result } from "effect"
-import { describe, expect, test } from "vitest"
+import { Ledger } from "@tally/domain"
+import { Effect, Layer, ManagedRuntime, Result } from "effect"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { shiftedClock } from "./support/ShiftedClock.ts"
+import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 import { concurrencySetups, twoProcesses } from "./support/TwoProcesses.ts"
 
 /**
@@ -76,3 +78,57 @@ describe.each(concurrencySetups)("spends racing grant expiry across two processe
     expect((await run((l) => l.audit)).violations).toEqual([])
   })
 })
+
+/**
+ * `grant.expiring` on a real PostgreSQL: two processes run the warning sweep at once, then a third
+ * starts on the same database (a restart). Each grant is warned of once: the passes together report
+ * each grant once, and the feed holds one event per grant, whoever won.
+ */
+describe.each(concurrencySetups)(
+  "grant.expiring across two processes and a restart, %s",
+  (_name, isolation, options) => {
+    const leadMs = 2 * hourMs
+    let url = ""
+    const started: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
+    const start = () => {
+      const process = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url, 6, options))))
+      started.push(process)
+      return <A, E>(body: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
+        process.runPromise(Effect.flatMap(Ledger, body))
+    }
+    beforeAll(async () => {
+      url = await createDatabase(isolation)
+    })
+    afterAll(() => Promise.all(started.map((process) => process.dispose())))
+
+    test("two sweepers racing warn of each grant exactly once, and a restarted one warns of none again", async () => {
+      const processes = [start(), start()]
+      const [first] = processes
+      const soon = new Date(Date.now() + hourMs).toISOString()
+      const accountIds = Array.from({ length: 6 }, (_, i) => `expiring-${i}`)
+      for (const accountId of accountIds)
+        for (let i = 0; i < 3; i++)
+          await first!((l) => l.topUp({ accountId, amount: 10, expiresAt: soon, priority: i }))
+      const passes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => processes[i % 2]!((l) => l.warnExpiringGrants(leadMs))),
+      )
+      expect(passes.reduce((sum, pass) => sum + pass.grants, 0)).toBe(18)
+      const restarted = start()
+      expect(await restarted((l) => l.warnExpiringGrants(leadMs))).toEqual({ accounts: 0, grants: 0 })
+      const { events } = await restarted((l) => l.events({ after: 0, limit: 500 }))
+      const warnings = events.filter((event) => event.type === "grant.expiring")
+      expect(warnings).toHaveLength(18)
+      const warned = new Set(
+        warnings.map((event) =>
+          event.type === "grant.expiring" ? `${event.accountId}/${event.data.grant.grantId}` : "",
+        ),
+      )
+      expect(warned.size).toBe(18)
+      for (const accountId of accountIds) {
+        const { grants } = await restarted((l) => l.grants({ accountId }))
+        expect(grants.every((grant) => grant.warnedAt !== null)).toBe(true)
+      }
+      expect((await restarted((l) => l.audit)).violations).toEqual([])
+    })
+  },
+)

@@ -48,7 +48,12 @@ describe.each(concurrencySetups)("holds racing across two processes, %s", (name,
       held: 80,
     })
     await run((l) => l.spend({ accountId, amount: 10 }), 0)
-    expect(await run((l) => l.balances(accountId), 1)).toEqual({ balance: 80, held: 80, available: 0 })
+    expect(await run((l) => l.balances(accountId), 1)).toEqual({
+      balance: 80,
+      held: 80,
+      available: 0,
+      expiresNext: null,
+    })
     await expectCleanAudit()
   })
 
@@ -78,6 +83,7 @@ describe.each(concurrencySetups)("holds racing across two processes, %s", (name,
       balance: 5_000 - charged,
       held: 0,
       available: 5_000 - charged,
+      expiresNext: null,
     })
     await expectCleanAudit()
   })
@@ -100,6 +106,7 @@ describe.each(concurrencySetups)("holds racing across two processes, %s", (name,
       balance: 1_000 - spends * 10,
       held: holds * 10,
       available: 0,
+      expiresNext: null,
     })
     await expectCleanAudit()
   })
@@ -157,6 +164,7 @@ describe.each(concurrencySetups)("holds racing across two processes, %s", (name,
       balance: 10_000 - captured * 60,
       held: 0,
       available: 10_000 - captured * 60,
+      expiresNext: null,
     })
     await expectCleanAudit()
   })

@@ -23,6 +23,7 @@ describe("migrations", () => {
       "10_runs",
       "11_pending_credits",
       "12_wallets",
+      "13_grant_expiring",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -86,6 +87,7 @@ describe("upgrading a ledger written before holds", () => {
       "10_runs",
       "11_pending_credits",
       "12_wallets",
+      "13_grant_expiring",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))
@@ -96,7 +98,7 @@ describe("upgrading a ledger written before holds", () => {
       expect(entries).toMatchObject([{ sequence: 1, kind: "reversal", amount: 50, overdrawn: false, refundOf: null }])
       const replay = await run((l) => l.topUp({ accountId: "old", amount: 50, kind: "reversal", idempotencyKey: "k1" }))
       expect(replay).toMatchObject({ replayed: true, entry: { sequence: 1, kind: "reversal" } })
-      expect(await run((l) => l.balances("old"))).toEqual({ balance: 50, held: 0, available: 50 })
+      expect(await run((l) => l.balances("old"))).toEqual({ balance: 50, held: 0, available: 50, expiresNext: null })
       expect((await run((l) => l.audit)).violations).toEqual([])
     } finally {
       await ledger.dispose()

@@ -10,6 +10,7 @@ import {
   CorrectionSteps,
   configure,
   type Entry,
+  expiresNext,
   type Grant,
   GrantSteps,
   type Hold,
@@ -644,14 +645,25 @@ describe("the stores against a fold of the pure core", () => {
       const expected = observed({
         entries: [...(modelAccount?.entries ?? [])].reverse(),
         holds: [...(modelAccount?.holds.values() ?? [])],
-        balances: { balance: state.balance, held: state.held, available: state.balance - state.held },
+        balances: {
+          balance: state.balance,
+          held: state.held,
+          available: state.balance - state.held,
+          expiresNext: expiresNext(state.grants),
+        },
         autoTopUp: autoTopUpStatus(accountId, state.autoTopUp),
         memberLimits: limitsStatus(accountId, state.members),
         requests: [...(modelAccount?.requests.values() ?? [])],
         grants: [...(modelAccount?.grants.values() ?? [])].sort((a, b) => b.grantId - a.grantId),
         credits: [...(modelAccount?.credits.values() ?? [])],
         encoded: [
-          { accountId, balance: state.balance, held: state.held, available: state.balance - state.held },
+          {
+            accountId,
+            balance: state.balance,
+            held: state.held,
+            available: state.balance - state.held,
+            expiresNext: expiresNext(state.grants),
+          },
           { accountId, totals: totalsOf(modelAccount?.entries ?? [], {}) },
         ],
       })

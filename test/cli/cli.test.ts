@@ -42,6 +42,7 @@ describe("tally on the embedded PostgreSQL", () => {
       balance: 1000,
       held: 0,
       available: 1000,
+      expiresNext: null,
     })
   })
 
@@ -131,7 +132,7 @@ describe("tally on the embedded PostgreSQL", () => {
       expect(topUp.code).toBe(0)
 
       const seen = await request(`${service.url}/v1/accounts/erin/balance`)
-      expect(seen.body).toEqual({ accountId: "erin", balance: 42, held: 0, available: 42 })
+      expect(seen.body).toEqual({ accountId: "erin", balance: 42, held: 0, available: 42, expiresNext: null })
       expect((await request(`${service.url}/health`)).body.database).toBe("up")
     } finally {
       expect(await service.stop("SIGTERM")).toBe(0)

@@ -301,7 +301,13 @@ describe("the console, served by tally serve", () => {
     )
     await confirm(dialog)
     expect((await api(`/v1/accounts/${account}/holds/2`)).body).toMatchObject({ status: "released" })
-    expect(await balances(account)).toEqual({ accountId: account, balance: 800, held: 0, available: 800 })
+    expect(await balances(account)).toEqual({
+      accountId: account,
+      balance: 800,
+      held: 0,
+      available: 800,
+      expiresNext: null,
+    })
     await page.getByText("No open hold.").waitFor()
     // A resolved hold still opens by its id.
     await page.getByLabel("Hold id").fill("1")

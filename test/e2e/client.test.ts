@@ -47,7 +47,7 @@ describe("a typed client derived from TallyApi", () => {
 
     expect(first).toMatchObject({ balance: 40, replayed: false, entry: { decision: "Applied", amount: 40 } })
     expect(replay).toMatchObject({ balance: 40, replayed: true })
-    expect(balance).toEqual({ accountId: account, balance: 40, held: 0, available: 40 })
+    expect(balance).toEqual({ accountId: account, balance: 40, held: 0, available: 40, expiresNext: null })
   })
 
   it("fails with the domain's BalanceAtCeiling, message included", async () => {

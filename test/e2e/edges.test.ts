@@ -122,7 +122,13 @@ describe.each(["memory", "postgres"] as const)("at the edges, on %s", (storage) 
       balanceMax: -max,
       heldAfter: max,
     })
-    expect((await get(`${a}/balance`)).body).toEqual({ accountId: a, balance: 0, held: max, available: -max })
+    expect((await get(`${a}/balance`)).body).toEqual({
+      accountId: a,
+      balance: 0,
+      held: max,
+      available: -max,
+      expiresNext: null,
+    })
     const capture = () => post(`${a}/holds/1/captures`, { amount: 1, final: false }, "c1")
     const captured = await capture()
     expect(captured.status, captured.text).toBe(200)

@@ -74,6 +74,7 @@ describe("a run over HTTP: reserve before, settle after", () => {
       balance: 650,
       held: 0,
       available: 650,
+      expiresNext: null,
     })
     const entries = await get(`/v1/accounts/${account}/entries`)
     expect(

@@ -67,7 +67,13 @@ describe("restarts", () => {
   it("starts again on the same directory with the data kept", async () => {
     service = await startService(env)
 
-    expect(await balanceOf("kept")).toEqual({ accountId: "kept", balance: 750, held: 0, available: 750 })
+    expect(await balanceOf("kept")).toEqual({
+      accountId: "kept",
+      balance: 750,
+      held: 0,
+      available: 750,
+      expiresNext: null,
+    })
     await request(`${service.url}/v1/accounts/kept/spends`, { body: { amount: 50 } })
   })
 
@@ -76,7 +82,13 @@ describe("restarts", () => {
 
     service = await startService(env)
 
-    expect(await balanceOf("kept")).toEqual({ accountId: "kept", balance: 700, held: 0, available: 700 })
+    expect(await balanceOf("kept")).toEqual({
+      accountId: "kept",
+      balance: 700,
+      held: 0,
+      available: 700,
+      expiresNext: null,
+    })
     const audit = await request(`${service.url}/v1/audit`)
     expect(audit.body).toMatchObject({ accountsChecked: 1, entriesChecked: 3, violations: [] })
     expect(await service.stop("SIGINT")).toBe(0)

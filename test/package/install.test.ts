@@ -177,7 +177,7 @@ const adapter = (declared) =>
       LedgerStore.of(declared === undefined ? store : { ...store, portVersion: declared }),
     ),
   )
-for (const declared of [7, undefined, 8]) {
+for (const declared of [8, undefined, 9]) {
   const answer = await Effect.runPromise(
     Ledger.use((ledger) => ledger.balance("alice")).pipe(
       Effect.provide(Ledger.layer.pipe(Layer.provide(adapter(declared)))),
@@ -192,16 +192,15 @@ for (const declared of [7, undefined, 8]) {
     const { stdout } = await inApp(app, process.execPath, ["stale-adapter.mjs"])
     const [older, undeclared, current] = stdout.trim().split("\n")
     expect(older).toBe(
-      "7 -> StoragePortMismatch: The storage adapter declares portVersion 7; this Ledger needs storage port 8. " +
-        "What changed since: 8: entries and holds carry an optional member (store it, read it back; absent when " +
-        "null); AccountState gains members (member limits and usage: store them with the account); EntryFilter and " +
-        "RunsQuery gain member; totals takes TotalsQuery (groupBy member: KindTotal.member). " +
-        "Make those changes, then declare portVersion: 8",
+      "8 -> StoragePortMismatch: The storage adapter declares portVersion 8; this Ledger needs storage port 9. " +
+        "What changed since: 9: Grant gains warnedAt (when its grant.expiring event was emitted, null before): " +
+        "keep it in state.grants and in the grants a transition hands over; new read expiringGrants " +
+        "(expiringGrantAccountsOf derives it). Make those changes, then declare portVersion: 9",
     )
     expect(undeclared).toMatch(
-      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: .* 7: .* 8: /,
+      /^undefined -> StoragePortMismatch: The storage adapter declares no portVersion .* 2: transact\(target, step\).* 3: .* 4: .* 5: .* 6: .* 7: .* 8: .* 9: /,
     )
-    expect(current).toBe("8 -> served, balance 0")
+    expect(current).toBe("9 -> served, balance 0")
   })
 
   test("tally --version reports the installed package's version", async () => {

@@ -11,6 +11,7 @@ import {
   duePendingCreditsOf,
   dueRefillsOf,
   type Entry,
+  expiringGrantAccountsOf,
   exportOf,
   type Grant,
   grantsPageOf,
@@ -210,6 +211,15 @@ export const make = Effect.gen(function* () {
         dueGrantAccountsOf(
           [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
           nowMs,
+          limit,
+        ),
+      ),
+
+    expiringGrants: (untilMs, limit) =>
+      Effect.sync(() =>
+        expiringGrantAccountsOf(
+          [...accounts].map(([accountId, account]) => ({ accountId, state: account.state })),
+          untilMs,
           limit,
         ),
       ),

@@ -661,6 +661,15 @@ export const make = (options: Options = defaults) =>
           WHERE grants_due_at IS NOT NULL AND grants_due_at <= ${new Date(nowMs).toISOString()}::timestamptz
           ORDER BY grants_due_at LIMIT ${limit}`).pipe(Effect.map((rows) => rows.map((row) => row.account_id))),
 
+      expiringGrants: (untilMs, limit) =>
+        read(sql<{ account_id: AccountId }>`
+          SELECT account_id FROM grants
+          WHERE status = 'live' AND warned_at IS NULL AND expires_at IS NOT NULL
+            AND expires_at <= ${new Date(untilMs).toISOString()}::timestamptz
+          GROUP BY account_id ORDER BY min(expires_at) LIMIT ${limit}`).pipe(
+          Effect.map((rows) => rows.map((row) => row.account_id)),
+        ),
+
       totals: (accountId, { groupBy, ...filter }) =>
         groupBy === "member"
           ? read(sql<{ member: string | null; kind: KindTotal["kind"]; entries: bigint; amount: string }>`

@@ -415,6 +415,45 @@ const wallets = Effect.gen(function* () {
 })
 
 /**
+ * `grant.expiring`. Whether a grant was warned of lives in the grant itself (`warnedAt`), in the live
+ * grants on the account row that a warning reads and writes under the account's lock: that makes the
+ * event once per grant. The grants table keeps it too, for the listing, and indexes the live grants
+ * never warned of by expiry: the sweep's lookup. The batch writes a grant's row by its changing
+ * columns only, so a trigger copies `warnedAt` from the account's live grants to the row when they
+ * change (it probes only the grants warned of). The event type joins whatever list of types the
+ * table allows by then.
+ */
+const grantExpiring = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE grants ADD COLUMN warned_at timestamptz`
+  yield* sql`
+    CREATE INDEX grants_expiring ON grants (expires_at)
+    WHERE status = 'live' AND warned_at IS NULL AND expires_at IS NOT NULL`
+  yield* sql`
+    CREATE FUNCTION grants_copy_warned() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE grants g SET warned_at = (x.item ->> 'warnedAt')::timestamptz
+      FROM jsonb_array_elements(NEW.grants) AS x(item)
+      WHERE x.item ->> 'warnedAt' IS NOT NULL AND g.account_id = NEW.account_id
+        AND g.grant_id = (x.item ->> 'grantId')::bigint AND g.warned_at IS NULL;
+      RETURN NULL;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER accounts_grants_warned AFTER UPDATE OF grants ON accounts
+    FOR EACH ROW WHEN (NEW.grants IS NOT NULL AND NEW.grants IS DISTINCT FROM OLD.grants)
+    EXECUTE FUNCTION grants_copy_warned()`
+  const [check] = yield* sql<{ definition: string }>`
+    SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+    WHERE conrelid = 'events'::regclass AND conname = 'events_type_check'`
+  const types = new Set([...(check?.definition ?? "").matchAll(/'([a-z_.]+)'/g)].map((match) => match[1]!))
+  types.add("grant.expiring")
+  const allowed = [...types].map((type) => `'${type}'`).join(", ")
+  yield* sql.unsafe(
+    `ALTER TABLE events DROP CONSTRAINT events_type_check, ADD CONSTRAINT events_type_check CHECK (type IN (${allowed}))`,
+  )
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -431,6 +470,7 @@ export const migrations = {
   "10_runs": runs,
   "11_pending_credits": pendingCredits,
   "12_wallets": wallets,
+  "13_grant_expiring": grantExpiring,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

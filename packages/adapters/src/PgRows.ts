@@ -381,10 +381,11 @@ export interface GrantRow {
   readonly expires_at: Date | null
   readonly created_at: Date
   readonly updated_at: Date
+  readonly warned_at: Date | null
 }
 
 export const grantColumns =
-  "account_id, grant_id, status, amount, remaining, expired, priority, expires_at, created_at, updated_at"
+  "account_id, grant_id, status, amount, remaining, expired, priority, expires_at, created_at, updated_at, warned_at"
 
 export const grantOf = (row: GrantRow): Grant => ({
   accountId: row.account_id as AccountId,
@@ -397,6 +398,7 @@ export const grantOf = (row: GrantRow): Grant => ({
   expiresAt: row.expires_at?.toISOString() ?? null,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
+  warnedAt: row.warned_at?.toISOString() ?? null,
 })
 
 /** Grants as a relation with `grantColumns`, in one JSON parameter. */
@@ -413,9 +415,11 @@ export const grantsRelation = (sql: SqlClient.SqlClient, grants: ReadonlyArray<G
       expires_at: g.expiresAt,
       created_at: g.createdAt,
       updated_at: g.updatedAt,
+      warned_at: g.warnedAt,
     })),
   )}::jsonb) AS x(account_id text, grant_id bigint, status text, amount bigint, remaining bigint, expired bigint,
-                  priority smallint, expires_at timestamptz, created_at timestamptz, updated_at timestamptz)`
+                  priority smallint, expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+                  warned_at timestamptz)`
 
 /** Holds as a relation with `holdColumns`, in one JSON parameter. */
 export const holdsRelation = (sql: SqlClient.SqlClient, holds: ReadonlyArray<Hold>) => sql`

@@ -4,7 +4,13 @@ import { autoTopUpProblems } from "./autoTopUp/AutoTopUpAudit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
 import { addRefund, refundChecks } from "./corrections/RefundAudit.ts"
 import type { Entry, EntryKind } from "./Entry.ts"
-import { addGrantLink, grantProblems, noGrantLinks } from "./grants/GrantAudit.ts"
+import {
+  addGrantLink,
+  type GrantTableCheck,
+  grantProblems,
+  grantTableCheck,
+  noGrantLinks,
+} from "./grants/GrantAudit.ts"
 import type { Hold } from "./holds/Hold.ts"
 import { addHoldLink, holdProblems, noHoldLinks } from "./holds/HoldAudit.ts"
 import { Limits } from "./Limits.ts"
@@ -94,6 +100,8 @@ export interface AccountAudit {
   readonly add: (entry: Entry) => boolean
   /** The violations, the entries' first, in the order `auditAccount` lists them. */
   readonly finish: () => ReadonlyArray<Violation>
+  /** Once its entries are in: the check of its grants table against them, if it ever had a grant. */
+  readonly grantTable: () => GrantTableCheck | undefined
 }
 
 /**
@@ -159,6 +167,7 @@ export const accountAudit = ({
         violations.push({ accountId, sequence, problem: text })
       return violations
     },
+    grantTable: () => grantTableCheck(state, grants),
   }
 }
 

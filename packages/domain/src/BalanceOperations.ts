@@ -1,9 +1,16 @@
 import { Effect } from "effect"
 import { AccountId } from "./AccountId.ts"
 import { AccountNotFound } from "./AccountNotFound.ts"
-import { type AccountBalances, type AccountSettings, accountWritten, balancesOf } from "./AccountState.ts"
+import {
+  type AccountBalances,
+  type AccountSettings,
+  type AccountState,
+  accountWritten,
+  balancesOf,
+} from "./AccountState.ts"
 import type { Balance } from "./Credits.ts"
 import type { Entry } from "./Entry.ts"
+import { type ExpiresNext, expiresNext } from "./grants/Expiry.ts"
 import type {
   BalanceAtCeiling,
   BalanceLimitExceeded,
@@ -27,6 +34,16 @@ export type BalanceWriteResult =
   | { readonly _tag: "Posted"; readonly entry: Entry; readonly replayed: boolean }
   | { readonly _tag: "Refused"; readonly error: BalanceRejection | IdempotencyConflict; readonly replayed: boolean }
 
+/** The balance answer: the account's credits, and what of them expires next (null when no live grant expires). */
+export interface BalanceAnswer extends AccountBalances {
+  readonly expiresNext: ExpiresNext
+}
+
+const balanceAnswerOf = (state: AccountState): BalanceAnswer => ({
+  ...balancesOf(state),
+  expiresNext: expiresNext(state.grants),
+})
+
 /** The core of the ledger: credits in and out, the balance, the account's settings. */
 export interface BalanceOperations {
   readonly topUp: (request: typeof TopUpRequest.Encoded) => Effect.Effect<Posting, WriteError<BalanceRejection>>
@@ -39,10 +56,10 @@ export interface BalanceOperations {
    */
   readonly writeDecoded: (request: WriteRequest) => Effect.Effect<BalanceWriteResult, StoreError>
   readonly balance: (accountId: string) => Effect.Effect<Balance, ReadError>
-  /** The balance, what open holds reserve of it, and what is available. */
-  readonly balances: (accountId: string) => Effect.Effect<AccountBalances, ReadError>
+  /** The balance, what open holds reserve of it, what is available, and what expires next. */
+  readonly balances: (accountId: string) => Effect.Effect<BalanceAnswer, ReadError>
   /** `balances`, for an account something was written to: the HTTP API tells a mistyped id from an empty account. */
-  readonly writtenBalances: (accountId: string) => Effect.Effect<AccountBalances, AccountNotFound | ReadError>
+  readonly writtenBalances: (accountId: string) => Effect.Effect<BalanceAnswer, AccountNotFound | ReadError>
   readonly settings: (accountId: string) => Effect.Effect<AccountSettings, ReadError>
   readonly updateSettings: (
     request: typeof SettingsRequest.Encoded,
@@ -75,12 +92,14 @@ export const balanceOperations = (store: LedgerStore["Service"]): BalanceOperati
         Effect.flatMap(store.account),
         Effect.map((state) => state.balance),
       ),
-    balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balancesOf)),
+    balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balanceAnswerOf)),
     writtenBalances: (accountId) =>
       validAccountId(accountId).pipe(
         Effect.flatMap(store.account),
         Effect.flatMap((state) =>
-          accountWritten(state) ? Effect.succeed(balancesOf(state)) : Effect.fail(new AccountNotFound({ accountId })),
+          accountWritten(state)
+            ? Effect.succeed(balanceAnswerOf(state))
+            : Effect.fail(new AccountNotFound({ accountId })),
         ),
       ),
     settings: (accountId) =>

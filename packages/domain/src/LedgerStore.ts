@@ -190,6 +190,15 @@ export class LedgerStore extends Context.Service<
      * soonest first. The expiry's own rule decides again under the account's exclusive access.
      */
     readonly dueGrants: (nowMs: number, limit: number) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
+    /**
+     * Up to `limit` accounts with a live grant never warned of (`warnedAt` null) whose expiry is at or
+     * before `untilMs` (`expiringGrantAccountsOf`), soonest first: the `grant.expiring` sweep's accounts.
+     * The warning's own rule decides again under the account's exclusive access.
+     */
+    readonly expiringGrants: (
+      untilMs: number,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<AccountId>, LedgerUnavailable>
     /** An account's entries summed per kind, or per member and kind (members in id order, null first). */
     readonly totals: (
       accountId: AccountId,

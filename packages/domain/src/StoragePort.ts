@@ -39,10 +39,15 @@ export const storagePortChanges = [
     change:
       "entries and holds carry an optional member (store it, read it back; absent when null); AccountState gains members (member limits and usage: store them with the account); EntryFilter and RunsQuery gain member; totals takes TotalsQuery (groupBy member: KindTotal.member)",
   },
+  {
+    version: 9,
+    change:
+      "Grant gains warnedAt (when its grant.expiring event was emitted, null before): keep it in state.grants and in the grants a transition hands over; new read expiringGrants (expiringGrantAccountsOf derives it)",
+  },
 ] as const
 
 /** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
-export const storagePortVersion = 8
+export const storagePortVersion = 9
 
 /** What changed in the port after `version`, up to the current one. */
 export const storagePortChangesSince = (version: number) =>

@@ -66,7 +66,13 @@ export const holdState = {
 }
 
 export const holdWrite = { hold: holdState, entry: null, balance: 1000, held: 500, available: 500 }
-export const balance = { accountId, balance: 1000, held: 500, available: 500 }
+export const balance = {
+  accountId,
+  balance: 1000,
+  held: 500,
+  available: 500,
+  expiresNext: { amount: 300, at: "2026-02-01T00:00:00.000Z" },
+}
 export const entries = { entries: [entry], nextCursor: null }
 export const totals = { accountId, totals: [{ kind: "usage", entries: 2, amount: "-350" }] }
 export const expired = { expired: 0 }

@@ -152,6 +152,7 @@ describe("the audit of grants", () => {
     expiresAt: null,
     createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z",
+    warnedAt: null,
   })
   const withGrants = (entries: Array<Entry>, stored: number, grants: ReturnType<typeof grant>[]): AccountHistory => {
     const base = history(entries, stored)

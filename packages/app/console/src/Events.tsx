@@ -25,6 +25,7 @@ const eventTypes = exactly<EventType>()([
   "credit.activated",
   "credit.voided",
   "credit.expired",
+  "grant.expiring",
 ])
 
 const describe = (event: LedgerEvent) => {
@@ -47,6 +48,8 @@ const describe = (event: LedgerEvent) => {
     case "credit.voided":
     case "credit.expired":
       return `pending credit #${event.data.pendingCredit.pendingCreditId}: ${credits(event.data.pendingCredit.amount)} credits`
+    case "grant.expiring":
+      return `grant #${event.data.grant.grantId}: ${credits(event.data.amount)} expire at ${event.data.expiresAt}`
     default:
       return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
   }

@@ -123,6 +123,11 @@ export interface Balances {
   readonly available: number
 }
 
+/** The balance answer: the credits, and what of them expires next (null when no live grant expires). */
+export interface BalanceAnswer extends Balances {
+  readonly expiresNext: { readonly amount: number; readonly at: string } | null
+}
+
 export interface WriteAnswer {
   readonly entry: Entry
   readonly balance: number
@@ -153,7 +158,7 @@ export const api = {
     }),
   accounts: (query: { prefix?: string | undefined; cursor?: string | undefined; limit?: number }) =>
     request<{ accounts: ReadonlyArray<AccountSummary>; nextCursor: string | null }>("GET", "/v1/accounts", { query }),
-  balance: (accountId: string) => request<Balances>("GET", `${account(accountId)}/balance`),
+  balance: (accountId: string) => request<BalanceAnswer>("GET", `${account(accountId)}/balance`),
   entries: (accountId: string, query: EntryFilter & { cursor?: string | undefined; limit?: number }) =>
     request<{ entries: ReadonlyArray<Entry>; nextCursor: string | null }>("GET", `${account(accountId)}/entries`, {
       query: { ...query },

@@ -103,6 +103,8 @@ export const completeAutoTopUp = (flags: Command.Command.Config.Infer<typeof com
       accountId: flags.account,
       requestId: flags.requestId,
       paymentReference: flags.paymentReference,
+      ...present("expiresAt", flags.expiresAt),
+      ...present("priority", flags.priority),
     }),
     (request) => Ledger.use((ledger) => ledger.completeAutoTopUp(request)),
     describeAutoTopUpPosting,

@@ -3,6 +3,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
 import { account, json, key, memory } from "./CommandFlags.ts"
+import { grantTermsFlags } from "./GrantCommands.ts"
 
 const actions = () => import("./AutoTopUpActions.ts")
 
@@ -47,6 +48,7 @@ export const completeAutoTopUpFlags = {
   paymentReference: Flag.String("payment-reference").pipe(
     Flag.withDescription("Your payment provider's id of the charge (the idempotency key)"),
   ),
+  ...grantTermsFlags,
   memory,
   json,
 }

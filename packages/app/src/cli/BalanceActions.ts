@@ -41,9 +41,12 @@ export const balance = (flags: Command.Command.Config.Infer<typeof balanceFlags>
     (accountId) =>
       Ledger.use((ledger) => ledger.balances(accountId)).pipe(Effect.map((balances) => ({ accountId, ...balances }))),
     (result) =>
-      result.held === 0
-        ? `${result.accountId}: ${result.balance} credits`
-        : `${result.accountId}: ${result.balance} credits (${result.held} held, ${result.available} available)`,
+      [
+        result.held === 0
+          ? `${result.accountId}: ${result.balance} credits`
+          : `${result.accountId}: ${result.balance} credits (${result.held} held, ${result.available} available)`,
+        ...(result.expiresNext === null ? [] : [`${result.expiresNext.amount} expire at ${result.expiresNext.at}`]),
+      ].join("; "),
   )
 
 export const settings = (flags: Command.Command.Config.Infer<typeof settingsFlags>) =>

@@ -2,6 +2,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
 import { account, amount, json, member, memory, topUpKinds, writeFlags } from "./CommandFlags.ts"
+import { grantTermsFlags } from "./GrantCommands.ts"
 
 const actions = () => import("./BalanceActions.ts")
 
@@ -16,14 +17,7 @@ export const topUpFlags = {
     Flag.withDescription("top-up, grant or reversal (credits given back; refunds are `tally refund`)"),
     Flag.optional,
   ),
-  expiresAt: Flag.String("expires-at").pipe(
-    Flag.withDescription("Make the credits a grant that expires then (ISO-8601 with an offset)"),
-    Flag.optional,
-  ),
-  priority: Flag.Int("priority").pipe(
-    Flag.withDescription("Make the credits a grant drawn in this order, 0 to 9, lower first (default 5)"),
-    Flag.optional,
-  ),
+  ...grantTermsFlags,
   member,
   ...writeFlags,
 }

@@ -23,6 +23,8 @@ const describeEvent = (event: LedgerEvent) => {
       case "credit.voided":
       case "credit.expired":
         return `pending credit ${event.data.pendingCredit.pendingCreditId}: ${event.data.pendingCredit.amount} credits`
+      case "grant.expiring":
+        return `grant ${event.data.grant.grantId}: ${event.data.amount} expire at ${event.data.expiresAt}`
       default:
         return `request ${event.data.request.requestId}: ${event.data.request.amount} credits`
     }

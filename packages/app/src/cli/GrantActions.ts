@@ -24,9 +24,7 @@ export const grants = (flags: Command.Command.Config.Infer<typeof grantsFlags>) 
     }),
     (request) =>
       Ledger.use((ledger) =>
-        Effect.all([ledger.grants(request), ledger.grantsExpiringNext(request.accountId)]).pipe(
-          Effect.map(([page, expiresNext]) => ({ accountId: request.accountId, ...page, expiresNext })),
-        ),
+        ledger.grantsListing(request).pipe(Effect.map((listing) => ({ accountId: request.accountId, ...listing }))),
       ),
     ({ grants, nextCursor, expiresNext }) =>
       [

@@ -4,7 +4,19 @@ import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
 import { account, json, memory } from "./CommandFlags.ts"
 
-/** `tally grants` and `tally expire-grants`. */
+/** `tally grants` and `tally expire-grants`, and the flags that make a credit a grant. */
+
+/** What makes a credit (`tally top-up`, `tally complete-auto-top-up`) a grant. */
+export const grantTermsFlags = {
+  expiresAt: Flag.String("expires-at").pipe(
+    Flag.withDescription("Make the credits a grant that expires then (ISO-8601 with an offset)"),
+    Flag.optional,
+  ),
+  priority: Flag.Int("priority").pipe(
+    Flag.withDescription("Make the credits a grant drawn in this order, 0 to 9, lower first (default 5)"),
+    Flag.optional,
+  ),
+}
 
 const actions = () => import("./GrantActions.ts")
 

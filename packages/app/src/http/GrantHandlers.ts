@@ -10,10 +10,9 @@ export const GrantHandlers = HttpApiBuilder.group(
     const ledger = yield* Ledger
     return handlers.handleAll({
       grants: ({ params, query }) =>
-        Effect.all([
-          ledger.grants({ accountId: params.accountId, ...query }),
-          ledger.grantsExpiringNext(params.accountId),
-        ]).pipe(Effect.map(([page, expiresNext]) => ({ accountId: params.accountId, ...page, expiresNext }))),
+        ledger
+          .grantsListing({ accountId: params.accountId, ...query })
+          .pipe(Effect.map((listing) => ({ accountId: params.accountId, ...listing }))),
       expireAccountGrants: ({ params }) => ledger.expireAccountGrants({ accountId: params.accountId }),
       expireGrants: () => ledger.expireGrants,
     })

@@ -3,6 +3,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { AccountId } from "../AccountId.ts"
 import { OverdraftLimit } from "../Credits.ts"
 import { EntryKind } from "../Entry.ts"
+import { ExpiresNext } from "../grants/Expiry.ts"
 import { AccountSummary, AccountsRequest } from "../history/AccountActivity.ts"
 import { OverdraftLimitBelowDebt } from "../LedgerError.ts"
 import { EntryFilterFields, SettingsRequest, SpendRequest, TopUpRequest, TotalsGroupBy } from "../LedgerRequest.ts"
@@ -53,7 +54,10 @@ export const SpendBody = withExample(
   Examples.spend,
 )
 
-export const BalanceResponse = withExample(Schema.Struct({ accountId: AccountId, ...balancesFields }), Examples.balance)
+export const BalanceResponse = withExample(
+  Schema.Struct({ accountId: AccountId, ...balancesFields, expiresNext: ExpiresNext }),
+  Examples.balance,
+)
 
 export const AccountsResponse = withExample(
   Schema.Struct({ accounts: Schema.Array(AccountSummary), nextCursor: Schema.NullOr(Schema.String) }),

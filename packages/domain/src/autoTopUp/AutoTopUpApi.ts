@@ -54,6 +54,8 @@ export const AutoTopUpBody = withExample(
 export const CompleteAutoTopUpBody = withExample(
   Schema.Struct({
     paymentReference: CompleteAutoTopUpRequest.fields.paymentReference,
+    expiresAt: CompleteAutoTopUpRequest.fields.expiresAt,
+    priority: CompleteAutoTopUpRequest.fields.priority,
   }),
   Examples.completeAutoTopUp,
 )

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
 import { Amount, Ceiling } from "../Credits.ts"
+import { GrantTermsFields } from "../grants/Grant.ts"
 import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { AutoTopUpFailureReason, AutoTopUpRequestId, type AutoTopUpState } from "./AutoTopUpRequest.ts"
 import { Threshold } from "./AutoTopUpSettings.ts"
@@ -20,11 +21,16 @@ export const ConfigureAutoTopUpRequest = Schema.Struct({
 })
 export type ConfigureAutoTopUpRequest = typeof ConfigureAutoTopUpRequest.Type
 
-/** The app took the payment: credit the request. The payment's reference is the write's idempotency key. */
+/**
+ * The app took the payment: credit the request. The payment's reference is the write's idempotency
+ * key. With `expiresAt` or `priority` the credits are a grant: the app says, per payment, whether what
+ * it sold lapses (a promotion, credits valid for a year from purchase), as a top-up does.
+ */
 export const CompleteAutoTopUpRequest = Schema.Struct({
   accountId: AccountId,
   requestId: AutoTopUpRequestId,
   paymentReference: IdempotencyKey,
+  ...GrantTermsFields,
 })
 export type CompleteAutoTopUpRequest = typeof CompleteAutoTopUpRequest.Type
 

@@ -1,6 +1,15 @@
 import type { AccountState } from "../AccountState.ts"
 import { autoTopUpCompleted, autoTopUpExpired, autoTopUpFailed } from "../events/AccountEvents.ts"
-import { afterEntry, type Change, canonicalJson, keyed, nextEntry, type Step, type WriteResult } from "../Posting.ts"
+import {
+  afterEntry,
+  type Change,
+  canonicalJson,
+  keyed,
+  nextEntry,
+  type Step,
+  type WriteResult,
+  whenSet,
+} from "../Posting.ts"
 import {
   type AutoTopUpStatus,
   autoTopUpStatus,
@@ -80,7 +89,13 @@ export const complete = (request: CompleteAutoTopUpRequest, nowMs: number): Step
   keyed(
     request.accountId,
     request.paymentReference,
-    () => canonicalJson({ op: "CompleteAutoTopUp", requestId: request.requestId }),
+    () =>
+      canonicalJson({
+        op: "CompleteAutoTopUp",
+        requestId: request.requestId,
+        ...whenSet("expiresAt", request.expiresAt),
+        ...whenSet("priority", request.priority),
+      }),
     ({ state, autoTopUpRequest }) => {
       const { accountId, requestId, paymentReference } = request
       const decided = completeAutoTopUp(
@@ -110,6 +125,7 @@ export const complete = (request: CompleteAutoTopUpRequest, nowMs: number): Step
           autoTopUpRequest: completed,
           events: [autoTopUpCompleted(completed, entry)],
         },
+        grantTerms: request,
       }
     },
   )

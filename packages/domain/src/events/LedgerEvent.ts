@@ -67,6 +67,14 @@ export const GrantExpiredData = Schema.Struct({
   entrySequence: Schema.Int,
 })
 
+export const GrantExpiringData = Schema.Struct({
+  /** The grant as it stands when its expiry came within the lead time (`warnedAt` set). */
+  grant: Grant,
+  /** What is left of it now: what expires at `expiresAt` unless debits take it first. */
+  amount: Schema.Int,
+  expiresAt: Schema.String,
+})
+
 const event = <T extends string, D extends Schema.Top>(type: T, data: D) =>
   Schema.Struct({ type: Schema.Literal(type), accountId: AccountId, createdAt: Schema.String, data })
 
@@ -84,6 +92,7 @@ export const NewLedgerEvent = Schema.Union([
   event("credit.activated", CreditActivatedData),
   event("credit.voided", PendingCreditData),
   event("credit.expired", PendingCreditData),
+  event("grant.expiring", GrantExpiringData),
 ])
 export type NewLedgerEvent = typeof NewLedgerEvent.Type
 
@@ -100,6 +109,7 @@ export const EventType = Schema.Literals([
   "credit.activated",
   "credit.voided",
   "credit.expired",
+  "grant.expiring",
 ])
 export type EventType = typeof EventType.Type
 

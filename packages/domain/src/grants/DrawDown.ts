@@ -75,6 +75,7 @@ export const fillGrant = (
     expiresAt: terms.expiresAt === undefined ? null : new Date(terms.expiresAt).toISOString(),
     createdAt: at,
     updatedAt: at,
+    warnedAt: null,
   }
   if (remaining === 0) return { live, changed: [grant], allocations: [] }
   const index = live.findIndex((other) => drawOrder(grant, other) < 0)

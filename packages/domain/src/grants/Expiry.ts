@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import type { GrantMovement } from "./DrawDown.ts"
 import type { Allocation, Grant } from "./Grant.ts"
 
@@ -39,8 +40,15 @@ export const expireGrants = (live: ReadonlyArray<Grant>, held: number, nowMs: nu
   return { live: after, changed, allocations }
 }
 
+/**
+ * What expires next of an account's live grants: the soonest expiry and what is left of the grants it
+ * ends, whatever holds reserve; null when no live grant has an expiry. The balance answer carries it.
+ */
+export const ExpiresNext = Schema.NullOr(Schema.Struct({ amount: Schema.Int, at: Schema.String }))
+export type ExpiresNext = typeof ExpiresNext.Type
+
 /** What expires next among the live grants: the soonest expiry and what it would take, whatever holds reserve. */
-export const expiresNext = (live: ReadonlyArray<Grant>): { readonly amount: number; readonly at: string } | null => {
+export const expiresNext = (live: ReadonlyArray<Grant>): ExpiresNext => {
   let at: string | null = null
   let atMs = Number.POSITIVE_INFINITY
   let amount = 0
@@ -54,4 +62,26 @@ export const expiresNext = (live: ReadonlyArray<Grant>): { readonly amount: numb
     } else if (ms === atMs) amount += grant.remaining
   }
   return at === null ? null : { amount, at }
+}
+
+/** What a warning pass did on one account's live grants: the list after it, and the grants it warned of. */
+export interface GrantWarning {
+  readonly live: ReadonlyArray<Grant>
+  readonly warned: ReadonlyArray<Grant>
+}
+
+/**
+ * Marks the live grants whose expiry is at or before `untilMs` (now plus the lead time) and that were
+ * never warned of, at `at`: each is warned of once. A grant already past its expiry and still live
+ * (a hold keeps its credits, or no sweep ran in time) is warned of too: its credits are still to expire.
+ */
+export const warnExpiringGrants = (live: ReadonlyArray<Grant>, untilMs: number, at: string): GrantWarning => {
+  const warned: Array<Grant> = []
+  const after = live.map((grant) => {
+    if (grant.warnedAt !== null || !isGrantDue(grant, untilMs)) return grant
+    const marked: Grant = { ...grant, warnedAt: at, updatedAt: at }
+    warned.push(marked)
+    return marked
+  })
+  return warned.length === 0 ? { live, warned } : { live: after, warned }
 }

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { AccountId } from "../AccountId.ts"
 import { Instant } from "../history/Instant.ts"
 
@@ -54,8 +54,13 @@ export const Grant = Schema.Struct({
   priority: GrantPriority,
   expiresAt: Schema.NullOr(Schema.String),
   createdAt: Schema.String,
-  /** When it was last changed: spent, drawn from or expired. */
+  /** When it was last changed: spent, drawn from, expired or warned of. */
   updatedAt: Schema.String,
+  /**
+   * When its `grant.expiring` event was emitted (once per grant); null before. Grants stored before
+   * the event existed read as not warned.
+   */
+  warnedAt: Schema.NullOr(Schema.String).pipe(Schema.withDecodingDefaultKey(Effect.succeed(null))),
 })
 export type Grant = typeof Grant.Type
 

@@ -5,7 +5,7 @@ import { InvalidRequest, type LedgerUnavailable, type StoreError, validateReques
 import type { LedgerStore } from "../LedgerStore.ts"
 import { ledgerWrites } from "../LedgerWrites.ts"
 import { Limits } from "../Limits.ts"
-import { expiresNext } from "./Expiry.ts"
+import { type ExpiresNext, expiresNext } from "./Expiry.ts"
 import type { Grant } from "./Grant.ts"
 import { ExpireGrantsRequest, GrantsRequest } from "./GrantRequest.ts"
 import * as GrantSteps from "./GrantSteps.ts"
@@ -15,16 +15,21 @@ export interface GrantPage {
   readonly nextCursor: string | null
 }
 
-/** What expires next of an account's grants, or null: none of its live grants has an expiry. */
-export interface ExpiresNext {
-  readonly amount: number
-  readonly at: string
+/** A page of grants with what expires next of the account's live grants (`GET .../grants`). */
+export interface GrantListing extends GrantPage {
+  readonly expiresNext: ExpiresNext
 }
 
 /** What an expiry sweep did: the accounts it wrote an `expiry` entry on, and the credits that expired. */
 export interface GrantExpiryRun {
   readonly accounts: number
   readonly expired: number
+}
+
+/** What a warning sweep did: the accounts it warned on, and the grants it emitted `grant.expiring` for. */
+export interface GrantWarningRun {
+  readonly accounts: number
+  readonly grants: number
 }
 
 type ReadError = InvalidRequest | LedgerUnavailable
@@ -50,11 +55,27 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
     } satisfies GrantPage
   })
 
-  const grantsExpiringNext = (accountId: string): Effect.Effect<ExpiresNext | null, ReadError> =>
+  const grantsExpiringNext = (accountId: string): Effect.Effect<ExpiresNext, ReadError> =>
     validateRequest(AccountId)(accountId).pipe(
       Effect.flatMap(store.account),
       Effect.map((state) => expiresNext(state.grants)),
     )
+
+  /**
+   * A page of the listing with what expires next. A first page with no next one holds every grant of
+   * the account, its live ones too: what expires next is read from it, in one read. Otherwise it
+   * comes from the account's live grants, a second read.
+   */
+  const grantsListing = Effect.fn("Ledger.grantsListing")(function* (input: typeof GrantsRequest.Encoded) {
+    const page = yield* grants(input)
+    const whole = input.cursor === undefined && page.nextCursor === null
+    return {
+      ...page,
+      expiresNext: whole
+        ? expiresNext(page.grants.filter((grant) => grant.status === "live"))
+        : yield* grantsExpiringNext(input.accountId),
+    } satisfies GrantListing
+  })
 
   /** Expires what is due now of one account's grants. */
   const expireAccountGrants = (
@@ -87,7 +108,25 @@ export const grantOperations = (store: LedgerStore["Service"]) => {
     Effect.withSpan("Ledger.expireGrants"),
   )
 
-  return { grants, grantsExpiringNext, expireAccountGrants, expireGrants }
+  /**
+   * Warns of every live grant whose expiry is within `leadMs` of now and that was never warned of: a
+   * `grant.expiring` event each, once per grant, whichever process runs the pass and however often.
+   */
+  const warnExpiringGrants = (leadMs: number): Effect.Effect<GrantWarningRun, StoreError> =>
+    sweep(
+      (now) => store.expiringGrants(now + leadMs, Limits.sweepPageSizeMax),
+      (accountId, now) => store.transact({ accountId }, GrantSteps.warnExpiring(now, leadMs)),
+      (outcome) => outcome._tag === "Warned",
+      { size: Limits.sweepPageSizeMax, concurrency: Limits.sweepWritesConcurrentlyMax },
+    ).pipe(
+      Effect.map((outcomes) => ({
+        accounts: outcomes.filter((outcome) => outcome._tag === "Warned").length,
+        grants: outcomes.reduce((sum, outcome) => sum + (outcome._tag === "Warned" ? outcome.grants.length : 0), 0),
+      })),
+      Effect.withSpan("Ledger.warnExpiringGrants"),
+    )
+
+  return { grants, grantsExpiringNext, grantsListing, expireAccountGrants, expireGrants, warnExpiringGrants }
 }
 
 export type GrantOperations = Readonly<ReturnType<typeof grantOperations>>

@@ -1,5 +1,6 @@
 import type { AccountId } from "../AccountId.ts"
 import type { AccountState } from "../AccountState.ts"
+import { isGrantDue } from "./Expiry.ts"
 import type { Grant } from "./Grant.ts"
 
 /**
@@ -40,3 +41,27 @@ export const grantsPageOf = (
     .filter((grant) => beforeGrantId === undefined || grant.grantId < beforeGrantId)
     .sort((a, b) => b.grantId - a.grantId)
     .slice(0, limit)
+
+/**
+ * Up to `limit` accounts with a live grant never warned of whose expiry is at or before `untilMs`,
+ * soonest first, as a store without indexes finds them: the accounts the `grant.expiring` sweep visits.
+ */
+export const expiringGrantAccountsOf = (
+  accounts: Iterable<{ readonly accountId: AccountId; readonly state: AccountState }>,
+  untilMs: number,
+  limit: number,
+): ReadonlyArray<AccountId> =>
+  [...accounts]
+    .map(({ accountId, state }) => ({ accountId, dueAtMs: unwarnedDueAtMs(state.grants, untilMs) }))
+    .filter((due) => due.dueAtMs <= untilMs)
+    .sort((a, b) => a.dueAtMs - b.dueAtMs)
+    .slice(0, limit)
+    .map((due) => due.accountId)
+
+/** The soonest expiry among the grants never warned of, or infinity. */
+const unwarnedDueAtMs = (grants: ReadonlyArray<Grant>, untilMs: number): number => {
+  let due = Number.POSITIVE_INFINITY
+  for (const grant of grants)
+    if (grant.warnedAt === null && isGrantDue(grant, untilMs)) due = Math.min(due, Date.parse(grant.expiresAt ?? ""))
+  return due
+}

@@ -3,7 +3,7 @@ import { applied } from "../Decision.ts"
 import type { Entry } from "../Entry.ts"
 import type { NewLedgerEvent } from "../events/LedgerEvent.ts"
 import { afterEntry, nextEntry, type Step } from "../Posting.ts"
-import { expireGrants } from "./Expiry.ts"
+import { expireGrants, warnExpiringGrants } from "./Expiry.ts"
 import type { Grant } from "./Grant.ts"
 
 /** What an expiry run did on one account: the `expiry` entry and the grants it took from, or nothing was due. */
@@ -44,5 +44,37 @@ export const expire =
       entry,
       grants: movement.changed,
       events,
+    }
+  }
+
+/** What a warning pass did on one account: the grants it warned of, or none was due a warning. */
+export type GrantWarning =
+  | { readonly _tag: "NothingToWarn" }
+  | { readonly _tag: "Warned"; readonly grants: ReadonlyArray<Grant> }
+
+const grantExpiring = (grant: Grant, at: string): NewLedgerEvent => ({
+  type: "grant.expiring",
+  accountId: grant.accountId,
+  createdAt: at,
+  data: { grant, amount: grant.remaining, expiresAt: grant.expiresAt ?? at },
+})
+
+/**
+ * Warns of the account's live grants whose expiry is within `leadMs` of `nowMs`: a `grant.expiring`
+ * event each, and the grant marked `warnedAt`, so each grant is warned of once whoever runs the pass
+ * and however often. It needs no key: run again, it finds nothing to warn of and changes nothing.
+ */
+export const warnExpiring =
+  (nowMs: number, leadMs: number): Step<GrantWarning> =>
+  ({ state }) => {
+    if (state.grants.length === 0) return { result: { _tag: "NothingToWarn" } }
+    const at = new Date(nowMs).toISOString()
+    const { live, warned } = warnExpiringGrants(state.grants, nowMs + leadMs, at)
+    if (warned.length === 0) return { result: { _tag: "NothingToWarn" } }
+    return {
+      result: { _tag: "Warned", grants: warned },
+      state: { ...state, grants: live },
+      grants: warned,
+      events: warned.map((grant) => grantExpiring(grant, at)),
     }
   }

@@ -10,6 +10,7 @@ import {
   readErrors,
   withExample,
 } from "../api/ApiSupport.ts"
+import { ExpiresNext } from "./Expiry.ts"
 import { Grant } from "./Grant.ts"
 import { GrantsRequest } from "./GrantRequest.ts"
 
@@ -24,17 +25,15 @@ const grantExample = {
   expiresAt: "2026-02-01T00:00:00.000Z",
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
+  warnedAt: null,
 }
-
-/** What expires next of the account's live grants: the soonest expiry and what is left of the grants it ends. */
-export const ExpiresNextResponse = Schema.NullOr(Schema.Struct({ amount: Schema.Int, at: Schema.String }))
 
 export const GrantsResponse = withExample(
   Schema.Struct({
     accountId: AccountId,
     grants: Schema.Array(Grant),
     nextCursor: Schema.NullOr(Schema.String),
-    expiresNext: ExpiresNextResponse,
+    expiresNext: ExpiresNext,
   }),
   {
     accountId: "acct_123",

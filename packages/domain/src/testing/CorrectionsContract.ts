@@ -38,7 +38,12 @@ export const correctionsContract = ({ run, fails, newAccount }: ContractContext)
       await run((l) => l.spend({ accountId, amount: 400 }))
       const { entry } = await run((l) => l.refund({ accountId, sequence: 1 }))
       expect(entry).toMatchObject({ amount: -500, balanceAfter: -400, overdrawn: true })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: -400, held: 0, available: -400 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: -400,
+        held: 0,
+        available: -400,
+        expiresNext: null,
+      })
       expect(await fails((l) => l.spend({ accountId, amount: 1 }))).toMatchObject({ _tag: "InsufficientCredits" })
       await run((l) => l.topUp({ accountId, amount: 450 }))
       expect(await run((l) => l.balance(accountId))).toBe(50)
@@ -123,7 +128,12 @@ export const correctionsContract = ({ run, fails, newAccount }: ContractContext)
         l.adjust({ accountId, amount: -130, reason: "chargeback", actor: "ops", force: true }),
       )
       expect(forced.entry).toMatchObject({ amount: -130, balanceAfter: -30, overdrawn: true })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: -30, held: 60, available: -90 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: -30,
+        held: 60,
+        available: -90,
+        expiresNext: null,
+      })
       expect((await run((l) => l.audit)).violations).toEqual([])
     })
 

@@ -71,7 +71,12 @@ export const edgesContract = (context: ContractContext) =>
       const conflict = await fails((l) => l.hold({ accountId, amount: 101, idempotencyKey: "h1" }))
       expect(conflict).toMatchObject({ _tag: "IdempotencyConflict" })
       expect(isReplayed(conflict)).toBe(false)
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 500, held: 10, available: 490 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 500,
+        held: 10,
+        available: 490,
+        expiresNext: null,
+      })
     })
 
     test("of concurrent duplicates of a refused write, all but one are marked as replays", async () => {
@@ -119,7 +124,12 @@ export const edgesContract = (context: ContractContext) =>
         heldAfter: max,
       })
       expect(error.message).toContain("available balance")
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: max, available: -max })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 0,
+        held: max,
+        available: -max,
+        expiresNext: null,
+      })
       expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(0)
       // A capture inside the hold leaves `available` where it is: it goes through.
       const captured = await run((l) =>
@@ -133,7 +143,12 @@ export const edgesContract = (context: ContractContext) =>
         _tag: "BalanceLimitExceeded",
         heldAfter: max - 1,
       })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: -1, held: max - 1, available: -max })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: -1,
+        held: max - 1,
+        available: -max,
+        expiresNext: null,
+      })
     })
 
     test("a hold past the bound on held is HeldLimitExceeded, though a spend of the same amount succeeds", async () => {
@@ -144,7 +159,12 @@ export const edgesContract = (context: ContractContext) =>
       const error = await fails((l) => l.hold({ accountId, amount: 5, idempotencyKey: "h2" }))
       expect(error).toMatchObject({ _tag: "HeldLimitExceeded", held: max, amount: 5, heldMax: max })
       await run((l) => l.spend({ accountId, amount: 5 }))
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: max - 5, held: max, available: -5 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: max - 5,
+        held: max,
+        available: -5,
+        expiresNext: null,
+      })
     })
 
     test("a capture refused beyond its hold reports what the account holds", async () => {

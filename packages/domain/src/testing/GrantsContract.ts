@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, test } from "vitest"
+import { accountFeed } from "./AccountFeed.ts"
 import type { ContractContext } from "./ContractContext.ts"
 
 const hour = 3_600_000
@@ -43,6 +44,12 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const monthly = await run((l) => l.topUp({ accountId, amount: 100, kind: "grant", expiresAt }))
       await run((l) => l.spend({ accountId, amount: 30 }))
       expect(await run((l) => l.grantsExpiringNext(accountId))).toEqual({ amount: 70, at: expiresAt })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 120,
+        held: 0,
+        available: 120,
+        expiresNext: { amount: 70, at: expiresAt },
+      })
       clock.advance(2 * hour)
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 70 })
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 0, expired: 0 })
@@ -55,6 +62,7 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
         ["top-up", 50, 50],
       ])
       expect(entries[0]!.allocations).toEqual([{ grantId: monthly.entry.sequence, amount: -70 }])
+      expect(await run((l) => l.balances(accountId))).toMatchObject({ balance: 50, expiresNext: null })
       expect(await grantsOf(accountId)).toMatchObject([
         { grantId: monthly.entry.sequence, status: "expired", amount: 100, remaining: 0, expired: 70 },
       ])
@@ -72,19 +80,26 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
 
     test("credits an open hold reserves do not expire under it: a capture still takes them, and after a release they expire at the next run", async () => {
       const accountId = newAccount()
-      const grant = await run((l) => l.topUp({ accountId, amount: 100, expiresAt: inHours(1) }))
+      const expiresAt = inHours(1)
+      const grant = await run((l) => l.topUp({ accountId, amount: 100, expiresAt }))
       await run((l) => l.hold({ accountId, amount: 60, idempotencyKey: "h1" }))
       await run((l) => l.hold({ accountId, amount: 20, idempotencyKey: "h2" }))
       clock.advance(2 * hour)
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 20 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 80, held: 80, available: 0 })
+      // What the holds keep is still to expire, at an expiry already passed: when they resolve.
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 80,
+        held: 80,
+        available: 0,
+        expiresNext: { amount: 80, at: expiresAt },
+      })
       const captured = await run((l) => l.capture({ accountId, holdId: 1, amount: 60, idempotencyKey: "c1" }))
       expect(captured.entry?.allocations).toEqual([{ grantId: grant.entry.sequence, amount: -60 }])
       // Nothing due while the other hold keeps the rest.
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 0, expired: 0 })
       await run((l) => l.release({ accountId, holdId: 2, idempotencyKey: "r2" }))
       expect(await run((l) => l.expireAccountGrants({ accountId }))).toEqual({ accounts: 1, expired: 20 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0 })
+      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0, expiresNext: null })
       expect(await grantsOf(accountId)).toMatchObject([{ status: "expired", remaining: 0, expired: 40 }])
     })
 
@@ -134,6 +149,14 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const third = await run((l) => l.grants({ accountId, limit: 2, cursor: second.nextCursor! }))
       expect([...second.grants, ...third.grants].map((g) => g.grantId)).toEqual([3, 2, 1])
       expect(third.nextCursor).toBeNull()
+      // What expires next is the same read from a whole first page as from the account's live grants.
+      const expiresAt = inHours(5)
+      await run((l) => l.topUp({ accountId, amount: 9, expiresAt }))
+      await run((l) => l.topUp({ accountId, amount: 4, expiresAt, priority: 1 }))
+      const expected = { amount: 13, at: expiresAt }
+      expect(await run((l) => l.grantsExpiringNext(accountId))).toEqual(expected)
+      expect((await run((l) => l.grantsListing({ accountId }))).expiresNext).toEqual(expected)
+      expect((await run((l) => l.grantsListing({ accountId, limit: 1 }))).expiresNext).toEqual(expected)
       expect(await fails((l) => l.grants({ accountId: newAccount(), cursor: first.nextCursor! }))).toMatchObject({
         _tag: "InvalidRequest",
       })
@@ -158,6 +181,88 @@ export const grantsContract = ({ run, fails, newAccount, clock }: ContractContex
       const { entries } = await run((l) => l.entries({ accountId, kind: "expiry" }))
       expect(entries.map((e) => e.amount)).toEqual([-70])
       await run((l) => l.configureRefill({ accountId, amount: 100, schedule: { period: "daily" }, enabled: false }))
+    })
+
+    test("a grant is warned of once when its expiry comes within the lead time: one grant.expiring event, however often and concurrently the pass runs", async () => {
+      const accountId = newAccount()
+      const feed = accountFeed({ run })
+      const start = await feed.end()
+      const leadMs = 24 * hour
+      const expiresAt = inHours(30)
+      const laterAt = inHours(100)
+      const soon = await run((l) => l.topUp({ accountId, amount: 100, kind: "grant", expiresAt }))
+      const later = await run((l) => l.topUp({ accountId, amount: 50, kind: "grant", expiresAt: laterAt }))
+      await run((l) => l.topUp({ accountId, amount: 30, kind: "grant", priority: 1 }))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      expect((await grantsOf(accountId)).map((grant) => grant.warnedAt)).toEqual([null, null, null])
+      clock.advance(10 * hour)
+      const passes = await run((l) =>
+        Effect.all([l.warnExpiringGrants(leadMs), l.warnExpiringGrants(leadMs), l.warnExpiringGrants(leadMs)], {
+          concurrency: "unbounded",
+        }),
+      )
+      expect(passes.reduce((sum, pass) => sum + pass.grants, 0)).toBeGreaterThanOrEqual(1)
+      const listed = await grantsOf(accountId)
+      expect(listed.map((grant) => [grant.grantId, grant.warnedAt === null])).toEqual([
+        [soon.entry.sequence + 2, true],
+        [later.entry.sequence, true],
+        [soon.entry.sequence, false],
+      ])
+      const warnedAt = listed[2]?.warnedAt
+      // Spent from, the warned grant stays warned of; another pass warns of nothing more on the account.
+      await run((l) => l.spend({ accountId, amount: 60 }))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      clock.advance(70 * hour)
+      await run((l) => l.warnExpiringGrants(leadMs))
+      await run((l) => l.warnExpiringGrants(leadMs))
+      const events = (await feed.eventsOf(accountId, start, 2)).filter((event) => event.type === "grant.expiring")
+      expect(events.map((event) => [event.type, event.data])).toEqual([
+        [
+          "grant.expiring",
+          {
+            grant: expect.objectContaining({ grantId: soon.entry.sequence, warnedAt, remaining: 100 }),
+            amount: 100,
+            expiresAt,
+          },
+        ],
+        [
+          "grant.expiring",
+          {
+            grant: expect.objectContaining({ grantId: later.entry.sequence, remaining: 50 }),
+            amount: 50,
+            expiresAt: laterAt,
+          },
+        ],
+      ])
+    })
+
+    test("a completed auto top-up with expiresAt or priority writes a grant; a retry with other terms conflicts", async () => {
+      const accountId = newAccount()
+      await run((l) => l.topUp({ accountId, amount: 50 }))
+      await run((l) => l.configureAutoTopUp({ accountId, threshold: 100, amount: 500 }))
+      await run((l) => l.spend({ accountId, amount: 10 }))
+      const expiresAt = inHours(24 * 365)
+      const completion = { accountId, requestId: 1, paymentReference: "pi_grant_1", expiresAt, priority: 7 }
+      const completed = await run((l) => l.completeAutoTopUp(completion))
+      expect(completed.entry).toMatchObject({
+        kind: "top-up",
+        amount: 500,
+        allocations: [{ grantId: completed.entry?.sequence, amount: 500 }],
+      })
+      expect(await grantsOf(accountId)).toMatchObject([
+        { grantId: completed.entry?.sequence, status: "live", amount: 500, remaining: 500, priority: 7, expiresAt },
+      ])
+      expect(await run((l) => l.completeAutoTopUp(completion))).toMatchObject({ replayed: true })
+      expect(await fails((l) => l.completeAutoTopUp({ ...completion, priority: 2 }))).toMatchObject({
+        _tag: "IdempotencyConflict",
+      })
+      // Spent before the ungranted 40, as every grant is.
+      const spend = await run((l) => l.spend({ accountId, amount: 20 }))
+      expect(spend.entry.allocations).toEqual([{ grantId: completed.entry?.sequence, amount: -20 }])
+      expect(await run((l) => l.balances(accountId))).toMatchObject({
+        balance: 520,
+        expiresNext: { amount: 480, at: expiresAt },
+      })
     })
 
     test("the audit finds every account with grants consistent", async () => {

@@ -23,7 +23,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
         balances: { balance: 1000, held: 300, available: 700 },
         replayed: false,
       })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 1000, held: 300, available: 700 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 1000,
+        held: 300,
+        available: 700,
+        expiresNext: null,
+      })
       expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(1)
       expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toEqual(placed.hold)
     })
@@ -60,7 +65,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       })
       const taken = await run((l) => l.spend({ accountId, amount: 500, mode: "available" }))
       expect(taken.entry).toMatchObject({ decision: "Clamped", amount: -200, balanceAfter: 800 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 800, held: 800, available: 0 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 800,
+        held: 800,
+        available: 0,
+        expiresNext: null,
+      })
     })
 
     test("a hold in available mode reserves what the floor leaves, and records what was asked", async () => {
@@ -68,7 +78,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       await run((l) => l.updateSettings({ accountId, overdraftLimit: 50 }))
       const { hold } = await run((l) => l.hold({ accountId, amount: 400, mode: "available", idempotencyKey: "h" }))
       expect(hold).toMatchObject({ requested: 400, amount: 150 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 150, available: -50 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 100,
+        held: 150,
+        available: -50,
+        expiresNext: null,
+      })
       expect(
         await fails((l) => l.hold({ accountId, amount: 1, mode: "available", idempotencyKey: "h2" })),
       ).toMatchObject({ _tag: "InsufficientCredits" })
@@ -155,7 +170,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       const refused = await fails((l) => l.capture({ accountId, holdId: 1, amount: 150, idempotencyKey: "c1" }))
       expect(refused).toMatchObject({ _tag: "InsufficientCredits", balance: 100, amount: 150, held: 80, floor: 0 })
       expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toMatchObject({ status: "open", captured: 0 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 80, available: 20 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 100,
+        held: 80,
+        available: 20,
+        expiresNext: null,
+      })
       const { hold, entry } = await run((l) =>
         l.capture({ accountId, holdId: 1, amount: 150, allowDebt: true, idempotencyKey: "c2" }),
       )
@@ -183,7 +203,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
         holdId: 2,
       })
       expect(await fails((l) => l.getHold({ accountId, holdId: 2 }))).toMatchObject({ _tag: "HoldNotFound" })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 0, available: 100 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 100,
+        held: 0,
+        available: 100,
+        expiresNext: null,
+      })
     })
 
     test("every hold operation is idempotent by its key: a retry replays the first answer", async () => {
@@ -202,7 +227,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       expect(await fails((l) => l.hold({ accountId, amount: 100, idempotencyKey: "c" }))).toMatchObject({
         _tag: "IdempotencyConflict",
       })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 960, held: 0, available: 960 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 960,
+        held: 0,
+        available: 960,
+        expiresNext: null,
+      })
       expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(2)
     })
 
@@ -216,7 +246,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       expect(await fails((l) => l.capture({ accountId, holdId: 0, idempotencyKey: "c" }))).toMatchObject({
         _tag: "InvalidRequest",
       })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 0, available: 100 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 100,
+        held: 0,
+        available: 100,
+        expiresNext: null,
+      })
     })
 
     test("past its deadline a hold cannot be captured; the attempt releases it as expired", async () => {
@@ -228,7 +263,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
       const error = await fails((l) => l.capture({ accountId, holdId: 1, amount: 10, idempotencyKey: "c2" }))
       expect(error).toMatchObject({ _tag: "HoldExpired", holdId: 1, expiresAt: hold.expiresAt })
       expect(await run((l) => l.getHold({ accountId, holdId: 1 }))).toMatchObject({ status: "expired", captured: 10 })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 90, held: 0, available: 90 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 90,
+        held: 0,
+        available: 90,
+        expiresNext: null,
+      })
       expect(await fails((l) => l.capture({ accountId, holdId: 1, amount: 10, idempotencyKey: "c2" }))).toEqual(error)
     })
 
@@ -245,7 +285,12 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
         Effect.forEach([1, 2, 3], (holdId) => l.getHold({ accountId, holdId }).pipe(Effect.map((h) => h.status))),
       )
       expect(statuses).toEqual(["expired", "open", "open"])
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 1000, held: 500, available: 500 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 1000,
+        held: 500,
+        available: 500,
+        expiresNext: null,
+      })
       expect((await run((l) => l.audit)).violations).toEqual([])
     })
 
@@ -286,6 +331,7 @@ export const holdsContract = ({ run, fails, newAccount, clock }: ContractContext
         balance: 1000 - hold.captured,
         held: 0,
         available: 1000 - hold.captured,
+        expiresNext: null,
       })
       expect((await run((l) => l.audit)).violations).toEqual([])
     })

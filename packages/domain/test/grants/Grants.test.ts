@@ -1,4 +1,5 @@
 import { fc, test } from "@fast-check/vitest"
+import { Schema } from "effect"
 import { describe, expect } from "vitest"
 import {
   type AccountId,
@@ -11,6 +12,7 @@ import {
   expireGrants,
   fillGrant,
   type Grant,
+  Grant as GrantSchema,
   GrantSteps,
   grantedOf,
   type Hold,
@@ -19,6 +21,7 @@ import {
   newAccountState,
   post,
   type Step,
+  warnExpiringGrants,
 } from "../../src/index.ts"
 
 const accountId = "acct" as AccountId
@@ -280,6 +283,7 @@ describe("the draw-down rules", () => {
     expiresAt,
     createdAt: at,
     updatedAt: at,
+    warnedAt: null,
   })
 
   test("priority first, then soonest expiry (none last), then oldest", () => {
@@ -329,5 +333,46 @@ describe("the draw-down rules", () => {
       ["expired", 50],
       ["expired", 50],
     ])
+  })
+})
+
+describe("warning of expiring grants", () => {
+  const at = "2026-01-01T00:00:00.000Z"
+  const grant = (grantId: number, expiresAt: string | null, warnedAt: string | null = null): Grant => ({
+    accountId,
+    grantId,
+    status: "live",
+    amount: 10,
+    remaining: 10,
+    expired: 0,
+    priority: 5,
+    expiresAt,
+    createdAt: at,
+    updatedAt: at,
+    warnedAt,
+  })
+
+  test("warns of the grants expiring by the end of the lead time, never twice, and of none without an expiry", () => {
+    const live = [
+      grant(1, "2026-01-02T00:00:00.000Z"),
+      grant(2, "2026-01-05T00:00:00.000Z"),
+      grant(3, null),
+      grant(4, "2026-01-02T00:00:00.000Z", at),
+    ]
+    const now = "2026-01-01T12:00:00.000Z"
+    const { live: after, warned } = warnExpiringGrants(live, Date.parse("2026-01-03T00:00:00Z"), now)
+    expect(warned.map((g) => g.grantId)).toEqual([1])
+    expect(after.map((g) => [g.grantId, g.warnedAt])).toEqual([
+      [1, now],
+      [2, null],
+      [3, null],
+      [4, at],
+    ])
+    expect(warnExpiringGrants(after, Date.parse("2026-01-03T00:00:00Z"), now)).toEqual({ live: after, warned: [] })
+  })
+
+  test("a grant stored before warnings existed reads as not warned of", () => {
+    const { warnedAt: _, ...stored } = grant(1, "2026-01-02T00:00:00.000Z")
+    expect(Schema.decodeUnknownSync(GrantSchema)(stored).warnedAt).toBeNull()
   })
 })
