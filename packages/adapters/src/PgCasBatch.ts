@@ -68,7 +68,7 @@ const entryTypes = [
 ]
 const allocationTypes = ["text"]
 const recordTypes = ["text", "text", "text", "bigint", "text", "text", "text"]
-const grantTypes = ["text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text"]
+const grantTypes = ["text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text", "text"]
 
 /**
  * The one statement. Each account of the batch is a row of `x`: the version its operations were
@@ -147,7 +147,7 @@ const statementText = ({ keys, grants }: Shape) => {
       ? `, changed_grants AS (
     INSERT INTO grants (${grantColumns})
     SELECT account_id, grant_id, status, amount, remaining, expired, priority, expires_at::timestamptz,
-           created_at::timestamptz, updated_at::timestamptz
+           created_at::timestamptz, updated_at::timestamptz, warned_at::timestamptz
     FROM unnest(${grantArrays}) AS g(${grantColumns})
     WHERE g.account_id IN (SELECT account_id FROM written)
     ON CONFLICT (account_id, grant_id) DO UPDATE
@@ -418,6 +418,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
         texts(changed.map((g) => g.expiresAt)),
         texts(changed.map((g) => g.createdAt)),
         texts(changed.map((g) => g.updatedAt)),
+        texts(changed.map((g) => g.warnedAt)),
       )
     }
     return values
