@@ -59,7 +59,7 @@ describe.each(concurrencySetups)("pending credits racing across two processes, %
     for (let key = 0; key < 24; key++) expect(ids[key]).toBe(ids[key + 24])
     expect(new Set(ids).size).toBe(24)
     expect([...new Set(ids)].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1))
-    expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0 })
+    expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0, expiresNext: null })
     await expectCleanAudit()
   })
 
@@ -97,6 +97,7 @@ describe.each(concurrencySetups)("pending credits racing across two processes, %
       balance: activated * 100,
       held: 0,
       available: activated * 100,
+      expiresNext: null,
     })
     expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(activated)
     await expectCleanAudit()
@@ -143,6 +144,7 @@ describe.each(concurrencySetups)("pending credits racing across two processes, %
       balance: activated * 100,
       held: 0,
       available: activated * 100,
+      expiresNext: null,
     })
     await expectCleanAudit()
   })

@@ -51,7 +51,12 @@ export const pendingCreditsContract = (context: ContractContext) =>
       })
       const { createdAt, expiresAt } = recorded.pendingCredit
       expect(Date.parse(expiresAt) - Date.parse(createdAt)).toBe(Limits.pendingCreditExpiresInSecondsDefault * 1000)
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 100, held: 0, available: 100 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 100,
+        held: 0,
+        available: 100,
+        expiresNext: null,
+      })
       expect((await run((l) => l.entries({ accountId }))).entries).toHaveLength(1)
       expect(await run((l) => l.getPendingCredit({ accountId, pendingCreditId: 1 }))).toEqual(recorded.pendingCredit)
 
@@ -79,7 +84,12 @@ export const pendingCreditsContract = (context: ContractContext) =>
         balances: { balance: 2100, held: 0, available: 2100 },
         replayed: false,
       })
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 2100, held: 0, available: 2100 })
+      expect(await run((l) => l.balances(accountId))).toEqual({
+        balance: 2100,
+        held: 0,
+        available: 2100,
+        expiresNext: null,
+      })
       const events = await feed.eventsOf(accountId, start, 2)
       expect(events.map((event) => event.type)).toEqual(["credit.pending", "credit.activated"])
       expect(events[1]).toMatchObject({
@@ -195,7 +205,7 @@ export const pendingCreditsContract = (context: ContractContext) =>
         [2, "expired"],
         [1, "expired"],
       ])
-      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0 })
+      expect(await run((l) => l.balances(accountId))).toEqual({ balance: 0, held: 0, available: 0, expiresNext: null })
       const events = await feed.eventsOf(accountId, start, 6)
       expect(events.map((event) => event.type)).toEqual([
         "credit.pending",
