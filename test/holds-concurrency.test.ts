@@ -1,8 +1,7 @@
-import type { Ledger } from "@tally/domain"
-import { type Clock, Effect, type Result } from "effect"
+import { Effect } from "effect"
 import { describe, expect, test } from "vitest"
 import { shiftedClock } from "./support/ShiftedClock.ts"
-import { concurrencySetups, twoProcesses } from "./support/TwoProcesses.ts"
+import { concurrencySetups, togetherOn, twoProcesses } from "./support/TwoProcesses.ts"
 
 /**
  * Holds under concurrency on a real PostgreSQL: two ledgers on two pools stand for two processes.
@@ -18,22 +17,7 @@ describe.each(concurrencySetups)("holds racing across two processes, %s", (name,
   const setup = name.replace(/[^A-Za-z]/g, "")
   const run = twoProcesses(isolation, options)
 
-  /** `count` requests from 16 clients, each sending its next when answered; even clients on one process, odd on the other. */
-  const together = async <A, E>(
-    count: number,
-    body: (ledger: Ledger["Service"], i: number) => Effect.Effect<A, E>,
-    clockOf: (i: number) => Clock.Clock | undefined = () => undefined,
-  ) => {
-    const results: Array<Result.Result<A, E>> = []
-    await Promise.all(
-      Array.from({ length: 16 }, async (_, client) => {
-        for (let i = client; i < count; i += 16) {
-          results[i] = await run((l) => Effect.result(body(l, i)), client % 2, clockOf(i))
-        }
-      }),
-    )
-    return results
-  }
+  const together = togetherOn(run)
 
   const expectCleanAudit = async () => expect((await run((l) => l.audit)).violations).toEqual([])
 

@@ -1,6 +1,6 @@
 import type { PgLedgerStore } from "@tally/adapters"
 import { Ledger } from "@tally/domain"
-import { Clock, Effect, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime, type Result } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { createDatabase, type Isolation, pgStore } from "./TestDatabase.ts"
 
@@ -30,3 +30,25 @@ export const twoProcesses = (isolation: Isolation, options: Partial<PgLedgerStor
       ),
     )
 }
+
+/**
+ * `count` requests through `run` from 16 clients, each sending its next when answered; even clients
+ * on one process, odd on the other. Answers come back in request order.
+ */
+export const togetherOn =
+  (run: ReturnType<typeof twoProcesses>) =>
+  async <A, E>(
+    count: number,
+    body: (ledger: Ledger["Service"], i: number) => Effect.Effect<A, E>,
+    clockOf: (i: number) => Clock.Clock | undefined = () => undefined,
+  ) => {
+    const results: Array<Result.Result<A, E>> = []
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, client) => {
+        for (let i = client; i < count; i += 16) {
+          results[i] = await run((l) => Effect.result(body(l, i)), client % 2, clockOf(i))
+        }
+      }),
+    )
+    return results
+  }
