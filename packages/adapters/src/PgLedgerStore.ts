@@ -483,7 +483,8 @@ export const make = (options: Options = defaults) =>
         return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
       })
 
-    // One batch per account in flight: the next is decided on what the one before it wrote.
+    // One batch per account in flight: the next is decided on what the one before it wrote. An
+    // operation that waited behind its account's batch past the room for a stage is answered at once.
     const submit = yield* GroupCommit.make(
       options,
       (operations: ReadonlyArray<Operation>) =>
@@ -495,7 +496,11 @@ export const make = (options: Options = defaults) =>
             { captureStackTrace: false },
           ),
         ),
-      (operation) => operation.accountId,
+      {
+        keyOf: (operation) => operation.accountId,
+        expired: (operation): StoreError | undefined =>
+          PgRequestDeadline.fits(deadlineOf(operation)) ? undefined : unavailable(PgRequestDeadline.spent),
+      },
     )
 
     /**
