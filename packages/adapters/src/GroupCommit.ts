@@ -34,12 +34,7 @@ const answerOf = <O, E>(exit: Exit.Exit<ReadonlyArray<Result.Result<O, E>>>, ind
  * that finds a writer idle goes alone, straight away. `run` answers each input with its own result,
  * in order, so one operation's failure is its own.
  *
- * `keyOf` names what an input writes (its account): a writer takes no input whose key another
- * writer's batch holds; it waits, in order, for the next batch after that one. Two batches on one
- * account in flight at once would race for it: the second's compare-and-swap, decided on the state the
- * first is about to change, would miss, and miss again, and take the locked path (a 16-connection
- * burst on one account sent a fifth of its writes there). One after the other, each is decided on
- * the state the one before it wrote.
+ * With `ordering`, a writer takes no input whose key another writer's batch holds (`Ordering`).
  *
  * The queue is plain arrays and callbacks rather than Effect's `Queue` and a `Deferred` per
  * operation: on a lone write those cost about 30 µs of CPU (a scheduler hop through
@@ -48,10 +43,25 @@ const answerOf = <O, E>(exit: Exit.Exit<ReadonlyArray<Result.Result<O, E>>>, ind
  * A caller interrupted while its operation waits leaves it queued, to run and answer nobody (as an
  * awaited `Deferred` did); one interrupted while waiting for room offers nothing.
  */
+/**
+ * One batch per key at a time. `keyOf` names what an input writes (its account): an input whose key a
+ * batch in flight holds waits, in order, for the batch after that one. Two batches on one account in
+ * flight at once would race for it: the second's compare-and-swap, decided on the state the first is
+ * about to change, would miss, and miss again, and take the locked path (a 16-connection burst on one
+ * account sent a fifth of its writes there). One after the other, each is decided on the state the one
+ * before it wrote. An input that waited so long that `expired` answers a failure for it is answered
+ * with that failure when a writer reaches it, rather than with the batch it would join, which may run
+ * for longer than the input has left.
+ */
+export interface Ordering<I, E> {
+  readonly keyOf: (input: I) => string
+  readonly expired: (input: I) => E | undefined
+}
+
 export const make = <I, O, E>(
   options: Options,
   run: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Result.Result<O, E>>>,
-  keyOf?: (input: I) => string,
+  ordering?: Ordering<I, E>,
 ) =>
   Effect.gen(function* () {
     const queued: Array<Pending<I, O, E>> = []
@@ -65,20 +75,23 @@ export const make = <I, O, E>(
     /** The queue's first inputs, up to the bound, skipping those whose key a batch in flight holds. */
     const takeBatch = () => {
       let batch: Array<Pending<I, O, E>>
-      if (keyOf === undefined || held.size === 0) {
+      if (ordering === undefined) {
         batch = queued.splice(0, options.batchSizeMax)
       } else {
         batch = []
         let kept = 0
         for (const pending of queued) {
-          if (batch.length < options.batchSizeMax && !held.has(keyOf(pending.input))) batch.push(pending)
-          else queued[kept++] = pending
+          if (batch.length < options.batchSizeMax && !held.has(ordering.keyOf(pending.input))) {
+            const failure = ordering.expired(pending.input)
+            if (failure === undefined) batch.push(pending)
+            else pending.answer(Exit.fail(failure))
+          } else {
+            queued[kept++] = pending
+          }
         }
         queued.length = kept
-      }
-      if (keyOf !== undefined) {
         for (const pending of batch) {
-          const key = keyOf(pending.input)
+          const key = ordering.keyOf(pending.input)
           held.set(key, (held.get(key) ?? 0) + 1)
         }
       }
@@ -87,9 +100,9 @@ export const make = <I, O, E>(
     }
 
     const release = (batch: ReadonlyArray<Pending<I, O, E>>) => {
-      if (keyOf === undefined) return
+      if (ordering === undefined) return
       for (const pending of batch) {
-        const key = keyOf(pending.input)
+        const key = ordering.keyOf(pending.input)
         const count = held.get(key)! - 1
         if (count === 0) held.delete(key)
         else held.set(key, count)

@@ -486,7 +486,10 @@ export const make = (options: Options = defaults) =>
         return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
       })
 
-    // One batch per account in flight: the next is decided on what the one before it wrote.
+    // One batch per account in flight: the next is decided on what the one before it wrote. An
+    // operation that waited behind its account's batch past the room for a stage is answered at once.
+    // With every batch locked, row locks order them in PostgreSQL already, and overlapping transactions
+    // on one account keep what holding them back would lose: their round trips before the lock.
     const submit = yield* GroupCommit.make(
       options,
       (operations: ReadonlyArray<Operation>) =>
@@ -498,7 +501,13 @@ export const make = (options: Options = defaults) =>
             { captureStackTrace: false },
           ),
         ),
-      (operation) => operation.accountId,
+      options.soloWrites
+        ? {
+            keyOf: (operation) => operation.accountId,
+            expired: (operation): StoreError | undefined =>
+              PgRequestDeadline.fits(deadlineOf(operation)) ? undefined : unavailable(PgRequestDeadline.spent),
+          }
+        : undefined,
     )
 
     /**

@@ -157,7 +157,7 @@ describe("group commit by key", () => {
                 if (batches.length === 1) yield* Deferred.await(release)
                 return inputs.map((input) => Result.succeed(input.toUpperCase()))
               }),
-            (input) => input.slice(0, 1),
+            { keyOf: (input) => input.slice(0, 1), expired: () => undefined },
           )
           const first = yield* Effect.forkChild(submit("a1"))
           yield* Effect.yieldNow
@@ -179,4 +179,38 @@ describe("group commit by key", () => {
     ])
     expect(batches).toEqual([["a1"], ["b1", "b2"], ["a2", "a3"]])
   })
+})
+
+test("an input expired by the time a writer reaches it is answered with its failure, in no batch", async () => {
+  const batches: Array<ReadonlyArray<string>> = []
+  const results = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const release = yield* Deferred.make<void>()
+        const submit = yield* GroupCommit.make(
+          { batchSizeMax: 10, queueLengthMax: 100, writers: 2 },
+          (inputs: ReadonlyArray<string>) =>
+            Effect.gen(function* () {
+              batches.push(inputs)
+              if (batches.length === 1) yield* Deferred.await(release)
+              return inputs.map((input) => Result.succeed(input.toUpperCase()))
+            }),
+          { keyOf: (input) => input.slice(0, 1), expired: (input) => (input.endsWith("x") ? "expired" : undefined) },
+        )
+        const first = yield* Effect.forkChild(submit("a1"))
+        yield* Effect.yieldNow
+        const rest = yield* Effect.forkChild(
+          Effect.all(
+            ["ax", "a2"].map((input) => Effect.result(submit(input))),
+            { concurrency: "unbounded" },
+          ),
+        )
+        yield* Effect.yieldNow
+        yield* Deferred.succeed(release, undefined)
+        return [yield* Fiber.join(first), ...(yield* Fiber.join(rest))]
+      }),
+    ),
+  )
+  expect(results).toEqual(["A1", Result.fail("expired"), Result.succeed("A2")])
+  expect(batches).toEqual([["a1"], ["a2"]])
 })
