@@ -103,7 +103,10 @@ describe("the service when the database connection fails", () => {
       proxy.cutAll()
       proxy.refuseFor(outageMs)
     }
-    proxy.arm({ deliver: true, match: FaultProxy.isCommitting, afterwards: goAway })
+    // The spend, on an account this process just wrote, is one compare-and-swap statement: armed on it, not on
+    // any COMMIT, which a background transaction (the webhook poll, a sweep) could send first and so start the
+    // outage before the spend is sent (it then answered LedgerUnavailable, rightly: nothing was written).
+    proxy.arm({ deliver: true, match: FaultProxy.isCompareAndSwap, afterwards: goAway })
     const reply = await write("spends", account, { amount: 400 }, "job-9")
     expect(reply.status, reply.text).toBe(503)
     expect(reply.body).toMatchObject({ _tag: "OutcomeUnknown", accountId: account, idempotencyKey: "job-9" })
