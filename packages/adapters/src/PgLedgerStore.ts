@@ -554,30 +554,9 @@ export const make = (options: Options = defaults) =>
 
     return LedgerStore.of({
       portVersion: storagePortVersion,
-      transact: <A>(
-        {
-          accountId,
-          idempotencyKey,
-          holdId,
-          refundOf,
-          autoTopUpRequestId,
-          pendingCreditId,
-          opensPendingCredit,
-        }: WriteTarget,
-        step: Step<A>,
-      ) =>
+      transact: <A>(target: WriteTarget, step: Step<A>) =>
         Effect.suspend(() => {
-          const operation: Operation = {
-            accountId,
-            idempotencyKey,
-            holdId,
-            refundOf,
-            autoTopUpRequestId,
-            pendingCreditId,
-            opensPendingCredit,
-            operationId: randomUUID(),
-            step,
-          }
+          const operation: Operation = { ...target, operationId: randomUUID(), step }
           deadlines.set(operation, requestDeadline(options))
           return submit(operation) as Effect.Effect<A, StoreError>
         }),

@@ -1,15 +1,8 @@
-import type { IdempotencyKey, Step } from "@tally/domain"
+import type { Step, WriteTarget } from "@tally/domain"
 import type { Known } from "./PgRows.ts"
 
-/** One write submitted to the PostgreSQL store, with what it touches (`WriteTarget`). */
-export interface Operation {
-  readonly accountId: string
-  readonly idempotencyKey: IdempotencyKey | undefined
-  readonly holdId: number | undefined
-  readonly refundOf: number | undefined
-  readonly autoTopUpRequestId: number | undefined
-  readonly pendingCreditId: number | undefined
-  readonly opensPendingCredit: boolean | undefined
+/** One write submitted to the PostgreSQL store: what it touches (`WriteTarget`) and what it runs. */
+export interface Operation extends WriteTarget {
   /** Generated per write and stored with what it writes, so a commit of unknown outcome can be looked up. */
   readonly operationId: string
   readonly step: Step<unknown>
