@@ -3,6 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { EmbeddedPostgres } from "@tally/adapters"
 import { Effect, Redacted } from "effect"
+import { statementLog } from "./StatementLog.ts"
 
 /**
  * `node --import tsx bench/trace-burst.ts`: what PostgreSQL executes for writes to one account through
@@ -12,16 +13,7 @@ import { Effect, Redacted } from "effect"
  * compare-and-swap statement as `WITH x AS`. The service's background work (webhook deliveries, the
  * sweeps of due holds, grants, requests and refills) shows too.
  */
-const logDir = Fs.mkdtempSync(Path.join("/tmp", "tally-burst-"))
-Fs.chmodSync(logDir, 0o777)
-const logFile = Path.join(logDir, "trace.log")
-const settings = {
-  logging_collector: "on",
-  log_directory: logDir,
-  log_filename: "trace.log",
-  log_min_duration_statement: "0",
-  log_line_prefix: "%m [%p] ",
-}
+const { logDir, logFile, settings } = statementLog("tally-burst-")
 const port = 20_000 + (process.pid % 10_000)
 const base = `http://127.0.0.1:${port}/v1/accounts`
 let keysIssued = 0

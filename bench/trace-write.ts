@@ -5,6 +5,7 @@ import { EmbeddedPostgres, PgLedgerStore, PgMigrations } from "@tally/adapters"
 import { Ledger } from "@tally/domain"
 import { Effect, Layer, Redacted } from "effect"
 import * as Database from "./Database.ts"
+import { statementLog } from "./StatementLog.ts"
 
 /**
  * `node --import tsx bench/trace-write.ts`: the statements each of a handful of lone writes sends, at
@@ -13,16 +14,7 @@ import * as Database from "./Database.ts"
  * grant top-up and a spend that draws it, a replay, and a write on an account written before the
  * process started (a restart).
  */
-const logDir = Fs.mkdtempSync(Path.join("/tmp", "tally-trace-"))
-Fs.chmodSync(logDir, 0o777)
-const logFile = Path.join(logDir, "trace.log")
-const settings = {
-  logging_collector: "on",
-  log_directory: logDir,
-  log_filename: "trace.log",
-  log_min_duration_statement: "0",
-  log_line_prefix: "%m [%p] ",
-}
+const { logDir, logFile, settings } = statementLog("tally-trace-")
 
 /** The log's entries from `offset` on, one per statement phase (a statement's text spans lines). */
 const entriesFrom = (offset: number) =>
