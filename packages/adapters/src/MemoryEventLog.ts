@@ -1,4 +1,4 @@
-import type { LedgerEvent, NewLedgerEvent } from "@tally/domain"
+import type { LedgerEvent, NewLedgerEvent } from "@tally/domain/core"
 import { Context, Layer } from "effect"
 
 /**

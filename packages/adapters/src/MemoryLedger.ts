@@ -1,4 +1,4 @@
-import { Ledger } from "@tally/domain"
+import { Ledger } from "@tally/domain/core"
 import { Layer } from "effect"
 import * as MemoryLedgerStore from "./MemoryLedgerStore.ts"
 

@@ -29,7 +29,7 @@ import {
   storagePortVersion,
   summaryOf,
   totalsOf,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Layer, Option, Stream } from "effect"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
 

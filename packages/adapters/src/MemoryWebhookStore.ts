@@ -6,7 +6,7 @@ import {
   type WebhookDelivery,
   WebhookEndpointLimitReached,
   WebhookStore,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Layer } from "effect"
 import { MemoryEventLog } from "./MemoryEventLog.ts"
 

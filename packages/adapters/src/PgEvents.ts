@@ -1,4 +1,4 @@
-import { type LedgerEvent, LedgerEvent as LedgerEventSchema, type NewLedgerEvent } from "@tally/domain"
+import { type LedgerEvent, LedgerEvent as LedgerEventSchema, type NewLedgerEvent } from "@tally/domain/core"
 import { Effect, Schema } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
 

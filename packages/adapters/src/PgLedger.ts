@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Ledger } from "@tally/domain"
+import { Ledger } from "@tally/domain/core"
 import { Config, Effect, Layer, Redacted } from "effect"
 import type { Migrator, SqlClient, SqlError } from "effect/sql"
 import * as PgDeadline from "./PgDeadline.ts"

@@ -15,7 +15,7 @@ import {
   type StoreError,
   storagePortVersion,
   type WriteTarget,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Layer, Result, Schedule, Stream } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"

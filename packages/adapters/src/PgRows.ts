@@ -18,7 +18,7 @@ import {
   type RefillRecord,
   RefillState,
   refillDueAtMs,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 

@@ -1,4 +1,4 @@
-import type { AccountId, Run, RunsQuery } from "@tally/domain"
+import type { AccountId, Run, RunsQuery } from "@tally/domain/core"
 import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 import { type EntryRow, entryColumns, entryOf } from "./PgRows.ts"

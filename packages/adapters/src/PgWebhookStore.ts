@@ -5,7 +5,7 @@ import {
   type WebhookEndpoint,
   WebhookEndpointLimitReached,
   WebhookStore,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"

@@ -1,4 +1,4 @@
-import { Limits } from "@tally/domain"
+import { Limits } from "@tally/domain/core"
 import { Config, Option, Redacted, Schema } from "effect"
 
 /**

@@ -1,6 +1,6 @@
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { MemoryEventLog, MemoryLedger, MemoryWebhookStore } from "@tally/adapters/memory"
-import { type WebhookStore, Webhooks } from "@tally/domain"
+import { type WebhookStore, Webhooks } from "@tally/domain/core"
 import { type Config, Context, Effect, Layer, Option } from "effect"
 import { storageSettings } from "./AppConfig.ts"
 import type * as DataDirOwner from "./DataDirOwner.ts"

@@ -9,7 +9,7 @@ import {
   FailAutoTopUpRequest,
   InvalidRequest,
   Ledger,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import type {

@@ -1,4 +1,4 @@
-import { AccountId, Ledger, SettingsRequest, SpendRequest, TopUpRequest } from "@tally/domain"
+import { AccountId, Ledger, SettingsRequest, SpendRequest, TopUpRequest } from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import type { balanceFlags, settingsFlags, spendFlags, topUpFlags } from "./BalanceCommands.ts"

@@ -1,4 +1,4 @@
-import { InvalidRequest, type Ledger, type Webhooks } from "@tally/domain"
+import { InvalidRequest, type Ledger, type Webhooks } from "@tally/domain/core"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { render } from "../ExitCode.ts"
 import type * as Storage from "../Storage.ts"

@@ -1,4 +1,4 @@
-import { AdjustmentRequest, Ledger, RefundRequest } from "@tally/domain"
+import { AdjustmentRequest, Ledger, RefundRequest } from "@tally/domain/core"
 import { Effect } from "effect"
 import type { Command } from "effect/cli"
 import { present, run, writeInput } from "./CommandRun.ts"

@@ -1,4 +1,4 @@
-import { ExpireGrantsRequest, type Grant, GrantsRequest, Ledger } from "@tally/domain"
+import { ExpireGrantsRequest, type Grant, GrantsRequest, Ledger } from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import { present, run, validate } from "./CommandRun.ts"

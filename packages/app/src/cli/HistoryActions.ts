@@ -7,7 +7,7 @@ import {
   Ledger,
   SearchRequest,
   TotalsRequest,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, type Option, Stream } from "effect"
 import type { Command } from "effect/cli"
 import { render } from "../ExitCode.ts"

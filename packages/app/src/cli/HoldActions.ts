@@ -6,7 +6,7 @@ import {
   HoldRequest,
   Ledger,
   ReleaseRequest,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect } from "effect"
 import type { Command } from "effect/cli"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"

@@ -6,7 +6,7 @@ import {
   PendingCreditRequest,
   PendingCreditsRequest,
   VoidCreditRequest,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"

@@ -5,7 +5,7 @@ import {
   Ledger,
   type RefillSchedule,
   type RefillStatus,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import { noInput, present, run, validate } from "./CommandRun.ts"

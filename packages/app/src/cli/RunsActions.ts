@@ -1,13 +1,13 @@
 import {
   AccountId,
+  AccountRuns,
   Ledger,
   Limits,
   RunsRequest,
-  RunsResponse,
   runCsvHeader,
   runCsvLine,
   validateRequest,
-} from "@tally/domain"
+} from "@tally/domain/core"
 import { Effect, Option, Schema } from "effect"
 import type { Command } from "effect/cli"
 import { render } from "../ExitCode.ts"
@@ -16,7 +16,7 @@ import type { runsFlags } from "./RunsCommands.ts"
 import { signed } from "./WriteOutput.ts"
 
 /** As the HTTP API answers: a total is a decimal string, exact past what a JSON number carries. */
-const RunsJson = Schema.toCodecJson(RunsResponse)
+const RunsJson = Schema.toCodecJson(AccountRuns)
 const encodeRuns = Schema.encodeSync(RunsJson)
 const decodeRuns = Schema.decodeUnknownSync(RunsJson)
 

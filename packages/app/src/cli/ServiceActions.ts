@@ -1,5 +1,5 @@
 import * as V8 from "node:v8"
-import { Ledger } from "@tally/domain"
+import { Ledger } from "@tally/domain/core"
 import { Console, Effect, Layer, Option, References } from "effect"
 import type { Command } from "effect/cli"
 import { HttpServer } from "effect/http"

@@ -1,4 +1,4 @@
-import { AccountId, InvalidRequest, Ledger, type MemberLimitsStatus, SetMemberLimitsRequest } from "@tally/domain"
+import { AccountId, InvalidRequest, Ledger, type MemberLimitsStatus, SetMemberLimitsRequest } from "@tally/domain/core"
 import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
 import { run, validate } from "./CommandRun.ts"

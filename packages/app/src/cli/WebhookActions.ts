@@ -1,4 +1,4 @@
-import { DeliveriesRequest, type WebhookDelivery, WebhookEndpointRequest, Webhooks } from "@tally/domain"
+import { DeliveriesRequest, type WebhookDelivery, WebhookEndpointRequest, Webhooks } from "@tally/domain/core"
 import { Effect } from "effect"
 import type { Command } from "effect/cli"
 import { noInput, present, run, validate } from "./CommandRun.ts"
