@@ -44,6 +44,13 @@ const heavy = [
   /effect\/dist\/(index\.js|http\/HttpServer\.js|http-api\/)/,
 ]
 
+let balanceLoaded: ReturnType<typeof modulesLoaded> | undefined
+/** What `tally balance alice --memory` loads, run once for the tests that look at it. */
+const balanceOnMemory = () => {
+  balanceLoaded ??= modulesLoaded("balance", "alice", "--memory")
+  return balanceLoaded
+}
+
 /**
  * The HTTP API's definition (`TallyApi`, its groups and their shared parts) and effect's HTTP API,
  * client and server modules. (Its headers, cookies and URL parameters load with the CLI itself.)
@@ -62,7 +69,7 @@ describe("what tally loads to start", () => {
   )
 
   it("a command loads its own feature's actions and no other's", () => {
-    const { code, modules } = modulesLoaded("balance", "alice", "--memory")
+    const { code, modules } = balanceOnMemory()
 
     expect(code).toBe(0)
     const actions = modules.filter((url) => /\/cli\/\w+Actions\.ts$/.test(url)).map((url) => Path.basename(url))
@@ -71,15 +78,23 @@ describe("what tally loads to start", () => {
   })
 
   it("a command loads nothing of HTTP: neither the API's definition nor effect's HTTP API, client or server", () => {
-    const { code, modules } = modulesLoaded("balance", "alice", "--memory")
+    const { code, modules } = balanceOnMemory()
 
     expect(code).toBe(0)
     expect(modules.some((url) => url.endsWith("packages/domain/src/Ledger.ts"))).toBe(true)
     expect(modules.filter((url) => http.test(url))).toEqual([])
   })
 
+  it("a command on --memory loads effect module by module, not its index, which loads every module of it", () => {
+    const { code, modules } = balanceOnMemory()
+
+    expect(code).toBe(0)
+    expect(modules.some((url) => url.endsWith("effect/dist/Effect.js"))).toBe(true)
+    expect(modules.filter((url) => url.endsWith("effect/dist/index.js"))).toEqual([])
+  })
+
   it("a command on --memory loads neither the PostgreSQL driver nor the embedded server", () => {
-    const { code, modules } = modulesLoaded("balance", "alice", "--memory")
+    const { code, modules } = balanceOnMemory()
 
     expect(code).toBe(0)
     expect(modules.some((url) => url.endsWith("packages/adapters/src/MemoryLedgerStore.ts"))).toBe(true)

@@ -30,7 +30,10 @@ import {
   summaryOf,
   totalsOf,
 } from "@tally/domain/core"
-import { Effect, Layer, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
 
 interface Account {

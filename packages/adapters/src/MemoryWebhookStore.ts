@@ -7,7 +7,8 @@ import {
   WebhookEndpointLimitReached,
   WebhookStore,
 } from "@tally/domain/core"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { MemoryEventLog } from "./MemoryEventLog.ts"
 
 interface Endpoint {

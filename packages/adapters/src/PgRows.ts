@@ -19,7 +19,8 @@ import {
   RefillState,
   refillDueAtMs,
 } from "@tally/domain/core"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { SqlClient } from "effect/sql"
 
 /** How accounts, entries, holds and auto top-up requests look in PostgreSQL, and how they map to the domain. */

@@ -6,7 +6,8 @@ import {
   WebhookEndpointLimitReached,
   WebhookStore,
 } from "@tally/domain/core"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
 import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedgerStore.ts"

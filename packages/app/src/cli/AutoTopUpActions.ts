@@ -10,8 +10,9 @@ import {
   InvalidRequest,
   Ledger,
 } from "@tally/domain/core"
-import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type {
   autoTopUpFlags,
   autoTopUpRequestFlags,

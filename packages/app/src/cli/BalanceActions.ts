@@ -1,6 +1,7 @@
 import { AccountId, Ledger, SettingsRequest, SpendRequest, TopUpRequest } from "@tally/domain/core"
-import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { balanceFlags, settingsFlags, spendFlags, topUpFlags } from "./BalanceCommands.ts"
 import { present, run, validate, writeInput } from "./CommandRun.ts"
 import { describeWrite, writeResult } from "./WriteOutput.ts"

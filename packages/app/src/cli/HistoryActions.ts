@@ -8,8 +8,10 @@ import {
   SearchRequest,
   TotalsRequest,
 } from "@tally/domain/core"
-import { Effect, type Option, Stream } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { render } from "../ExitCode.ts"
 import { present, run, storageLayer, validate } from "./CommandRun.ts"
 import type { entriesFlags, exportEntriesFlags, searchFlags, totalsFlags } from "./HistoryCommands.ts"

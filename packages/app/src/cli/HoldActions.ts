@@ -7,8 +7,8 @@ import {
   Ledger,
   ReleaseRequest,
 } from "@tally/domain/core"
-import { Effect } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"
 import type { captureFlags, expireHoldsFlags, getHoldFlags, holdFlags, releaseFlags } from "./HoldCommands.ts"
 

@@ -7,8 +7,9 @@ import {
   PendingCreditsRequest,
   VoidCreditRequest,
 } from "@tally/domain/core"
-import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"
 import type {
   activateCreditFlags,

@@ -6,8 +6,9 @@ import {
   type RefillSchedule,
   type RefillStatus,
 } from "@tally/domain/core"
-import { Effect, Option } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { noInput, present, run, validate } from "./CommandRun.ts"
 import type { refillFlags } from "./RefillCommands.ts"
 

@@ -8,8 +8,10 @@ import {
   runCsvLine,
   validateRequest,
 } from "@tally/domain/core"
-import { Effect, Option, Schema } from "effect"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { render } from "../ExitCode.ts"
 import { present, run, storageLayer, validate } from "./CommandRun.ts"
 import type { runsFlags } from "./RunsCommands.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Entry, EntryKind } from "../Entry.ts"
 import { matchesFilter } from "../history/EntryOrder.ts"
