@@ -55,6 +55,9 @@ const sourcesLoaded = (...entries: ReadonlyArray<RegExp>) => {
 const postgresAndServer =
   /@effect\/sql-pg|effect\/dist\/sql\/|adapters\/src\/(Pg\w+|EmbeddedPostgres)\.ts$|app\/src\/(PostgresStorage|HttpServer|WebhookDispatcher)\.ts$/
 
+/** The HTTP API's definition and effect's HTTP API, client and server modules: only `serve` needs them. */
+const httpApi = /domain\/src\/(api\/|TallyApi|\w+\/\w+Api\.ts$)|effect\/dist\/(http-api\/|http\/Http)/
+
 const tally = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   collect(
     spawn(process.execPath, [Path.join(outdir, "main.js"), ...args], {
@@ -72,11 +75,11 @@ describe("the bundled tally bin", () => {
     expect(loaded.filter((file) => postgresAndServer.test(file) || /\/(domain|adapters)\/src\//.test(file))).toEqual([])
   })
 
-  it("runs balance --memory without evaluating the PostgreSQL driver, the embedded server or the HTTP server", () => {
+  it("runs balance --memory without evaluating the PostgreSQL driver, the embedded server, the HTTP server or the HTTP API", () => {
     const loaded = sourcesLoaded(/\/main\.js$/, /\/main-BalanceActions-/, /\/main-Storage-/, /\/main-Logging-/)
 
     expect(loaded.some((file) => file.endsWith("adapters/src/MemoryLedgerStore.ts"))).toBe(true)
-    expect(loaded.filter((file) => postgresAndServer.test(file))).toEqual([])
+    expect(loaded.filter((file) => postgresAndServer.test(file) || httpApi.test(file))).toEqual([])
   })
 
   it("holds effect, its platform and @effect/sql-pg inside (one effect instance), importing only node's modules, the PostgreSQL binaries and esbuild", () => {

@@ -1,5 +1,6 @@
-import type { LedgerEvent, NewLedgerEvent } from "@tally/domain"
-import { Context, Layer } from "effect"
+import type { LedgerEvent, NewLedgerEvent } from "@tally/domain/core"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 
 /**
  * The event feed in process memory. Appends happen inside a store's synchronous step, so ids count

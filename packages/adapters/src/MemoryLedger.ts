@@ -1,5 +1,5 @@
-import { Ledger } from "@tally/domain"
-import { Layer } from "effect"
+import { Ledger } from "@tally/domain/core"
+import * as Layer from "effect/Layer"
 import * as MemoryLedgerStore from "./MemoryLedgerStore.ts"
 
 /**

@@ -29,8 +29,11 @@ import {
   storagePortVersion,
   summaryOf,
   totalsOf,
-} from "@tally/domain"
-import { Effect, Layer, Option, Stream } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as MemoryEventLog from "./MemoryEventLog.ts"
 
 interface Account {

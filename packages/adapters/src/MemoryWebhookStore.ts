@@ -6,8 +6,9 @@ import {
   type WebhookDelivery,
   WebhookEndpointLimitReached,
   WebhookStore,
-} from "@tally/domain"
-import { Effect, Layer } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { MemoryEventLog } from "./MemoryEventLog.ts"
 
 interface Endpoint {

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
 import { type AccountRow, accountColumns, knownOf } from "./PgRows.ts"

@@ -1,6 +1,6 @@
 import * as Net from "node:net"
 import type { PgClient } from "@effect/sql-pg"
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 
 /**
  * A PostgreSQL connection that cannot hang. A partition or a stalled server closes no socket: TCP

@@ -1,5 +1,6 @@
-import { type LedgerEvent, LedgerEvent as LedgerEventSchema, type NewLedgerEvent } from "@tally/domain"
-import { Effect, Schema } from "effect"
+import { type LedgerEvent, LedgerEvent as LedgerEventSchema, type NewLedgerEvent } from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { SqlClient, SqlError } from "effect/sql"
 
 /**

@@ -15,8 +15,12 @@ import {
   type StoreError,
   storagePortVersion,
   type WriteTarget,
-} from "@tally/domain"
-import { Effect, Layer, Result, Schedule, Stream } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { SqlClient, SqlError } from "effect/sql"
 import * as AccountCache from "./AccountCache.ts"
 import * as GroupCommit from "./GroupCommit.ts"

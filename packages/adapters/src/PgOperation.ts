@@ -1,4 +1,4 @@
-import type { Step, WriteTarget } from "@tally/domain"
+import type { Step, WriteTarget } from "@tally/domain/core"
 import type { Known } from "./PgRows.ts"
 
 /** One write submitted to the PostgreSQL store: what it touches (`WriteTarget`) and what it runs. */

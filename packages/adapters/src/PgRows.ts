@@ -18,8 +18,9 @@ import {
   type RefillRecord,
   RefillState,
   refillDueAtMs,
-} from "@tally/domain"
-import { Effect, Schema } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { SqlClient } from "effect/sql"
 
 /** How accounts, entries, holds and auto top-up requests look in PostgreSQL, and how they map to the domain. */

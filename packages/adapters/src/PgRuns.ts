@@ -1,5 +1,5 @@
-import type { AccountId, Run, RunsQuery } from "@tally/domain"
-import { Effect } from "effect"
+import type { AccountId, Run, RunsQuery } from "@tally/domain/core"
+import * as Effect from "effect/Effect"
 import type { SqlClient } from "effect/sql"
 import { type EntryRow, entryColumns, entryOf } from "./PgRows.ts"
 

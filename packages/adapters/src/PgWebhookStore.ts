@@ -5,8 +5,9 @@ import {
   type WebhookEndpoint,
   WebhookEndpointLimitReached,
   WebhookStore,
-} from "@tally/domain"
-import { Effect, Layer } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
 import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedgerStore.ts"

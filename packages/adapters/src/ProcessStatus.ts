@@ -1,5 +1,5 @@
 import * as Fs from "node:fs/promises"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * Whether a process still runs, for the records Tally and PostgreSQL leave in a data directory.

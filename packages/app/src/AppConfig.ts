@@ -1,5 +1,8 @@
-import { Limits } from "@tally/domain"
-import { Config, Option, Redacted, Schema } from "effect"
+import { Limits } from "@tally/domain/core"
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 /**
  * Every setting of the service and the CLI, read from the environment through Effect `Config`,

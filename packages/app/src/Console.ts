@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import * as Layer from "effect/Layer"
 import * as ConsoleBundle from "./ConsoleBundle.ts"
 
 /**

@@ -1,7 +1,9 @@
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { ProcessStatus } from "@tally/adapters/embedded-postgres"
-import { Effect, Redacted, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 /**
  * Who runs the embedded PostgreSQL of a data directory. The embedded server stops any server it

@@ -1,5 +1,10 @@
 import * as Fs from "node:fs"
-import { Context, Effect, Layer, Logger, type LogLevel, References } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import { logSettings } from "./AppConfig.ts"
 
 /**

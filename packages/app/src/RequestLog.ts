@@ -1,4 +1,6 @@
-import { Effect, LogLevel, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import { JsonLog } from "./Logging.ts"
 
 /**

@@ -9,9 +9,14 @@ import {
   WebhookSignature,
   WebhookStore,
 } from "@tally/domain"
-import { Cause, Clock, Effect, Layer, Schema, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import type { Mac } from "effect/crypto"
+import * as Effect from "effect/Effect"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 
 /**
  * Delivers the event feed to the webhook endpoints, at least once each, from inside the service:

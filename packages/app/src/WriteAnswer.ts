@@ -8,7 +8,7 @@ import {
   type WriteRequest,
   type WriteResponse,
 } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
 
 /**

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Limits } from "./Limits.ts"
 
 /** The caller's key for an account: 1 to 128 characters of letters, digits and `._:-`. */

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Nothing was ever written to this account: no entry, no hold, no settings. A read that answers for

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AccountId } from "./AccountId.ts"
 import { AccountNotFound } from "./AccountNotFound.ts"
 import {

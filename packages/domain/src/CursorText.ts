@@ -1,4 +1,4 @@
-import { Option } from "effect"
+import * as Option from "effect/Option"
 import { InvalidRequest } from "./LedgerError.ts"
 
 /** How a page cursor travels: its JSON as URL-safe base64 (base64url without padding), opaque to callers. */

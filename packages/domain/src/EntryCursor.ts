@@ -1,4 +1,5 @@
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { AccountId } from "./AccountId.ts"
 import { fromBase64Url, notIssued, toBase64Url } from "./CursorText.ts"
 import { InvalidRequest } from "./LedgerError.ts"

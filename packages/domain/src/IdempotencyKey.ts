@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Limits } from "./Limits.ts"
 
 /** A caller-chosen key, unique per account, that makes a retried write apply at most once. */

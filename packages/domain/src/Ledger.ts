@@ -1,4 +1,6 @@
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { type AuditOperations, auditOperations } from "./AuditOperations.ts"
 import { type AutoTopUpOperations, autoTopUpOperations } from "./autoTopUp/AutoTopUpOperations.ts"
 import { type BalanceOperations, balanceOperations } from "./BalanceOperations.ts"

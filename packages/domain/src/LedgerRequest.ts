@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "./AccountId.ts"
 import { Amount, Ceiling, OverdraftLimit } from "./Credits.ts"
 import { EntryKind, TopUpKind } from "./Entry.ts"

@@ -1,4 +1,6 @@
-import { Context, type Effect, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { AccountId } from "./AccountId.ts"
 import type { AccountState } from "./AccountState.ts"
 import type { AccountHistory, AuditedAccount, AuditPosition } from "./Audit.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { Amount, Balance, OverdraftLimit } from "./Credits.ts"
 import { applied, clamped, type Decision, rejected } from "./Decision.ts"
 

@@ -9,9 +9,10 @@ import {
   FailAutoTopUpRequest,
   InvalidRequest,
   Ledger,
-} from "@tally/domain"
-import { Effect, Option } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type {
   autoTopUpFlags,
   autoTopUpRequestFlags,

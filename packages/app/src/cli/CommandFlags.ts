@@ -1,4 +1,4 @@
-import type { EntryKind, ExportFormat, TopUpKind } from "@tally/domain"
+import type { EntryKind, ExportFormat, TopUpKind } from "@tally/domain/core"
 import * as Argument from "effect/cli/Argument"
 import * as Flag from "effect/cli/Flag"
 import { exactly } from "../ExactList.ts"

@@ -1,6 +1,6 @@
-import { AdjustmentRequest, Ledger, RefundRequest } from "@tally/domain"
-import { Effect } from "effect"
+import { AdjustmentRequest, Ledger, RefundRequest } from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { present, run, writeInput } from "./CommandRun.ts"
 import type { adjustFlags, refundFlags } from "./CorrectionCommands.ts"
 import { describeWrite, writeResult } from "./WriteOutput.ts"

@@ -1,4 +1,4 @@
-import { EventsRequest, Ledger, type LedgerEvent } from "@tally/domain"
+import { EventsRequest, Ledger, type LedgerEvent } from "@tally/domain/core"
 import type { Command } from "effect/cli"
 import { present, run, validate } from "./CommandRun.ts"
 import type { eventsFlags } from "./EventCommands.ts"

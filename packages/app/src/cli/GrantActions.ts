@@ -1,6 +1,7 @@
-import { ExpireGrantsRequest, type Grant, GrantsRequest, Ledger } from "@tally/domain"
-import { Effect, Option } from "effect"
+import { ExpireGrantsRequest, type Grant, GrantsRequest, Ledger } from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { present, run, validate } from "./CommandRun.ts"
 import type { expireGrantsFlags, grantsFlags } from "./GrantCommands.ts"
 

@@ -7,9 +7,11 @@ import {
   Ledger,
   SearchRequest,
   TotalsRequest,
-} from "@tally/domain"
-import { Effect, type Option, Stream } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { render } from "../ExitCode.ts"
 import { present, run, storageLayer, validate } from "./CommandRun.ts"
 import type { entriesFlags, exportEntriesFlags, searchFlags, totalsFlags } from "./HistoryCommands.ts"

@@ -6,9 +6,9 @@ import {
   HoldRequest,
   Ledger,
   ReleaseRequest,
-} from "@tally/domain"
-import { Effect } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"
 import type { captureFlags, expireHoldsFlags, getHoldFlags, holdFlags, releaseFlags } from "./HoldCommands.ts"
 

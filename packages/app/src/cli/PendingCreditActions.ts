@@ -6,9 +6,10 @@ import {
   PendingCreditRequest,
   PendingCreditsRequest,
   VoidCreditRequest,
-} from "@tally/domain"
-import { Effect, Option } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { noInput, present, run, validate, writeInput } from "./CommandRun.ts"
 import type {
   activateCreditFlags,

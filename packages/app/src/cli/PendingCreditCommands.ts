@@ -1,4 +1,4 @@
-import type { PendingCreditKind, PendingCreditStatus } from "@tally/domain"
+import type { PendingCreditKind, PendingCreditStatus } from "@tally/domain/core"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"

@@ -5,9 +5,10 @@ import {
   Ledger,
   type RefillSchedule,
   type RefillStatus,
-} from "@tally/domain"
-import { Effect, Option } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { noInput, present, run, validate } from "./CommandRun.ts"
 import type { refillFlags } from "./RefillCommands.ts"
 

@@ -1,22 +1,24 @@
 import {
   AccountId,
+  AccountRuns,
   Ledger,
   Limits,
   RunsRequest,
-  RunsResponse,
   runCsvHeader,
   runCsvLine,
   validateRequest,
-} from "@tally/domain"
-import { Effect, Option, Schema } from "effect"
+} from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { render } from "../ExitCode.ts"
 import { present, run, storageLayer, validate } from "./CommandRun.ts"
 import type { runsFlags } from "./RunsCommands.ts"
 import { signed } from "./WriteOutput.ts"
 
 /** As the HTTP API answers: a total is a decimal string, exact past what a JSON number carries. */
-const RunsJson = Schema.toCodecJson(RunsResponse)
+const RunsJson = Schema.toCodecJson(AccountRuns)
 const encodeRuns = Schema.encodeSync(RunsJson)
 const decodeRuns = Schema.decodeUnknownSync(RunsJson)
 

@@ -1,6 +1,7 @@
-import { AccountId, InvalidRequest, Ledger, type MemberLimitsStatus, SetMemberLimitsRequest } from "@tally/domain"
-import { Effect, Option } from "effect"
+import { AccountId, InvalidRequest, Ledger, type MemberLimitsStatus, SetMemberLimitsRequest } from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { run, validate } from "./CommandRun.ts"
 import type { memberLimitsFlags } from "./WalletCommands.ts"
 

@@ -1,6 +1,6 @@
-import { DeliveriesRequest, type WebhookDelivery, WebhookEndpointRequest, Webhooks } from "@tally/domain"
-import { Effect } from "effect"
+import { DeliveriesRequest, type WebhookDelivery, WebhookEndpointRequest, Webhooks } from "@tally/domain/core"
 import type { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { noInput, present, run, validate } from "./CommandRun.ts"
 import type {
   createWebhookFlags,

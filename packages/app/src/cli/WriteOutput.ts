@@ -1,4 +1,4 @@
-import type { Posting } from "@tally/domain"
+import type { Posting } from "@tally/domain/core"
 
 export const signed = (n: number | bigint) => (n > 0 ? `+${n}` : `${n}`)
 

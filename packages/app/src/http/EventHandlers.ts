@@ -1,5 +1,5 @@
 import { Ledger, TallyApi } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 
 /** `GET /v1/events`: the feed over the `Ledger`, long-polling up to `wait` seconds. */

@@ -1,5 +1,5 @@
 import { Ledger, TallyApi } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 
 /** `/v1/accounts/{accountId}/grants`, its expiry, and `/v1/grants/expire`, over the `Ledger`. */

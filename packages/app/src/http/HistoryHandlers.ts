@@ -1,7 +1,8 @@
 import { exportContentType, exportText, Ledger, TallyApi } from "@tally/domain"
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
+import * as Stream from "effect/Stream"
 
 /** `/v1/entries` (search across accounts) and `/v1/export`, over the `Ledger`. */
 export const HistoryHandlers = HttpApiBuilder.group(

@@ -1,5 +1,5 @@
 import { Ledger, type PendingCreditPosting, TallyApi } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as WriteAnswer from "../WriteAnswer.ts"
 

@@ -1,5 +1,5 @@
 import { Ledger, TallyApi } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 
 /** `/v1/accounts/{accountId}/refill` and `/v1/refills/run`, over the `Ledger`. */

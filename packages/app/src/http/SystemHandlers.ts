@@ -1,5 +1,5 @@
 import { TallyApi, Unhealthy } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Database } from "../Storage.ts"
 

@@ -1,5 +1,5 @@
 import { TallyApi, Webhooks } from "@tally/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 
 /** `/v1/webhooks`: endpoints and their deliveries, over the `Webhooks` service. */

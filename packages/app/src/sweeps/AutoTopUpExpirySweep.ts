@@ -1,5 +1,6 @@
 import { Ledger } from "@tally/domain"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Sweep from "./Sweep.ts"
 
 /**

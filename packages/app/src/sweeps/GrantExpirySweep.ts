@@ -1,5 +1,8 @@
 import { Ledger } from "@tally/domain"
-import { Config, Effect, Layer, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as Sweep from "./Sweep.ts"
 
 /**

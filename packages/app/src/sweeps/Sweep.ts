@@ -1,4 +1,7 @@
-import { Cause, Effect, Layer, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 
 /**
  * A pass the service repeats every `intervalMs` for as long as it runs: expiring holds and auto

@@ -1,5 +1,6 @@
-import { Schema, SchemaTransformation } from "effect"
 import { HttpApiMiddleware, HttpApiSchema, HttpApiSecurity } from "effect/http-api"
+import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import { AccountId } from "../AccountId.ts"
 import { AccountNotFound } from "../AccountNotFound.ts"
 import { Balance } from "../Credits.ts"

@@ -1,5 +1,5 @@
-import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
 import * as Examples from "../TallyApiExamples.ts"
 import { withExample } from "./ApiSupport.ts"
 

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** Auto top-up settings whose ceiling lies below their threshold. */
 export class AutoTopUpCeilingBelowThreshold extends Schema.TaggedError<AutoTopUpCeilingBelowThreshold>()(

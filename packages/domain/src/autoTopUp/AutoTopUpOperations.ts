@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AccountId } from "../AccountId.ts"
 import type { Entry } from "../Entry.ts"
 import { type BalanceLimitExceeded, type StoreError, validateRequest as validate } from "../LedgerError.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Amount, Balance, Ceiling } from "../Credits.ts"
 import { IdempotencyKey } from "../IdempotencyKey.ts"

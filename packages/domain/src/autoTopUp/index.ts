@@ -1,5 +1,4 @@
 export * from "./AfterDebit.ts"
-export * from "./AutoTopUpApi.ts"
 export * from "./AutoTopUpAudit.ts"
 export * from "./AutoTopUpCommands.ts"
 export * from "./AutoTopUpError.ts"

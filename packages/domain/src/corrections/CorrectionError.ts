@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The account has no entry with this sequence. */
 export class EntryNotFound extends Schema.TaggedError<EntryNotFound>()("EntryNotFound", {

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { BalanceLimitExceeded, InsufficientCredits } from "../LedgerError.ts"
 import { validateRequest as validate } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"

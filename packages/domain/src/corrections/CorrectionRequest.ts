@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Amount, creditsBetween } from "../Credits.ts"
 import { Reference } from "../history/Reference.ts"

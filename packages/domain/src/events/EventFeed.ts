@@ -1,4 +1,6 @@
-import { Clock, Effect, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { InvalidRequest, type LedgerUnavailable } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type InvalidRequest, type LedgerUnavailable, validateRequest as validate } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { type EventPage, EventsRequest, readEvents } from "./EventFeed.ts"

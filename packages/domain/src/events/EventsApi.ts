@@ -1,5 +1,5 @@
-import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
 import { Authorization, readErrors, withExample } from "../api/ApiSupport.ts"
 import * as Examples from "../TallyApiExamples.ts"
 import { EventsRequest } from "./EventFeed.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { AutoTopUpRequest } from "../autoTopUp/AutoTopUpRequest.ts"
 import { AutoTopUpSettings, Threshold } from "../autoTopUp/AutoTopUpSettings.ts"

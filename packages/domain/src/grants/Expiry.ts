@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { GrantMovement } from "./DrawDown.ts"
 import type { Allocation, Grant } from "./Grant.ts"
 

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Instant } from "../history/Instant.ts"
 

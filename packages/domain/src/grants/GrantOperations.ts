@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { AccountId } from "../AccountId.ts"
 import { decodeCursor, encodeCursor } from "../EntryCursor.ts"
 import { InvalidRequest, type LedgerUnavailable, type StoreError, validateRequest } from "../LedgerError.ts"

@@ -1,4 +1,5 @@
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { type AccountState, balancesOf } from "../AccountState.ts"
 import { Balance } from "../Credits.ts"

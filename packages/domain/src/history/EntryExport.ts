@@ -1,4 +1,4 @@
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import type { Entry } from "../Entry.ts"
 import type { ExportFormat } from "../LedgerRequest.ts"
 import { csvHeader, csvLine, ndjsonLine } from "./EntryCsv.ts"

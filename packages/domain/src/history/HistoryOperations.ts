@@ -1,4 +1,5 @@
-import { Effect, type Stream } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { Entry } from "../Entry.ts"
 import { decodeCursor, encodeCursor } from "../EntryCursor.ts"
 import { InvalidRequest, type LedgerUnavailable, validateRequest as validate } from "../LedgerError.ts"

@@ -1,4 +1,4 @@
-import { Option } from "effect"
+import * as Option from "effect/Option"
 import { fromBase64Url, notIssued, toBase64Url } from "../CursorText.ts"
 import type { InvalidRequest } from "../LedgerError.ts"
 import type { LedgerPosition } from "../LedgerStore.ts"

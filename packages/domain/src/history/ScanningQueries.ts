@@ -1,4 +1,5 @@
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { AccountId } from "../AccountId.ts"
 import { type AccountHistory, auditedAccountOf } from "../Audit.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"

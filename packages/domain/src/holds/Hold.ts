@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Metadata } from "../Metadata.ts"
 import { Member } from "../wallets/Member.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The account has no hold with this id. */
 export class HoldNotFound extends Schema.TaggedError<HoldNotFound>()("HoldNotFound", {

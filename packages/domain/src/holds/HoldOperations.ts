@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AccountId } from "../AccountId.ts"
 import type { AccountBalances } from "../AccountState.ts"
 import type { Entry } from "../Entry.ts"

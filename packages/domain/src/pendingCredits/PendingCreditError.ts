@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The account has no pending credit with this id. */
 export class PendingCreditNotFound extends Schema.TaggedError<PendingCreditNotFound>()("PendingCreditNotFound", {

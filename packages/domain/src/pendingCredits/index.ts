@@ -12,4 +12,3 @@ export type {
 export * from "./PendingCreditQueries.ts"
 export * from "./PendingCreditRequest.ts"
 export * from "./PendingCreditRules.ts"
-export * from "./PendingCreditsApi.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { Balance } from "../Credits.ts"
 import type { Decision } from "../Decision.ts"
 import { applyTopUp } from "../TopUp.ts"

@@ -1,4 +1,5 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
+import { AccountId } from "../AccountId.ts"
 import { Entry, EntryKind } from "../Entry.ts"
 import { matchesFilter } from "../history/EntryOrder.ts"
 
@@ -37,6 +38,17 @@ export const Run = Schema.Struct({
   more: Schema.Boolean,
 })
 export type Run = typeof Run.Type
+
+/**
+ * A page of an account's runs as the HTTP API and `tally runs --json` answer it; `nextCursor` is the
+ * next page's `cursor` (null: no more).
+ */
+export const AccountRuns = Schema.Struct({
+  accountId: AccountId,
+  runs: Schema.Array(Run),
+  nextCursor: Schema.NullOr(Schema.String),
+})
+export type AccountRuns = typeof AccountRuns.Type
 
 /** A page of runs, as the storage port reads it. */
 export interface RunsQuery {

@@ -1,10 +1,8 @@
-import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { AccountId } from "../AccountId.ts"
 import { Authorization, accountParams, readErrors, withExample } from "../api/ApiSupport.ts"
 import { Limits } from "../Limits.ts"
 import * as Examples from "../TallyApiExamples.ts"
-import { Run } from "./Run.ts"
+import { AccountRuns } from "./Run.ts"
 import { RunsRequest } from "./RunsRequest.ts"
 
 const runExample = {
@@ -20,10 +18,11 @@ const runExample = {
 }
 
 /** A page of runs; pass `nextCursor` as `cursor` for the next one (null: no more). */
-export const RunsResponse = withExample(
-  Schema.Struct({ accountId: AccountId, runs: Schema.Array(Run), nextCursor: Schema.NullOr(Schema.String) }),
-  { accountId: Examples.accountId, runs: [runExample], nextCursor: null },
-)
+export const RunsResponse = withExample(AccountRuns, {
+  accountId: Examples.accountId,
+  runs: [runExample],
+  nextCursor: null,
+})
 
 export class RunsGroup extends HttpApiGroup.make("runs")
   .add(

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { decodeCursor, encodeCursor } from "../EntryCursor.ts"
 import { InvalidRequest, validateRequest } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"

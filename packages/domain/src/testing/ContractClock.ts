@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 
 /**
  * A clock that runs with the real one, moved forward on demand, so contract tests can pass a hold's

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, test } from "vitest"
 import type { ContractContext } from "./ContractContext.ts"
 

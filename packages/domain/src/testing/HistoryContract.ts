@@ -1,4 +1,5 @@
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { describe, expect, test } from "vitest"
 import type { Entry } from "../Entry.ts"
 import type { ContractContext } from "./ContractContext.ts"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, test } from "vitest"
 import { Limits } from "../Limits.ts"
 import type { ContractContext } from "./ContractContext.ts"

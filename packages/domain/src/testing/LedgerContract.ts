@@ -1,4 +1,7 @@
-import { Clock, Effect, Layer, ManagedRuntime } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Ledger } from "../Ledger.ts"
 import type { LedgerStore } from "../LedgerStore.ts"

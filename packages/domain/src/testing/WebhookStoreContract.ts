@@ -1,5 +1,7 @@
-import { Effect, Layer, ManagedRuntime } from "effect"
 import { SecureRandom } from "effect/crypto"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { accountId } from "../AccountId.ts"
 import { threshold } from "../autoTopUp/AutoTopUpSettings.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * A debit naming a member would take the member past its limit for the period: `used` is what the

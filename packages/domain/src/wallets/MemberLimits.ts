@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Amount } from "../Credits.ts"
 import { Limits } from "../Limits.ts"
 import { Member } from "./Member.ts"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId } from "../AccountId.ts"
 import { Member } from "./Member.ts"
 import { MemberLimit, MemberLimits } from "./MemberLimits.ts"

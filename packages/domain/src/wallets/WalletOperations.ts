@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { AccountId } from "../AccountId.ts"
 import { type StoreError, validateRequest as validate } from "../LedgerError.ts"
 import type { LedgerStore } from "../LedgerStore.ts"

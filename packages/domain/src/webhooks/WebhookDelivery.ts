@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { EventId, EventType } from "../events/LedgerEvent.ts"
 import { Limits } from "../Limits.ts"
 import { WebhookEndpointId } from "./WebhookEndpoint.ts"

@@ -1,5 +1,5 @@
-import { Effect } from "effect"
 import { type CryptoError, Mac } from "effect/crypto"
+import * as Effect from "effect/Effect"
 import { Limits } from "../Limits.ts"
 
 /**

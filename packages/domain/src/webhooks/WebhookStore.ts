@@ -1,4 +1,5 @@
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { LedgerEvent } from "../events/LedgerEvent.ts"
 import type { LedgerUnavailable } from "../LedgerError.ts"
 import type { WebhookDelivery } from "./WebhookDelivery.ts"

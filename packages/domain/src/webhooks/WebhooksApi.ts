@@ -1,5 +1,5 @@
-import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
 import { Authorization, LedgerUnavailableResponse, readErrors, withExample, withMessage } from "../api/ApiSupport.ts"
 import * as Examples from "../TallyApiExamples.ts"
 import { DeliveriesRequest, WebhookDelivery } from "./WebhookDelivery.ts"
