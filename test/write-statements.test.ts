@@ -147,31 +147,6 @@ describe("statements per write", () => {
     expect(entries).toHaveLength(2)
   })
 
-  test("a hold placed, captured and released is four statements each (BEGIN, lock and load, write, COMMIT), its replay three", async () => {
-    await run((l) => l.topUp({ accountId: "held", amount: 1_000 }))
-    const transaction = (statements: ReadonlyArray<string>) => [statements[0], statements.at(-1), statements.length]
-    let holdId = 0
-    const placed = await sent(async () => {
-      holdId = (await run((l) => l.hold({ accountId: "held", amount: 100, idempotencyKey: "h-1" }))).hold.holdId
-    })
-    expect(transaction(placed)).toEqual(["BEGIN", "COMMIT", 4])
-    const captured = await sent(() =>
-      run((l) => l.capture({ accountId: "held", holdId, amount: 40, final: false, idempotencyKey: "h-2" })),
-    )
-    expect(transaction(captured)).toEqual(["BEGIN", "COMMIT", 4])
-    const released = await sent(() => run((l) => l.release({ accountId: "held", holdId, idempotencyKey: "h-3" })))
-    expect(transaction(released)).toEqual(["BEGIN", "COMMIT", 4])
-    let replay: { readonly replayed: boolean } | undefined
-    const replayed = await sent(async () => {
-      replay = await run((l) =>
-        l.capture({ accountId: "held", holdId, amount: 40, final: false, idempotencyKey: "h-2" }),
-      )
-    })
-    expect(transaction(replayed)).toEqual(["BEGIN", "COMMIT", 3])
-    expect(replay?.replayed).toBe(true)
-    expect(await run((l) => l.balances("held"))).toMatchObject({ balance: 960, held: 0, available: 960 })
-  })
-
   test("sixteen clients writing with keys to one account take no locked transaction", async () => {
     await run((l) => l.topUp({ accountId: "hot", amount: 1_000 }))
     // Each client pauses a little before each write, so writes arrive while batches are in flight.

@@ -180,36 +180,8 @@ export interface RecordJson {
 }
 
 const bigIntOrNull = (value: number | null) => (value === null ? null : BigInt(value))
-const dateOrNull = (value: string | null) => (value === null ? null : new Date(value))
 
-/** A hold row as `to_jsonb` writes it, as `EntryJson`. */
-type HoldJson = Omit<
-  HoldRow,
-  "hold_id" | "requested" | "amount" | "captured" | "excess" | "expires_at" | "created_at" | "resolved_at"
-> & {
-  readonly hold_id: number
-  readonly requested: number
-  readonly amount: number
-  readonly captured: number
-  readonly excess: number
-  readonly expires_at: string | null
-  readonly created_at: string
-  readonly resolved_at: string | null
-}
-
-const holdFromRowJson = (json: HoldJson): Hold =>
-  holdOf({
-    ...json,
-    hold_id: BigInt(json.hold_id),
-    requested: BigInt(json.requested),
-    amount: BigInt(json.amount),
-    captured: BigInt(json.captured),
-    excess: BigInt(json.excess),
-    expires_at: dateOrNull(json.expires_at),
-    created_at: new Date(json.created_at),
-    resolved_at: dateOrNull(json.resolved_at),
-  })
-
+/** A record as a statement answers it in JSON, as `loadKeys` reads it from its columns. */
 export const recordFromJson = ({ key, fingerprint, refusal, outcome, entry }: RecordJson): IdempotencyRecord => ({
   key: key as IdempotencyKey,
   fingerprint,
@@ -234,8 +206,7 @@ export const recordFromJson = ({ key, fingerprint, refusal, outcome, entry }: Re
 /**
  * A batch of operations as one transaction, reading top to bottom: lock the batch's accounts in id
  * order (so batches never deadlock each other), load what the operations touch (their keys'
- * records, the holds and refunded entries they name; the locks, records and holds in one statement,
- * `lockAndLoad`), let each operation's pure step decide on the
+ * records, the holds and refunded entries they name), let each operation's pure step decide on the
  * running state in arrival order, write every entry, key, hold and account in one statement. The
  * caller runs it in a transaction, commits and retries.
  */
@@ -247,22 +218,6 @@ export const make = (sql: SqlClient.SqlClient) => {
       ORDER BY account_id FOR UPDATE`
 
   /**
-   * Creates and locks the accounts of `ids` that `states` (the locked ones) lacks: the ones used for
-   * the first time, and any another transaction created meanwhile, as they stand after its commit.
-   */
-  const createMissing = (ids: ReadonlyArray<string>, states: Map<string, Known>) =>
-    Effect.gen(function* () {
-      const missing = ids.filter((id) => !states.has(id))
-      if (missing.length === 0) return []
-      const created = yield* sql<{ account_id: string }>`
-        INSERT INTO accounts (account_id)
-        SELECT id FROM unnest(${missing}::text[]) AS ids(id) ORDER BY id
-        ON CONFLICT DO NOTHING RETURNING account_id`
-      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, knownOf(row))
-      return created.map((row) => row.account_id)
-    })
-
-  /**
    * Locks every account of `ids` (sorted), creating the ones used for the first time. Waits for any
    * transaction that holds one of them, or is creating one, to end.
    */
@@ -270,7 +225,15 @@ export const make = (sql: SqlClient.SqlClient) => {
     Effect.gen(function* () {
       const rows = yield* lockAccounts(ids)
       const states = new Map(rows.map((row) => [row.account_id, knownOf(row)]))
-      return { states, created: yield* createMissing(ids, states) }
+      const missing = ids.filter((id) => !states.has(id))
+      if (missing.length === 0) return { states, created: [] }
+      const created = yield* sql<{ account_id: string }>`
+        INSERT INTO accounts (account_id)
+        SELECT id FROM unnest(${missing}::text[]) AS ids(id) ORDER BY id
+        ON CONFLICT DO NOTHING RETURNING account_id`
+      // Accounts another transaction created meanwhile: lock them as they stand after its commit.
+      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, knownOf(row))
+      return { states, created: created.map((row) => row.account_id) }
     })
 
   const loadKeys = (operations: ReadonlyArray<Operation>) =>
@@ -317,66 +280,6 @@ export const make = (sql: SqlClient.SqlClient) => {
           AS x(account_id, hold_id) USING (account_id, hold_id)`
       for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
       return holds
-    })
-
-  /**
-   * `lockBatchAccounts`, `loadKeys` and `loadHolds` in one statement where that reads what three would.
-   * A statement reads every table on the snapshot it began with, and only the rows it locks as they
-   * stand once locked: records and holds committed by a transaction it waited for, or that committed
-   * between its start and its lock, would be missed. Every write that records a key or changes a hold
-   * on an account with a row also updates that row, which bumps its version (the locked path updates
-   * every account it records a key or changes a hold on; the compare-and-swap statement records keys
-   * only with its account's update or creation, and changes no hold). So when each locked row's
-   * version is the one the snapshot saw, the snapshot's records and holds are the committed ones.
-   * Otherwise (a lost contention), and when an account had to be created, they are read again under
-   * the locks, as before.
-   */
-  const lockAndLoad = (ids: ReadonlyArray<string>, operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
-      const naming = operations.filter((op) => op.holdId !== undefined)
-      const separately = Effect.all({ records: loadKeys(operations), holds: loadHolds(operations) })
-      if (keyed.length === 0 && naming.length === 0)
-        return { ...(yield* lockBatchAccounts(ids)), ...(yield* separately) }
-      const rows = yield* sql<
-        AccountRow & {
-          seen_version: bigint
-          records: ReadonlyArray<RecordJson> | null
-          holds: ReadonlyArray<HoldJson> | null
-        }
-      >`
-        WITH locked AS (
-          SELECT ${sql.literal(accountColumns)} FROM accounts
-          WHERE account_id = ANY(${ids}::text[])
-          ORDER BY account_id FOR UPDATE
-        )
-        SELECT l.*, s.version AS seen_version, (
-          SELECT jsonb_agg(jsonb_build_object('key', k.idempotency_key, 'fingerprint', k.fingerprint,
-                                              'refusal', k.refusal, 'outcome', k.outcome, 'entry', to_jsonb(e)))
-          FROM idempotency_keys k
-          JOIN unnest(${keyed.map((op) => op.accountId)}::text[], ${keyed.map((op) => op.idempotencyKey!)}::text[])
-            AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
-          LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
-          WHERE k.account_id = l.account_id
-        ) AS records, (
-          SELECT jsonb_agg(to_jsonb(h)) FROM holds h
-          JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.holdId!))}::bigint[])
-            AS x(account_id, hold_id) USING (account_id, hold_id)
-          WHERE h.account_id = l.account_id
-        ) AS holds
-        FROM locked l JOIN accounts s USING (account_id)`
-      const states = new Map(rows.map((row) => [row.account_id, knownOf(row)]))
-      const created = yield* createMissing(ids, states)
-      if (rows.length < ids.length || rows.some((row) => row.version !== row.seen_version)) {
-        return { states, created, ...(yield* separately) }
-      }
-      const records = new Map<string, IdempotencyRecord>()
-      const holds = new Map<string, Hold>()
-      for (const row of rows) {
-        for (const json of row.records ?? []) records.set(keyOf(row.account_id, json.key), recordFromJson(json))
-        for (const json of row.holds ?? []) holds.set(keyOf(row.account_id, json.hold_id), holdFromRowJson(json))
-      }
-      return { states, created, records, holds }
     })
 
   /** The auto top-up requests the operations name, as committed. */
@@ -573,7 +476,9 @@ export const make = (sql: SqlClient.SqlClient) => {
   const decide = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
       const accountIds = [...new Set(operations.map((op) => op.accountId))].sort()
-      const { states, created, records, holds } = yield* lockAndLoad(accountIds, operations)
+      const { states, created } = yield* lockBatchAccounts(accountIds)
+      const records = yield* loadKeys(operations)
+      const holds = yield* loadHolds(operations)
       const requests = yield* loadAutoTopUpRequests(operations)
       const refundTargets = yield* loadRefundTargets(operations)
       const pendingCredits = yield* loadPendingCredits(operations)
@@ -662,10 +567,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       })
       const untouchedCreated = created.filter((id) => !changed.has(id))
       const touched = new Map(changed)
-      // An account whose key is recorded or whose hold changes is updated too, even were its state
-      // unchanged: its version then tells `lockAndLoad` that its records or holds changed.
-      const recorded = [...newRecords, ...changedHolds.values()]
-      for (const { accountId } of recorded) {
+      for (const { accountId } of newRecords) {
         if (!touched.has(accountId) && !untouchedCreated.includes(accountId)) {
           touched.set(accountId, states.get(accountId)!.state)
         }
