@@ -17,7 +17,10 @@ import { Effect, Layer, ManagedRuntime } from "effect"
  * - batch: 64 clients, group commit, compare-and-swap statements.
  *
  * `--keyed` gives every write an idempotency key of its own; `--grants` makes every top-up a grant
- * (an expiry a year ahead, priorities 0-2), which the spends then draw on.
+ * (an expiry a year ahead, priorities 0-2), which the spends then draw on. `--replays` runs the keyed
+ * workload once unmeasured, then measures it again: every write a replay of a key used before (a
+ * client's retry). `--holds` makes each operation a keyed hold placement followed by its capture (two
+ * writes, both counted).
  */
 
 /** /proc counts CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -42,8 +45,10 @@ const postgresCpuSeconds = (postmaster: number) =>
     .filter(({ pid, cpu }) => pid === postmaster || cpu?.ppid === postmaster)
     .reduce((total, { cpu }) => total + (cpu?.seconds ?? 0), 0)
 
-const flags = ["--keyed", "--grants"]
-const keyed = process.argv.includes("--keyed")
+const flags = ["--keyed", "--grants", "--replays", "--holds"]
+const replays = process.argv.includes("--replays")
+const holds = process.argv.includes("--holds")
+const keyed = process.argv.includes("--keyed") || replays
 const grants = process.argv.includes("--grants")
 const [scenario = "batch", operationsText = "20000"] = process.argv.slice(2).filter((arg) => !flags.includes(arg))
 const expiresAt = new Date(Date.now() + 365 * 86_400_000).toISOString()
@@ -51,7 +56,17 @@ const operations = Number(operationsText)
 const concurrency = scenario === "batch" ? 64 : 1
 const dataDir = Path.resolve(`.tally-test/cpu-per-operation-${process.pid}`)
 
+const placeAndCapture = (ledger: Ledger["Service"], i: number) => {
+  const accountId = `a${i % accounts}`
+  return Effect.ignore(
+    Effect.flatMap(ledger.hold({ accountId, amount: 1 + (i % 100), idempotencyKey: `hold-${i}` }), ({ hold }) =>
+      ledger.capture({ accountId, holdId: hold.holdId, idempotencyKey: `capture-${i}` }),
+    ),
+  )
+}
+
 const workload = (ledger: Ledger["Service"], i: number) => {
+  if (holds) return placeAndCapture(ledger, i)
   const accountId = `a${i % accounts}`
   const amount = 1 + (i % 100)
   const key = keyed ? { idempotencyKey: `op-${i}` } : {}
@@ -87,14 +102,17 @@ const program = Effect.gen(function* () {
       ),
     )
   yield* run((ledger, i) => ledger.topUp({ accountId: `a${i}`, amount: 1_000_000 }), accounts, 16)
+  if (replays) yield* run(workload, operations, concurrency)
   const postgresBefore = postgresCpuSeconds(postmaster)
   const nodeBefore = process.cpuUsage()
   yield* run(workload, operations, concurrency)
   const node = process.cpuUsage(nodeBefore)
   const postgres = postgresCpuSeconds(postmaster) - postgresBefore
-  const perOperation = (microseconds: number) => `${(microseconds / operations).toFixed(1)} µs/op`
+  const writes = holds ? operations * 2 : operations
+  const perOperation = (microseconds: number) => `${(microseconds / writes).toFixed(1)} µs/op`
+  const labels = [keyed && !replays && "keyed", grants && "grants", replays && "replays", holds && "holds"]
   console.log(
-    `${scenario}${keyed ? " keyed" : ""}${grants ? " grants" : ""}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${operations} operations)`,
+    `${[scenario, ...labels.filter(Boolean)].join(" ")}: node ${perOperation(node.user + node.system)}, postgres ${perOperation(postgres * 1e6)} (${writes} writes)`,
   )
   yield* Effect.promise(() => runtime.dispose())
 }).pipe(Effect.scoped)

@@ -11,7 +11,8 @@ import { statementLog } from "./StatementLog.ts"
  * `node --import tsx bench/trace-write.ts`: the statements each of a handful of lone writes sends, at
  * one connection, as the server logs them (log_min_duration_statement=0) with their durations, and
  * each write's wall time seen by the caller: keyed and unkeyed, on a known and on a new account, a
- * grant top-up and a spend that draws it, a replay, and a write on an account written before the
+ * grant top-up and a spend that draws it, a replay, a hold placed, captured (and that replayed) and
+ * released, and a write on an account written before the
  * process started (a restart).
  */
 const { logDir, logFile, settings } = statementLog("tally-trace-")
@@ -70,6 +71,20 @@ const program = Effect.gen(function* () {
       ledger.spend({ accountId: "warm", amount: 20, idempotencyKey: "trace-4" }),
     )
     yield* traced("keyed replay", ledger.spend({ accountId: "warm", amount: 1, idempotencyKey: "trace-1" }))
+    const { hold } = yield* ledger.hold({ accountId: "warm", amount: 5, idempotencyKey: "trace-hold-0" })
+    yield* traced("hold placement", ledger.hold({ accountId: "warm", amount: 5, idempotencyKey: "trace-hold-1" }))
+    yield* traced(
+      "hold capture",
+      ledger.capture({ accountId: "warm", holdId: hold.holdId, amount: 2, final: false, idempotencyKey: "trace-cap" }),
+    )
+    yield* traced(
+      "hold capture replay",
+      ledger.capture({ accountId: "warm", holdId: hold.holdId, amount: 2, final: false, idempotencyKey: "trace-cap" }),
+    )
+    yield* traced(
+      "hold release",
+      ledger.release({ accountId: "warm", holdId: hold.holdId, idempotencyKey: "trace-rel" }),
+    )
   }).pipe(Effect.provide(startProcess()))
   yield* Effect.gen(function* () {
     const ledger = yield* Ledger

@@ -98,6 +98,55 @@ describe("statements per write", () => {
     }
   })
 
+  test("a replay, a refusal's replay and a reused key with another request are one statement each, in any process", async () => {
+    await run((l) => l.topUp({ accountId: "replayed", amount: 100 }))
+    const first = await run((l) => l.spend({ accountId: "replayed", amount: 30, idempotencyKey: "r-1" }))
+    const refusal = await run((l) =>
+      Effect.flip(l.spend({ accountId: "replayed", amount: 500, idempotencyKey: "r-2" })),
+    )
+    expect(refusal._tag).toBe("InsufficientCredits")
+    // This process, which wrote the keys, and another one that never saw the account.
+    const other = startProcess()
+    try {
+      // Started before counting: the store reads a first page of accounts as it starts.
+      await other.runPromise(Effect.void)
+      for (const process of [ledger, other]) {
+        const inProcess = <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>) =>
+          process.runPromise(Effect.flatMap(Ledger, body))
+        let replay: unknown
+        expect(
+          await sent(async () => {
+            replay = await inProcess((l) => l.spend({ accountId: "replayed", amount: 30, idempotencyKey: "r-1" }))
+          }),
+        ).toEqual(["compare-and-swap"])
+        expect(replay).toEqual({ entry: first.entry, replayed: true })
+        let refusedAgain: unknown
+        expect(
+          await sent(async () => {
+            refusedAgain = await inProcess((l) =>
+              Effect.flip(l.spend({ accountId: "replayed", amount: 500, idempotencyKey: "r-2" })),
+            )
+          }),
+        ).toEqual(["compare-and-swap"])
+        expect({ ...(refusedAgain as object) }).toEqual({ ...refusal })
+        let conflict: unknown
+        expect(
+          await sent(async () => {
+            conflict = await inProcess((l) =>
+              Effect.flip(l.spend({ accountId: "replayed", amount: 31, idempotencyKey: "r-1" })),
+            )
+          }),
+        ).toEqual(["compare-and-swap"])
+        expect(conflict).toMatchObject({ _tag: "IdempotencyConflict", accountId: "replayed", idempotencyKey: "r-1" })
+      }
+    } finally {
+      await other.dispose()
+    }
+    expect(await run((l) => l.balance("replayed"))).toBe(70)
+    const { entries } = await run((l) => l.entries({ accountId: "replayed", limit: 10 }))
+    expect(entries).toHaveLength(2)
+  })
+
   test("sixteen clients writing with keys to one account take no locked transaction", async () => {
     await run((l) => l.topUp({ accountId: "hot", amount: 1_000 }))
     // Each client pauses a little before each write, so writes arrive while batches are in flight.

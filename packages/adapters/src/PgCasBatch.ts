@@ -10,7 +10,7 @@ import {
 import { Effect, Result } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
-import { recordColumns } from "./PgLockedBatch.ts"
+import { type RecordJson, recordColumns, recordFromJson } from "./PgLockedBatch.ts"
 import type { Decided, Landmarks, Operation } from "./PgOperation.ts"
 import {
   type AccountRow,
@@ -71,6 +71,26 @@ const recordTypes = ["text", "text", "text", "bigint", "text", "text", "text"]
 const grantTypes = ["text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text", "text"]
 
 /**
+ * The batch's keys that have a record, and their accounts. A record the statement finds was committed
+ * before it began (it runs in autocommit) and is never changed: it answers a replay as well as the
+ * locked path's read of it would.
+ */
+const usedKeys = (keyArrays: string) => `used_keys AS (
+    SELECT k.* FROM idempotency_keys k
+    JOIN unnest(${keyArrays}) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
+  ), used AS (
+    SELECT DISTINCT account_id FROM used_keys
+  )`
+
+/** A missed account's records of the batch's keys, each with the entry its outcome names (`RecordJson`). */
+const usedRecords = `(
+    SELECT jsonb_agg(jsonb_build_object('key', k.idempotency_key, 'fingerprint', k.fingerprint, 'refusal', k.refusal,
+                                        'outcome', k.outcome, 'entry', to_jsonb(e)))
+    FROM used_keys k LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
+    WHERE k.account_id = x.account_id
+  )`
+
+/**
  * The one statement. Each account of the batch is a row of `x`: the version its operations were
  * decided on (0: decided as having no row), whether they write it, and its new state. An account is
  * `written` if its version is still that one (the UPDATE re-checks it on the newest row version after
@@ -94,14 +114,7 @@ const statementText = ({ keys, grants }: Shape) => {
   WITH x AS (
     SELECT * FROM unnest(${accounts})
       AS x(account_id, expected, writes, balance, last_sequence, overdraft_limit, held, holds_placed${grants ? ", grants, grants_due_at" : ""})
-  ), ${
-    keys
-      ? `used AS (
-    SELECT DISTINCT k.account_id FROM idempotency_keys k
-    JOIN unnest(${keyArrays}) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
-  ), `
-      : ""
-  }updated AS (
+  ), ${keys ? `${usedKeys(keyArrays)}, ` : ""}updated AS (
     UPDATE accounts a
     SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
         held = x.held, holds_placed = x.holds_placed${grants ? ", grants = x.grants::jsonb, grants_due_at = x.grants_due_at::timestamptz" : ""}
@@ -158,11 +171,12 @@ const statementText = ({ keys, grants }: Shape) => {
   }
   SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
          NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members
+         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members, NULL::jsonb AS records
   FROM written
   UNION ALL
   SELECT x.account_id, a.version, false, ${keys ? "x.account_id IN (SELECT account_id FROM used)" : "false"}, a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members,
+         ${keys ? usedRecords : "NULL::jsonb"}
   FROM x LEFT JOIN accounts a USING (account_id)
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
 }
@@ -175,6 +189,33 @@ type Row = Omit<AccountRow, "version"> & {
   readonly version: bigint | null
   readonly written: boolean
   readonly key_used: boolean
+  /** The records of its keys the statement found, when some were. */
+  readonly records: ReadonlyArray<RecordJson> | null
+}
+
+/**
+ * The answers of an account whose every operation replays a key the statement found used: each
+ * decided again by the pure core with its key's record (the same request: the first outcome; another
+ * request: a conflict), none writing anything. Undefined when some operation would write: the account
+ * then takes the locked path with all its operations, as before.
+ */
+const replays = (
+  operations: ReadonlyArray<Operation>,
+  indexes: ReadonlyArray<number>,
+  state: AccountState,
+  found: ReadonlyArray<RecordJson>,
+): ReadonlyArray<unknown> | undefined => {
+  const records = new Map(found.map((json) => [json.key, recordFromJson(json)]))
+  const results: Array<unknown> = []
+  for (const index of indexes) {
+    const { idempotencyKey, step } = operations[index]!
+    const prior = idempotencyKey === undefined ? undefined : records.get(idempotencyKey)
+    if (prior === undefined) return undefined
+    const transition = step({ state, prior })
+    if (Object.entries(transition).some(([field, value]) => field !== "result" && value !== undefined)) return undefined
+    results.push(transition.result)
+  }
+  return results
 }
 
 /** What the batch's operations on one account decided. */
@@ -221,9 +262,10 @@ const changesGrants = (plan: AccountPlan) =>
  * it is). The statement is a compare-and-swap per account on its version: the accounts still at the
  * version decided on are written with their entries and records, the others are left untouched and
  * their state as it now stands comes back, so their operations can be decided again at once. An
- * account whose key was used before, or one of whose operations needs more than the statement
- * writes (a hold, a refund, an auto top-up request, events, a refill, a settings change), takes the
- * locked path with all its operations, in order.
+ * account whose keys were used before comes back with their records: if every operation of it
+ * replays one, they are answered from them (`replays`). Otherwise such an account, or one of whose
+ * operations needs more than the statement writes (a hold, a refund, an auto top-up request, events,
+ * a refill, a settings change), takes the locked path with all its operations, in order.
  *
  * `sent` hears what each account decided just before the statement goes, on a connection already
  * held (a server that refuses connections has been sent nothing): if the connection drops then, the
@@ -447,10 +489,17 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
           cache.set(plan.accountId, { state: plan.state, version: Number(row.version) })
           continue
         }
-        if (row.version === null) cache.delete(plan.accountId)
-        else cache.set(plan.accountId, knownOf(row as AccountRow))
+        const known = row.version === null ? undefined : knownOf(row as AccountRow)
+        if (known === undefined) cache.delete(plan.accountId)
+        else cache.set(plan.accountId, known)
+        const replayed =
+          row.records === null
+            ? undefined
+            : replays(operations, plan.indexes, known?.state ?? newAccountState, row.records)
         const again = !row.key_used && row.version !== null
-        for (const index of plan.indexes) answers[index] = again ? decideAgain : needsLock
+        plan.indexes.forEach((index, position) => {
+          answers[index] = replayed === undefined ? (again ? decideAgain : needsLock) : replayed[position]
+        })
       }
       return answers
     }).pipe(Effect.scoped)

@@ -63,7 +63,8 @@ import { readRuns } from "./PgRuns.ts"
  * as this process last saw it, and applied only if its version is unchanged. An account that moved
  * on is decided again on the state that statement answered, in a second one; what still misses, and
  * what the statement cannot write (holds, refunds, auto top-up requests, events, refills, settings, a
- * key used before), takes the locked transaction (`PgLockedBatch`). Row locks and versions, not this
+ * key used before beside a new write), takes the locked transaction (`PgLockedBatch`); a replay is
+ * answered from the record the statement found. Row locks and versions, not this
  * process, decide between processes.
  *
  * Every write lands once or not at all. A lost connection or a lost contention is retried within

@@ -156,6 +156,53 @@ const outcomeOf = (entry: Entry | null, refusal: unknown, outcome: StoredOutcome
   return entry !== null ? { _tag: "Posted", entry } : { _tag: "Refused", error: decodeRefusal(refusal) }
 }
 
+/** An entry as `to_jsonb` writes it: int8 columns as numbers (every amount is a safe integer), its time as text. */
+type EntryJson = Omit<
+  EntryRow,
+  "sequence" | "requested" | "amount" | "balance_after" | "hold_id" | "refund_of" | "created_at"
+> & {
+  readonly sequence: number
+  readonly requested: number
+  readonly amount: number
+  readonly balance_after: number
+  readonly hold_id: number | null
+  readonly refund_of: number | null
+  readonly created_at: string
+}
+
+/** An idempotency record as a statement answers it in JSON, with the entry its outcome names. */
+export interface RecordJson {
+  readonly key: string
+  readonly fingerprint: string
+  readonly refusal: unknown
+  readonly outcome: StoredOutcome | null
+  readonly entry: EntryJson | null
+}
+
+const bigIntOrNull = (value: number | null) => (value === null ? null : BigInt(value))
+
+/** A record as a statement answers it in JSON, as `loadKeys` reads it from its columns. */
+export const recordFromJson = ({ key, fingerprint, refusal, outcome, entry }: RecordJson): IdempotencyRecord => ({
+  key: key as IdempotencyKey,
+  fingerprint,
+  outcome: outcomeOf(
+    entry === null
+      ? null
+      : entryOf({
+          ...entry,
+          sequence: BigInt(entry.sequence),
+          requested: BigInt(entry.requested),
+          amount: BigInt(entry.amount),
+          balance_after: BigInt(entry.balance_after),
+          hold_id: bigIntOrNull(entry.hold_id),
+          refund_of: bigIntOrNull(entry.refund_of),
+          created_at: new Date(entry.created_at),
+        }),
+    refusal,
+    outcome,
+  ),
+})
+
 /**
  * A batch of operations as one transaction, reading top to bottom: lock the batch's accounts in id
  * order (so batches never deadlock each other), load what the operations touch (their keys'
