@@ -177,11 +177,11 @@ const shapeIndex = ({ keys, grants }: Shape) => (grants ? 2 : 0) + (keys ? 1 : 0
  * parameters rather than arrays of one (nothing to encode as arrays, nothing to `unnest`).
  * Measured against the arrays (`bench/cpu-per-operation.ts solo 1000`, four pairs each, under load),
  * a lone write costs PostgreSQL 7-16% less unkeyed and 14-29% less keyed; Node's CPU moved within
- * its noise (encoding the arrays was about 10 µs of a write's). Both are prepared once and run on a
- * generic plan: planning each time would cost more than either saves.
- * Nullable values go typed, so each text is prepared once whatever the values. Parameters: the
- * account's as in `statementText` ($1-$8), whether an entry is written and its columns ($9-$26), and
- * with keys the key checked unused, whether a record is inserted and its columns ($27-$34).
+ * its noise (encoding the arrays was about 10 µs of a write's). Nullable values go typed, so each text
+ * is prepared once whatever the values, and PostgreSQL keeps a generic plan for it (planning each
+ * execution afresh cost more than the text saves). Parameters: the account's as in `statementText`
+ * ($1-$8), whether an entry is written and its columns ($9-$26), and with keys the key checked unused,
+ * whether a record is inserted and its columns ($27-$34).
  */
 const loneStatementText = (keys: boolean) => {
   const unused = keys ? " AND NOT EXISTS (SELECT FROM used)" : ""
