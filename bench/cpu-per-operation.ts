@@ -8,7 +8,7 @@ import { SqlClient } from "effect/sql"
 import * as BatchTracer from "./BatchTracer.ts"
 
 /**
- * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations] [--keyed] [--grants]`: the CPU one
+ * `node --import tsx bench/cpu-per-operation.ts [solo|locked|batch] [operations] [--keyed] [--grants] [--batches]`: the CPU one
  * operation costs the Tally process and its PostgreSQL (every server process, read from /proc),
  * for a fixed workload (half ceiling'd top-ups, half spends, over 1,000 accounts). CPU time, unlike
  * throughput, barely depends on what else the machine runs, so two versions can be compared on a
