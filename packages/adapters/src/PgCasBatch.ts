@@ -185,6 +185,79 @@ const statementText = ({ keys, grants }: Shape) => {
 const statementTexts = [false, true].flatMap((grants) => [false, true].map((keys) => statementText({ keys, grants })))
 const shapeIndex = ({ keys, grants }: Shape) => (grants ? 2 : 0) + (keys ? 1 : 0)
 
+/**
+ * A batch of one account with at most one entry and one key, and no grants (a lone write), is sent a
+ * text of its own: the same checks and the same rows as `statementText`, its values as scalar
+ * parameters rather than arrays of one (nothing to encode as arrays, nothing to `unnest`).
+ * Measured against the arrays (`bench/cpu-per-operation.ts solo 1000`, four pairs each, under load),
+ * a lone write costs PostgreSQL 7-16% less unkeyed and 14-29% less keyed; Node's CPU moved within
+ * its noise (encoding the arrays was about 10 µs of a write's). Nullable values go typed, so each text
+ * is prepared once whatever the values, and PostgreSQL keeps a generic plan for it (planning each
+ * execution afresh cost more than the text saves). Parameters: the account's as in `statementText`
+ * ($1-$8), whether an entry is written and its columns ($9-$26), and with keys the key checked unused,
+ * whether a record is inserted and its columns ($27-$34).
+ */
+const loneStatementText = (keys: boolean) => {
+  const unused = keys ? " AND NOT EXISTS (SELECT FROM used)" : ""
+  return `
+  WITH x AS (
+    SELECT $1::text AS account_id, $2::bigint AS expected, $3::boolean AS writes, $4::bigint AS balance,
+           $5::bigint AS last_sequence, $6::bigint AS overdraft_limit, $7::bigint AS held, $8::bigint AS holds_placed
+  ), ${
+    keys
+      ? `used AS (
+    SELECT FROM idempotency_keys WHERE account_id = $1::text AND idempotency_key = $27::text
+  ), `
+      : ""
+  }updated AS (
+    UPDATE accounts a
+    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
+        held = x.held, holds_placed = x.holds_placed
+    FROM x
+    WHERE a.account_id = $1::text AND x.writes AND x.expected > 0 AND a.version = x.expected${unused}
+    RETURNING a.account_id, a.version
+  ), created AS (
+    INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
+    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
+    WHERE x.writes AND x.expected = 0${unused}
+    ON CONFLICT DO NOTHING
+    RETURNING account_id, version
+  ), checked AS (
+    SELECT x.account_id, x.expected AS version FROM x
+    WHERE NOT x.writes AND coalesce((SELECT version FROM accounts WHERE account_id = $1::text), 0) = x.expected${unused}
+  ), written AS (
+    SELECT account_id, version FROM updated
+    UNION ALL SELECT account_id, version FROM created
+    UNION ALL SELECT account_id, version FROM checked
+  ), new_entries AS (
+    INSERT INTO entries (${entryWriteColumns})
+    SELECT $1::text, $10::bigint, $11::text, $12::text, $13::bigint, $14::bigint, $15::bigint, $16::text, $17::text,
+           $18::bigint, $19::bigint, $20::text, $21::text, $22::boolean, $23::jsonb, $24::timestamptz, $25::uuid, $26::text
+    WHERE $9::boolean AND EXISTS (SELECT FROM written)
+  )${
+    keys
+      ? `, new_keys AS (
+    INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, entry_sequence, refusal, outcome,
+                                  operation_id)
+    SELECT $1::text, $29::text, $30::text, $31::bigint, $32::jsonb, $33::jsonb, $34::uuid
+    WHERE $28::boolean AND EXISTS (SELECT FROM written)
+  )`
+      : ""
+  }
+  SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
+         NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
+         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members
+  FROM written
+  UNION ALL
+  SELECT x.account_id, a.version, false, ${keys ? "EXISTS (SELECT FROM used)" : "false"}, a.balance, a.last_sequence,
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members
+  FROM x LEFT JOIN accounts a ON a.account_id = $1::text
+  WHERE NOT EXISTS (SELECT FROM written)`
+}
+
+/** The lone write's texts, built once: without keys, then with. */
+const loneStatementTexts = [false, true].map(loneStatementText)
+
 type Row = Omit<AccountRow, "version"> & {
   readonly version: bigint | null
   readonly written: boolean
@@ -466,6 +539,69 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
     return values
   }
 
+  /** The plan of a lone write (`loneStatementText`), or undefined when the batch needs the arrays. */
+  const loneOf = (plans: ReadonlyArray<AccountPlan>, shape: Shape) => {
+    const plan = plans[0]!
+    return plans.length === 1 &&
+      !shape.grants &&
+      plan.entries.length <= 1 &&
+      plan.records.length <= 1 &&
+      plan.keys.size <= 1
+      ? plan
+      : undefined
+  }
+
+  /** The lone write's parameters, in `loneStatementText`'s order. */
+  const loneParameters = (plan: AccountPlan, { keys }: Shape) => {
+    const expected = plan.known?.version ?? 0
+    const { entry, operationId } = plan.entries[0] ?? {}
+    const values: Array<unknown> = [
+      plan.accountId,
+      BigInt(expected),
+      // An account with no row and only a key's refusal recorded keeps having no row.
+      plan.changed || (plan.records.length > 0 && expected > 0),
+      BigInt(plan.state.balance),
+      BigInt(plan.state.sequence),
+      BigInt(plan.state.overdraftLimit),
+      BigInt(plan.state.held),
+      BigInt(plan.state.holdsPlaced),
+      entry !== undefined,
+      PgTypes.int8(entry === undefined ? null : BigInt(entry.sequence)),
+      entry?.kind ?? null,
+      entry?.decision ?? null,
+      PgTypes.int8(entry === undefined ? null : BigInt(entry.requested)),
+      PgTypes.int8(entry === undefined ? null : BigInt(entry.amount)),
+      PgTypes.int8(entry === undefined ? null : BigInt(entry.balanceAfter)),
+      entry?.idempotencyKey ?? null,
+      entry?.reference ?? null,
+      PgTypes.int8(nullableBigInt(entry?.holdId ?? null)),
+      PgTypes.int8(nullableBigInt(entry?.refundOf ?? null)),
+      entry?.reason ?? null,
+      entry?.actor ?? null,
+      PgTypes.bool(entry?.overdrawn ?? null),
+      entry === undefined ? null : JSON.stringify(entry.metadata),
+      entry?.createdAt ?? null,
+      operationId ?? null,
+      entry?.member ?? null,
+    ]
+    if (keys) {
+      const [key] = plan.keys
+      const written = plan.records[0]
+      const outcome = written === undefined ? undefined : recordColumns(written.record.outcome)
+      values.push(
+        key,
+        written !== undefined,
+        written?.record.key ?? null,
+        written?.record.fingerprint ?? null,
+        PgTypes.int8(nullableBigInt(outcome?.entry_sequence ?? null)),
+        outcome === undefined || outcome.refusal === null ? null : JSON.stringify(outcome.refusal),
+        outcome === undefined || outcome.outcome === null ? null : JSON.stringify(outcome.outcome),
+        written?.operationId ?? null,
+      )
+    }
+    return values
+  }
+
   /**
    * Each operation's answer: its result, `needsLock`, or `decideAgain` (its account moved on and the
    * cache now holds the state the statement saw). Accounts written or checked are cached as written.
@@ -477,9 +613,10 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       const connection = yield* sql.reserve
       sent(plans.map(attemptOf))
       const shape = shapeOf(plans)
+      const lone = loneOf(plans, shape)
       const rows: ReadonlyArray<Row> = yield* connection.execute(
-        statementTexts[shapeIndex(shape)]!,
-        parameters(plans, shape),
+        lone === undefined ? statementTexts[shapeIndex(shape)]! : loneStatementTexts[shape.keys ? 1 : 0]!,
+        lone === undefined ? parameters(plans, shape) : loneParameters(lone, shape),
         undefined,
       )
       const byAccount = new Map(rows.map((row) => [row.account_id, row]))
