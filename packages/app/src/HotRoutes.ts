@@ -113,6 +113,23 @@ const decoder = (schema: Schema.Top | undefined, options: SchemaAST.ParseOptions
   return Schema.decodeUnknownResult(schema as Schema.Codec<unknown, unknown>, options)
 }
 
+/**
+ * A payload decoded as `HttpApi` decodes it, with the union of the endpoint's payload schemas. A union
+ * of one schema succeeds with what that schema decodes, and costs a decode about 1.5 µs more than it
+ * (a candidate search per input): a body is decoded with the schema alone, and only one it refuses is
+ * decoded again with the union, whose issue is the one `HttpApi` reports.
+ */
+const payloadDecoder = (schemas: ReadonlyArray<Schema.Top>, options: SchemaAST.ParseOptions | undefined) => {
+  const union = decoder(Schema.Union(schemas), options)
+  const [only] = schemas
+  if (schemas.length !== 1 || only === undefined) return union
+  const alone = decoder(only, options)
+  return (input: unknown) => {
+    const decoded = alone(input)
+    return Result.isSuccess(decoded) ? decoded : union(input)
+  }
+}
+
 /** Encodes the errors an endpoint declares as `HttpApi` does; undefined for an error it does not declare. */
 const errorEncoder = (group: HttpApiGroup.Top, endpoint: Endpoint, retryAfterSeconds: number) => {
   const options = parseOptions(group, endpoint, HttpApi.ErrorParseOptions)
@@ -204,7 +221,7 @@ export const make = (rules: Rules) =>
         decodePayload:
           payload === undefined
             ? undefined
-            : decoder(Schema.Union(payload.schemas), parseOptions(group, endpoint, HttpApi.PayloadParseOptions)),
+            : payloadDecoder(payload.schemas, parseOptions(group, endpoint, HttpApi.PayloadParseOptions)),
         answer: (decoded, body) =>
           answer(decoded, body, refuse).pipe(Effect.catch((error) => Effect.sync(() => refuse(error)))),
         refuse,
