@@ -47,8 +47,7 @@ describe("a refund", () => {
       const wanted = ask ?? refundable
       if (!("decision" in decided)) {
         if (decided._tag === "RefundExceedsEntry") expect(wanted > refundable || wanted === 0).toBe(true)
-        else
-          expect(decided._tag === "BalanceLimitExceeded" && pastSmallest(state, wanted)).toBe(true)
+        else expect(decided._tag === "BalanceLimitExceeded" && pastSmallest(state, wanted)).toBe(true)
         continue
       }
       expect(wanted).toBeLessThanOrEqual(refundable)
