@@ -106,25 +106,33 @@ const stdoutWriter = (): ((text: string) => void) => {
   }
 }
 
+/**
+ * The window's timer is set by its first line, not kept running: a service with nothing to log
+ * wakes for nothing (an interval woke it 100 times a second).
+ */
 const batchedStdout = Effect.acquireRelease(
   Effect.sync(() => {
     const write = stdoutWriter()
     let lines: Array<string> = []
+    let timer: ReturnType<typeof setTimeout> | undefined
     const flush = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
       if (lines.length === 0) return
       const text = lines.join("\n")
       lines = []
       write(text)
     }
-    // Unreferenced: waiting lines never keep the process alive, and the release writes them.
-    const timer = setInterval(flush, flushWindowMs).unref()
-    return { write: (line: string) => void lines.push(line), flush, timer }
+    return {
+      write: (line: string) => {
+        lines.push(line)
+        // Unreferenced: waiting lines never keep the process alive, and the release writes them.
+        timer ??= setTimeout(flush, flushWindowMs).unref()
+      },
+      flush,
+    }
   }),
-  ({ flush, timer }) =>
-    Effect.sync(() => {
-      clearInterval(timer)
-      flush()
-    }),
+  ({ flush }) => Effect.sync(flush),
 )
 
 export const serviceLayer = Layer.unwrap(

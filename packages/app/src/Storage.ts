@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import { storageSettings } from "./AppConfig.ts"
 import type * as DataDirOwner from "./DataDirOwner.ts"
 import type * as PostgresStorage from "./PostgresStorage.ts"
+import * as WebhookEndpointCreated from "./WebhookEndpointCreated.ts"
 
 /**
  * Where the ledger keeps its data, chosen once per process, the same way for the service and the
@@ -36,9 +37,15 @@ export interface Options {
   readonly role: DataDirOwner.Role
 }
 
-/** The webhook endpoints over `store`, which the service's dispatcher also uses; secrets from the OS. */
+/**
+ * The webhook endpoints over `store`, which the service's dispatcher also uses, told when this process
+ * creates an endpoint; secrets from the OS.
+ */
 export const webhooks = <E, R>(store: Layer.Layer<WebhookStore, E, R>) =>
-  Webhooks.layer.pipe(Layer.provideMerge(store), Layer.provide(NodeCrypto.layerSecureRandom))
+  Webhooks.layer.pipe(
+    Layer.provideMerge(WebhookEndpointCreated.announcing(store)),
+    Layer.provide(NodeCrypto.layerSecureRandom),
+  )
 
 const memory = Layer.mergeAll(
   MemoryLedger.layer,

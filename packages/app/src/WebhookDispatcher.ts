@@ -11,12 +11,14 @@ import {
 } from "@tally/domain"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import type * as Latch from "effect/Latch"
 import type { Mac } from "effect/crypto"
 import * as Effect from "effect/Effect"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { WebhookEndpointCreated } from "./WebhookEndpointCreated.ts"
 
 /**
  * Delivers the event feed to the webhook endpoints, at least once each, from inside the service:
@@ -24,11 +26,22 @@ import * as Stream from "effect/Stream"
  * so several service processes share the work instead of each delivering everything), posts each
  * one signed, and records the attempt. A failed attempt is retried with exponential backoff for the
  * retry period, then given up; the attempts are visible through the API.
+ *
+ * With no endpoint there is nothing to deliver, and a round would still cost the database a
+ * transaction of four statements every poll: so a dispatcher that finds no endpoint only looks for
+ * one, with one statement, every `endpointCheckIntervalMs`, and starts at once when this process
+ * creates one (`WebhookEndpointCreated`). It starts by looking, so endpoints stored before a restart
+ * are delivered to.
  */
 
 export interface Options {
   /** How often an idle dispatcher looks for new events and due retries. */
   readonly pollIntervalMs: number
+  /**
+   * With no endpoint, how often the store is asked whether another process created one; with some, how
+   * often a dispatcher whose rounds find nothing to do asks whether any is left.
+   */
+  readonly endpointCheckIntervalMs: number
   /** A receiver gets this long to answer. */
   readonly attemptTimeoutMs: number
   /** Deliveries in flight at once per process. */
@@ -41,6 +54,7 @@ export interface Options {
 
 export const defaults: Options = {
   pollIntervalMs: 250,
+  endpointCheckIntervalMs: 1_000,
   attemptTimeoutMs: Limits.webhookAttemptTimeoutMs,
   concurrency: 8,
   claimMax: 32,
@@ -145,23 +159,56 @@ const round = (options: Options, store: WebhookStore["Service"], client: HttpCli
     return claims.length
   })
 
+/** Whether the store has an endpoint; a store that fails is logged and counts as having none until the next look. */
+const anyEndpoint = (store: WebhookStore["Service"]) =>
+  store.list.pipe(
+    Effect.map((endpoints) => endpoints.length > 0),
+    Effect.catchCause((cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.logError("webhook endpoints not read", cause).pipe(Effect.as(false)),
+    ),
+  )
+
+/** Returns once an endpoint exists: found in the store, or created by this process meanwhile. */
+const untilAnEndpoint = (options: Options, store: WebhookStore["Service"], created: Latch.Latch) =>
+  Effect.gen(function* () {
+    while (true) {
+      yield* created.close
+      if (yield* anyEndpoint(store)) return
+      yield* Effect.raceFirst(created.await, Effect.sleep(options.endpointCheckIntervalMs))
+    }
+  })
+
 /**
- * Runs rounds until interrupted: at once again after a round that had work, else after the poll
- * interval. A store that fails is logged and tried again next round; nothing stops the loop.
+ * Runs until interrupted: while an endpoint exists, rounds, at once again after a round that had work,
+ * else after the poll interval; while none does, only the look for one. A store that fails is logged
+ * and tried again next round; nothing stops the loop.
  */
 export const run = (options: Options = defaults) =>
   Effect.gen(function* () {
     const store = yield* WebhookStore
     const client = yield* HttpClient.HttpClient
+    const created = yield* WebhookEndpointCreated
     while (true) {
-      const tried = yield* round(options, store, client).pipe(
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.logError("webhook dispatch failed", cause).pipe(Effect.as(0)),
-        ),
-      )
-      if (tried === 0) yield* Effect.sleep(options.pollIntervalMs)
+      yield* untilAnEndpoint(options, store, created)
+      let checkedAtMs = yield* Clock.currentTimeMillis
+      while (true) {
+        const tried = yield* round(options, store, client).pipe(
+          Effect.catchCause((cause) =>
+            Cause.hasInterruptsOnly(cause)
+              ? Effect.failCause(cause)
+              : Effect.logError("webhook dispatch failed", cause).pipe(Effect.as(0)),
+          ),
+        )
+        if (tried > 0) continue
+        const nowMs = yield* Clock.currentTimeMillis
+        if (nowMs - checkedAtMs >= options.endpointCheckIntervalMs) {
+          checkedAtMs = nowMs
+          if (!(yield* anyEndpoint(store))) break
+        }
+        yield* Effect.sleep(options.pollIntervalMs)
+      }
     }
   })
 
@@ -169,7 +216,9 @@ export const run = (options: Options = defaults) =>
  * The dispatcher as a layer: runs while the layer's scope is open. Redirects are not followed (a
  * 3xx is a failed attempt), so an endpoint is the URL it was configured with.
  */
-export const layer = (options: Options = defaults): Layer.Layer<never, never, WebhookStore | Mac.Mac> =>
+export const layer = (
+  options: Options = defaults,
+): Layer.Layer<never, never, WebhookStore | WebhookEndpointCreated | Mac.Mac> =>
   Layer.effectDiscard(Effect.forkScoped(run(options))).pipe(
     Layer.provide(FetchHttpClient.layer),
     Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })),
