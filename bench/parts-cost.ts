@@ -46,6 +46,8 @@ const dropChecks = `
     LOOP EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname); END LOOP;
   END $$`
 
+const chainForeignKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey"
+const newestForeignKey = "ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey"
 const chainUnique = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_sequence_balance_after_key CASCADE"
 const chainColumns = "ALTER TABLE entries DROP COLUMN balance_before, DROP COLUMN previous_sequence"
 const entriesPrimaryKey = "ALTER TABLE entries DROP CONSTRAINT entries_pkey CASCADE"
@@ -71,12 +73,12 @@ const variants: ReadonlyArray<Variant> = [
   {
     name: "chain-fk",
     part: "the chain's foreign key: an entry's balance before is the previous entry's running balance",
-    statements: ["ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey"],
+    statements: [chainForeignKey],
   },
   {
     name: "newest-fk",
     part: "the account's foreign key to its newest entry: the stored balance is that entry's running balance",
-    statements: ["ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey"],
+    statements: [newestForeignKey],
   },
   {
     name: "chain",
@@ -132,6 +134,16 @@ const variants: ReadonlyArray<Variant> = [
       "ALTER TABLE entries ALTER COLUMN metadata DROP DEFAULT",
       "ALTER TABLE entries ALTER COLUMN metadata TYPE text",
     ],
+  },
+  {
+    name: "all-fks",
+    part: "every foreign key a write checks: the chain's two, entries' account, the record's entry, the links",
+    statements: [chainForeignKey, newestForeignKey, entriesAccount, keyEntry, links],
+  },
+  {
+    name: "all-indexes",
+    part: "every secondary index of entries and accounts: idempotency key, time, the partial ones, id prefix",
+    statements: [entryKeyIndex, createdAtIndex, partialIndexes, prefixIndex],
   },
   {
     name: "bare",
