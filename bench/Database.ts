@@ -51,7 +51,7 @@ export const acquire = Effect.gen(function* () {
   } satisfies Server
 })
 
-const withDatabase = (url: string, database: string) => {
+export const withDatabase = (url: string, database: string) => {
   const parsed = new URL(url)
   parsed.pathname = `/${database}`
   return parsed.toString()

@@ -1,0 +1,285 @@
+import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { PgMigrations } from "@tally/adapters"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import * as CpuMeter from "./CpuMeter.ts"
+import * as Database from "./Database.ts"
+import { forEachOperation, seededLedger, write } from "./LedgerWorkload.ts"
+import * as QuietServer from "./QuietServer.ts"
+
+/**
+ * `node --import tsx bench/parts-cost.ts [--rounds 3] [--solo 800] [--batch 4000] [--unkeyed] [--only variant,...]`:
+ * what each part of the schema costs PostgreSQL per Tally write. Each variant is the shipped schema
+ * (every migration, from a database migrated once and copied as a template) with one part taken
+ * away, measured with Tally's write as shipped (`Ledger` and the PostgreSQL store, the bench's
+ * writes of `LedgerWorkload.ts`, every write with a key of its own unless `--unkeyed`): `solo`, one
+ * client, each write its own compare-and-swap statement; `batch`, 64 clients in group-commit
+ * batches. CPU per write of PostgreSQL (every server process) and of this process, from /proc, on a
+ * fresh copy per run. Every round runs every variant, in an order that turns and reverses from
+ * round to round, so each variant's runs sit beside the full schema's under the same load; a
+ * variant's figure is read as its ratio to the full schema's in the same round. Measurement only:
+ * the shipped schema and migrations are not changed. Prints the table, writes
+ * `bench/results/parts-cost.json`.
+ */
+
+const argument = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+const rounds = Number(argument("rounds") ?? 3)
+const keyed = !process.argv.includes("--unkeyed")
+const only = argument("only")?.split(",")
+
+const scenarios = [
+  { name: "solo", clients: 1, operations: Number(argument("solo") ?? 800) },
+  { name: "batch", clients: 64, operations: Number(argument("batch") ?? 4_000) },
+] as const
+
+/** Every CHECK constraint of the tables a write touches (the kinds, signs, bounds, the account id's pattern). */
+const dropChecks = `
+  DO $$ DECLARE c record; BEGIN
+    FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+             WHERE contype = 'c' AND conrelid IN ('entries'::regclass, 'accounts'::regclass, 'idempotency_keys'::regclass)
+    LOOP EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname); END LOOP;
+  END $$`
+
+const chainForeignKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey"
+const newestForeignKey = "ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey"
+const chainUnique = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_sequence_balance_after_key CASCADE"
+const chainColumns = "ALTER TABLE entries DROP COLUMN balance_before, DROP COLUMN previous_sequence"
+const entriesPrimaryKey = "ALTER TABLE entries DROP CONSTRAINT entries_pkey CASCADE"
+const entriesAccount = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey"
+const keyEntry = "ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_account_id_entry_sequence_fkey"
+const links =
+  "ALTER TABLE entries DROP CONSTRAINT entries_account_id_refund_of_fkey, DROP CONSTRAINT entries_account_id_hold_id_fkey"
+const entryKeyIndex = "DROP INDEX entries_idempotency_key"
+const createdAtIndex = "DROP INDEX entries_created_at"
+const partialIndexes = "DROP INDEX entries_reference, entries_refunds, entries_runs, entries_members"
+const prefixIndex = "DROP INDEX accounts_id_prefix"
+const versionTrigger = "DROP TRIGGER accounts_version ON accounts"
+
+interface Variant {
+  readonly name: string
+  /** What the part is, and what it guards. */
+  readonly part: string
+  readonly statements: ReadonlyArray<string>
+}
+
+const variants: ReadonlyArray<Variant> = [
+  { name: "full", part: "the shipped schema", statements: [] },
+  {
+    name: "chain-fk",
+    part: "the chain's foreign key: an entry's balance before is the previous entry's running balance",
+    statements: [chainForeignKey],
+  },
+  {
+    name: "newest-fk",
+    part: "the account's foreign key to its newest entry: the stored balance is that entry's running balance",
+    statements: [newestForeignKey],
+  },
+  {
+    name: "chain",
+    part: "the whole self-check: both chain keys, the unique index they point at, the generated columns",
+    statements: [chainUnique, chainColumns],
+  },
+  {
+    name: "entries-pk",
+    part: "entries' primary key (account, sequence) and the keys pointing at it: one entry per sequence",
+    statements: [entriesPrimaryKey],
+  },
+  { name: "account-fk", part: "entries' foreign key to their account", statements: [entriesAccount] },
+  {
+    name: "key-entry-fk",
+    part: "an idempotency record's foreign key to its entry",
+    statements: [keyEntry],
+  },
+  { name: "link-fks", part: "entries' links: refund_of and hold_id foreign keys", statements: [links] },
+  {
+    name: "entry-key-index",
+    part: "the unique index of entries' idempotency keys (partial: keyed entries)",
+    statements: [entryKeyIndex],
+  },
+  {
+    name: "created-at-index",
+    part: "the index of entries by time (history across accounts)",
+    statements: [createdAtIndex],
+  },
+  {
+    name: "partial-indexes",
+    part: "the partial indexes by reference, refund, run and member (rows outside them)",
+    statements: [partialIndexes],
+  },
+  { name: "prefix-index", part: "the accounts' id-prefix index (listing)", statements: [prefixIndex] },
+  { name: "checks", part: "every CHECK of entries, accounts and idempotency records", statements: [dropChecks] },
+  {
+    name: "version-trigger",
+    part: "the trigger that bumps an account's version on every update",
+    statements: [versionTrigger],
+  },
+  {
+    name: "uuid-as-text",
+    part: "operation ids stored as text instead of uuid (36 bytes against 16)",
+    statements: [
+      "ALTER TABLE entries ALTER COLUMN operation_id TYPE text",
+      "ALTER TABLE idempotency_keys ALTER COLUMN operation_id TYPE text",
+    ],
+  },
+  {
+    name: "metadata-as-text",
+    part: "entries' metadata stored as text instead of jsonb",
+    statements: [
+      "ALTER TABLE entries ALTER COLUMN metadata DROP DEFAULT",
+      "ALTER TABLE entries ALTER COLUMN metadata TYPE text",
+    ],
+  },
+  {
+    name: "all-fks",
+    part: "every foreign key a write checks: the chain's two, entries' account, the record's entry, the links",
+    statements: [chainForeignKey, newestForeignKey, entriesAccount, keyEntry, links],
+  },
+  {
+    name: "all-indexes",
+    part: "every secondary index of entries and accounts: idempotency key, time, the partial ones, id prefix",
+    statements: [entryKeyIndex, createdAtIndex, partialIndexes, prefixIndex],
+  },
+  {
+    name: "bare",
+    part: "all of the above dropped: no foreign key, CHECK, trigger or index but the lookups' keys",
+    statements: [
+      chainUnique,
+      chainColumns,
+      entriesAccount,
+      keyEntry,
+      links,
+      entriesPrimaryKey,
+      entryKeyIndex,
+      createdAtIndex,
+      partialIndexes,
+      prefixIndex,
+      dropChecks,
+      versionTrigger,
+    ],
+  },
+]
+
+const selected = variants.filter(
+  (variant) => only === undefined || variant.name === "full" || only.includes(variant.name),
+)
+
+interface Run extends CpuMeter.CpuPerOperation {
+  readonly variant: string
+  readonly scenario: string
+  readonly round: number
+}
+
+const format = (us: number) => us.toFixed(us < 100 ? 1 : 0)
+
+const program = Effect.gen(function* () {
+  const server = yield* QuietServer.start("tally-parts")
+  const template = `parts_template_${process.pid}`
+  yield* server.admin`CREATE DATABASE ${server.admin(template)}`
+  yield* Effect.addFinalizer(() =>
+    server.admin`DROP DATABASE IF EXISTS ${server.admin(template)} WITH (FORCE)`.pipe(Effect.orDie),
+  )
+  yield* PgMigrations.migrate.pipe(Effect.provide(Database.pool(Database.withDatabase(server.url, template), 1)))
+  let copies = 0
+  /** A copy of the migrated database with the variant's part taken away, for the scope. */
+  const copy = (variant: Variant) =>
+    Effect.gen(function* () {
+      const name = `parts_${process.pid}_${++copies}`
+      yield* Effect.acquireRelease(
+        server.admin`CREATE DATABASE ${server.admin(name)} TEMPLATE ${server.admin(template)}`,
+        () => server.admin`DROP DATABASE IF EXISTS ${server.admin(name)} WITH (FORCE)`.pipe(Effect.orDie),
+      )
+      const url = Database.withDatabase(server.url, name)
+      yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        for (const statement of variant.statements) yield* sql.unsafe(statement)
+      }).pipe(Effect.provide(Database.pool(url, 1)))
+      return url
+    })
+  const runs: Array<Run> = []
+  for (let round = 1; round <= rounds; round++) {
+    const turned = [...selected.slice(round % selected.length), ...selected.slice(0, round % selected.length)]
+    const order = round % 2 === 1 ? turned : turned.reverse()
+    for (const scenario of scenarios) {
+      for (const variant of order) {
+        const result = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const url = yield* copy(variant)
+            const ledger = yield* seededLedger(url, scenario.clients)
+            yield* Database.checkpoint(server)
+            return yield* CpuMeter.measure(
+              { operations: scenario.operations, postmasterPid: server.postmasterPid },
+              forEachOperation(scenario.operations, scenario.clients, write(ledger, keyed)),
+            )
+          }),
+        )
+        const run: Run = { ...result, variant: variant.name, scenario: scenario.name, round }
+        runs.push(run)
+        console.log(
+          `round ${round} ${scenario.name} ${variant.name}: postgres ${format(run.postgresUs)} µs/write, node ${format(run.clientUs)} (load ${run.loadAverage.toFixed(1)})`,
+        )
+      }
+    }
+  }
+  const rows = scenarios.flatMap((scenario) =>
+    selected.map((variant) => {
+      const own = runs.filter((run) => run.scenario === scenario.name && run.variant === variant.name)
+      const full = runs.filter((run) => run.scenario === scenario.name && run.variant === "full")
+      const ratios = own.map((run) => run.postgresUs / full.find((f) => f.round === run.round)!.postgresUs)
+      return {
+        scenario: scenario.name,
+        variant: variant.name,
+        part: variant.part,
+        postgresUs: own.map((run) => run.postgresUs),
+        postgresMedianUs: CpuMeter.median(own.map((run) => run.postgresUs)),
+        ratios,
+        ratioMedian: CpuMeter.median(ratios),
+        nodeMedianUs: CpuMeter.median(own.map((run) => run.clientUs)),
+      }
+    }),
+  )
+  const loads = runs.map((run) => run.loadAverage)
+  console.log(
+    `\nPostgreSQL CPU µs per ${keyed ? "keyed" : "unkeyed"} write, ${rounds} rounds; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${Os.cpus().length} cores\n`,
+  )
+  console.log("| scenario | without | PostgreSQL µs/write (each round) | against the full schema (each round) |")
+  console.log("| --- | --- | --- | --- |")
+  for (const row of rows) {
+    console.log(
+      `| ${row.scenario} | ${row.variant}: ${row.part} | ${format(row.postgresMedianUs)} (${row.postgresUs.map(format).join(", ")}) | ${row.ratioMedian.toFixed(2)} (${row.ratios.map((r) => r.toFixed(2)).join(", ")}) |`,
+    )
+  }
+  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
+  const out = Path.join(import.meta.dirname, "results", "parts-cost.json")
+  Fs.writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        command: `node --import tsx bench/parts-cost.ts ${process.argv.slice(2).join(" ")}`.trim(),
+        date: new Date().toISOString(),
+        commit,
+        keyed,
+        cores: Os.cpus().length,
+        postgres: {
+          version: server.version,
+          fsync: server.fsync,
+          synchronousCommit: server.synchronousCommit,
+          autovacuum: "off",
+        },
+        loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
+        rows,
+        runs,
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  console.log(`\nwritten to ${Path.relative(process.cwd(), out)}`)
+}).pipe(Effect.scoped)
+
+await Effect.runPromise(program)
