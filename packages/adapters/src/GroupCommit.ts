@@ -1,4 +1,6 @@
-import { Effect, Exit, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Result from "effect/Result"
 
 export interface Options {
   /** Operations one batch carries at most: bounds a transaction's size and lock count. */

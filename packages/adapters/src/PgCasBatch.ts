@@ -6,8 +6,9 @@ import {
   type IdempotencyRecord,
   newAccountState,
   type Transition,
-} from "@tally/domain"
-import { Effect, Result } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import type { SqlClient } from "effect/sql"
 import type { AccountCache } from "./AccountCache.ts"
 import { type RecordJson, recordColumns, recordFromJson } from "./PgLockedBatch.ts"

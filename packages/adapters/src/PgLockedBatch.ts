@@ -13,8 +13,9 @@ import {
   type RefillRecord,
   type RefundTarget,
   RuleRejection,
-} from "@tally/domain"
-import { Effect, Schema } from "effect"
+} from "@tally/domain/core"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
 import type { Decided, Landmarks, Operation } from "./PgOperation.ts"

@@ -9,8 +9,14 @@ import {
   WriteResponse,
   writeResponseParts,
 } from "@tally/domain"
-import { Context, Effect, Fiber, Result, Schema, SchemaAST, SchemaIssue } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { HttpApi, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
 import * as WriteAnswer from "./WriteAnswer.ts"

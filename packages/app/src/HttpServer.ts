@@ -7,7 +7,10 @@ import {
   Authorization as TallyAuthorization,
   Unauthorized,
 } from "@tally/domain"
-import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import * as ByteSize from "effect/ByteSize"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import {
   HttpEffect,
   HttpIncomingMessage,
@@ -18,6 +21,11 @@ import {
   HttpServerResponse,
 } from "effect/http"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type { ServerSettings } from "./AppConfig.ts"
 import * as Console from "./Console.ts"
 import * as HotRoutes from "./HotRoutes.ts"
