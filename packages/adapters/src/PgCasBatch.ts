@@ -195,8 +195,9 @@ const shapeIndex = ({ keys, grants }: Shape) => (grants ? 2 : 0) + (keys ? 1 : 0
  * its noise (encoding the arrays was about 10 µs of a write's). Nullable values go typed, so each text
  * is prepared once whatever the values, and PostgreSQL keeps a generic plan for it (planning each
  * execution afresh cost more than the text saves). Parameters: the account's as in `statementText`
- * ($1-$8), whether an entry is written and its columns ($9-$26), and with keys the key checked unused,
- * whether a record is inserted and its columns ($27-$34).
+ * ($1-$8), whether an entry is written and its columns ($9-$26), and with keys the key checked unused
+ * (its record answered when it was used, as `usedRecords` does), whether a record is inserted and its
+ * columns ($27-$34).
  */
 const loneStatementText = (keys: boolean) => {
   const unused = keys ? " AND NOT EXISTS (SELECT FROM used)" : ""
@@ -206,8 +207,10 @@ const loneStatementText = (keys: boolean) => {
            $5::bigint AS last_sequence, $6::bigint AS overdraft_limit, $7::bigint AS held, $8::bigint AS holds_placed
   ), ${
     keys
-      ? `used AS (
-    SELECT FROM idempotency_keys WHERE account_id = $1::text AND idempotency_key = $27::text
+      ? `used_keys AS (
+    SELECT * FROM idempotency_keys WHERE account_id = $1::text AND idempotency_key = $27::text
+  ), used AS (
+    SELECT FROM used_keys
   ), `
       : ""
   }updated AS (
@@ -247,11 +250,12 @@ const loneStatementText = (keys: boolean) => {
   }
   SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
          NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members
+         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members, NULL::jsonb AS records
   FROM written
   UNION ALL
   SELECT x.account_id, a.version, false, ${keys ? "EXISTS (SELECT FROM used)" : "false"}, a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members,
+         ${keys ? usedRecords : "NULL::jsonb"}
   FROM x LEFT JOIN accounts a ON a.account_id = $1::text
   WHERE NOT EXISTS (SELECT FROM written)`
 }

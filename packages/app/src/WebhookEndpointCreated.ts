@@ -1,4 +1,4 @@
-import { WebhookStore } from "@tally/domain"
+import { WebhookStore } from "@tally/domain/core"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Latch from "effect/Latch"
