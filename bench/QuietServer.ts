@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { EmbeddedPostgres } from "@tally/adapters"
@@ -35,3 +37,31 @@ export const start = (prefix: string) =>
   })
 
 export type QuietServer = Effect.Success<ReturnType<typeof start>>
+
+/**
+ * Writes `bench/results/<file>`: the command, date, commit, machine, this server's durability settings
+ * and the load average over `loads`, then the script's own `fields`.
+ */
+export const writeResults = (
+  script: string,
+  file: string,
+  server: QuietServer,
+  loads: ReadonlyArray<number>,
+  fields: Record<string, unknown>,
+) => {
+  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
+  const out = Path.join(import.meta.dirname, "results", file)
+  const { version, fsync, synchronousCommit } = server
+  const record = {
+    command: `node --import tsx bench/${script} ${process.argv.slice(2).join(" ")}`.trim(),
+    date: new Date().toISOString(),
+    commit,
+    cores: Os.cpus().length,
+    node: process.version,
+    postgres: { version, fsync, synchronousCommit, autovacuum: "off" },
+    loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
+    ...fields,
+  }
+  Fs.writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`)
+  console.log(`\nwritten to ${Path.relative(process.cwd(), out)}`)
+}

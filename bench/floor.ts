@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import { Session } from "node:inspector/promises"
 import * as Os from "node:os"
@@ -339,32 +338,7 @@ const program = Effect.gen(function* () {
       `| ${row.part} | ${row.clients} | ${format(row.nodeMedianUs)} (${each(row.nodeUs)}) | ${format(row.postgresMedianUs)} (${each(row.postgresUs)}) |`,
     )
   }
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
-  const out = Path.join(import.meta.dirname, "results", "floor.json")
-  Fs.writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        command: `node --import tsx bench/floor.ts ${process.argv.slice(2).join(" ")}`.trim(),
-        date: new Date().toISOString(),
-        commit,
-        cores: Os.cpus().length,
-        node: process.version,
-        postgres: {
-          version: server.version,
-          fsync: server.fsync,
-          synchronousCommit: server.synchronousCommit,
-          autovacuum: "off",
-        },
-        loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
-        rows,
-        runs,
-      },
-      null,
-      2,
-    )}\n`,
-  )
-  console.log(`\nwritten to ${Path.relative(process.cwd(), out)}`)
+  QuietServer.writeResults("floor.ts", "floor.json", server, loads, { rows, runs })
 }).pipe(Effect.scoped)
 
 await Effect.runPromise(program)

@@ -1,7 +1,4 @@
-import { execFileSync } from "node:child_process"
-import * as Fs from "node:fs"
 import * as Os from "node:os"
-import * as Path from "node:path"
 import { PgMigrations } from "@tally/adapters"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
@@ -254,32 +251,7 @@ const program = Effect.gen(function* () {
       `| ${row.scenario} | ${row.variant}: ${row.part} | ${format(row.postgresMedianUs)} (${row.postgresUs.map(format).join(", ")}) | ${row.ratioMedian.toFixed(2)} (${row.ratios.map((r) => r.toFixed(2)).join(", ")}) |`,
     )
   }
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
-  const out = Path.join(import.meta.dirname, "results", "parts-cost.json")
-  Fs.writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        command: `node --import tsx bench/parts-cost.ts ${process.argv.slice(2).join(" ")}`.trim(),
-        date: new Date().toISOString(),
-        commit,
-        keyed,
-        cores: Os.cpus().length,
-        postgres: {
-          version: server.version,
-          fsync: server.fsync,
-          synchronousCommit: server.synchronousCommit,
-          autovacuum: "off",
-        },
-        loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
-        rows,
-        runs,
-      },
-      null,
-      2,
-    )}\n`,
-  )
-  console.log(`\nwritten to ${Path.relative(process.cwd(), out)}`)
+  QuietServer.writeResults("parts-cost.ts", "parts-cost.json", server, loads, { keyed, rows, runs })
 }).pipe(Effect.scoped)
 
 await Effect.runPromise(program)

@@ -1,11 +1,9 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { AccountEvents, accountId, balance, threshold } from "@tally/domain"
-import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { appendVisible } from "../support/EventAppenders.ts"
+import { balanceLowAppender } from "../support/EventAppenders.ts"
 import * as FaultProxy from "../support/FaultProxy.ts"
-import { createDatabase, pool } from "../support/TestDatabase.ts"
+import { createDatabase } from "../support/TestDatabase.ts"
 import { request, runTally, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -34,25 +32,7 @@ afterAll(async () => {
 
 const env = () => ({ DATABASE_URL: proxiedUrl, TALLY_WEBHOOK_RETRY_MS: "200" })
 
-let appended = 0
-const appendEvents = (count: number) =>
-  Effect.runPromise(
-    appendVisible(
-      Array.from({ length: count }, () => {
-        const n = appended++
-        return {
-          event: AccountEvents.balanceLow(accountId(`idle-${n}`), new Date().toISOString(), {
-            threshold: threshold(100),
-            availableBefore: balance(100),
-            availableAfter: balance(99 - n),
-            entrySequence: n + 1,
-            holdId: null,
-          }),
-          operationId: crypto.randomUUID(),
-        }
-      }),
-    ).pipe(Effect.provide(pool(databaseUrl, 1))),
-  )
+const appendEvents = balanceLowAppender(() => databaseUrl, "idle")
 
 /** A receiver on 127.0.0.1 that answers 200 and keeps the ids of the events it got. */
 const receiver = async () => {

@@ -1,11 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { AccountEvents, accountId, balance, threshold } from "@tally/domain"
-import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { appendVisible } from "../support/EventAppenders.ts"
-import { createDatabase, pool } from "../support/TestDatabase.ts"
+import { balanceLowAppender } from "../support/EventAppenders.ts"
+import { createDatabase } from "../support/TestDatabase.ts"
 import { request, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -37,25 +35,7 @@ afterAll(async () => {
 
 const url = (path: string, which = 0) => `${services[which]!.url}${path}`
 
-let appended = 0
-const appendEvents = (count: number) =>
-  Effect.runPromise(
-    appendVisible(
-      Array.from({ length: count }, () => {
-        const n = appended++
-        return {
-          event: AccountEvents.balanceLow(accountId(`hooked-${n}`), new Date().toISOString(), {
-            threshold: threshold(100),
-            availableBefore: balance(100),
-            availableAfter: balance(99 - n),
-            entrySequence: n + 1,
-            holdId: null,
-          }),
-          operationId: crypto.randomUUID(),
-        }
-      }),
-    ).pipe(Effect.provide(pool(databaseUrl, 1))),
-  )
+const appendEvents = balanceLowAppender(() => databaseUrl, "hooked")
 
 /** The README's verification, verbatim: HMAC-SHA256 over `t.body`, compared in constant time. */
 const verifyTallySignature = (rawBody: string, header: string, secret: string, toleranceSeconds = 300) => {

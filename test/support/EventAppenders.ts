@@ -1,5 +1,5 @@
 import { MemoryEventLog, MemoryLedgerStore, MemoryWebhookStore, PgEvents, PgWebhookStore } from "@tally/adapters"
-import type { LedgerEvent } from "@tally/domain"
+import { AccountEvents, accountId, balance, type LedgerEvent, threshold } from "@tally/domain"
 import { EventAppender } from "@tally/domain/testing"
 import { Effect, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
@@ -70,3 +70,30 @@ export const pgWithAppender = (url: string) =>
 
 export const pgWebhooksWithAppender = (url: string) =>
   Layer.mergeAll(PgWebhookStore.layer(), pgAppender).pipe(Layer.provide(pool(url, 4)))
+
+/**
+ * `count` `balance.low` events at a time on accounts `<prefix>-0`, `<prefix>-1`..., appended to the
+ * database `databaseUrl()` names (a test file's, known once its set-up ran) as the write path does, and
+ * visible when the promise resolves.
+ */
+export const balanceLowAppender = (databaseUrl: () => string, prefix: string) => {
+  let appended = 0
+  return (count: number) =>
+    Effect.runPromise(
+      appendVisible(
+        Array.from({ length: count }, () => {
+          const n = appended++
+          return {
+            event: AccountEvents.balanceLow(accountId(`${prefix}-${n}`), new Date().toISOString(), {
+              threshold: threshold(100),
+              availableBefore: balance(100),
+              availableAfter: balance(99 - n),
+              entrySequence: n + 1,
+              holdId: null,
+            }),
+            operationId: crypto.randomUUID(),
+          }
+        }),
+      ).pipe(Effect.provide(pool(databaseUrl(), 1))),
+    )
+}

@@ -92,6 +92,23 @@ const usedRecords = `(
   )`
 
 /**
+ * What a statement answers, less the `FROM` of its missed accounts: a row per account written (its new
+ * version), then per account missed (`x` joined to its row as `a`) its state as it now stands, whether
+ * one of its keys was used (`keyUsed`) and, with keys, their records.
+ */
+const answers = (
+  keyUsed: string,
+  keys: boolean,
+) => `SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
+         NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
+         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members, NULL::jsonb AS records
+  FROM written
+  UNION ALL
+  SELECT x.account_id, a.version, false, ${keyUsed}, a.balance, a.last_sequence,
+         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members,
+         ${keys ? usedRecords : "NULL::jsonb"}`
+
+/**
  * The one statement. Each account of the batch is a row of `x`: the version its operations were
  * decided on (0: decided as having no row), whether they write it, and its new state. An account is
  * `written` if its version is still that one (the UPDATE re-checks it on the newest row version after
@@ -170,14 +187,7 @@ const statementText = ({ keys, grants }: Shape) => {
   )`
       : ""
   }
-  SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
-         NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members, NULL::jsonb AS records
-  FROM written
-  UNION ALL
-  SELECT x.account_id, a.version, false, ${keys ? "x.account_id IN (SELECT account_id FROM used)" : "false"}, a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members,
-         ${keys ? usedRecords : "NULL::jsonb"}
+  ${answers(keys ? "x.account_id IN (SELECT account_id FROM used)" : "false", keys)}
   FROM x LEFT JOIN accounts a USING (account_id)
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
 }
@@ -248,14 +258,7 @@ const loneStatementText = (keys: boolean) => {
   )`
       : ""
   }
-  SELECT account_id, version, true AS written, false AS key_used, NULL::bigint AS balance, NULL::bigint AS last_sequence,
-         NULL::bigint AS overdraft_limit, NULL::bigint AS held, NULL::bigint AS holds_placed, NULL::jsonb AS auto_top_up,
-         NULL::jsonb AS refill, NULL::jsonb AS grants, NULL::jsonb AS members, NULL::jsonb AS records
-  FROM written
-  UNION ALL
-  SELECT x.account_id, a.version, false, ${keys ? "EXISTS (SELECT FROM used)" : "false"}, a.balance, a.last_sequence,
-         a.overdraft_limit, a.held, a.holds_placed, a.auto_top_up, a.refill, a.grants, a.members,
-         ${keys ? usedRecords : "NULL::jsonb"}
+  ${answers(keys ? "EXISTS (SELECT FROM used)" : "false", keys)}
   FROM x LEFT JOIN accounts a ON a.account_id = $1::text
   WHERE NOT EXISTS (SELECT FROM written)`
 }
