@@ -65,3 +65,6 @@ export const median = (values: ReadonlyArray<number>) => {
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
+
+/** A CPU figure in µs as the bench tables print it: one decimal under 100. */
+export const formatUs = (us: number) => us.toFixed(us < 100 ? 1 : 0)

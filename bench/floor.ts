@@ -287,7 +287,7 @@ interface Run extends CpuMeter.CpuPerOperation {
   readonly nodeUs: number
 }
 
-const format = (us: number) => us.toFixed(us < 100 ? 1 : 0)
+const format = CpuMeter.formatUs
 
 const program = Effect.gen(function* () {
   const server = yield* QuietServer.start("tally-floor")

@@ -172,7 +172,7 @@ interface Run extends CpuMeter.CpuPerOperation {
   readonly round: number
 }
 
-const format = (us: number) => us.toFixed(us < 100 ? 1 : 0)
+const format = CpuMeter.formatUs
 
 const program = Effect.gen(function* () {
   const server = yield* QuietServer.start("tally-parts")
