@@ -28,7 +28,8 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  * `pnpm bench --http [--quick]` measures the service over HTTP instead (`http/HttpBench.ts`) and
  * writes `bench/results/http-latest.json`; `--workload` (`memory` names the in-memory comparison),
  * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
- * runs the service under `node --cpu-prof` on one hot account at 64 connections and summarises where
+ * runs the service under `node --cpu-prof` on one cell (one hot account unless `--workload` names
+ * another, the most `--clients`) and summarises where
  * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
  *
  * `pnpm bench --cli [--repeats 9]` times `tally --version` and `tally balance`, built and from source,

@@ -15,7 +15,11 @@ import { createDatabase, type Isolation, pgStore, pool } from "./support/TestDat
 const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
   ["group commit at READ COMMITTED", "read committed", {}],
   ["group commit at SERIALIZABLE", "serializable", {}],
-  ["one operation per transaction", "read committed", { batchSizeMax: 1, writers: 6, soloWrites: false }],
+  [
+    "one operation per transaction",
+    "read committed",
+    { batchSizeMax: 1, writers: 6, overlapAfterMs: 0, soloWrites: false },
+  ],
 ]
 
 /** A clock past every auto top-up request's deadline. */

@@ -11,17 +11,27 @@ import { createDatabase, type Isolation, pgStore } from "./support/TestDatabase.
 const setups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
   ["group commit at READ COMMITTED", "read committed", {}],
   ["group commit at SERIALIZABLE", "serializable", {}],
+  // Four batches in flight at once in each process, as when batches are held up.
+  ["group commit, four batches at once", "read committed", { writers: 4, overlapAfterMs: 0 }],
   // One operation per locked transaction and many writers: every decision rests on the row lock alone.
   [
     "one operation per transaction at READ COMMITTED",
     "read committed",
-    { batchSizeMax: 1, writers: 6, soloWrites: false },
+    { batchSizeMax: 1, writers: 6, overlapAfterMs: 0, soloWrites: false },
   ],
-  ["one operation per transaction at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6, soloWrites: false }],
+  [
+    "one operation per transaction at SERIALIZABLE",
+    "serializable",
+    { batchSizeMax: 1, writers: 6, overlapAfterMs: 0, soloWrites: false },
+  ],
   // Every unkeyed operation alone as a compare-and-swap on a state cached per process, which the
   // other process keeps making stale.
-  ["solo compare-and-swap writes at READ COMMITTED", "read committed", { batchSizeMax: 1, writers: 6 }],
-  ["solo compare-and-swap writes at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6 }],
+  [
+    "solo compare-and-swap writes at READ COMMITTED",
+    "read committed",
+    { batchSizeMax: 1, writers: 6, overlapAfterMs: 0 },
+  ],
+  ["solo compare-and-swap writes at SERIALIZABLE", "serializable", { batchSizeMax: 1, writers: 6, overlapAfterMs: 0 }],
 ]
 
 describe.each(setups)("two processes writing concurrently, %s", (name, isolation, options) => {

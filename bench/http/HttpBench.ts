@@ -488,8 +488,8 @@ export const program = (settings: Settings, out: string, about: Record<string, u
   })
 
 /**
- * `pnpm bench --http --profile`: the service under `node --cpu-prof` on one cell (one hot account,
- * the busiest connections), and where its main thread's time went during the measured phase.
+ * `pnpm bench --http --profile`: the service under `node --cpu-prof` on one cell (the first workload
+ * `--workload` names, one hot account unless told; the busiest connections), and where its main thread's time went during the measured phase.
  * Writes the profile (for Chrome's DevTools) into `profileDir` and the summary as JSON to `out`.
  */
 export const profile = (settings: Settings, profileDir: string, out: string, about: Record<string, unknown>) =>
@@ -499,10 +499,12 @@ export const profile = (settings: Settings, profileDir: string, out: string, abo
     const load = yield* Load.start
     Fs.rmSync(profileDir, { recursive: true, force: true })
     Fs.mkdirSync(profileDir, { recursive: true })
-    const ids = accountIds(1)
+    const { workload, accounts } =
+      workloads.find(({ workload }) => settings.workloads.includes(workload)) ?? workloads[0]!
+    const ids = accountIds(accounts)
     const cell = {
-      workload: "hot-account" as const,
-      accounts: 1,
+      workload,
+      accounts,
       connections: Math.max(...settings.connections),
       keyed: settings.keyed.includes(true),
       repetition: 0,
@@ -511,7 +513,7 @@ export const profile = (settings: Settings, profileDir: string, out: string, abo
     const { record, window } = yield* Effect.scoped(
       Effect.gen(function* () {
         const subject = yield* tally(server, ids, logDir, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`])
-        yield* warmUp(subject, 1, settings, load)
+        yield* warmUp(subject, accounts, settings, load)
         return yield* measureWindow(subject, cell, settings, load, server)
       }),
     )

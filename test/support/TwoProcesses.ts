@@ -8,7 +8,11 @@ import { createDatabase, type Isolation, pgStore } from "./TestDatabase.ts"
 export const concurrencySetups: Array<[string, Isolation, Partial<PgLedgerStore.Options>]> = [
   ["group commit at READ COMMITTED", "read committed", {}],
   ["group commit at SERIALIZABLE", "serializable", {}],
-  ["one operation per transaction", "read committed", { batchSizeMax: 1, writers: 6, soloWrites: false }],
+  [
+    "one operation per transaction",
+    "read committed",
+    { batchSizeMax: 1, writers: 6, overlapAfterMs: 0, soloWrites: false },
+  ],
 ]
 
 /**

@@ -142,6 +142,70 @@ describe("group commit under back-pressure", () => {
   })
 })
 
+describe("group commit's batches in flight", () => {
+  /** Two batches: `run` tells `started[i]` when the i-th starts, and holds the first until `release`. */
+  const holdingFirst = Effect.gen(function* () {
+    const batches: Array<ReadonlyArray<number>> = []
+    const release = yield* Deferred.make<void>()
+    const started = [yield* Deferred.make<void>(), yield* Deferred.make<void>()]
+    const run = (inputs: ReadonlyArray<number>) =>
+      Effect.gen(function* () {
+        batches.push(inputs)
+        yield* Deferred.succeed(started[batches.length - 1]!, undefined)
+        if (batches.length === 1) yield* Deferred.await(release)
+        return inputs.map((n) => Result.succeed(n))
+      })
+    return { batches, release, started, run }
+  })
+
+  test("a free writer waits for the batch in flight rather than start one beside it", async () => {
+    const [whileHeld, batches] = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const { batches, release, started, run } = yield* holdingFirst
+          const submit = yield* GroupCommit.make(
+            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 60_000 },
+            run,
+          )
+          const first = yield* Effect.forkChild(submit(0))
+          yield* Deferred.await(started[0]!)
+          const rest = yield* Effect.forkChild(Effect.all([1, 2].map(submit), { concurrency: "unbounded" }))
+          yield* Effect.sleep("50 millis")
+          const whileHeld = [...batches]
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(first)
+          yield* Fiber.join(rest)
+          return [whileHeld, batches] as const
+        }),
+      ),
+    )
+    expect(whileHeld).toEqual([[0]])
+    expect(batches).toEqual([[0], [1, 2]])
+  })
+
+  test("a batch held up past overlapAfterMs lets the next start beside it", async () => {
+    const [results, batches] = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const { batches, release, started, run } = yield* holdingFirst
+          const submit = yield* GroupCommit.make(
+            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 20 },
+            run,
+          )
+          const first = yield* Effect.forkChild(submit(0))
+          yield* Deferred.await(started[0]!)
+          // Answered while the first batch is still held.
+          const second = yield* submit(1)
+          yield* Deferred.succeed(release, undefined)
+          return [[yield* Fiber.join(first), second], batches] as const
+        }),
+      ),
+    )
+    expect(results).toEqual([0, 1])
+    expect(batches).toEqual([[0], [1]])
+  })
+})
+
 describe("group commit by key", () => {
   test("a writer takes no operation whose key another writer's batch holds: it goes in the batch after that one", async () => {
     const batches: Array<ReadonlyArray<string>> = []
@@ -150,7 +214,7 @@ describe("group commit by key", () => {
         Effect.gen(function* () {
           const release = yield* Deferred.make<void>()
           const submit = yield* GroupCommit.make(
-            { batchSizeMax: 10, queueLengthMax: 100, writers: 2 },
+            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 0 },
             (inputs: ReadonlyArray<string>) =>
               Effect.gen(function* () {
                 batches.push(inputs)
@@ -188,7 +252,7 @@ test("an input expired by the time a writer reaches it is answered with its fail
       Effect.gen(function* () {
         const release = yield* Deferred.make<void>()
         const submit = yield* GroupCommit.make(
-          { batchSizeMax: 10, queueLengthMax: 100, writers: 2 },
+          { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 0 },
           (inputs: ReadonlyArray<string>) =>
             Effect.gen(function* () {
               batches.push(inputs)
