@@ -143,32 +143,37 @@ describe("group commit under back-pressure", () => {
 })
 
 describe("group commit's batches in flight", () => {
-  /** Two batches: `run` tells `started[i]` when the i-th starts, and holds the first until `release`. */
-  const holdingFirst = Effect.gen(function* () {
-    const batches: Array<ReadonlyArray<number>> = []
-    const release = yield* Deferred.make<void>()
-    const started = [yield* Deferred.make<void>(), yield* Deferred.make<void>()]
-    const run = (inputs: ReadonlyArray<number>) =>
-      Effect.gen(function* () {
-        batches.push(inputs)
-        yield* Deferred.succeed(started[batches.length - 1]!, undefined)
-        if (batches.length === 1) yield* Deferred.await(release)
-        return inputs.map((n) => Result.succeed(n))
-      })
-    return { batches, release, started, run }
-  })
+  /**
+   * Two writers gated by `overlapAfterMs`, whose first batch is held until `release`; `first` is that
+   * batch's operation (0), submitted and started.
+   */
+  const heldFirstBatch = (overlapAfterMs: number) =>
+    Effect.gen(function* () {
+      const batches: Array<ReadonlyArray<number>> = []
+      const release = yield* Deferred.make<void>()
+      const firstStarted = yield* Deferred.make<void>()
+      const submit = yield* GroupCommit.make(
+        { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs },
+        (inputs: ReadonlyArray<number>) =>
+          Effect.gen(function* () {
+            batches.push(inputs)
+            if (batches.length === 1) {
+              yield* Deferred.succeed(firstStarted, undefined)
+              yield* Deferred.await(release)
+            }
+            return inputs.map((n) => Result.succeed(n))
+          }),
+      )
+      const first = yield* Effect.forkChild(submit(0))
+      yield* Deferred.await(firstStarted)
+      return { batches, release, submit, first }
+    })
 
   test("a free writer waits for the batch in flight rather than start one beside it", async () => {
     const [whileHeld, batches] = await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const { batches, release, started, run } = yield* holdingFirst
-          const submit = yield* GroupCommit.make(
-            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 60_000 },
-            run,
-          )
-          const first = yield* Effect.forkChild(submit(0))
-          yield* Deferred.await(started[0]!)
+          const { batches, release, submit, first } = yield* heldFirstBatch(60_000)
           const rest = yield* Effect.forkChild(Effect.all([1, 2].map(submit), { concurrency: "unbounded" }))
           yield* Effect.sleep("50 millis")
           const whileHeld = [...batches]
@@ -187,13 +192,7 @@ describe("group commit's batches in flight", () => {
     const [results, batches] = await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const { batches, release, started, run } = yield* holdingFirst
-          const submit = yield* GroupCommit.make(
-            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 20 },
-            run,
-          )
-          const first = yield* Effect.forkChild(submit(0))
-          yield* Deferred.await(started[0]!)
+          const { batches, release, submit, first } = yield* heldFirstBatch(20)
           // Answered while the first batch is still held.
           const second = yield* submit(1)
           yield* Deferred.succeed(release, undefined)
