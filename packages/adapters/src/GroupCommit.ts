@@ -95,7 +95,7 @@ export const make = <I, O, E>(
     const idleWriters: Array<(batch: Batch<I, O, E>) => void> = []
     /** The keys of the batches in flight, each with the number of its inputs there. */
     const held = new Map<string, number>()
-    /** When each batch in flight started (`performance.now()`). */
+    /** When each batch in flight started (`performance.now()`), oldest first: the last is the newest. */
     const started: Array<number> = []
     let wakeScheduled = false
     let overlapTimer: ReturnType<typeof setTimeout> | undefined
@@ -104,7 +104,7 @@ export const make = <I, O, E>(
     const overlapAfterMs = options.overlapAfterMs ?? defaultOverlapAfterMs
     const mayStart = () => {
       if (started.length === 0 || overlapAfterMs === 0) return true
-      const waitMs = Math.max(...started) + overlapAfterMs - performance.now()
+      const waitMs = started.at(-1)! + overlapAfterMs - performance.now()
       if (waitMs <= 0) return true
       if (overlapTimer === undefined) {
         overlapTimer = setTimeout(() => {
