@@ -135,6 +135,16 @@ const deliver = (options: Options, store: WebhookStore["Service"], client: HttpC
     )
   })
 
+/** A failure (not an interruption) of `effect` logged as `message`; the dispatcher goes on with `fallback`. */
+const loggedAs =
+  <B>(message: string, fallback: B) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.catchCause(effect, (cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.logError(message, cause).pipe(Effect.as(fallback)),
+    )
+
 /** One round: queue, claim, deliver; answers how many deliveries it tried. */
 const round = (options: Options, store: WebhookStore["Service"], client: HttpClient.HttpClient) =>
   Effect.gen(function* () {
@@ -144,17 +154,7 @@ const round = (options: Options, store: WebhookStore["Service"], client: HttpCli
     // One delivery failing to record (the store is away) must not cut the others short: its claim lapses
     // and it is tried again.
     const deliverAlone = (claim: ClaimedDelivery) =>
-      deliver(
-        options,
-        store,
-        client,
-      )(claim).pipe(
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.logError("webhook attempt not recorded", cause),
-        ),
-      )
+      deliver(options, store, client)(claim).pipe(loggedAs("webhook attempt not recorded", undefined))
     yield* Effect.forEach(claims, deliverAlone, { concurrency: options.concurrency, discard: true })
     return claims.length
   })
@@ -163,11 +163,7 @@ const round = (options: Options, store: WebhookStore["Service"], client: HttpCli
 const anyEndpoint = (store: WebhookStore["Service"]) =>
   store.list.pipe(
     Effect.map((endpoints) => endpoints.length > 0),
-    Effect.catchCause((cause) =>
-      Cause.hasInterruptsOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.logError("webhook endpoints not read", cause).pipe(Effect.as(false)),
-    ),
+    loggedAs("webhook endpoints not read", false),
   )
 
 /** Returns once an endpoint exists: found in the store, or created by this process meanwhile. */
@@ -194,13 +190,7 @@ export const run = (options: Options = defaults) =>
       yield* untilAnEndpoint(options, store, created)
       let checkedAtMs = yield* Clock.currentTimeMillis
       while (true) {
-        const tried = yield* round(options, store, client).pipe(
-          Effect.catchCause((cause) =>
-            Cause.hasInterruptsOnly(cause)
-              ? Effect.failCause(cause)
-              : Effect.logError("webhook dispatch failed", cause).pipe(Effect.as(0)),
-          ),
-        )
+        const tried = yield* round(options, store, client).pipe(loggedAs("webhook dispatch failed", 0))
         if (tried > 0) continue
         const nowMs = yield* Clock.currentTimeMillis
         if (nowMs - checkedAtMs >= options.endpointCheckIntervalMs) {
