@@ -111,33 +111,31 @@ describe("statements per write", () => {
       // Started before counting: the store reads a first page of accounts as it starts.
       await other.runPromise(Effect.void)
       for (const process of [ledger, other]) {
-        const inProcess = <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>) =>
-          process.runPromise(Effect.flatMap(Ledger, body))
-        let replay: unknown
-        expect(
-          await sent(async () => {
-            replay = await inProcess((l) => l.spend({ accountId: "replayed", amount: 30, idempotencyKey: "r-1" }))
-          }),
-        ).toEqual(["compare-and-swap"])
-        expect(replay).toEqual({ entry: first.entry, replayed: true })
-        let refusedAgain: unknown
-        expect(
-          await sent(async () => {
-            refusedAgain = await inProcess((l) =>
-              Effect.flip(l.spend({ accountId: "replayed", amount: 500, idempotencyKey: "r-2" })),
-            )
-          }),
-        ).toEqual(["compare-and-swap"])
-        expect({ ...(refusedAgain as object) }).toEqual({ ...refusal })
-        let conflict: unknown
-        expect(
-          await sent(async () => {
-            conflict = await inProcess((l) =>
-              Effect.flip(l.spend({ accountId: "replayed", amount: 31, idempotencyKey: "r-1" })),
-            )
-          }),
-        ).toEqual(["compare-and-swap"])
-        expect(conflict).toMatchObject({ _tag: "IdempotencyConflict", accountId: "replayed", idempotencyKey: "r-1" })
+        /** What `body` answered in this process, and the statements it sent. */
+        const answered = async <A, E>(body: (l: Ledger["Service"]) => Effect.Effect<A, E>) => {
+          let answer: unknown
+          const statements = await sent(async () => {
+            answer = await process.runPromise(Effect.flatMap(Ledger, body))
+          })
+          return { answer, statements }
+        }
+        const replay = await answered((l) => l.spend({ accountId: "replayed", amount: 30, idempotencyKey: "r-1" }))
+        expect(replay.statements).toEqual(["compare-and-swap"])
+        expect(replay.answer).toEqual({ entry: first.entry, replayed: true })
+        const refusedAgain = await answered((l) =>
+          Effect.flip(l.spend({ accountId: "replayed", amount: 500, idempotencyKey: "r-2" })),
+        )
+        expect(refusedAgain.statements).toEqual(["compare-and-swap"])
+        expect({ ...(refusedAgain.answer as object) }).toEqual({ ...refusal })
+        const conflict = await answered((l) =>
+          Effect.flip(l.spend({ accountId: "replayed", amount: 31, idempotencyKey: "r-1" })),
+        )
+        expect(conflict.statements).toEqual(["compare-and-swap"])
+        expect(conflict.answer).toMatchObject({
+          _tag: "IdempotencyConflict",
+          accountId: "replayed",
+          idempotencyKey: "r-1",
+        })
       }
     } finally {
       await other.dispose()
