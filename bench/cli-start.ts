@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import * as BinBundle from "../packages/app/bin/BinBundle.ts"
+import { freePort } from "./FreePort.ts"
 import { ticksPerSecond } from "./Resources.ts"
 
 /**
@@ -80,16 +80,6 @@ const timeOnce = (probe: Probe, dataDir: string) =>
 const postgresFloor = "PostgreSQL start + stop alone"
 /** How often the floor's start looks for the server being ready (Tally looks every 50 ms). */
 const readyPollMs = 5
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as Net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 /**
  * The embedded server's start and stop alone, with the programs and settings `EmbeddedPostgres`

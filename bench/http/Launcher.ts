@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Path from "node:path"
 import { Effect, Schema } from "effect"
 import * as Esbuild from "esbuild"
+import { freePort } from "../FreePort.ts"
 
 /**
  * The servers of the HTTP bench, each a child process of its own, as a user would run it: the bench
@@ -39,15 +39,6 @@ export const Limits = {
   /** What a failure report quotes of a server's output. */
   outputTailBytes: 8 * 1024,
 } as const
-
-/** A port nobody listens on now; the server binds it a moment later (Tally takes no port 0). */
-const freePort = Effect.callback<number>((resume) => {
-  const probe = Net.createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const address = probe.address()
-    probe.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
-  })
-})
 
 const tail = (path: string) => {
   try {
@@ -101,7 +92,7 @@ const waitUntilReady = (name: string, url: string, exited: () => boolean, logPat
 export const start = (launch: Launch) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
-      const port = yield* freePort
+      const port = yield* Effect.promise(freePort)
       const logPath = Path.join(launch.logDir, `${launch.name}-${port}.log`)
       const log = Fs.openSync(logPath, "a")
       const child = spawn(process.execPath, [...launch.nodeArgs(port)], {
