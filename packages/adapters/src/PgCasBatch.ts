@@ -72,13 +72,25 @@ const recordTypes = ["text", "text", "text", "bigint", "text", "text", "text"]
 const grantTypes = ["text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text", "text"]
 
 /**
- * The batch's keys that have a record, and their accounts. A record the statement finds was committed
- * before it began (it runs in autocommit) and is never changed: it answers a replay as well as the
- * locked path's read of it would.
+ * Each row the batch looks up is found through its table's primary key, one lookup per row of the
+ * batch: a lateral subquery that cannot be flattened (`OFFSET 0`) gives the planner no join to pick
+ * but a lookup per row. Joined plainly, a connection's cached plan is the one made on its first
+ * statements: on a table still small then, it hashed the batch and read the whole table, and went on
+ * reading the whole table in every batch as it grew (until an ANALYZE made it plan again).
+ */
+const accountOf = "LATERAL (SELECT * FROM accounts a WHERE a.account_id = x.account_id OFFSET 0) a"
+
+/**
+ * The batch's keys that have a record, and their accounts, each found as `accountOf` finds an
+ * account. A record the statement finds was committed before it began (it runs in autocommit) and is
+ * never changed: it answers a replay as well as the locked path's read of it would.
  */
 const usedKeys = (keyArrays: string) => `used_keys AS (
-    SELECT k.* FROM idempotency_keys k
-    JOIN unnest(${keyArrays}) AS u(account_id, idempotency_key) USING (account_id, idempotency_key)
+    SELECT k.* FROM unnest(${keyArrays}) AS u(account_id, idempotency_key)
+    CROSS JOIN LATERAL (
+      SELECT * FROM idempotency_keys k
+      WHERE k.account_id = u.account_id AND k.idempotency_key = u.idempotency_key OFFSET 0
+    ) k
   ), used AS (
     SELECT DISTINCT account_id FROM used_keys
   )`
@@ -147,7 +159,7 @@ const statementText = ({ keys, grants }: Shape) => {
     ON CONFLICT DO NOTHING
     RETURNING account_id, version
   ), checked AS (
-    SELECT x.account_id, x.expected AS version FROM x LEFT JOIN accounts a USING (account_id)
+    SELECT x.account_id, x.expected AS version FROM x LEFT JOIN ${accountOf} ON true
     WHERE NOT x.writes AND coalesce(a.version, 0) = x.expected${unused}
   ), written AS (
     SELECT account_id, version FROM updated
@@ -188,7 +200,7 @@ const statementText = ({ keys, grants }: Shape) => {
       : ""
   }
   ${answers(keys ? "x.account_id IN (SELECT account_id FROM used)" : "false", keys)}
-  FROM x LEFT JOIN accounts a USING (account_id)
+  FROM x LEFT JOIN ${accountOf} ON true
   WHERE x.account_id NOT IN (SELECT account_id FROM written)`
 }
 

@@ -242,7 +242,6 @@ export const make = (sql: SqlClient.SqlClient) => {
       const records = new Map<string, IdempotencyRecord>()
       const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
       if (keyed.length === 0) return records
-      const wanted = new Set(keyed.map((op) => keyOf(op.accountId, op.idempotencyKey!)))
       const rows = yield* sql<
         EntryRow & {
           key: string
@@ -256,13 +255,17 @@ export const make = (sql: SqlClient.SqlClient) => {
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
                e.idempotency_key, e.reference, e.hold_id, e.refund_of, e.reason, e.actor, e.overdrawn, e.metadata,
                e.created_at, e.allocations, e.member
-        FROM idempotency_keys k
-        LEFT JOIN entries e ON e.account_id = k.account_id AND e.sequence = k.entry_sequence
-        WHERE k.account_id = ANY(${keyed.map((op) => op.accountId)}::text[])
-          AND k.idempotency_key = ANY(${keyed.map((op) => op.idempotencyKey!)}::text[])`
+        FROM unnest(${keyed.map((op) => op.accountId)}::text[], ${keyed.map((op) => op.idempotencyKey!)}::text[])
+          AS u(account_id, idempotency_key)
+        CROSS JOIN LATERAL (
+          SELECT * FROM idempotency_keys k
+          WHERE k.account_id = u.account_id AND k.idempotency_key = u.idempotency_key OFFSET 0
+        ) k
+        LEFT JOIN LATERAL (
+          SELECT * FROM entries e WHERE e.account_id = k.account_id AND e.sequence = k.entry_sequence OFFSET 0
+        ) e ON true`
       for (const row of rows) {
         const key = keyOf(row.account_id, row.key)
-        if (!wanted.has(key)) continue
         const outcome = outcomeOf(row.has_entry ? entryOf(row) : null, row.refusal, row.outcome)
         records.set(key, { key: row.key as IdempotencyKey, fingerprint: row.fingerprint, outcome })
       }
@@ -276,9 +279,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       const naming = operations.filter((op) => op.holdId !== undefined)
       if (naming.length === 0) return holds
       const rows = yield* sql<HoldRow>`
-        SELECT ${sql.literal(holdColumns)} FROM holds
-        JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.holdId!))}::bigint[])
-          AS x(account_id, hold_id) USING (account_id, hold_id)`
+        SELECT h.* FROM unnest(
+          ${naming.map((op) => op.accountId)}::text[],
+          ${naming.map((op) => BigInt(op.holdId!))}::bigint[]
+        ) AS x(account_id, hold_id)
+        CROSS JOIN LATERAL (
+          SELECT ${sql.literal(holdColumns)} FROM holds h
+          WHERE h.account_id = x.account_id AND h.hold_id = x.hold_id OFFSET 0
+        ) h`
       for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
       return holds
     })
@@ -290,11 +298,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       const naming = operations.filter((op) => op.autoTopUpRequestId !== undefined)
       if (naming.length === 0) return requests
       const rows = yield* sql<AutoTopUpRequestRow>`
-        SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests
-        JOIN unnest(
+        SELECT r.* FROM unnest(
           ${naming.map((op) => op.accountId)}::text[],
           ${naming.map((op) => BigInt(op.autoTopUpRequestId!))}::bigint[]
-        ) AS x(account_id, request_id) USING (account_id, request_id)`
+        ) AS x(account_id, request_id)
+        CROSS JOIN LATERAL (
+          SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests r
+          WHERE r.account_id = x.account_id AND r.request_id = x.request_id OFFSET 0
+        ) r`
       for (const row of rows) requests.set(keyOf(row.account_id, Number(row.request_id)), autoTopUpRequestOf(row))
       return requests
     })
@@ -306,11 +317,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       const naming = operations.filter((op) => op.pendingCreditId !== undefined)
       if (naming.length === 0) return credits
       const rows = yield* sql<PendingCreditRow>`
-        SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits
-        JOIN unnest(
+        SELECT c.* FROM unnest(
           ${naming.map((op) => op.accountId)}::text[],
           ${naming.map((op) => BigInt(op.pendingCreditId!))}::bigint[]
-        ) AS x(account_id, pending_credit_id) USING (account_id, pending_credit_id)`
+        ) AS x(account_id, pending_credit_id)
+        CROSS JOIN LATERAL (
+          SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits c
+          WHERE c.account_id = x.account_id AND c.pending_credit_id = x.pending_credit_id OFFSET 0
+        ) c`
       for (const row of rows) credits.set(keyOf(row.account_id, Number(row.pending_credit_id)), pendingCreditOf(row))
       return credits
     })
@@ -339,12 +353,14 @@ export const make = (sql: SqlClient.SqlClient) => {
       const naming = operations.filter((op) => op.refundOf !== undefined)
       if (naming.length === 0) return targets
       const rows = yield* sql<EntryRow & { refunded: bigint }>`
-        SELECT ${sql.literal(entryColumns.replace(/(^|, )/g, "$1e."))},
-               coalesce((SELECT -sum(r.amount) FROM entries r
-                         WHERE r.account_id = e.account_id AND r.refund_of = e.sequence), 0)::bigint AS refunded
-        FROM entries e
-        JOIN unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.refundOf!))}::bigint[])
-          AS x(account_id, sequence) USING (account_id, sequence)`
+        SELECT e.*, coalesce((SELECT -sum(r.amount) FROM entries r
+                              WHERE r.account_id = e.account_id AND r.refund_of = e.sequence), 0)::bigint AS refunded
+        FROM unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.refundOf!))}::bigint[])
+          AS x(account_id, sequence)
+        CROSS JOIN LATERAL (
+          SELECT ${sql.literal(entryColumns)} FROM entries e
+          WHERE e.account_id = x.account_id AND e.sequence = x.sequence OFFSET 0
+        ) e`
       for (const row of rows) {
         targets.set(keyOf(row.account_id, Number(row.sequence)), {
           entry: entryOf(row),
