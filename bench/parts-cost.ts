@@ -57,101 +57,6 @@ const combineChecks = `
     END LOOP;
   END $$`
 
-/**
- * The single-column CHECKs as domains: PostgreSQL parses and plans a domain's check once per
- * connection (its type cache) where a table's CHECKs are read from their stored text in every
- * statement that writes the table. Every rule still checked; the multi-column ones stay, and so do
- * the checks of columns a generated column or the accounts' id reads (PostgreSQL cannot retype them).
- */
-const checksAsDomains = `
-  DROP TRIGGER accounts_grants_warned ON accounts;
-  CREATE DOMAIN tally_balance AS bigint CHECK (VALUE BETWEEN -9007199254740991 AND 9007199254740991);
-  CREATE DOMAIN tally_credits AS bigint CHECK (VALUE BETWEEN 0 AND 9007199254740991);
-  CREATE DOMAIN tally_sequence AS bigint CHECK (VALUE >= 1);
-  CREATE DOMAIN tally_count AS bigint CHECK (VALUE >= 0);
-  CREATE DOMAIN tally_json_object AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
-  CREATE DOMAIN tally_json_array AS jsonb CHECK (jsonb_typeof(VALUE) = 'array');
-  CREATE DOMAIN tally_member AS text CHECK (char_length(VALUE) BETWEEN 1 AND 128);
-  CREATE DOMAIN tally_decision AS text CHECK (VALUE IN ('Applied', 'Clamped'));
-  CREATE DOMAIN tally_entry_kind AS text
-    CHECK (VALUE IN ('top-up', 'grant', 'reversal', 'usage', 'refund', 'adjustment', 'expiry'));
-  ALTER TABLE accounts
-    DROP CONSTRAINT accounts_balance_check, DROP CONSTRAINT accounts_balance_check1,
-    DROP CONSTRAINT accounts_overdraft_limit_check, DROP CONSTRAINT accounts_held_check,
-    DROP CONSTRAINT accounts_last_sequence_check, DROP CONSTRAINT accounts_version_check,
-    DROP CONSTRAINT accounts_holds_placed_check, DROP CONSTRAINT accounts_members_check,
-    DROP CONSTRAINT accounts_refill_check, DROP CONSTRAINT accounts_auto_top_up_check,
-    DROP CONSTRAINT accounts_grants_check,
-    ALTER COLUMN balance TYPE tally_balance, ALTER COLUMN overdraft_limit TYPE tally_credits,
-    ALTER COLUMN held TYPE tally_credits, ALTER COLUMN last_sequence TYPE tally_sequence,
-    ALTER COLUMN version TYPE tally_sequence, ALTER COLUMN holds_placed TYPE tally_count,
-    ALTER COLUMN members TYPE tally_json_object, ALTER COLUMN refill TYPE tally_json_object,
-    ALTER COLUMN auto_top_up TYPE tally_json_object, ALTER COLUMN grants TYPE tally_json_array;
-  ALTER TABLE entries
-    DROP CONSTRAINT entries_member_check, DROP CONSTRAINT entries_decision_check,
-    DROP CONSTRAINT entries_kind_check, DROP CONSTRAINT entries_allocations_check,
-    ALTER COLUMN member TYPE tally_member, ALTER COLUMN decision TYPE tally_decision,
-    ALTER COLUMN kind TYPE tally_entry_kind, ALTER COLUMN allocations TYPE tally_json_array;
-  CREATE TRIGGER accounts_grants_warned AFTER UPDATE OF grants ON accounts
-    FOR EACH ROW WHEN (NEW.grants IS NOT NULL AND NEW.grants IS DISTINCT FROM OLD.grants)
-    EXECUTE FUNCTION grants_copy_warned()`.split(";")
-
-/** The multi-column CHECKs of entries said with fewer nodes: no casts to double, one test of the kinds' signs. */
-const leanEntryChecks = `
-  ALTER TABLE entries
-    DROP CONSTRAINT entries_check, DROP CONSTRAINT entries_check3,
-    ADD CHECK (amount <> 0 AND (amount > 0) = (requested > 0) AND abs(amount) <= abs(requested)),
-    ADD CHECK ((amount < 0) = (kind IN ('usage', 'refund', 'expiry')) OR kind = 'adjustment')`
-
-/**
- * Every CHECK of entries and of accounts as one call of a PL/pgSQL function per table: the table's
- * check is a call with its columns, read and planned in every statement like any CHECK but small;
- * the rules are the function's, parsed and planned once per connection. Every rule still checked.
- */
-const checksAsFunctions = [
-  dropChecks,
-  `CREATE FUNCTION tally_entry_ok(kind text, decision text, requested bigint, amount bigint, seq bigint,
-     balance_after bigint, refund_of bigint, hold_id bigint, allocations jsonb, member text)
-   RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
-   BEGIN
-     RETURN seq >= 1
-       AND kind IN ('top-up', 'grant', 'reversal', 'usage', 'refund', 'adjustment', 'expiry')
-       AND decision IN ('Applied', 'Clamped')
-       AND balance_after BETWEEN -9007199254740991 AND 9007199254740991
-       AND amount <> 0 AND sign(amount) = sign(requested) AND abs(amount) <= abs(requested)
-       AND (decision = 'Applied') = (amount = requested)
-       AND (seq > 1 OR balance_after = amount)
-       AND CASE kind WHEN 'usage' THEN amount < 0 WHEN 'refund' THEN amount < 0 WHEN 'expiry' THEN amount < 0
-                     WHEN 'adjustment' THEN true ELSE amount > 0 END
-       AND (kind = 'refund') = (refund_of IS NOT NULL) AND refund_of < seq
-       AND (hold_id IS NULL OR kind = 'usage')
-       AND (kind <> 'expiry' OR allocations IS NOT NULL)
-       AND jsonb_typeof(allocations) = 'array'
-       AND char_length(member) BETWEEN 1 AND 128;
-   END $$`,
-  `ALTER TABLE entries ADD CHECK (tally_entry_ok(kind, decision, requested, amount, sequence, balance_after,
-     refund_of, hold_id, allocations, member))`,
-  `CREATE FUNCTION tally_account_ok(account_id text, balance bigint, last_sequence bigint, overdraft_limit bigint,
-     held bigint, holds_placed bigint, version bigint, members jsonb, refill jsonb, auto_top_up jsonb,
-     grants jsonb, grants_due_at timestamptz, refill_due_at timestamptz)
-   RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
-   BEGIN
-     RETURN account_id ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
-       AND balance BETWEEN -9007199254740991 AND 9007199254740991
-       AND last_sequence >= 1 AND version >= 1 AND holds_placed >= 0
-       AND overdraft_limit BETWEEN 0 AND 9007199254740991 AND held BETWEEN 0 AND 9007199254740991
-       AND (last_sequence IS NOT NULL OR balance = 0)
-       AND jsonb_typeof(members) = 'object' AND jsonb_typeof(refill) = 'object'
-       AND jsonb_typeof(auto_top_up) = 'object' AND jsonb_typeof(grants) = 'array'
-       AND (grants_due_at IS NULL OR grants IS NOT NULL) AND (refill_due_at IS NULL OR refill IS NOT NULL);
-   END $$`,
-  `ALTER TABLE accounts ADD CHECK (tally_account_ok(account_id, balance, last_sequence, overdraft_limit, held,
-     holds_placed, version, members, refill, auto_top_up, grants, grants_due_at, refill_due_at))`,
-  `ALTER TABLE idempotency_keys
-     ADD CHECK ((refusal IS NULL) = (entry_sequence IS NOT NULL OR outcome IS NOT NULL)),
-     ADD CHECK (refusal IS NULL OR outcome IS NULL)`,
-]
-
 const chainForeignKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey"
 const newestForeignKey = "ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey"
 const chainUnique = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_sequence_balance_after_key CASCADE"
@@ -224,21 +129,6 @@ const variants: ReadonlyArray<Variant> = [
     name: "checks-combined",
     part: "the same CHECKs, each table's combined into one constraint (every rule still checked)",
     statements: [combineChecks],
-  },
-  {
-    name: "checks-as-domains",
-    part: "the single-column CHECKs as domains, checked once per connection's plan (every rule still checked)",
-    statements: checksAsDomains,
-  },
-  {
-    name: "checks-lean",
-    part: "domains, and entries' sign checks with fewer nodes (every rule still checked)",
-    statements: [...checksAsDomains, leanEntryChecks],
-  },
-  {
-    name: "checks-as-functions",
-    part: "entries' and accounts' CHECKs each as one PL/pgSQL function's call (every rule still checked)",
-    statements: checksAsFunctions,
   },
   {
     name: "version-trigger",

@@ -24,6 +24,7 @@ describe("migrations", () => {
       "11_pending_credits",
       "12_wallets",
       "13_grant_expiring",
+      "14_rules_as_functions",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -88,6 +89,7 @@ describe("upgrading a ledger written before holds", () => {
       "11_pending_credits",
       "12_wallets",
       "13_grant_expiring",
+      "14_rules_as_functions",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))
