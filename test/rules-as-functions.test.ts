@@ -141,6 +141,60 @@ const columns = (rows: ReadonlyArray<Row>, names: ReadonlyArray<string>) =>
     ),
   )
 
+/** A table's rules: the function, the CHECKs it replaced, its columns in the function's order and their types. */
+interface Table {
+  readonly name: string
+  readonly rules: string
+  readonly checks: ReadonlyArray<string>
+  readonly columns: ReadonlyArray<readonly [name: string, type: string]>
+  readonly valid: Row
+  readonly fields: Record<string, fc.Arbitrary<unknown>>
+}
+
+const tables: ReadonlyArray<Table> = [
+  {
+    name: "entries",
+    rules: "tally_entry_rules",
+    checks: entryChecks,
+    columns: [
+      ["kind", "text"],
+      ["decision", "text"],
+      ["requested", "bigint"],
+      ["amount", "bigint"],
+      ["sequence", "bigint"],
+      ["balance_after", "bigint"],
+      ["refund_of", "bigint"],
+      ["hold_id", "bigint"],
+      ["allocations", "jsonb"],
+      ["member", "text"],
+    ],
+    valid: validEntry,
+    fields: entryFields,
+  },
+  {
+    name: "accounts",
+    rules: "tally_account_rules",
+    checks: accountChecks,
+    columns: [
+      ["account_id", "text"],
+      ["balance", "bigint"],
+      ["last_sequence", "bigint"],
+      ["overdraft_limit", "bigint"],
+      ["held", "bigint"],
+      ["holds_placed", "bigint"],
+      ["version", "bigint"],
+      ["members", "jsonb"],
+      ["refill", "jsonb"],
+      ["auto_top_up", "jsonb"],
+      ["grants", "jsonb"],
+      ["grants_due_at", "timestamptz"],
+      ["refill_due_at", "timestamptz"],
+    ],
+    valid: validAccount,
+    fields: accountFields,
+  },
+]
+
 describe("the rules of migration 14", () => {
   let admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
   beforeAll(async () => {
@@ -148,75 +202,32 @@ describe("the rules of migration 14", () => {
   })
   afterAll(() => admin?.dispose())
 
-  const verdicts = (
-    query: (sql: SqlClient.SqlClient) => Effect.Effect<ReadonlyArray<{ now: boolean; before: boolean }>, unknown>,
-  ) => admin.runPromise(Effect.flatMap(SqlClient.SqlClient, query))
+  /** Each row's verdicts, the function's (`now`) and the separate CHECKs' (`before`), in PostgreSQL. */
+  const verdicts = (table: Table, rows: ReadonlyArray<Row>) => {
+    const names = table.columns.map(([name]) => name).join(", ")
+    const arrays = table.columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(", ")
+    return admin.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe<{ now: boolean; before: boolean }>(
+          `SELECT ${table.rules}(${names}) IS NOT FALSE AS now, ${separately(table.checks)} AS before
+           FROM unnest(${arrays}) AS r(${names})`,
+          columns(
+            rows,
+            table.columns.map(([name]) => name),
+          ),
+        ),
+      ),
+    )
+  }
 
-  test.prop([fc.array(rowsNear(validEntry, entryFields), { minLength: 1, maxLength: 200 })], { numRuns: 30 })(
-    "an entry passes the function exactly when it passes the separate CHECKs",
-    async (generated) => {
-      const rows = [validEntry, ...generated]
-      const [kind, decision, requested, amount, sequence, balanceAfter, refundOf, holdId, allocations, member] =
-        columns(rows, [
-          "kind",
-          "decision",
-          "requested",
-          "amount",
-          "sequence",
-          "balance_after",
-          "refund_of",
-          "hold_id",
-          "allocations",
-          "member",
-        ])
-      const found = await verdicts(
-        (sql) => sql<{ now: boolean; before: boolean }>`
-          SELECT tally_entry_rules(kind, decision, requested, amount, sequence, balance_after, refund_of, hold_id,
-                                   allocations, member) IS NOT FALSE AS now,
-                 ${sql.literal(separately(entryChecks))} AS before
-          FROM unnest(${kind}::text[], ${decision}::text[], ${requested}::bigint[], ${amount}::bigint[],
-                      ${sequence}::bigint[], ${balanceAfter}::bigint[], ${refundOf}::bigint[], ${holdId}::bigint[],
-                      ${allocations}::jsonb[], ${member}::text[])
-            AS r(kind, decision, requested, amount, sequence, balance_after, refund_of, hold_id, allocations, member)`,
-      )
-      expect(found[0]).toEqual({ now: true, before: true })
-      expect(found.map((row) => row.now)).toEqual(found.map((row) => row.before))
-    },
-  )
-
-  test.prop([fc.array(rowsNear(validAccount, accountFields), { minLength: 1, maxLength: 200 })], { numRuns: 30 })(
-    "an account passes the function exactly when it passes the separate CHECKs",
-    async (generated) => {
-      const rows = [validAccount, ...generated]
-      const values = columns(rows, [
-        "account_id",
-        "balance",
-        "last_sequence",
-        "overdraft_limit",
-        "held",
-        "holds_placed",
-        "version",
-        "members",
-        "refill",
-        "auto_top_up",
-        "grants",
-        "grants_due_at",
-        "refill_due_at",
-      ])
-      const found = await verdicts(
-        (sql) => sql<{ now: boolean; before: boolean }>`
-          SELECT tally_account_rules(account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version,
-                                     members, refill, auto_top_up, grants, grants_due_at, refill_due_at) IS NOT FALSE AS now,
-                 ${sql.literal(separately(accountChecks))} AS before
-          FROM unnest(${values[0]}::text[], ${values[1]}::bigint[], ${values[2]}::bigint[], ${values[3]}::bigint[],
-                      ${values[4]}::bigint[], ${values[5]}::bigint[], ${values[6]}::bigint[], ${values[7]}::jsonb[],
-                      ${values[8]}::jsonb[], ${values[9]}::jsonb[], ${values[10]}::jsonb[], ${values[11]}::timestamptz[],
-                      ${values[12]}::timestamptz[])
-            AS r(account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version, members, refill,
-                 auto_top_up, grants, grants_due_at, refill_due_at)`,
-      )
-      expect(found[0]).toEqual({ now: true, before: true })
-      expect(found.map((row) => row.now)).toEqual(found.map((row) => row.before))
-    },
-  )
+  for (const table of tables) {
+    test.prop([fc.array(rowsNear(table.valid, table.fields), { minLength: 50, maxLength: 300 })], { numRuns: 100 })(
+      `a row of ${table.name} passes ${table.rules} exactly when it passes the separate CHECKs`,
+      async (generated) => {
+        const found = await verdicts(table, [table.valid, ...generated])
+        expect(found[0]).toEqual({ now: true, before: true })
+        expect(found.map((row) => row.now)).toEqual(found.map((row) => row.before))
+      },
+    )
+  }
 })

@@ -272,21 +272,33 @@ export const make = (sql: SqlClient.SqlClient) => {
       return records
     })
 
+  /**
+   * The rows of `table` the operations name by account and id, each found through the primary key: a
+   * lateral subquery the planner cannot flatten (`OFFSET 0`), so a plan made while the table was small
+   * does not go on reading all of it as it grows (`PgCasBatch`'s `accountOf` says more).
+   */
+  const rowsById = <Row extends object>(
+    table: string,
+    columns: string,
+    idColumn: string,
+    naming: ReadonlyArray<Operation>,
+    idOf: (op: Operation) => number,
+  ) =>
+    sql<Row>`
+      SELECT t.* FROM unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(idOf(op)))}::bigint[])
+        AS x(account_id, id)
+      CROSS JOIN LATERAL (
+        SELECT ${sql.literal(columns)} FROM ${sql(table)} t
+        WHERE t.account_id = x.account_id AND t.${sql(idColumn)} = x.id OFFSET 0
+      ) t`
+
   /** The holds the operations name, as committed. */
   const loadHolds = (operations: ReadonlyArray<Operation>) =>
     Effect.gen(function* () {
       const holds = new Map<string, Hold>()
       const naming = operations.filter((op) => op.holdId !== undefined)
       if (naming.length === 0) return holds
-      const rows = yield* sql<HoldRow>`
-        SELECT h.* FROM unnest(
-          ${naming.map((op) => op.accountId)}::text[],
-          ${naming.map((op) => BigInt(op.holdId!))}::bigint[]
-        ) AS x(account_id, hold_id)
-        CROSS JOIN LATERAL (
-          SELECT ${sql.literal(holdColumns)} FROM holds h
-          WHERE h.account_id = x.account_id AND h.hold_id = x.hold_id OFFSET 0
-        ) h`
+      const rows = yield* rowsById<HoldRow>("holds", holdColumns, "hold_id", naming, (op) => op.holdId!)
       for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
       return holds
     })
@@ -297,15 +309,13 @@ export const make = (sql: SqlClient.SqlClient) => {
       const requests = new Map<string, AutoTopUpRequest>()
       const naming = operations.filter((op) => op.autoTopUpRequestId !== undefined)
       if (naming.length === 0) return requests
-      const rows = yield* sql<AutoTopUpRequestRow>`
-        SELECT r.* FROM unnest(
-          ${naming.map((op) => op.accountId)}::text[],
-          ${naming.map((op) => BigInt(op.autoTopUpRequestId!))}::bigint[]
-        ) AS x(account_id, request_id)
-        CROSS JOIN LATERAL (
-          SELECT ${sql.literal(autoTopUpRequestColumns)} FROM auto_top_up_requests r
-          WHERE r.account_id = x.account_id AND r.request_id = x.request_id OFFSET 0
-        ) r`
+      const rows = yield* rowsById<AutoTopUpRequestRow>(
+        "auto_top_up_requests",
+        autoTopUpRequestColumns,
+        "request_id",
+        naming,
+        (op) => op.autoTopUpRequestId!,
+      )
       for (const row of rows) requests.set(keyOf(row.account_id, Number(row.request_id)), autoTopUpRequestOf(row))
       return requests
     })
@@ -316,15 +326,13 @@ export const make = (sql: SqlClient.SqlClient) => {
       const credits = new Map<string, PendingCredit>()
       const naming = operations.filter((op) => op.pendingCreditId !== undefined)
       if (naming.length === 0) return credits
-      const rows = yield* sql<PendingCreditRow>`
-        SELECT c.* FROM unnest(
-          ${naming.map((op) => op.accountId)}::text[],
-          ${naming.map((op) => BigInt(op.pendingCreditId!))}::bigint[]
-        ) AS x(account_id, pending_credit_id)
-        CROSS JOIN LATERAL (
-          SELECT ${sql.literal(pendingCreditColumns)} FROM pending_credits c
-          WHERE c.account_id = x.account_id AND c.pending_credit_id = x.pending_credit_id OFFSET 0
-        ) c`
+      const rows = yield* rowsById<PendingCreditRow>(
+        "pending_credits",
+        pendingCreditColumns,
+        "pending_credit_id",
+        naming,
+        (op) => op.pendingCreditId!,
+      )
       for (const row of rows) credits.set(keyOf(row.account_id, Number(row.pending_credit_id)), pendingCreditOf(row))
       return credits
     })
