@@ -460,8 +460,8 @@ const grantExpiring = Effect.gen(function* () {
  * from their stored text and plans them again in every statement that writes the table, which was about
  * a quarter of its CPU for a lone write; a function's expressions are read and planned once per
  * connection, and the CHECK that calls it is small. Measured with `bench/parts-cost.ts` (README,
- * Performance): 0.85x of PostgreSQL's CPU for a lone keyed write, 0.92x batched. Adding the CHECKs
- * checks the rows already written once.
+ * Performance): 0.85-0.88x of PostgreSQL's CPU for a lone keyed write, 0.92-0.96x batched (two runs).
+ * Adding the CHECKs checks the rows already written once.
  */
 const rulesAsFunctions = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
