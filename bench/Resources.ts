@@ -33,16 +33,27 @@ interface ProcStat {
   readonly ownTicks: number
   /** utime + stime + cutime + cstime: the children's part keeps exited backends counted. */
   readonly ticks: number
+  /** utime + cutime: in user space. */
+  readonly userTicks: number
+  /** stime + cstime: in the kernel, on the process's behalf (system calls, page faults). */
+  readonly systemTicks: number
 }
 
-const procStat = (pid: number): ProcStat | undefined => {
+/** `/proc/<pid>/stat`, or a thread's `/proc/<pid>/task/<tid>/stat`. */
+const procStat = (pid: number, path = `/proc/${pid}/stat`): ProcStat | undefined => {
   try {
-    const text = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const text = Fs.readFileSync(path, "utf8")
     // Fields after "pid (comm) ": state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based.
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ")
     const field = (n: number) => Number(fields[n - 3])
     const ownTicks = field(14) + field(15)
-    return { ppid: field(4), ownTicks, ticks: ownTicks + field(16) + field(17) }
+    return {
+      ppid: field(4),
+      ownTicks,
+      ticks: ownTicks + field(16) + field(17),
+      userTicks: field(14) + field(16),
+      systemTicks: field(15) + field(17),
+    }
   } catch {
     return undefined
   }
@@ -64,30 +75,70 @@ export const processRssBytes = (pid: number): number | undefined => {
   }
 }
 
+/**
+ * A process's CPU by thread: its main thread's (the thread whose id is the process's: a Node
+ * service's JavaScript) in user space and in the kernel, and its other threads' (V8's garbage
+ * collector and compiler, libuv's pool). Zeros once the process is gone.
+ */
+export interface ThreadTicks {
+  readonly mainUser: number
+  readonly mainSystem: number
+  readonly otherThreads: number
+}
+
+export const threadTicks = (pid: number): ThreadTicks => {
+  let tids: Array<string> = []
+  try {
+    tids = Fs.readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return { mainUser: 0, mainSystem: 0, otherThreads: 0 }
+  }
+  const main = procStat(pid, `/proc/${pid}/task/${pid}/stat`)
+  const otherThreads = tids
+    .filter((tid) => tid !== String(pid))
+    .reduce((sum, tid) => sum + (procStat(pid, `/proc/${pid}/task/${tid}/stat`)?.ownTicks ?? 0), 0)
+  return { mainUser: main?.userTicks ?? 0, mainSystem: main?.systemTicks ?? 0, otherThreads }
+}
+
 /** Kernel threads are children of kthreadd, process 2: the kernel's own work (I/O, flushing). */
 const kthreadd = 2
 
 export interface Ticks {
   /** The postmaster and its children (backends, checkpointer, WAL writer...). */
   readonly postgres: number
+  /** `postgres` in user space: executing statements. */
+  readonly postgresUser: number
+  /** `postgres` in the kernel: the socket's sends and receives, the WAL's writes and flushes. */
+  readonly postgresSystem: number
   readonly kernelThreads: number
   /** User and system time of the whole machine, from the first line of /proc/stat. */
   readonly machine: number
 }
 
 export const ticks = (postmasterPid: number | undefined): Ticks => {
-  let postgres = postmasterPid === undefined ? 0 : (procStat(postmasterPid)?.ticks ?? 0)
+  const postmaster = postmasterPid === undefined ? undefined : procStat(postmasterPid)
+  let postgresUser = postmaster?.userTicks ?? 0
+  let postgresSystem = postmaster?.systemTicks ?? 0
   let kernelThreads = 0
   for (const name of Fs.readdirSync("/proc")) {
     const pid = Number(name)
     if (!Number.isInteger(pid)) continue
     const stat = procStat(pid)
     if (stat === undefined) continue
-    if (postmasterPid !== undefined && stat.ppid === postmasterPid) postgres += stat.ticks
+    if (postmasterPid !== undefined && stat.ppid === postmasterPid) {
+      postgresUser += stat.userTicks
+      postgresSystem += stat.systemTicks
+    }
     if (pid === kthreadd || stat.ppid === kthreadd) kernelThreads += stat.ticks
   }
   const [, user, nice, system] = Fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number)
-  return { postgres, kernelThreads, machine: user! + nice! + system! }
+  return {
+    postgres: postgresUser + postgresSystem,
+    postgresUser,
+    postgresSystem,
+    kernelThreads,
+    machine: user! + nice! + system!,
+  }
 }
 
 /**

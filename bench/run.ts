@@ -31,6 +31,9 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  * runs the service under `node --cpu-prof` on one cell (one hot account unless `--workload` names
  * another, the most `--clients`) and summarises where
  * its time went (`bench/results/http-profile.json`; the profile itself in `http-profile.tmp/`).
+ * `--http --postgres-stages` records PostgreSQL with `perf` in every measured phase and adds its
+ * CPU per request by stage of a write (`http/PostgresStages.ts`) to each cell, into
+ * `bench/results/http-stages.json` (perf costs CPU: those runs are not the ones to compare).
  *
  * `pnpm bench --cli [--repeats 9]` times `tally --version` and `tally balance`, built and from source,
  * against `node -e 0` (`cli-start.ts`; writes `bench/results/cli-start.json`).
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     cli: { type: "boolean", default: false },
     repeats: { type: "string" },
     keyed: { type: "boolean", default: false },
+    "postgres-stages": { type: "boolean", default: false },
   },
 })
 
@@ -116,7 +120,9 @@ const out =
     resultsDir,
     args.profile
       ? "http-profile.json"
-      : `${resultsPrefix}${experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json"}`,
+      : args["postgres-stages"]
+        ? "http-stages.json"
+        : `${resultsPrefix}${experimental ? "experiment.json.tmp" : args.quick ? "quick.json.tmp" : "latest.json"}`,
   )
 
 /** Which code was measured: the commit, and the files of the ledger's packages that differ from it. */
@@ -141,6 +147,7 @@ const httpSettings: HttpBench.Settings = {
   connections: numbers(args.clients) ?? [1, 16, 64],
   keyed: args.keyed ? [false, true] : [false],
   memoryConnections: args.workload === undefined || args.workload.split(",").includes("memory") ? 64 : null,
+  postgresStages: args["postgres-stages"],
   ...(args.quick
     ? {
         repetitions: number(args.repeats, 3),

@@ -13,6 +13,7 @@ import type { HttpRecord, ServerName } from "./HttpRecord.ts"
 import * as HttpReport from "./HttpReport.ts"
 import * as Launcher from "./Launcher.ts"
 import * as Load from "./Load.ts"
+import * as PostgresStages from "./PostgresStages.ts"
 
 /**
  * `pnpm bench --http`: the Tally service and an origin-style server, each a process of its own on
@@ -36,6 +37,8 @@ export interface Settings {
   readonly processWarmupRequests: number
   /** Connections of the cell (one hot account) where the service on memory meets bare node:http; null skips it. */
   readonly memoryConnections: number | null
+  /** Records PostgreSQL with `perf` in every measured phase, for its CPU by stage (`PostgresStages`). */
+  readonly postgresStages?: boolean
 }
 
 /** A server under test, and the means to check it after a run. */
@@ -218,6 +221,7 @@ interface Snapshot {
   /** The clock of V8's CPU profiles, to find the measured phase in one. */
   readonly monotonicUs: number
   readonly serverTicks: number
+  readonly serverThreads: Resources.ThreadTicks
   readonly loadTicks: number
   readonly benchCpuUs: number
   readonly machine: Resources.Ticks
@@ -229,6 +233,7 @@ const snapshot = (pid: number, loadPid: number, postmasterPid: number | undefine
     atMs: performance.now(),
     monotonicUs: Number(process.hrtime.bigint() / 1000n),
     serverTicks: Resources.processTicks(pid) ?? Number.NaN,
+    serverThreads: Resources.threadTicks(pid),
     loadTicks: Resources.processTicks(loadPid) ?? Number.NaN,
     benchCpuUs: cpu.user + cpu.system,
     machine: Resources.ticks(postmasterPid),
@@ -287,13 +292,17 @@ const measureWindow = (
     yield* subject.settle
     yield* Database.checkpoint(server)
     const before = yield* subject.balances
-    const [result, start, end, rssBytesMax] = yield* Effect.scoped(
+    const [result, start, end, rssBytesMax, postgresStages] = yield* Effect.scoped(
       Effect.gen(function* () {
         const rss = yield* rssSampler(subject.process.pid)
+        const stages =
+          settings.postgresStages === true && subject.hasDatabase && server.postmasterPid !== undefined
+            ? yield* PostgresStages.record(server.postmasterPid)
+            : Effect.succeed(null)
         const start = snapshot(subject.process.pid, load.pid, server.postmasterPid)
         const result = yield* load.run({ ...run, durationMs: settings.durationMs, stream: cell.stream * 2 + 1 })
         const end = snapshot(subject.process.pid, load.pid, server.postmasterPid)
-        return [result, start, end, rss.bytes] as const
+        return [result, start, end, rss.bytes, yield* stages] as const
       }),
     )
     yield* subject.settle
@@ -335,6 +344,16 @@ const measureWindow = (
         machineCores - kernelCores - serverCores - postgresCores - loadGeneratorCores - benchCores,
       ),
       serverRssMbMax: rssBytesMax / 2 ** 20,
+      cpuSplitUsPerRequest: {
+        serverMainUser: perRequestUs(end.serverThreads.mainUser - start.serverThreads.mainUser),
+        serverMainSystem: perRequestUs(end.serverThreads.mainSystem - start.serverThreads.mainSystem),
+        serverOtherThreads: perRequestUs(end.serverThreads.otherThreads - start.serverThreads.otherThreads),
+        postgresUser: subject.hasDatabase ? perRequestUs(end.machine.postgresUser - start.machine.postgresUser) : null,
+        postgresSystem: subject.hasDatabase
+          ? perRequestUs(end.machine.postgresSystem - start.machine.postgresSystem)
+          : null,
+      },
+      postgresStages,
       auditViolations,
       lostCredits: lostCredits(ids, before, after, result),
     } satisfies HttpRecord
@@ -464,7 +483,9 @@ export const program = (settings: Settings, out: string, about: Record<string, u
         : []),
     ]
     const disturbance = HttpReport.disturbance(records)
-    console.log(`\n${HttpReport.table(summaries)}\n\n${Report.targetLines(targets)}`)
+    console.log(
+      `\n${HttpReport.table(summaries)}\n\n${HttpReport.splitTables(summaries)}\n\n${Report.targetLines(targets)}`,
+    )
     if (disturbance !== undefined) console.log(`\n${disturbance}`)
     const wallClockS = (performance.now() - startedMs) / 1000
     yield* Effect.promise(() =>

@@ -1,4 +1,5 @@
 import type { WorkloadName } from "../Workload.ts"
+import type { Stage } from "./PostgresStages.ts"
 
 /**
  * One server on one cell, one repetition: what `bench/results/http-latest.json` holds a list of.
@@ -35,6 +36,20 @@ export interface HttpRecord {
   readonly otherCores: number
   /** Peak resident memory of the server's process during the measured phase. */
   readonly serverRssMbMax: number
+  /**
+   * `serverCpuUsPerRequest` and `postgresCpuUsPerRequest` by where the CPU went: the server's main
+   * thread (its JavaScript) in user space and in the kernel, its other threads (V8's collector and
+   * compiler); PostgreSQL in user space (executing) and in the kernel (sockets, WAL writes and flushes).
+   */
+  readonly cpuSplitUsPerRequest: {
+    readonly serverMainUser: number
+    readonly serverMainSystem: number
+    readonly serverOtherThreads: number
+    readonly postgresUser: number | null
+    readonly postgresSystem: number | null
+  }
+  /** With `--postgres-stages`: shares of PostgreSQL's CPU samples by stage of a write; else null. */
+  readonly postgresStages: Record<Stage, number> | null
   /** The server's own audit after the cell; null for a server that has none. */
   readonly auditViolations: number | null
   /**

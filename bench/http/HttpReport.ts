@@ -1,6 +1,7 @@
 import type { Target } from "../Report.ts"
 import type { WorkloadName } from "../Workload.ts"
 import type { HttpRecord, ServerName } from "./HttpRecord.ts"
+import { type Stage, stageNames } from "./PostgresStages.ts"
 
 /** The repetitions of each cell folded into medians, side by side with the origin-style server, and the targets of issue 11. */
 
@@ -19,6 +20,10 @@ export interface Summary {
   readonly postgresCores: number
   readonly loadGeneratorCores: number
   readonly otherCores: number
+  /** Medians of each part of `HttpRecord.cpuSplitUsPerRequest`. */
+  readonly cpuSplitUsPerRequest: HttpRecord["cpuSplitUsPerRequest"]
+  /** With `--postgres-stages`: PostgreSQL's CPU per request by stage, µs (medians of share x CPU); else null. */
+  readonly postgresStagesUsPerRequest: Record<Stage, number> | null
   /** The highest of the runs: the target is a bound on memory, not a typical value. */
   readonly serverRssMbMax: number
   /** Sums over the runs. */
@@ -63,6 +68,22 @@ const fold = (runs: ReadonlyArray<HttpRecord>): Omit<Summary, "vsBaseline"> => {
     postgresCores: of((r) => r.postgresCores),
     loadGeneratorCores: of((r) => r.loadGeneratorCores),
     otherCores: of((r) => r.otherCores),
+    cpuSplitUsPerRequest: {
+      serverMainUser: of((r) => r.cpuSplitUsPerRequest.serverMainUser),
+      serverMainSystem: of((r) => r.cpuSplitUsPerRequest.serverMainSystem),
+      serverOtherThreads: of((r) => r.cpuSplitUsPerRequest.serverOtherThreads),
+      postgresUser:
+        first.cpuSplitUsPerRequest.postgresUser === null ? null : of((r) => r.cpuSplitUsPerRequest.postgresUser ?? 0),
+      postgresSystem:
+        first.cpuSplitUsPerRequest.postgresSystem === null
+          ? null
+          : of((r) => r.cpuSplitUsPerRequest.postgresSystem ?? 0),
+    },
+    postgresStagesUsPerRequest: runs.every((r) => r.postgresStages !== null)
+      ? (Object.fromEntries(
+          stageNames.map((stage) => [stage, of((r) => r.postgresStages![stage] * (r.postgresCpuUsPerRequest ?? 0))]),
+        ) as Record<Stage, number>)
+      : null,
     serverRssMbMax: Math.max(...runs.map((r) => r.serverRssMbMax)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     auditViolations: sumOrNull(runs.map((r) => r.auditViolations)),
@@ -141,6 +162,39 @@ export const table = (summaries: ReadonlyArray<Summary>): string => {
   const line = (row: ReadonlyArray<string>) =>
     row.map((text, i) => (i < 3 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!))).join("  ")
   return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n")
+}
+
+const cellName = (s: Summary) => `${s.workload} ${s.connections} conn${s.keyed ? " keyed" : ""} ${s.server}`
+
+/**
+ * Where each server's CPU per request went (medians, µs): the server's main thread in user space and
+ * in the kernel, its other threads, PostgreSQL in user space and in the kernel; and, when recorded,
+ * PostgreSQL's by stage of a write, a column per cell and server.
+ */
+export const splitTables = (summaries: ReadonlyArray<Summary>): string => {
+  const split = summaries.map((s) => {
+    const c = s.cpuSplitUsPerRequest
+    return `| ${cellName(s)} | ${[c.serverMainUser, c.serverMainSystem, c.serverOtherThreads, c.postgresUser, c.postgresSystem].map(fixed(0)).join(" | ")} |`
+  })
+  const staged = summaries.filter((s) => s.postgresStagesUsPerRequest !== null)
+  const stages =
+    staged.length === 0
+      ? []
+      : [
+          "",
+          `| PostgreSQL µs/request by stage | ${staged.map(cellName).join(" | ")} |`,
+          `| --- |${" --- |".repeat(staged.length)}`,
+          ...stageNames.map(
+            (stage) =>
+              `| ${stage} | ${staged.map((s) => fixed(0)(s.postgresStagesUsPerRequest![stage])).join(" | ")} |`,
+          ),
+        ]
+  return [
+    "| cell | main thread user µs/req | main thread kernel | other threads | PostgreSQL user | PostgreSQL kernel |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...split,
+    ...stages,
+  ].join("\n")
 }
 
 /** The issue's bounds, each defined once. */
