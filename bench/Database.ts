@@ -1,7 +1,7 @@
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres } from "@tally/adapters"
+import { EmbeddedPostgres, PgLedgerStore } from "@tally/adapters"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { postmasterOf } from "./Resources.ts"
@@ -23,6 +23,10 @@ export interface Server {
 }
 
 export const pool = (url: string, maxConnections: number) => PgClient.layer({ url: Redacted.make(url), maxConnections })
+
+/** A pool for Tally's store, its sessions set as `PgLedger.layer` and the service set theirs. */
+export const storePool = (url: string, maxConnections: number) =>
+  PgClient.layer({ url: Redacted.make(url), maxConnections, startupParameters: PgLedgerStore.sessionParameters })
 
 const serverUrl = Effect.gen(function* () {
   const fromEnvironment = process.env.DATABASE_URL

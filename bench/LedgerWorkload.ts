@@ -37,7 +37,7 @@ export const forEachOperation = <E, R>(
  */
 export const seededLedger = (url: string, clients: number) =>
   Effect.gen(function* () {
-    const pool = Database.pool(url, clients === 1 ? 1 : 4)
+    const pool = Database.storePool(url, clients === 1 ? 1 : 4)
     const context = yield* Layer.build(Ledger.layer.pipe(Layer.provide(PgLedgerStore.layer()), Layer.provide(pool)))
     const ledger = Context.get(context, Ledger)
     yield* forEachOperation(accounts, 16, (i) => ledger.topUp({ accountId: `a${i}`, amount: seedBalance }))

@@ -65,7 +65,7 @@ export const pg = ({ store, poolConnections, profile, keyed = false }: PgOptions
   run: (cell: Cell, server: Database.Server) =>
     Effect.gen(function* () {
       const url = yield* Database.fresh(server, "tally")
-      const sqlLayer = Database.pool(url, poolConnections)
+      const sqlLayer = Database.storePool(url, poolConnections)
       yield* PgMigrations.migrate.pipe(Effect.provide(sqlLayer))
       const ids = accountIds(cell.accounts)
       const batches = BatchTracer.make()

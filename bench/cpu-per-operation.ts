@@ -87,7 +87,11 @@ const workload = (ledger: Ledger["Service"], i: number) => {
 const program = Effect.gen(function* () {
   const server = yield* EmbeddedPostgres.start({ dataDir, throwaway: true })
   const postmaster = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
-  const client = PgClient.layer({ url: server.url, maxConnections: scenario === "batch" ? 4 : 1 })
+  const client = PgClient.layer({
+    url: server.url,
+    maxConnections: scenario === "batch" ? 4 : 1,
+    startupParameters: PgLedgerStore.sessionParameters,
+  })
   yield* PgMigrations.migrate.pipe(Effect.provide(client))
   const store = PgLedgerStore.layer({ ...PgLedgerStore.defaults, soloWrites: scenario !== "locked" })
   const batches = BatchTracer.make()

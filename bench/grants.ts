@@ -176,7 +176,9 @@ const ledgerOn = async (
   domain: typeof import("@tally/domain"),
 ): Promise<LedgerOn> => {
   await Effect.runPromise(adapters.PgMigrations.migrate.pipe(Effect.provide(Database.pool(url, 1))))
-  const store = adapters.PgLedgerStore.layer(adapters.PgLedgerStore.defaults).pipe(Layer.provide(Database.pool(url, 4)))
+  const store = adapters.PgLedgerStore.layer(adapters.PgLedgerStore.defaults).pipe(
+    Layer.provide(Database.storePool(url, 4)),
+  )
   // The baseline's Ledger is its own service: typed as this checkout's, which it matches in what the bench calls.
   const runtime = ManagedRuntime.make(
     domain.Ledger.layer.pipe(Layer.provide(store)) as never,

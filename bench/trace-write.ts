@@ -52,7 +52,7 @@ const program = Effect.gen(function* () {
   yield* PgMigrations.migrate.pipe(Effect.provide(Database.pool(url, 1)))
   /** A process of its own: a pool and a store whose cache starts empty. */
   const startProcess = () =>
-    Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer()), Layer.provideMerge(Database.pool(url, 8)))
+    Ledger.layer.pipe(Layer.provideMerge(PgLedgerStore.layer()), Layer.provideMerge(Database.storePool(url, 8)))
   const expiresAt = new Date(Date.now() + 86_400_000).toISOString()
   yield* Effect.gen(function* () {
     const ledger = yield* Ledger
