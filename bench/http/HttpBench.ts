@@ -240,6 +240,15 @@ const snapshot = (pid: number, loadPid: number, postmasterPid: number | undefine
   }
 }
 
+/**
+ * The id the server's next writing transaction will get: the transactions that wrote between two
+ * readings, in every database (only the server measured writes meanwhile). Reading it assigns none.
+ */
+const nextTransactionId = (server: Database.Server) =>
+  Effect.map(server.admin<{ xid: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid`, ([row]) =>
+    Number(row!.xid),
+  ).pipe(Effect.orDie)
+
 /** Peak RSS of a process while the scope is open. */
 const rssSampler = (pid: number) =>
   Effect.acquireRelease(
@@ -292,17 +301,19 @@ const measureWindow = (
     yield* subject.settle
     yield* Database.checkpoint(server)
     const before = yield* subject.balances
-    const [result, start, end, rssBytesMax, postgresStages] = yield* Effect.scoped(
+    const [result, start, end, rssBytesMax, postgresStages, writeTransactions] = yield* Effect.scoped(
       Effect.gen(function* () {
         const rss = yield* rssSampler(subject.process.pid)
         const stages =
           settings.postgresStages === true && subject.hasDatabase && server.postmasterPid !== undefined
             ? yield* PostgresStages.record(server.postmasterPid)
             : Effect.succeed(null)
+        const xidsBefore = yield* nextTransactionId(server)
         const start = snapshot(subject.process.pid, load.pid, server.postmasterPid)
         const result = yield* load.run({ ...run, durationMs: settings.durationMs, stream: cell.stream * 2 + 1 })
         const end = snapshot(subject.process.pid, load.pid, server.postmasterPid)
-        return [result, start, end, rss.bytes, yield* stages] as const
+        const xidsAfter = yield* nextTransactionId(server)
+        return [result, start, end, rss.bytes, yield* stages, xidsAfter - xidsBefore] as const
       }),
     )
     yield* subject.settle
@@ -354,6 +365,7 @@ const measureWindow = (
           : null,
       },
       postgresStages,
+      writeTransactionsPerRequest: subject.hasDatabase ? writeTransactions / result.responses : null,
       auditViolations,
       lostCredits: lostCredits(ids, before, after, result),
     } satisfies HttpRecord

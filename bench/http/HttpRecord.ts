@@ -48,6 +48,11 @@ export interface HttpRecord {
     readonly postgresUser: number | null
     readonly postgresSystem: number | null
   }
+  /**
+   * Transactions that wrote, per answer (a compare-and-swap statement is one, a locked batch one more):
+   * 1 for one statement per write, less when writes share a batch; null for a server without a database.
+   */
+  readonly writeTransactionsPerRequest: number | null
   /** With `--postgres-stages`: shares of PostgreSQL's CPU samples by stage of a write; else null. */
   readonly postgresStages: Record<Stage, number> | null
   /** The server's own audit after the cell; null for a server that has none. */

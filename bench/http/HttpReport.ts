@@ -20,6 +20,7 @@ export interface Summary {
   readonly postgresCores: number
   readonly loadGeneratorCores: number
   readonly otherCores: number
+  readonly writeTransactionsPerRequest: number | null
   /** Medians of each part of `HttpRecord.cpuSplitUsPerRequest`. */
   readonly cpuSplitUsPerRequest: HttpRecord["cpuSplitUsPerRequest"]
   /** With `--postgres-stages`: PostgreSQL's CPU per request by stage, µs (medians of share x CPU); else null. */
@@ -68,6 +69,8 @@ const fold = (runs: ReadonlyArray<HttpRecord>): Omit<Summary, "vsBaseline"> => {
     postgresCores: of((r) => r.postgresCores),
     loadGeneratorCores: of((r) => r.loadGeneratorCores),
     otherCores: of((r) => r.otherCores),
+    writeTransactionsPerRequest:
+      first.writeTransactionsPerRequest === null ? null : of((r) => r.writeTransactionsPerRequest ?? 0),
     cpuSplitUsPerRequest: {
       serverMainUser: of((r) => r.cpuSplitUsPerRequest.serverMainUser),
       serverMainSystem: of((r) => r.cpuSplitUsPerRequest.serverMainSystem),
@@ -145,6 +148,7 @@ const columns: ReadonlyArray<readonly [string, (s: Summary) => string]> = [
   ["p99 vs", (s) => ratio(s.vsBaseline?.latencyP99)],
   ["cpu µs/req", (s) => fixed(0)(s.serverCpuUsPerRequest)],
   ["pg µs/req", (s) => fixed(0)(s.postgresCpuUsPerRequest)],
+  ["pg writes/req", (s) => fixed(3)(s.writeTransactionsPerRequest)],
   ["server cores", (s) => fixed(2)(s.serverCores)],
   ["pg cores", (s) => fixed(2)(s.postgresCores)],
   ["load cores", (s) => fixed(2)(s.loadGeneratorCores)],
