@@ -112,14 +112,14 @@ export const defaults: Options = {
  *
  * Every statement keeps one generic plan, made once per connection. Each row a statement touches is
  * found through its key (`PgCasBatch`'s lateral lookups), so the plan does not depend on the values,
- * and planning is most of a statement's cost: left to choose, PostgreSQL planned the keyed batch's
- * statement anew on every execution once ANALYZE had counted a grown `idempotency_keys` (its generic
- * plan's estimate came out dearer than the custom plans'), 41% of its CPU in a 16-connection keyed
- * run.
+ * and planning the batch statement again costs about as much as running it: left to choose,
+ * PostgreSQL planned the keyed batch's statement anew on every execution once ANALYZE had counted a
+ * grown `idempotency_keys` (its generic plan's estimate came out dearer than the custom plans'), 41%
+ * of its CPU in a 16-connection keyed run.
  *
- * No table is scanned where an index finds the rows. Plans are made on the tables as they are: one
- * made while `entries` fits in a few pages scans it, and stays the plan as the table grows, until
- * the next ANALYZE. The foreign-key check that an account's balance is its newest entry's running
+ * No table is scanned where an index finds the rows. A plan is made on the statistics of the last
+ * ANALYZE: made while `entries` was a few pages, it scans the table, and stays the plan as the table
+ * grows, until the next ANALYZE. The foreign-key check that an account's balance is its newest entry's running
  * balance, run by PostgreSQL at every write's commit, was planned that way: 5,000 writes read 13.5
  * million rows of `entries`. A query no index serves is still answered, by a scan. Both:
  * `test/plans-after-analyze.test.ts`, README "Performance".
