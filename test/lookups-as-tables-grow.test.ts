@@ -2,6 +2,7 @@ import { Ledger } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, expect, test } from "vitest"
+import { countersOnceReported, growTables } from "./support/TableCounters.ts"
 import { createDatabase, pgStore, pool } from "./support/TestDatabase.ts"
 
 /**
@@ -51,39 +52,17 @@ const round = (name: string) =>
     }),
   )
 
-interface Counters {
-  readonly relname: string
-  readonly seq_tup_read: bigint
-  readonly n_tup_ins: bigint
-}
-
-/** The tables' counters, once PostgreSQL has counted `keysInserted` keys (a backend reports them when idle). */
-const countersAfter = async (keysInserted: bigint) => {
-  for (;;) {
-    const rows = await sql(
-      (s) => s<Counters>`
-        SELECT relname, seq_tup_read, n_tup_ins FROM pg_stat_user_tables
-        WHERE relname IN ('accounts', 'idempotency_keys', 'holds')`,
-    )
-    const byTable = new Map(rows.map((row) => [row.relname, row]))
-    if (BigInt(byTable.get("idempotency_keys")!.n_tup_ins) >= keysInserted) return byTable
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
+/** The tables' counters, once PostgreSQL has counted `keysInserted` keys. */
+const countersAfter = (keysInserted: bigint) =>
+  countersOnceReported(
+    sql,
+    ["accounts", "idempotency_keys", "holds"],
+    (byTable) => BigInt(byTable.get("idempotency_keys")!.n_tup_ins) >= keysInserted,
+  )
 
 test("writes find their rows by key however much the tables grew after their plans were made", async () => {
   for (let i = 0; i < rounds; i++) await round(`before-${i}`)
-  await sql(
-    (s) => s`
-      WITH grown AS (
-        INSERT INTO accounts (account_id) SELECT 'grown-' || g FROM generate_series(1, ${grownBy}) g RETURNING account_id
-      ), holds AS (
-        INSERT INTO holds (account_id, hold_id, status, requested, amount, captured, excess, created_at, resolved_at)
-        SELECT account_id, 1, 'released', 1, 1, 0, 0, now(), now() FROM grown
-      )
-      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, refusal)
-      SELECT account_id, 'grown', 'grown', '{}' FROM grown`,
-  )
+  await growTables(sql, grownBy, { holds: true })
   // Each round records six keys: four top-ups, the hold and the capture.
   const before = await countersAfter(BigInt(rounds * 6 + grownBy))
   for (let i = 0; i < rounds; i++) await round(`after-${i}`)

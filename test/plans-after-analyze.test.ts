@@ -4,6 +4,7 @@ import { Ledger, LedgerStore } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, expect, test } from "vitest"
+import { countersOnceReported, growTables, type TableCounters } from "./support/TableCounters.ts"
 import { createDatabase } from "./support/TestDatabase.ts"
 
 /**
@@ -58,14 +59,13 @@ interface Planned {
   readonly custom_plans: bigint
 }
 
+const sql = <A>(body: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
+  runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, body))
+
 /** How the connection planned each text of a write (the lone write's and the batch's), by text. */
 const writePlans = async () => {
-  const rows = await runtime.runPromise(
-    Effect.flatMap(
-      SqlClient.SqlClient,
-      (sql) =>
-        sql<Planned>`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql`,
-    ),
+  const rows = await sql(
+    (s) => s<Planned>`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql`,
   )
   return new Map(
     rows
@@ -74,19 +74,9 @@ const writePlans = async () => {
   )
 }
 
-const sql = (body: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
-  runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, body))
-
 test("the writes' statements are planned once, not on every execution, after ANALYZE counted the grown tables", async () => {
   for (let i = 0; i < rounds; i++) await round(`before-${i}`)
-  await sql(
-    (s) => s`
-      WITH grown AS (
-        INSERT INTO accounts (account_id) SELECT 'grown-' || g FROM generate_series(1, ${grownBy}) g RETURNING account_id
-      )
-      INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, refusal)
-      SELECT account_id, 'grown', 'grown', '{}' FROM grown`,
-  )
+  await growTables(sql, grownBy, { holds: false })
   await sql((s) => s`ANALYZE`)
   const before = await writePlans()
   for (let i = 0; i < rounds; i++) await round(`after-${i}`)
@@ -107,36 +97,19 @@ test("the writes' statements are planned once, not on every execution, after ANA
   expect(plannedAfterAnalyze.map(({ generic }) => generic).sort()).toEqual([rounds, 2 * rounds])
 })
 
-interface TableCounters {
-  readonly relname: string
-  readonly seq_tup_read: bigint
-  readonly idx_tup_fetch: bigint | null
-  readonly n_tup_ins: bigint
-}
-
 /**
  * Rows read so far from each table a write touches, by scanning and through an index, once the
- * store's backend has reported `entriesInserted` entries (a backend reports when idle, at most once
- * a second).
+ * store's backend has reported `entriesInserted` entries.
  */
 const readsAfter = async (entriesInserted: number) => {
-  for (;;) {
-    const rows = await runtime.runPromise(
-      Effect.flatMap(
-        SqlClient.SqlClient,
-        (sql) => sql<TableCounters>`
-          SELECT relname, seq_tup_read, idx_tup_fetch, n_tup_ins FROM pg_stat_user_tables
-          WHERE relname IN ('accounts', 'entries', 'idempotency_keys', 'holds')`,
-      ),
-    )
-    const byTable = new Map(rows.map((row) => [row.relname, row]))
-    if (Number(byTable.get("entries")!.n_tup_ins) >= entriesInserted) {
-      const count = (pick: (row: TableCounters) => bigint | null) =>
-        Object.fromEntries(rows.map((row) => [row.relname, Number(pick(row) ?? 0)]))
-      return { scanned: count((row) => row.seq_tup_read), fetched: count((row) => row.idx_tup_fetch) }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  const byTable = await countersOnceReported(
+    sql,
+    ["accounts", "entries", "idempotency_keys", "holds"],
+    (counters) => Number(counters.get("entries")!.n_tup_ins) >= entriesInserted,
+  )
+  const count = (pick: (row: TableCounters) => bigint | null) =>
+    Object.fromEntries([...byTable].map(([table, row]) => [table, Number(pick(row) ?? 0)]))
+  return { scanned: count((row) => row.seq_tup_read), fetched: count((row) => row.idx_tup_fetch) }
 }
 
 const difference = (after: Record<string, number>, before: Record<string, number>) =>
