@@ -273,69 +273,62 @@ export const make = (sql: SqlClient.SqlClient) => {
     })
 
   /**
-   * The rows of `table` the operations name by account and id, each found through the primary key: a
-   * lateral subquery the planner cannot flatten (`OFFSET 0`), so a plan made while the table was small
-   * does not go on reading all of it as it grows (`PgCasBatch`'s `accountOf` says more).
+   * A loader of the rows of `table` the operations name by account and id (`idOf`), as committed, by
+   * `keyOf(account, id)`. Each row is found through the primary key: a lateral subquery the planner
+   * cannot flatten (`OFFSET 0`), so a plan made while the table was small does not go on reading all
+   * of it as it grows (`PgCasBatch`'s `accountOf` says more).
    */
-  const rowsById = <Row extends object>(
-    table: string,
-    columns: string,
-    idColumn: string,
-    naming: ReadonlyArray<Operation>,
-    idOf: (op: Operation) => number,
-  ) =>
-    sql<Row>`
-      SELECT t.* FROM unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(idOf(op)))}::bigint[])
-        AS x(account_id, id)
-      CROSS JOIN LATERAL (
-        SELECT ${sql.literal(columns)} FROM ${sql(table)} t
-        WHERE t.account_id = x.account_id AND t.${sql(idColumn)} = x.id OFFSET 0
-      ) t`
+  const loadById =
+    <Row extends { readonly account_id: string }, A>(named: {
+      readonly table: string
+      readonly columns: string
+      readonly idColumn: string
+      readonly idOf: (op: Operation) => number | undefined
+      readonly idOfRow: (row: Row) => bigint
+      readonly of: (row: Row) => A
+    }) =>
+    (operations: ReadonlyArray<Operation>) =>
+      Effect.gen(function* () {
+        const loaded = new Map<string, A>()
+        const naming = operations.filter((op) => named.idOf(op) !== undefined)
+        if (naming.length === 0) return loaded
+        const rows = yield* sql<Row>`
+          SELECT t.* FROM unnest(
+            ${naming.map((op) => op.accountId)}::text[],
+            ${naming.map((op) => BigInt(named.idOf(op)!))}::bigint[]
+          ) AS x(account_id, id)
+          CROSS JOIN LATERAL (
+            SELECT ${sql.literal(named.columns)} FROM ${sql(named.table)} t
+            WHERE t.account_id = x.account_id AND t.${sql(named.idColumn)} = x.id OFFSET 0
+          ) t`
+        for (const row of rows) loaded.set(keyOf(row.account_id, Number(named.idOfRow(row))), named.of(row))
+        return loaded
+      })
 
-  /** The holds the operations name, as committed. */
-  const loadHolds = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const holds = new Map<string, Hold>()
-      const naming = operations.filter((op) => op.holdId !== undefined)
-      if (naming.length === 0) return holds
-      const rows = yield* rowsById<HoldRow>("holds", holdColumns, "hold_id", naming, (op) => op.holdId!)
-      for (const row of rows) holds.set(keyOf(row.account_id, Number(row.hold_id)), holdOf(row))
-      return holds
-    })
-
-  /** The auto top-up requests the operations name, as committed. */
-  const loadAutoTopUpRequests = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const requests = new Map<string, AutoTopUpRequest>()
-      const naming = operations.filter((op) => op.autoTopUpRequestId !== undefined)
-      if (naming.length === 0) return requests
-      const rows = yield* rowsById<AutoTopUpRequestRow>(
-        "auto_top_up_requests",
-        autoTopUpRequestColumns,
-        "request_id",
-        naming,
-        (op) => op.autoTopUpRequestId!,
-      )
-      for (const row of rows) requests.set(keyOf(row.account_id, Number(row.request_id)), autoTopUpRequestOf(row))
-      return requests
-    })
-
-  /** The pending credits the operations name, as committed. */
-  const loadPendingCredits = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const credits = new Map<string, PendingCredit>()
-      const naming = operations.filter((op) => op.pendingCreditId !== undefined)
-      if (naming.length === 0) return credits
-      const rows = yield* rowsById<PendingCreditRow>(
-        "pending_credits",
-        pendingCreditColumns,
-        "pending_credit_id",
-        naming,
-        (op) => op.pendingCreditId!,
-      )
-      for (const row of rows) credits.set(keyOf(row.account_id, Number(row.pending_credit_id)), pendingCreditOf(row))
-      return credits
-    })
+  const loadHolds = loadById<HoldRow, Hold>({
+    table: "holds",
+    columns: holdColumns,
+    idColumn: "hold_id",
+    idOf: (op) => op.holdId,
+    idOfRow: (row) => row.hold_id,
+    of: holdOf,
+  })
+  const loadAutoTopUpRequests = loadById<AutoTopUpRequestRow, AutoTopUpRequest>({
+    table: "auto_top_up_requests",
+    columns: autoTopUpRequestColumns,
+    idColumn: "request_id",
+    idOf: (op) => op.autoTopUpRequestId,
+    idOfRow: (row) => row.request_id,
+    of: autoTopUpRequestOf,
+  })
+  const loadPendingCredits = loadById<PendingCreditRow, PendingCredit>({
+    table: "pending_credits",
+    columns: pendingCreditColumns,
+    idColumn: "pending_credit_id",
+    idOf: (op) => op.pendingCreditId,
+    idOfRow: (row) => row.pending_credit_id,
+    of: pendingCreditOf,
+  })
 
   /**
    * How many pending credits each account that records one has had: its newest id, as pending credits
