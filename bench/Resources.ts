@@ -59,6 +59,14 @@ const procStat = (pid: number, path = `/proc/${pid}/stat`): ProcStat | undefined
   }
 }
 
+/** The server's processes: the postmaster and its children (backends, checkpointer, WAL writer...). */
+export const serverProcesses = (postmasterPid: number): ReadonlyArray<number> => [
+  postmasterPid,
+  ...Fs.readdirSync("/proc")
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && procStat(pid)?.ppid === postmasterPid),
+]
+
 /** The postmaster of a backend: its parent process, when /proc shows it. */
 export const postmasterOf = (backendPid: number): number | undefined => procStat(backendPid)?.ppid
 

@@ -54,6 +54,9 @@ const sumOrNull = (values: ReadonlyArray<number | null>) =>
 const fold = (runs: ReadonlyArray<HttpRecord>): Omit<Summary, "vsBaseline"> => {
   const first = runs[0]!
   const of = (pick: (r: HttpRecord) => number) => median(runs.map(pick))
+  /** The median, or null where the server has no database (null in every run). */
+  const ofNullable = (pick: (r: HttpRecord) => number | null) =>
+    pick(first) === null ? null : median(runs.map((r) => pick(r) ?? 0))
   return {
     workload: first.workload,
     connections: first.connections,
@@ -64,23 +67,18 @@ const fold = (runs: ReadonlyArray<HttpRecord>): Omit<Summary, "vsBaseline"> => {
     latencyP50Ms: of((r) => r.latencyP50Ms),
     latencyP99Ms: of((r) => r.latencyP99Ms),
     serverCpuUsPerRequest: of((r) => r.serverCpuUsPerRequest),
-    postgresCpuUsPerRequest: first.postgresCpuUsPerRequest === null ? null : of((r) => r.postgresCpuUsPerRequest ?? 0),
+    postgresCpuUsPerRequest: ofNullable((r) => r.postgresCpuUsPerRequest),
     serverCores: of((r) => r.serverCores),
     postgresCores: of((r) => r.postgresCores),
     loadGeneratorCores: of((r) => r.loadGeneratorCores),
     otherCores: of((r) => r.otherCores),
-    writeTransactionsPerRequest:
-      first.writeTransactionsPerRequest === null ? null : of((r) => r.writeTransactionsPerRequest ?? 0),
+    writeTransactionsPerRequest: ofNullable((r) => r.writeTransactionsPerRequest),
     cpuSplitUsPerRequest: {
       serverMainUser: of((r) => r.cpuSplitUsPerRequest.serverMainUser),
       serverMainSystem: of((r) => r.cpuSplitUsPerRequest.serverMainSystem),
       serverOtherThreads: of((r) => r.cpuSplitUsPerRequest.serverOtherThreads),
-      postgresUser:
-        first.cpuSplitUsPerRequest.postgresUser === null ? null : of((r) => r.cpuSplitUsPerRequest.postgresUser ?? 0),
-      postgresSystem:
-        first.cpuSplitUsPerRequest.postgresSystem === null
-          ? null
-          : of((r) => r.cpuSplitUsPerRequest.postgresSystem ?? 0),
+      postgresUser: ofNullable((r) => r.cpuSplitUsPerRequest.postgresUser),
+      postgresSystem: ofNullable((r) => r.cpuSplitUsPerRequest.postgresSystem),
     },
     postgresStagesUsPerRequest: runs.every((r) => r.postgresStages !== null)
       ? (Object.fromEntries(

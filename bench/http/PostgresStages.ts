@@ -3,12 +3,13 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Effect } from "effect"
+import { serverProcesses } from "../Resources.ts"
 
 /**
  * Where PostgreSQL's CPU went during a measured phase, by stage of a write: `perf record` of every
  * process of the server, with call graphs unwound from the stack (`--call-graph dwarf`: PostgreSQL's
- * binaries keep no frame pointers), each sample put in the first stage its stack names, from the
- * outermost frame in. Shares of the samples, not times: a sample is worth the same in every stage.
+ * binaries keep no frame pointers), each sample put in a stage by the frames its stack holds
+ * (`stages`). Shares of the samples, not times: a sample is worth the same in every stage.
  * Needs `perf` and the right to trace the server's processes (root, or `perf_event_paranoid` <= 1).
  */
 
@@ -76,20 +77,6 @@ export const fold = (script: string): Record<Stage, number> => {
   ) as Record<Stage, number>
 }
 
-/** The server's processes: the postmaster and its children. */
-const serverPids = (postmasterPid: number) =>
-  Fs.readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        const stat = Fs.readFileSync(`/proc/${name}/stat`, "utf8")
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmasterPid
-      } catch {
-        return false
-      }
-    })
-    .concat(String(postmasterPid))
-
 /** Samples per second of each process: enough for shares within a few percent over a 3 s phase. */
 const samplesPerSecond = 999
 
@@ -113,7 +100,7 @@ export const record = (postmasterPid: number) =>
         "-o",
         data,
         "-p",
-        serverPids(postmasterPid).join(","),
+        serverProcesses(postmasterPid).join(","),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     )
