@@ -2,6 +2,7 @@ import type { AccountId } from "./AccountId.ts"
 import type { AccountBalances, AccountSettings, AccountState } from "./AccountState.ts"
 import { withAutoTopUp } from "./autoTopUp/AfterDebit.ts"
 import type { AutoTopUpRequest } from "./autoTopUp/AutoTopUpRequest.ts"
+import { canonicalJson } from "./CanonicalJson.ts"
 import type { Accepted } from "./Decision.ts"
 import type { Entry } from "./Entry.ts"
 import type { NewLedgerEvent } from "./events/LedgerEvent.ts"
@@ -113,13 +114,7 @@ export type WriteResult =
   | ({ readonly replayed: boolean } & Exclude<Outcome, { readonly _tag: "Refused" }>)
   | { readonly _tag: "Refused"; readonly error: RuleRejection | IdempotencyConflict; readonly replayed: boolean }
 
-/** Deterministic JSON with sorted keys, so equal requests compare equal as text. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  )
+export { canonicalJson }
 
 /** Optional fields added after keys were first recorded join a fingerprint only when set, so old keys still replay. */
 export const whenSet = <K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } =>
