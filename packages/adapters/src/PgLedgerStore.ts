@@ -238,9 +238,6 @@ export const make = (options: Options = defaults) =>
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
     const read = readWithRetry(retries, options)
-    /** Each operation's deadline, fixed at its arrival. */
-    const deadlines = new WeakMap<Operation, PgRequestDeadline.Deadline>()
-    const deadlineOf = (op: Operation) => deadlines.get(op) ?? PgRequestDeadline.PgRequestDeadline.defaultValue()
     const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
@@ -495,14 +492,14 @@ export const make = (options: Options = defaults) =>
      */
     const write = (operations: ReadonlyArray<Operation>) =>
       Effect.gen(function* () {
-        const live = operations.filter((op) => PgRequestDeadline.fits(deadlineOf(op)))
+        const live = operations.filter((op) => PgRequestDeadline.fits(op.deadline))
         const answers =
           live.length === 0
             ? []
             : yield* writeLive(live).pipe(
                 Effect.provideService(
                   PgRequestDeadline.PgRequestDeadline,
-                  PgRequestDeadline.earliest(live.map(deadlineOf)),
+                  PgRequestDeadline.earliest(live.map((op) => op.deadline)),
                 ),
               )
         if (live.length === operations.length) return answers
@@ -529,7 +526,7 @@ export const make = (options: Options = defaults) =>
         ? {
             keyOf: (operation) => operation.accountId,
             expired: (operation): StoreError | undefined =>
-              PgRequestDeadline.fits(deadlineOf(operation)) ? undefined : unavailable(PgRequestDeadline.spent),
+              PgRequestDeadline.fits(operation.deadline) ? undefined : unavailable(PgRequestDeadline.spent),
           }
         : undefined,
     )
@@ -580,8 +577,12 @@ export const make = (options: Options = defaults) =>
       portVersion: storagePortVersion,
       transact: <A>(target: WriteTarget, step: Step<A>) =>
         Effect.suspend(() => {
-          const operation: Operation = { ...target, operationId: randomUUID(), step }
-          deadlines.set(operation, requestDeadline(options))
+          const operation: Operation = {
+            ...target,
+            operationId: randomUUID(),
+            step,
+            deadline: requestDeadline(options),
+          }
           return submit(operation) as Effect.Effect<A, StoreError>
         }),
 

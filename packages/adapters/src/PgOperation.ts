@@ -1,4 +1,5 @@
 import type { Step, WriteTarget } from "@tally/domain/core"
+import type { Deadline } from "./PgRequestDeadline.ts"
 import type { Known } from "./PgRows.ts"
 
 /** One write submitted to the PostgreSQL store: what it touches (`WriteTarget`) and what it runs. */
@@ -6,6 +7,8 @@ export interface Operation extends WriteTarget {
   /** Generated per write and stored with what it writes, so a commit of unknown outcome can be looked up. */
   readonly operationId: string
   readonly step: Step<unknown>
+  /** Fixed when the write arrives: every stage of it starts only while a whole stage still fits. */
+  readonly deadline: Deadline
 }
 
 /**
