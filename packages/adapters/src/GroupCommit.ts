@@ -184,9 +184,12 @@ export const make = <I, O, E>(
       Effect.flatMap(nextBatch, (batch) =>
         Effect.map(Effect.exit(run(batch.pending.map((pending) => pending.input))), (exit) => {
           release(batch)
+          // The next batch is sent before this one's answers are given: each answer resumes its
+          // caller at once (an HTTP response written, a log line), so answering first left the
+          // database idle for all of them.
+          if (queued.length > 0 && idleWriters.length > 0) wakeWriters()
           const { pending } = batch
           for (let index = 0; index < pending.length; index++) pending[index]!.answer(answerOf(exit, index))
-          if (queued.length > 0 && idleWriters.length > 0) wakeWriters()
         }),
       ),
       { disableYield: true },

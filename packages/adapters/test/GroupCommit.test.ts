@@ -188,6 +188,38 @@ describe("group commit's batches in flight", () => {
     expect(batches).toEqual([[0], [1, 2]])
   })
 
+  test("the next batch starts before the answers of the one before it are given", async () => {
+    const events = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const events: Array<string> = []
+          const release = yield* Deferred.make<void>()
+          const submit = yield* GroupCommit.make(
+            { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs: 60_000 },
+            (inputs: ReadonlyArray<number>) =>
+              Effect.gen(function* () {
+                events.push(`batch ${inputs.join(",")} started`)
+                if (inputs.includes(0)) yield* Deferred.await(release)
+                return inputs.map((n) => Result.succeed(n))
+              }),
+          )
+          const answered = (n: number) =>
+            submit(n).pipe(Effect.tap(() => Effect.sync(() => events.push(`${n} answered`))))
+          const first = yield* Effect.forkChild(answered(0))
+          yield* Effect.yieldNow
+          const rest = yield* Effect.forkChild(Effect.all([1, 2].map(answered), { concurrency: "unbounded" }))
+          yield* Effect.yieldNow
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(first)
+          yield* Fiber.join(rest)
+          return events
+        }),
+      ),
+    )
+    expect(events.slice(0, 2)).toEqual(["batch 0 started", "batch 1,2 started"])
+    expect(events.indexOf("batch 1,2 started")).toBeLessThan(events.indexOf("0 answered"))
+  })
+
   test("a batch held up past overlapAfterMs lets the next start beside it", async () => {
     const [results, batches] = await Effect.runPromise(
       Effect.scoped(
