@@ -10,10 +10,11 @@ export interface Options {
   /** Batches in flight at once, at most. */
   readonly writers: number
   /**
-   * A batch starts beside those in flight only once the newest of them has run this long: one batch
-   * at a time shares each statement's fixed cost among the most operations, and a batch held up (on
-   * another process's row lock, on a connection that stopped answering) holds up the others no
-   * longer than this. 0 starts one whenever a writer is free; unset, `defaults`' 50.
+   * A batch starts beside those in flight only once the newest of them has run this long, or once a
+   * full batch (`batchSizeMax`) waits: one batch at a time shares each statement's fixed cost among the
+   * most operations, and a batch held up (on another process's row lock, on a connection that stopped
+   * answering) holds up the others no longer than this. A full batch shares it as well as any can, and
+   * waiting would only leave a core idle. 0 starts one whenever a writer is free; unset, `defaults`' 50.
    */
   readonly overlapAfterMs?: number
 }
@@ -103,7 +104,7 @@ export const make = <I, O, E>(
     /** Whether a batch may start now; if only later, a timer looks again then. */
     const overlapAfterMs = options.overlapAfterMs ?? defaultOverlapAfterMs
     const mayStart = () => {
-      if (started.length === 0 || overlapAfterMs === 0) return true
+      if (started.length === 0 || overlapAfterMs === 0 || queued.length >= options.batchSizeMax) return true
       const waitMs = started.at(-1)! + overlapAfterMs - performance.now()
       if (waitMs <= 0) return true
       if (overlapTimer === undefined) {

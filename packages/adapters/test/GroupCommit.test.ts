@@ -144,16 +144,16 @@ describe("group commit under back-pressure", () => {
 
 describe("group commit's batches in flight", () => {
   /**
-   * Two writers gated by `overlapAfterMs`, whose first batch is held until `release`; `first` is that
-   * batch's operation (0), submitted and started.
+   * Two writers gated by `overlapAfterMs`, batches of at most `batchSizeMax`, whose first batch is held
+   * until `release`; `first` is that batch's operation (0), submitted and started.
    */
-  const heldFirstBatch = (overlapAfterMs: number) =>
+  const heldFirstBatch = (overlapAfterMs: number, batchSizeMax = 10) =>
     Effect.gen(function* () {
       const batches: Array<ReadonlyArray<number>> = []
       const release = yield* Deferred.make<void>()
       const firstStarted = yield* Deferred.make<void>()
       const submit = yield* GroupCommit.make(
-        { batchSizeMax: 10, queueLengthMax: 100, writers: 2, overlapAfterMs },
+        { batchSizeMax, queueLengthMax: 100, writers: 2, overlapAfterMs },
         (inputs: ReadonlyArray<number>) =>
           Effect.gen(function* () {
             batches.push(inputs)
@@ -186,6 +186,24 @@ describe("group commit's batches in flight", () => {
     )
     expect(whileHeld).toEqual([[0]])
     expect(batches).toEqual([[0], [1, 2]])
+  })
+
+  test("a full batch waiting starts beside the batch in flight", async () => {
+    const whileHeld = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const { batches, release, submit, first } = yield* heldFirstBatch(60_000, 2)
+          const rest = yield* Effect.forkChild(Effect.all([1, 2, 3].map(submit), { concurrency: "unbounded" }))
+          yield* Effect.sleep("50 millis")
+          const whileHeld = [...batches]
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(first)
+          yield* Fiber.join(rest)
+          return whileHeld
+        }),
+      ),
+    )
+    expect(whileHeld).toEqual([[0], [1, 2]])
   })
 
   test("the next batch starts before the answers of the one before it are given", async () => {
