@@ -20,9 +20,9 @@ export interface Options {
 }
 
 /**
- * One batch at a time unless it is held up or a full one waits: a batch is one statement in autocommit, so while it runs
- * (and its commit waits on the disk) the next gathers everything that arrives, and each statement's
- * fixed cost, in Node and in PostgreSQL, is shared by more operations. Measured on 2 cores (`pnpm
+ * One batch at a time unless it is held up or a full one waits: a batch is one statement in autocommit,
+ * so while it runs (and its commit waits on the disk) the next gathers everything that arrives, and each
+ * statement's fixed cost, in Node and in PostgreSQL, is shared by more operations. Measured on 2 cores (`pnpm
  * bench --http --keyed --clients 16,64`, README "Performance"), one writer against four overlapping
  * at once: 10,000 accounts at 16 connections 3,142 against 1,446 req/s (PostgreSQL's CPU per write
  * 125 against 510 µs), the hot account at 64 7,602 against 5,158; two were nearer four than one, and
@@ -59,8 +59,8 @@ const answerOf = <O, E>(exit: Exit.Exit<ReadonlyArray<Result.Result<O, E>>>, ind
  * Group commit: while a writer runs a batch, operations that arrive queue up, and the next free
  * writer takes all of them (up to `batchSizeMax`) at once. Nothing waits on a timer: an operation
  * that finds no batch in flight goes alone, straight away; one that finds a batch in flight waits for
- * it, for `overlapAfterMs` of it, or until a full batch waits. `run` answers each input with its own result, in order, so one
- * operation's failure is its own.
+ * it, for `overlapAfterMs` of it, or until a full batch waits. `run` answers each input with its own
+ * result, in order, so one operation's failure is its own.
  *
  * With `ordering`, a writer takes no input whose key another writer's batch holds (`Ordering`).
  *
