@@ -273,8 +273,8 @@ export const make = (sql: SqlClient.SqlClient) => {
     })
 
   /**
-   * A loader of the rows of `table` the operations name by account and id (`idOf`), as committed, by
-   * `keyOf(account, id)`. Each row is found through the primary key: a lateral subquery the planner
+   * A loader of the rows of `table` the operations name by account and id (`idOf`, the row's
+   * `idColumn`), as committed, by `keyOf(account, id)`. Each row is found through the primary key: a lateral subquery the planner
    * cannot flatten (`OFFSET 0`), so a plan made while the table was small does not go on reading all
    * of it as it grows (`PgCasBatch`'s `accountOf` says more).
    */
@@ -282,9 +282,8 @@ export const make = (sql: SqlClient.SqlClient) => {
     <Row extends { readonly account_id: string }, A>(named: {
       readonly table: string
       readonly columns: string
-      readonly idColumn: string
+      readonly idColumn: { readonly [K in keyof Row]: Row[K] extends bigint ? K : never }[keyof Row] & string
       readonly idOf: (op: Operation) => number | undefined
-      readonly idOfRow: (row: Row) => bigint
       readonly of: (row: Row) => A
     }) =>
     (operations: ReadonlyArray<Operation>) =>
@@ -301,7 +300,7 @@ export const make = (sql: SqlClient.SqlClient) => {
             SELECT ${sql.literal(named.columns)} FROM ${sql(named.table)} t
             WHERE t.account_id = x.account_id AND t.${sql(named.idColumn)} = x.id OFFSET 0
           ) t`
-        for (const row of rows) loaded.set(keyOf(row.account_id, Number(named.idOfRow(row))), named.of(row))
+        for (const row of rows) loaded.set(keyOf(row.account_id, Number(row[named.idColumn])), named.of(row))
         return loaded
       })
 
@@ -310,7 +309,6 @@ export const make = (sql: SqlClient.SqlClient) => {
     columns: holdColumns,
     idColumn: "hold_id",
     idOf: (op) => op.holdId,
-    idOfRow: (row) => row.hold_id,
     of: holdOf,
   })
   const loadAutoTopUpRequests = loadById<AutoTopUpRequestRow, AutoTopUpRequest>({
@@ -318,7 +316,6 @@ export const make = (sql: SqlClient.SqlClient) => {
     columns: autoTopUpRequestColumns,
     idColumn: "request_id",
     idOf: (op) => op.autoTopUpRequestId,
-    idOfRow: (row) => row.request_id,
     of: autoTopUpRequestOf,
   })
   const loadPendingCredits = loadById<PendingCreditRow, PendingCredit>({
@@ -326,7 +323,6 @@ export const make = (sql: SqlClient.SqlClient) => {
     columns: pendingCreditColumns,
     idColumn: "pending_credit_id",
     idOf: (op) => op.pendingCreditId,
-    idOfRow: (row) => row.pending_credit_id,
     of: pendingCreditOf,
   })
 
