@@ -57,10 +57,27 @@ const combineChecks = `
     END LOOP;
   END $$`
 
-const chainForeignKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey"
-const newestForeignKey = "ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey"
-const chainUnique = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_sequence_balance_after_key CASCADE"
-const chainColumns = "ALTER TABLE entries DROP COLUMN balance_before, DROP COLUMN previous_sequence"
+const chainTrigger = "DROP TRIGGER entries_chain ON entries"
+const newestTriggers = [
+  "DROP TRIGGER accounts_newest_entry_inserted ON accounts",
+  "DROP TRIGGER accounts_newest_entry_updated ON accounts",
+]
+const entriesGuard = "DROP TRIGGER entries_never_change ON entries"
+const chainTriggers = [chainTrigger, ...newestTriggers, entriesGuard]
+/**
+ * The chain as migration 14 left it, before `15_chain_as_triggers`: two deferred foreign keys, each
+ * checking a row at commit and locking the row it finds, through a unique index on what they compare.
+ */
+const chainAsKeys = [
+  ...chainTriggers,
+  `ALTER TABLE entries ADD COLUMN balance_before bigint GENERATED ALWAYS AS (balance_after - amount) STORED,
+     ADD COLUMN previous_sequence bigint GENERATED ALWAYS AS (NULLIF(sequence - 1, 0)) STORED`,
+  "ALTER TABLE entries ADD UNIQUE (account_id, sequence, balance_after)",
+  `ALTER TABLE entries ADD FOREIGN KEY (account_id, previous_sequence, balance_before)
+     REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED`,
+  `ALTER TABLE accounts ADD FOREIGN KEY (account_id, last_sequence, balance)
+     REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED`,
+]
 const entriesPrimaryKey = "ALTER TABLE entries DROP CONSTRAINT entries_pkey CASCADE"
 const entriesAccount = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey"
 const keyEntry = "ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_account_id_entry_sequence_fkey"
@@ -82,19 +99,24 @@ interface Variant {
 const variants: ReadonlyArray<Variant> = [
   { name: "full", part: "the shipped schema", statements: [] },
   {
-    name: "chain-fk",
-    part: "the chain's foreign key: an entry's balance before is the previous entry's running balance",
-    statements: [chainForeignKey],
+    name: "chain-trigger",
+    part: "the chain's check: an entry's balance before is the previous entry's running balance",
+    statements: [chainTrigger],
   },
   {
-    name: "newest-fk",
-    part: "the account's foreign key to its newest entry: the stored balance is that entry's running balance",
-    statements: [newestForeignKey],
+    name: "newest-triggers",
+    part: "the account's check against its newest entry: the stored balance is that entry's running balance",
+    statements: newestTriggers,
   },
   {
     name: "chain",
-    part: "the whole self-check: both chain keys, the unique index they point at, the generated columns",
-    statements: [chainUnique, chainColumns],
+    part: "the whole self-check: both checks and the guard that keeps entries unchanged",
+    statements: chainTriggers,
+  },
+  {
+    name: "chain-as-keys",
+    part: "(not a drop: the chain as deferred foreign keys, as before migration 15)",
+    statements: chainAsKeys,
   },
   {
     name: "entries-pk",
@@ -153,8 +175,8 @@ const variants: ReadonlyArray<Variant> = [
   },
   {
     name: "all-fks",
-    part: "every foreign key a write checks: the chain's two, entries' account, the record's entry, the links",
-    statements: [chainForeignKey, newestForeignKey, entriesAccount, keyEntry, links],
+    part: "every reference a write checks: the chain's, entries' account, the record's entry, the links",
+    statements: [...chainTriggers, entriesAccount, keyEntry, links],
   },
   {
     name: "all-indexes",
@@ -165,8 +187,7 @@ const variants: ReadonlyArray<Variant> = [
     name: "bare",
     part: "all of the above dropped: no foreign key, CHECK, trigger or index but the lookups' keys",
     statements: [
-      chainUnique,
-      chainColumns,
+      ...chainTriggers,
       entriesAccount,
       keyEntry,
       links,

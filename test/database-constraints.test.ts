@@ -45,6 +45,20 @@ describe("PostgreSQL as a second line of defence", () => {
         sql`UPDATE entries SET amount = -40, balance_after = 60 WHERE account_id = 'a' AND sequence = 2`,
     ],
     [
+      "an entry that does not start from the running balance of the entry before it",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 3, 'usage', 'Applied', -1, -1, 68, now())`,
+    ],
+    [
+      "an account created with a balance no entry of it has",
+      (sql: SqlClient.SqlClient) => sql`INSERT INTO accounts (account_id, balance, last_sequence) VALUES ('c', 5, 1)`,
+    ],
+    [
+      "removing an entry",
+      (sql: SqlClient.SqlClient) => sql`DELETE FROM entries WHERE account_id = 'a' AND sequence = 2`,
+    ],
+    ["emptying the entries", (sql: SqlClient.SqlClient) => sql`TRUNCATE entries CASCADE`],
+    [
       "a second entry with the same sequence",
       (sql: SqlClient.SqlClient) =>
         sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 2, 'usage', 'Applied', -1, -1, 99, now())`,

@@ -25,6 +25,7 @@ describe("migrations", () => {
       "12_wallets",
       "13_grant_expiring",
       "14_rules_as_functions",
+      "15_chain_as_triggers",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -90,6 +91,7 @@ describe("upgrading a ledger written before holds", () => {
       "12_wallets",
       "13_grant_expiring",
       "14_rules_as_functions",
+      "15_chain_as_triggers",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

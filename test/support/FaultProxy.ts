@@ -22,7 +22,7 @@ export type StatementMatch = (sql: string) => boolean
 export const isCommit: StatementMatch = (sql) => /^\s*COMMIT\b/i.test(sql)
 
 /** The compare-and-swap statement that writes a batch in autocommit (`PgCasBatch`): it commits by itself. */
-export const isCompareAndSwap: StatementMatch = (sql) => sql.includes("), updated AS (")
+export const isCompareAndSwap: StatementMatch = (sql) => sql.includes("written AS (")
 
 /** Whichever statement commits a write: a locked transaction's COMMIT, or the compare-and-swap statement. */
 export const isCommitting: StatementMatch = (sql) => isCommit(sql) || isCompareAndSwap(sql)

@@ -209,20 +209,44 @@ const statementTexts = [false, true].flatMap((grants) => [false, true].map((keys
 const shapeIndex = ({ keys, grants }: Shape) => (grants ? 2 : 0) + (keys ? 1 : 0)
 
 /**
+ * What a lone write does to its account's row: update it (it has one, at the version decided on),
+ * create it (it had none), or only check it is still at that version (a rule rejection, a refusal's
+ * record).
+ */
+type LoneAccount = "update" | "create" | "check"
+
+/**
  * A batch of one account with at most one entry and one key, and no grants (a lone write), is sent a
  * text of its own: the same checks and the same rows as `statementText`, its values as scalar
  * parameters rather than arrays of one (nothing to encode as arrays, nothing to `unnest`).
  * Measured against the arrays (`bench/cpu-per-operation.ts solo 1000`, four pairs each, under load),
  * a lone write costs PostgreSQL 7-16% less unkeyed and 14-29% less keyed; Node's CPU moved within
- * its noise (encoding the arrays was about 10 µs of a write's). Nullable values go typed, so each text
- * is prepared once whatever the values, and PostgreSQL keeps a generic plan for it (planning each
- * execution afresh cost more than the text saves). Parameters: the account's as in `statementText`
- * ($1-$8), whether an entry is written and its columns ($9-$26), and with keys the key checked unused
- * (its record answered when it was used, as `usedRecords` does), whether a record is inserted and its
- * columns ($27-$34).
+ * its noise (encoding the arrays was about 10 µs of a write's). Each case of its account
+ * (`LoneAccount`) is a text of its own, with only that case's part: a statement-level trigger runs
+ * for every INSERT or UPDATE a statement holds, rows or none, and the chain's checks on `accounts`
+ * are such triggers (migration 15). Nullable values go typed, so each text is prepared once whatever
+ * the values, and PostgreSQL keeps a generic plan for it (planning each execution afresh cost more
+ * than the text saves). Parameters: the account's as in `statementText` ($1-$8), whether an entry is
+ * written and its columns ($9-$26), and with keys the key checked unused (its record answered when
+ * it was used, as `usedRecords` does), whether a record is inserted and its columns ($27-$34).
  */
-const loneStatementText = (keys: boolean) => {
+const loneStatementText = (keys: boolean, account: LoneAccount) => {
   const unused = keys ? " AND NOT EXISTS (SELECT FROM used)" : ""
+  const written = {
+    update: `UPDATE accounts a
+    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
+        held = x.held, holds_placed = x.holds_placed
+    FROM x
+    WHERE a.account_id = $1::text AND a.version = x.expected${unused}
+    RETURNING a.account_id, a.version`,
+    create: `INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
+    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
+    WHERE true${unused}
+    ON CONFLICT DO NOTHING
+    RETURNING account_id, version`,
+    check: `SELECT x.account_id, x.expected AS version FROM x
+    WHERE coalesce((SELECT version FROM accounts WHERE account_id = $1::text), 0) = x.expected${unused}`,
+  }[account]
   return `
   WITH x AS (
     SELECT $1::text AS account_id, $2::bigint AS expected, $3::boolean AS writes, $4::bigint AS balance,
@@ -235,26 +259,8 @@ const loneStatementText = (keys: boolean) => {
     SELECT FROM used_keys
   ), `
       : ""
-  }updated AS (
-    UPDATE accounts a
-    SET balance = x.balance, last_sequence = NULLIF(x.last_sequence, 0), overdraft_limit = x.overdraft_limit,
-        held = x.held, holds_placed = x.holds_placed
-    FROM x
-    WHERE a.account_id = $1::text AND x.writes AND x.expected > 0 AND a.version = x.expected${unused}
-    RETURNING a.account_id, a.version
-  ), created AS (
-    INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
-    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
-    WHERE x.writes AND x.expected = 0${unused}
-    ON CONFLICT DO NOTHING
-    RETURNING account_id, version
-  ), checked AS (
-    SELECT x.account_id, x.expected AS version FROM x
-    WHERE NOT x.writes AND coalesce((SELECT version FROM accounts WHERE account_id = $1::text), 0) = x.expected${unused}
-  ), written AS (
-    SELECT account_id, version FROM updated
-    UNION ALL SELECT account_id, version FROM created
-    UNION ALL SELECT account_id, version FROM checked
+  }written AS (
+    ${written}
   ), new_entries AS (
     INSERT INTO entries (${entryWriteColumns})
     SELECT $1::text, $10::bigint, $11::text, $12::text, $13::bigint, $14::bigint, $15::bigint, $16::text, $17::text,
@@ -275,8 +281,11 @@ const loneStatementText = (keys: boolean) => {
   WHERE NOT EXISTS (SELECT FROM written)`
 }
 
-/** The lone write's texts, built once: without keys, then with. */
-const loneStatementTexts = [false, true].map(loneStatementText)
+const loneAccounts: ReadonlyArray<LoneAccount> = ["update", "create", "check"]
+/** The lone write's texts, built once: by its account's case, then without keys and with. */
+const loneStatementTexts = new Map(
+  loneAccounts.map((account) => [account, [false, true].map((keys) => loneStatementText(keys, account))] as const),
+)
 
 type Row = Omit<AccountRow, "version"> & {
   readonly version: bigint | null
@@ -345,6 +354,15 @@ const plain = (known: AccountState, transition: Transition<unknown>) =>
       transition.state.members === known.members))
 
 /** Whether the account's grants change: its statement has to write them. */
+/** The version the account's operations were decided on: 0 when decided as having no row. */
+const expectedOf = (plan: AccountPlan) => plan.known?.version ?? 0
+
+/** Whether the account's row is written: an account with no row and only a key's refusal recorded keeps having none. */
+const writesRow = (plan: AccountPlan) => plan.changed || (plan.records.length > 0 && expectedOf(plan) > 0)
+
+const loneAccountOf = (plan: AccountPlan): LoneAccount =>
+  !writesRow(plan) ? "check" : expectedOf(plan) > 0 ? "update" : "create"
+
 const changesGrants = (plan: AccountPlan) =>
   plan.grants.size > 0 || plan.state.grants !== (plan.known?.state ?? newAccountState).grants
 
@@ -478,13 +496,11 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
 
   /** The statement's parameters for `shape`, in `statementText`'s order. */
   const parameters = (plans: ReadonlyArray<AccountPlan>, { keys, grants }: Shape) => {
-    const expected = (plan: AccountPlan) => plan.known?.version ?? 0
     const entries = plans.flatMap((plan) => plan.entries)
     const values: Array<unknown> = [
       texts(plans.map((plan) => plan.accountId)),
-      int8s(plans.map((plan) => BigInt(expected(plan)))),
-      // An account with no row and only a key's refusal recorded keeps having no row.
-      bools(plans.map((plan) => plan.changed || (plan.records.length > 0 && expected(plan) > 0))),
+      int8s(plans.map((plan) => BigInt(expectedOf(plan)))),
+      bools(plans.map(writesRow)),
       int8s(plans.map((plan) => BigInt(plan.state.balance))),
       int8s(plans.map((plan) => BigInt(plan.state.sequence))),
       int8s(plans.map((plan) => BigInt(plan.state.overdraftLimit))),
@@ -573,13 +589,11 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
 
   /** The lone write's parameters, in `loneStatementText`'s order. */
   const loneParameters = (plan: AccountPlan, { keys }: Shape) => {
-    const expected = plan.known?.version ?? 0
     const { entry, operationId } = plan.entries[0] ?? {}
     const values: Array<unknown> = [
       plan.accountId,
-      BigInt(expected),
-      // An account with no row and only a key's refusal recorded keeps having no row.
-      plan.changed || (plan.records.length > 0 && expected > 0),
+      BigInt(expectedOf(plan)),
+      writesRow(plan),
       BigInt(plan.state.balance),
       BigInt(plan.state.sequence),
       BigInt(plan.state.overdraftLimit),
@@ -635,7 +649,9 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       const shape = shapeOf(plans)
       const lone = loneOf(plans, shape)
       const rows: ReadonlyArray<Row> = yield* connection.execute(
-        lone === undefined ? statementTexts[shapeIndex(shape)]! : loneStatementTexts[shape.keys ? 1 : 0]!,
+        lone === undefined
+          ? statementTexts[shapeIndex(shape)]!
+          : loneStatementTexts.get(loneAccountOf(lone))![shape.keys ? 1 : 0]!,
         lone === undefined ? parameters(plans, shape) : loneParameters(lone, shape),
         undefined,
       )

@@ -515,6 +515,79 @@ const rulesAsFunctions = Effect.gen(function* () {
 })
 
 /**
+ * The chain proven by one check per statement instead of one per row. Two deferred foreign keys proved
+ * it: an entry's balance before is the running balance of the entry before it, and an account's stored
+ * balance is its newest entry's. Each looked up, at commit, the row it named, and locked it (`FOR KEY
+ * SHARE`, a WAL record of its own) against a deletion. A trigger per statement now checks all the
+ * entries a statement inserted, and all the accounts it inserted or updated, in one query over the
+ * statement's rows (a transition table), at the statement's end; the locks go, because entries never
+ * change: a trigger refuses any update, deletion or truncation of them (a migration that must rewrite
+ * entries disables it for its own transaction). Tally writes an account's entries and its new balance
+ * in one statement, so nothing needed the check deferred to the commit; a writer that splits them now
+ * fails at the first statement instead of at its commit. The unique index the keys pointed at and the
+ * generated columns they compared go with them. Each lookup is a subquery PostgreSQL cannot turn into a
+ * join (`OFFSET 0`): one probe of the primary key per row, whatever the plan cached for the function
+ * thinks the statement's row count is (a join could read all of `entries`). Measured with `bench/parts-cost.ts` (README,
+ * Performance): PostgreSQL's CPU per batched keyed write 0.77x (four rounds), a lone one unchanged.
+ */
+const chainAsTriggers = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE accounts DROP CONSTRAINT accounts_account_id_last_sequence_balance_fkey`
+  yield* sql`ALTER TABLE entries DROP CONSTRAINT entries_account_id_previous_sequence_balance_before_fkey`
+  yield* sql`ALTER TABLE entries DROP CONSTRAINT entries_account_id_sequence_balance_after_key`
+  yield* sql`ALTER TABLE entries DROP COLUMN balance_before, DROP COLUMN previous_sequence`
+  yield* sql`
+    CREATE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (
+        SELECT FROM added n
+        WHERE n.sequence > 1 AND NOT EXISTS (
+          SELECT FROM entries p
+          WHERE p.account_id = n.account_id AND p.sequence = n.sequence - 1 AND p.balance_after = n.balance_after - n.amount
+          OFFSET 0)
+      ) THEN
+        RAISE EXCEPTION 'an entry''s balance before is not the running balance of the entry before it'
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'entries', CONSTRAINT = 'entries_chain';
+      END IF;
+      RETURN NULL;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER entries_chain AFTER INSERT ON entries REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_entries_continue_the_chain()`
+  yield* sql`
+    CREATE FUNCTION tally_accounts_balance_is_the_newest() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (
+        SELECT FROM changed a
+        WHERE a.last_sequence IS NOT NULL AND NOT EXISTS (
+          SELECT FROM entries e
+          WHERE e.account_id = a.account_id AND e.sequence = a.last_sequence AND e.balance_after = a.balance
+          OFFSET 0)
+      ) THEN
+        RAISE EXCEPTION 'an account''s stored balance is not the running balance of its newest entry'
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'accounts', CONSTRAINT = 'accounts_newest_entry';
+      END IF;
+      RETURN NULL;
+    END $$`
+  // A trigger with a transition table answers one kind of event: one for rows inserted, one for rows updated.
+  yield* sql`
+    CREATE TRIGGER accounts_newest_entry_inserted AFTER INSERT ON accounts REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_accounts_balance_is_the_newest()`
+  yield* sql`
+    CREATE TRIGGER accounts_newest_entry_updated AFTER UPDATE ON accounts REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_accounts_balance_is_the_newest()`
+  yield* sql`
+    CREATE FUNCTION tally_entries_never_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION 'entries are never changed or removed: % refused', TG_OP
+        USING ERRCODE = 'restrict_violation', TABLE = 'entries';
+    END $$`
+  yield* sql`
+    CREATE TRIGGER entries_never_change BEFORE UPDATE OR DELETE OR TRUNCATE ON entries
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_entries_never_change()`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -533,6 +606,7 @@ export const migrations = {
   "12_wallets": wallets,
   "13_grant_expiring": grantExpiring,
   "14_rules_as_functions": rulesAsFunctions,
+  "15_chain_as_triggers": chainAsTriggers,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */
