@@ -240,8 +240,9 @@ const loneStatementText = (keys: boolean, account: LoneAccount) => {
     WHERE a.account_id = $1::text AND a.version = x.expected${unused}
     RETURNING a.account_id, a.version`,
     create: `INSERT INTO accounts (account_id, balance, last_sequence, overdraft_limit, held, holds_placed, version)
-    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x
-    WHERE true${unused}
+    SELECT account_id, balance, NULLIF(last_sequence, 0), overdraft_limit, held, holds_placed, 1 FROM x${
+      keys ? " WHERE NOT EXISTS (SELECT FROM used)" : ""
+    }
     ON CONFLICT DO NOTHING
     RETURNING account_id, version`,
     check: `SELECT x.account_id, x.expected AS version FROM x
@@ -353,7 +354,6 @@ const plain = (known: AccountState, transition: Transition<unknown>) =>
       transition.state.refill === known.refill &&
       transition.state.members === known.members))
 
-/** Whether the account's grants change: its statement has to write them. */
 /** The version the account's operations were decided on: 0 when decided as having no row. */
 const expectedOf = (plan: AccountPlan) => plan.known?.version ?? 0
 
@@ -363,6 +363,7 @@ const writesRow = (plan: AccountPlan) => plan.changed || (plan.records.length > 
 const loneAccountOf = (plan: AccountPlan): LoneAccount =>
   !writesRow(plan) ? "check" : expectedOf(plan) > 0 ? "update" : "create"
 
+/** Whether the account's grants change: its statement has to write them. */
 const changesGrants = (plan: AccountPlan) =>
   plan.grants.size > 0 || plan.state.grants !== (plan.known?.state ?? newAccountState).grants
 
