@@ -527,8 +527,11 @@ const rulesAsFunctions = Effect.gen(function* () {
  * fails at the first statement instead of at its commit. The unique index the keys pointed at and the
  * generated columns they compared go with them. Each lookup is a subquery PostgreSQL cannot turn into a
  * join (`OFFSET 0`): one probe of the primary key per row, whatever the plan cached for the function
- * thinks the statement's row count is (a join could read all of `entries`). Measured with `bench/parts-cost.ts` (README,
- * Performance): PostgreSQL's CPU per batched keyed write 0.77x (four rounds), a lone one unchanged.
+ * thinks the statement's row count is (a join could read all of `entries`). Measured (README,
+ * Performance): with the keys put back, PostgreSQL's CPU per batched keyed write was 1.19x and 1.32x
+ * (`bench/parts-cost.ts`, variant `chain-as-keys`); against the commit before, 0.64-0.98x batched and,
+ * with a lone write's text per case of its account (`PgCasBatch`), 0.80-0.95x alone
+ * (`bench/cpu-per-operation.ts`).
  */
 const chainAsTriggers = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
