@@ -282,11 +282,13 @@ const loneStatementText = (keys: boolean, account: LoneAccount) => {
   WHERE NOT EXISTS (SELECT FROM written)`
 }
 
-const loneAccounts: ReadonlyArray<LoneAccount> = ["update", "create", "check"]
+const loneTexts = (account: LoneAccount) => [false, true].map((keys) => loneStatementText(keys, account))
 /** The lone write's texts, built once: by its account's case, then without keys and with. */
-const loneStatementTexts = new Map(
-  loneAccounts.map((account) => [account, [false, true].map((keys) => loneStatementText(keys, account))] as const),
-)
+const loneStatementTexts: Record<LoneAccount, ReadonlyArray<string>> = {
+  update: loneTexts("update"),
+  create: loneTexts("create"),
+  check: loneTexts("check"),
+}
 
 type Row = Omit<AccountRow, "version"> & {
   readonly version: bigint | null
@@ -652,7 +654,7 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
       const rows: ReadonlyArray<Row> = yield* connection.execute(
         lone === undefined
           ? statementTexts[shapeIndex(shape)]!
-          : loneStatementTexts.get(loneAccountOf(lone))![shape.keys ? 1 : 0]!,
+          : loneStatementTexts[loneAccountOf(lone)][shape.keys ? 1 : 0]!,
         lone === undefined ? parameters(plans, shape) : loneParameters(lone, shape),
         undefined,
       )
