@@ -78,11 +78,43 @@ const chainAsKeys = [
   `ALTER TABLE accounts ADD FOREIGN KEY (account_id, last_sequence, balance)
      REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED`,
 ]
+/**
+ * The references as migration 15 left them, before `16_references_as_triggers`: foreign keys from an
+ * entry to its account and to the entry it refunds, and from an idempotency record to its entry, each
+ * looking its row up and locking it per row written; the chain's trigger checks only the chain.
+ */
+const recordTriggers = [
+  "DROP TRIGGER idempotency_keys_entry_inserted ON idempotency_keys",
+  "DROP TRIGGER idempotency_keys_entry_updated ON idempotency_keys",
+]
+const accountGuards = [
+  "DROP TRIGGER accounts_keep_their_entries_removed ON accounts",
+  "DROP TRIGGER accounts_keep_their_entries_renamed ON accounts",
+]
+const referencesAsKeys = [
+  ...accountGuards,
+  ...recordTriggers,
+  `CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (
+        SELECT FROM added n
+        WHERE n.sequence > 1 AND NOT EXISTS (
+          SELECT FROM entries p
+          WHERE p.account_id = n.account_id AND p.sequence = n.sequence - 1 AND p.balance_after = n.balance_after - n.amount
+          OFFSET 0)
+      ) THEN
+        RAISE EXCEPTION 'an entry''s balance before is not the running balance of the entry before it'
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'entries', CONSTRAINT = 'entries_chain';
+      END IF;
+      RETURN NULL;
+    END $$`,
+  "ALTER TABLE entries ADD FOREIGN KEY (account_id) REFERENCES accounts",
+  "ALTER TABLE entries ADD FOREIGN KEY (account_id, refund_of) REFERENCES entries (account_id, sequence)",
+  `ALTER TABLE idempotency_keys ADD FOREIGN KEY (account_id, entry_sequence) REFERENCES entries (account_id, sequence)
+     DEFERRABLE INITIALLY DEFERRED`,
+]
+const holdKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_hold_id_fkey"
 const entriesPrimaryKey = "ALTER TABLE entries DROP CONSTRAINT entries_pkey CASCADE"
-const entriesAccount = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey"
-const keyEntry = "ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_account_id_entry_sequence_fkey"
-const links =
-  "ALTER TABLE entries DROP CONSTRAINT entries_account_id_refund_of_fkey, DROP CONSTRAINT entries_account_id_hold_id_fkey"
 const entryKeyIndex = "DROP INDEX entries_idempotency_key"
 const createdAtIndex = "DROP INDEX entries_created_at"
 const partialIndexes = "DROP INDEX entries_reference, entries_refunds, entries_runs, entries_members"
@@ -100,7 +132,7 @@ const variants: ReadonlyArray<Variant> = [
   { name: "full", part: "the shipped schema", statements: [] },
   {
     name: "chain-trigger",
-    part: "the chain's check: an entry's balance before is the previous entry's running balance",
+    part: "entries' check: each continues the chain, its account holds it, the entry it refunds exists",
     statements: [chainTrigger],
   },
   {
@@ -115,21 +147,21 @@ const variants: ReadonlyArray<Variant> = [
   },
   {
     name: "chain-as-keys",
-    part: "(not a drop: the chain as deferred foreign keys, as before migration 15)",
-    statements: chainAsKeys,
+    part: "(not a drop: the chain and the references as foreign keys, as before migration 15)",
+    statements: [...referencesAsKeys, ...chainAsKeys],
   },
   {
     name: "entries-pk",
     part: "entries' primary key (account, sequence) and the keys pointing at it: one entry per sequence",
     statements: [entriesPrimaryKey],
   },
-  { name: "account-fk", part: "entries' foreign key to their account", statements: [entriesAccount] },
   {
-    name: "key-entry-fk",
-    part: "an idempotency record's foreign key to its entry",
-    statements: [keyEntry],
+    name: "references-as-keys",
+    part: "(not a drop: entries' account and refund and a record's entry as foreign keys, as before migration 16)",
+    statements: referencesAsKeys,
   },
-  { name: "link-fks", part: "entries' links: refund_of and hold_id foreign keys", statements: [links] },
+  { name: "records-trigger", part: "the check that an idempotency record's entry exists", statements: recordTriggers },
+  { name: "hold-fk", part: "entries' foreign key to the hold they capture", statements: [holdKey] },
   {
     name: "entry-key-index",
     part: "the unique index of entries' idempotency keys (partial: keyed entries)",
@@ -175,8 +207,8 @@ const variants: ReadonlyArray<Variant> = [
   },
   {
     name: "all-fks",
-    part: "every reference a write checks: the chain's, entries' account, the record's entry, the links",
-    statements: [...chainTriggers, entriesAccount, keyEntry, links],
+    part: "every reference a write checks: the chain and entries' references, the record's entry, the hold",
+    statements: [...chainTriggers, ...accountGuards, ...recordTriggers, holdKey],
   },
   {
     name: "all-indexes",
@@ -188,9 +220,9 @@ const variants: ReadonlyArray<Variant> = [
     part: "all of the above dropped: no foreign key, CHECK, trigger or index but the lookups' keys",
     statements: [
       ...chainTriggers,
-      entriesAccount,
-      keyEntry,
-      links,
+      ...accountGuards,
+      ...recordTriggers,
+      holdKey,
       entriesPrimaryKey,
       entryKeyIndex,
       createdAtIndex,

@@ -94,19 +94,17 @@ describe("the paged audit on PostgreSQL", () => {
     const url = await createDatabase()
     runtime = ManagedRuntime.make(Ledger.layer.pipe(Layer.provideMerge(pgStore(url))))
     admin = ManagedRuntime.make(pool(url, 1))
-    // The big account's entries written directly, as many top-ups of 1: the account first (the entries
-    // name it), its balance once they are there (a stored balance is checked as the statement ends).
+    // The big account's entries written directly, as many top-ups of 1, in one statement with the
+    // account's balance: the schema checks each against the other as the statement ends.
     await admin.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql.withTransaction(
-          Effect.all([
-            sql`INSERT INTO accounts (account_id) VALUES ('big')`,
-            sql`
-              INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at)
-              SELECT 'big', n, 'top-up', 'Applied', 1, 1, n, now() FROM generate_series(1, ${bigEntries}) AS n`,
-            sql`UPDATE accounts SET balance = ${bigEntries}, last_sequence = ${bigEntries} WHERE account_id = 'big'`,
-          ]),
-        ),
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`
+          WITH written AS (
+            INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at)
+            SELECT 'big', n, 'top-up', 'Applied', 1, 1, n, now() FROM generate_series(1, ${bigEntries}) AS n
+          )
+          INSERT INTO accounts (account_id, balance, last_sequence) VALUES ('big', ${bigEntries}, ${bigEntries})`,
       ),
     )
     await smallAndRefund(runtime)
