@@ -206,11 +206,11 @@ describe("PostgreSQL as a second line of defence", () => {
 /**
  * The removal of an account that has entries is refused without foreign keys' row locks (migration 16):
  * whoever adds an entry writes the account's row in the same statement and holds its lock, so a removal
- * waits for that commit and then sees the entry (READ COMMITTED), or cannot serialize (REPEATABLE READ).
+ * waits for that commit and then sees the entry (READ COMMITTED), or cannot serialize (SERIALIZABLE).
  */
 describe.each([
   ["read committed", "23503"],
-  ["repeatable read", "40001"],
+  ["serializable", "40001"],
 ] as const)("an account removed while an entry of it is being written, at %s", (isolation, code) => {
   test(`the removal waits for the entry's commit, then fails with ${code}; the entry and its account stay`, async () => {
     const url = await createDatabase(isolation)
