@@ -591,28 +591,20 @@ const chainAsTriggers = Effect.gen(function* () {
 })
 
 /**
- * An entry's references checked with the chain, once per statement, instead of by foreign keys: that
- * its account holds it, that the entry it refunds exists, and that an idempotency record's entry
- * exists. Each foreign key looked its row up in a query of its own per row written and locked the row
- * it found (`FOR KEY SHARE`, a WAL record); batched keyed writes cost PostgreSQL about 15% less
- * without them, a lone write the same (README, Performance; `bench/parts-cost.ts` variant
- * `references-as-keys`, `bench/cpu-per-operation.ts` against the commit before). Nothing needs
- * the lock: entries are never changed or removed (migration 15), and an entry is accepted only if its
- * account's newest entry is at or past it when the statement ends, so whoever adds entries to an
- * account changes the account's row in the same statement, and holds its row lock to the commit. An
- * account that has entries cannot be removed or renamed (a trigger per row, on those statements
- * only): one removing it waits on that row lock and then sees the entries, or fails to serialize.
- * The one thing a direct writer can no longer do is write an account's entries and its new balance in
- * separate statements: both go in one, as Tally writes them.
+ * A refund's entry and an idempotency record's entry checked once per statement, with the chain,
+ * instead of by foreign keys. Each key looked its row up in a query of its own per row written and
+ * locked the row it found (`FOR KEY SHARE`: for a record, a WAL record on the entry just inserted);
+ * nothing needs the lock, since entries are never changed or removed (migration 15). Batched keyed
+ * writes cost PostgreSQL about a tenth less, a lone write the same (README, Performance;
+ * `bench/parts-cost.ts` variant `references-as-keys`). An entry's key to its account stays: checking it
+ * without a lock would need a rule on how an account's entries are written, and probing the account
+ * from a trigger cost a hot account more than the key (measured, README).
  */
 const referencesAsTriggers = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey`
   yield* sql`ALTER TABLE entries DROP CONSTRAINT entries_account_id_refund_of_fkey`
   yield* sql`ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_account_id_entry_sequence_fkey`
-  // One probe of a primary key per entry (its previous entry; a refund's entry) and one per account (its
-  // newest entry, against the statement's newest entry of it: a batch on one hot account probes its row
-  // once), the first broken rule named.
+  // One probe of a primary key per entry, two for a refund, the first broken rule named.
   yield* sql`
     CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE broken text;
@@ -627,35 +619,15 @@ const referencesAsTriggers = Effect.gen(function* () {
         SELECT 'entries_refund_of' FROM added n
         WHERE n.refund_of IS NOT NULL AND NOT EXISTS (
           SELECT FROM entries r WHERE r.account_id = n.account_id AND r.sequence = n.refund_of OFFSET 0)
-        UNION ALL
-        SELECT 'entries_account' FROM (SELECT account_id, max(sequence) AS newest FROM added GROUP BY account_id) n
-        WHERE NOT EXISTS (
-          SELECT FROM accounts a WHERE a.account_id = n.account_id AND a.last_sequence >= n.newest OFFSET 0)
       ) r LIMIT 1;
       IF broken IS NOT NULL THEN
         RAISE EXCEPTION '%', CASE broken
           WHEN 'entries_chain' THEN 'an entry''s balance before is not the running balance of the entry before it'
-          WHEN 'entries_account' THEN 'an entry is past its account''s newest entry, or has no account: write the account in the same statement'
           ELSE 'a refund names no entry of its account' END
           USING ERRCODE = 'foreign_key_violation', TABLE = 'entries', CONSTRAINT = broken;
       END IF;
       RETURN NULL;
     END $$`
-  yield* sql`
-    CREATE FUNCTION tally_accounts_keep_their_entries() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF EXISTS (SELECT FROM entries WHERE account_id = OLD.account_id) THEN
-        RAISE EXCEPTION 'account % has entries: it is never removed or renamed', OLD.account_id
-          USING ERRCODE = 'foreign_key_violation', TABLE = 'accounts', CONSTRAINT = 'entries_account';
-      END IF;
-      RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
-    END $$`
-  yield* sql`
-    CREATE TRIGGER accounts_keep_their_entries_removed BEFORE DELETE ON accounts
-    FOR EACH ROW EXECUTE FUNCTION tally_accounts_keep_their_entries()`
-  yield* sql`
-    CREATE TRIGGER accounts_keep_their_entries_renamed BEFORE UPDATE OF account_id ON accounts
-    FOR EACH ROW WHEN (OLD.account_id IS DISTINCT FROM NEW.account_id) EXECUTE FUNCTION tally_accounts_keep_their_entries()`
   yield* sql`
     CREATE FUNCTION tally_records_name_their_entry() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
