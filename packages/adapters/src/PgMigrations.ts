@@ -595,8 +595,9 @@ const chainAsTriggers = Effect.gen(function* () {
  * instead of by foreign keys. Each key looked its row up in a query of its own per row written and
  * locked the row it found (`FOR KEY SHARE`: for a record, a WAL record on the entry just inserted);
  * nothing needs the lock, since entries are never changed or removed (migration 15). Batched keyed
- * writes cost PostgreSQL about a tenth less, a lone write the same (README, Performance;
- * `bench/parts-cost.ts` variant `references-as-keys`). An entry's key to its account stays: checking it
+ * writes cost PostgreSQL 0.90x within one run (`bench/parts-cost.ts` variant `references-as-keys`),
+ * 0.98x (median of six pairs) against the commit before; a lone write the same (README, Performance).
+ * An entry's key to its account stays: checking it
  * without a lock would need a rule on how an account's entries are written, and probing the account
  * from a trigger cost a hot account more than the key (measured, README).
  */
