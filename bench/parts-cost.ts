@@ -78,15 +78,16 @@ const chainAsKeys = [
   `ALTER TABLE accounts ADD FOREIGN KEY (account_id, last_sequence, balance)
      REFERENCES entries (account_id, sequence, balance_after) DEFERRABLE INITIALLY DEFERRED`,
 ]
-/**
- * The references as migration 15 left them, before `16_references_as_triggers`: foreign keys from an
- * entry to its account and to the entry it refunds, and from an idempotency record to its entry, each
- * looking its row up and locking it per row written; the chain's trigger checks only the chain.
- */
 const recordTriggers = [
   "DROP TRIGGER idempotency_keys_entry_inserted ON idempotency_keys",
   "DROP TRIGGER idempotency_keys_entry_updated ON idempotency_keys",
 ]
+/**
+ * The references as migration 15 left them, before `16_references_as_triggers`: foreign keys from a
+ * refund to the entry it refunds and from an idempotency record to its entry, each looking its row up
+ * and locking it per row written; the chain's trigger (migration 15's text, as it was) checks only the
+ * chain.
+ */
 const referencesAsKeys = [
   ...recordTriggers,
   `CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -127,7 +128,7 @@ const variants: ReadonlyArray<Variant> = [
   { name: "full", part: "the shipped schema", statements: [] },
   {
     name: "chain-trigger",
-    part: "entries' check: each continues the chain, its account holds it, the entry it refunds exists",
+    part: "entries' check: each continues the chain, and a refund's entry exists",
     statements: [chainTrigger],
   },
   {
