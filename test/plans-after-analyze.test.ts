@@ -13,7 +13,7 @@ import { createDatabase } from "./support/TestDatabase.ts"
  * ANALYZE has counted a grown `idempotency_keys` (autovacuum does, in any database that keeps its
  * default), the estimate of the keyed write's generic plan was the dearer, and PostgreSQL planned the
  * statement anew on every execution: 41% of its CPU in a 16-connection keyed run on one account
- * (README "Performance"). The store's sessions keep the generic plan (`PgLedgerStore.sessionParameters`).
+ * (`bench/PERFORMANCE.md`). The store's sessions keep the generic plan (`PgLedgerStore.sessionParameters`).
  * Here the store runs on one connection carrying them, the tables grow and are analyzed, and that
  * connection's own `pg_prepared_statements` says how each statement was planned. The tests run in
  * order, on one database.

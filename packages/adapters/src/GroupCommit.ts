@@ -23,7 +23,7 @@ export interface Options {
  * One batch at a time unless it is held up or a full one waits: a batch is one statement in autocommit,
  * so while it runs (and its commit waits on the disk) the next gathers everything that arrives, and each
  * statement's fixed cost, in Node and in PostgreSQL, is shared by more operations. Measured on 2 cores (`pnpm
- * bench --http --keyed --clients 16,64`, README "Performance"), one writer against four overlapping
+ * bench --http --keyed --clients 16,64`, `bench/PERFORMANCE.md`), one writer against four overlapping
  * at once: 10,000 accounts at 16 connections 3,142 against 1,446 req/s (PostgreSQL's CPU per write
  * 125 against 510 µs), the hot account at 64 7,602 against 5,158; two were nearer four than one, and
  * batches of at most 128 did no better than 32. A full batch waiting gains nothing by waiting: started

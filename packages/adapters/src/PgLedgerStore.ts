@@ -122,7 +122,7 @@ export const defaults: Options = {
  * grows, until the next ANALYZE. The foreign-key check that an account's balance is its newest entry's running
  * balance, run by PostgreSQL at every write's commit, was planned that way: 5,000 writes read 13.5
  * million rows of `entries`. A query no index serves is still answered, by a scan. Both:
- * `test/plans-after-analyze.test.ts`, README "Performance".
+ * `test/plans-after-analyze.test.ts`, `bench/PERFORMANCE.md`.
  */
 export const sessionParameters = {
   idle_in_transaction_session_timeout: "10s",

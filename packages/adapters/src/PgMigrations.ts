@@ -459,8 +459,8 @@ const grantExpiring = Effect.gen(function* () {
  * the same outcome (a rule that is null passes, as a CHECK does). Why: PostgreSQL reads a table's CHECKs
  * from their stored text and plans them again in every statement that writes the table, which was about
  * a quarter of its CPU for a lone write; a function's expressions are read and planned once per
- * connection, and the CHECK that calls it is small. Measured with `bench/parts-cost.ts` (README,
- * Performance): 0.85-0.88x of PostgreSQL's CPU for a lone keyed write, 0.92-0.96x batched (two runs).
+ * connection, and the CHECK that calls it is small. Measured with `bench/parts-cost.ts`
+ * (`bench/PERFORMANCE.md`): 0.85-0.88x of PostgreSQL's CPU for a lone keyed write, 0.92-0.96x batched (two runs).
  * Adding the CHECKs checks the rows already written once.
  */
 const rulesAsFunctions = Effect.gen(function* () {
@@ -527,8 +527,8 @@ const rulesAsFunctions = Effect.gen(function* () {
  * fails at the first statement instead of at its commit. The unique index the keys pointed at and the
  * generated columns they compared go with them. Each lookup is a subquery PostgreSQL cannot turn into a
  * join (`OFFSET 0`): one probe of the primary key per row, whatever the plan cached for the function
- * thinks the statement's row count is (a join could read all of `entries`). Measured (README,
- * Performance): with the keys put back, PostgreSQL's CPU per batched keyed write was 1.19x and 1.32x
+ * thinks the statement's row count is (a join could read all of `entries`). Measured
+ * (`bench/PERFORMANCE.md`): with the keys put back, PostgreSQL's CPU per batched keyed write was 1.19x and 1.32x
  * (`bench/parts-cost.ts`, variant `chain-as-keys`); against the commit before, 0.64-0.98x batched and,
  * with a lone write's text per case of its account (`PgCasBatch`), 0.80-0.95x alone
  * (`bench/cpu-per-operation.ts`).
@@ -596,10 +596,10 @@ const chainAsTriggers = Effect.gen(function* () {
  * locked the row it found (`FOR KEY SHARE`: for a record, a WAL record on the entry just inserted);
  * nothing needs the lock, since entries are never changed or removed (migration 15). Batched keyed
  * writes cost PostgreSQL 0.90x within one run (`bench/parts-cost.ts` variant `references-as-keys`),
- * 0.98x (median of six pairs) against the commit before; a lone write the same (README, Performance).
+ * 0.98x (median of six pairs) against the commit before; a lone write the same (`bench/PERFORMANCE.md`).
  * An entry's key to its account stays: checking it
  * without a lock would need a rule on how an account's entries are written, and probing the account
- * from a trigger cost a hot account more than the key (measured, README).
+ * from a trigger cost a hot account more than the key (measured, `bench/PERFORMANCE.md`).
  */
 const referencesAsTriggers = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
