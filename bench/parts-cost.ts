@@ -82,13 +82,52 @@ const recordTriggers = [
   "DROP TRIGGER idempotency_keys_entry_inserted ON idempotency_keys",
   "DROP TRIGGER idempotency_keys_entry_updated ON idempotency_keys",
 ]
+const accountGuards = [
+  "DROP TRIGGER accounts_keep_their_entries_removed ON accounts",
+  "DROP TRIGGER accounts_keep_their_entries_renamed ON accounts",
+  "DROP TRIGGER accounts_keep_their_entries_truncated ON accounts",
+]
+const entriesAccountKey = "ALTER TABLE entries ADD FOREIGN KEY (account_id) REFERENCES accounts (account_id)"
 /**
- * The references as migration 15 left them, before `16_references_as_triggers`: foreign keys from a
- * refund to the entry it refunds and from an idempotency record to its entry, each looking its row up
- * and locking it per row written; the chain's trigger (migration 15's text, as it was) checks only the
- * chain.
+ * The entry's account as migration 16 left it, before `17_account_as_trigger`: a foreign key, looking
+ * the account up and locking it per entry written; the entries' trigger (migration 16's text, as it was)
+ * checks the chain and a refund's entry.
+ */
+const accountAsKey = [
+  ...accountGuards,
+  `CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE broken text;
+    BEGIN
+      SELECT rule INTO broken FROM (
+        SELECT 'entries_chain' AS rule FROM added n
+        WHERE n.sequence > 1 AND NOT EXISTS (
+          SELECT FROM entries p
+          WHERE p.account_id = n.account_id AND p.sequence = n.sequence - 1 AND p.balance_after = n.balance_after - n.amount
+          OFFSET 0)
+        UNION ALL
+        SELECT 'entries_refund_of' FROM added n
+        WHERE n.refund_of IS NOT NULL AND NOT EXISTS (
+          SELECT FROM entries r WHERE r.account_id = n.account_id AND r.sequence = n.refund_of OFFSET 0)
+      ) r LIMIT 1;
+      IF broken IS NOT NULL THEN
+        RAISE EXCEPTION '%', CASE broken
+          WHEN 'entries_chain' THEN 'an entry''s balance before is not the running balance of the entry before it'
+          ELSE 'a refund names no entry of its account' END
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'entries', CONSTRAINT = broken;
+      END IF;
+      RETURN NULL;
+    END $$`,
+  entriesAccountKey,
+]
+/**
+ * The references as migration 15 left them, before `16_references_as_triggers`: foreign keys from an
+ * entry to its account, from a refund to the entry it refunds and from an idempotency record to its
+ * entry, each looking its row up and locking it per row written; the chain's trigger (migration 15's
+ * text, as it was) checks only the chain.
  */
 const referencesAsKeys = [
+  ...accountGuards,
+  entriesAccountKey,
   ...recordTriggers,
   `CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -109,7 +148,6 @@ const referencesAsKeys = [
      DEFERRABLE INITIALLY DEFERRED`,
 ]
 const holdKey = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_hold_id_fkey"
-const entriesAccount = "ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey"
 const entriesPrimaryKey = "ALTER TABLE entries DROP CONSTRAINT entries_pkey CASCADE"
 const entryKeyIndex = "DROP INDEX entries_idempotency_key"
 const createdAtIndex = "DROP INDEX entries_created_at"
@@ -128,7 +166,7 @@ const variants: ReadonlyArray<Variant> = [
   { name: "full", part: "the shipped schema", statements: [] },
   {
     name: "chain-trigger",
-    part: "entries' check: each continues the chain, and a refund's entry exists",
+    part: "entries' check: each continues the chain, a refund's entry exists, the account is at or past it",
     statements: [chainTrigger],
   },
   {
@@ -153,11 +191,15 @@ const variants: ReadonlyArray<Variant> = [
   },
   {
     name: "references-as-keys",
-    part: "(not a drop: a refund's entry and a record's entry as foreign keys, as before migration 16)",
+    part: "(not a drop: an entry's account, a refund's entry and a record's entry as foreign keys, as before migration 16)",
     statements: referencesAsKeys,
   },
   { name: "records-trigger", part: "the check that an idempotency record's entry exists", statements: recordTriggers },
-  { name: "account-fk", part: "entries' foreign key to their account", statements: [entriesAccount] },
+  {
+    name: "account-as-key",
+    part: "(not a drop: an entry's account as a foreign key, as before migration 17)",
+    statements: accountAsKey,
+  },
   { name: "hold-fk", part: "entries' foreign key to the hold they capture", statements: [holdKey] },
   {
     name: "entry-key-index",
@@ -205,7 +247,7 @@ const variants: ReadonlyArray<Variant> = [
   {
     name: "all-fks",
     part: "every reference a write checks: the chain, a refund's entry, the account, the record's entry, the hold",
-    statements: [...chainTriggers, entriesAccount, ...recordTriggers, holdKey],
+    statements: [...chainTriggers, ...accountGuards, ...recordTriggers, holdKey],
   },
   {
     name: "all-indexes",
@@ -217,7 +259,7 @@ const variants: ReadonlyArray<Variant> = [
     part: "all of the above dropped: no foreign key, CHECK, trigger or index but the lookups' keys",
     statements: [
       ...chainTriggers,
-      entriesAccount,
+      ...accountGuards,
       ...recordTriggers,
       holdKey,
       entriesPrimaryKey,

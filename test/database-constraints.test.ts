@@ -72,15 +72,6 @@ describe("PostgreSQL as a second line of defence", () => {
       (sql: SqlClient.SqlClient) => sql`UPDATE holds SET captured = amount + 1 WHERE account_id = 'a'`,
     ],
     [
-      "an entry of an account that does not exist",
-      (sql: SqlClient.SqlClient) =>
-        sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('zed', 1, 'top-up', 'Applied', 5, 5, 5, now())`,
-    ],
-    [
-      "removing an account that has entries",
-      (sql: SqlClient.SqlClient) => sql`DELETE FROM accounts WHERE account_id = 'a'`,
-    ],
-    [
       "a usage entry that adds credits",
       (sql: SqlClient.SqlClient) =>
         sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('a', 3, 'usage', 'Applied', 1, 1, 71, now())`,
@@ -115,19 +106,45 @@ describe("PostgreSQL as a second line of defence", () => {
   })
 
   /**
-   * A refund's entry and a record's entry, checked once per statement with the chain (migration 16):
-   * each refusal breaks that rule and keeps every other, and names it as a foreign key's name would.
+   * An entry's references, checked once per statement with the chain (migrations 16 and 17): each
+   * refusal is one rule broken and every other kept, and names its rule as a foreign key's name would.
    */
   const newEntry = (sequence: number, kind: string, amount: number, balanceAfter: number, refundOf = "NULL") =>
     `INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, refund_of, created_at)
      VALUES ('a', ${sequence}, '${kind}', 'Applied', ${amount}, ${amount}, ${balanceAfter}, ${refundOf}, now())`
   test.each([
     [
+      "an entry of an account that does not exist",
+      (sql: SqlClient.SqlClient) =>
+        sql`INSERT INTO entries (account_id, sequence, kind, decision, requested, amount, balance_after, created_at) VALUES ('zed', 1, 'top-up', 'Applied', 5, 5, 5, now())`,
+      "entries_account",
+    ],
+    [
+      "an entry written apart from its account's new balance",
+      (sql: SqlClient.SqlClient) => sql.unsafe(newEntry(3, "usage", -1, 69)),
+      "entries_account",
+    ],
+    [
       "a refund of an entry that does not exist",
       (sql: SqlClient.SqlClient) =>
         sql.unsafe(`WITH e AS (${newEntry(3, "refund", -1, 69, "0")})
           UPDATE accounts SET balance = 69, last_sequence = 3 WHERE account_id = 'a'`),
       "entries_refund_of",
+    ],
+    [
+      "removing an account that has entries",
+      (sql: SqlClient.SqlClient) => sql`DELETE FROM accounts WHERE account_id = 'a'`,
+      "entries_account",
+    ],
+    [
+      "renaming an account that has entries",
+      (sql: SqlClient.SqlClient) => sql`UPDATE accounts SET account_id = 'a2' WHERE account_id = 'a'`,
+      "entries_account",
+    ],
+    [
+      "emptying the accounts while they have entries",
+      (sql: SqlClient.SqlClient) => sql`TRUNCATE accounts CASCADE`,
+      "entries_account",
     ],
     [
       "an idempotency record that names no entry",
@@ -192,9 +209,9 @@ describe("PostgreSQL as a second line of defence", () => {
 })
 
 /**
- * The removal of an account while an entry of it is being written: the writer holds the account's row
- * (Tally writes an account's entries and its balance in one statement), so the removal waits for that
- * commit and then finds the entry (READ COMMITTED: the entries' foreign key), or cannot serialize.
+ * The removal of an account that has entries is refused without foreign keys' row locks (migration 17):
+ * whoever adds an entry writes the account's row in the same statement and holds its lock, so a removal
+ * waits for that commit and then sees the entry (READ COMMITTED), or cannot serialize (SERIALIZABLE).
  */
 describe.each([
   ["read committed", "23503"],

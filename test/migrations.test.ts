@@ -27,6 +27,7 @@ describe("migrations", () => {
       "14_rules_as_functions",
       "15_chain_as_triggers",
       "16_references_as_triggers",
+      "17_account_as_trigger",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -94,6 +95,7 @@ describe("upgrading a ledger written before holds", () => {
       "14_rules_as_functions",
       "15_chain_as_triggers",
       "16_references_as_triggers",
+      "17_account_as_trigger",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

@@ -597,9 +597,9 @@ const chainAsTriggers = Effect.gen(function* () {
  * nothing needs the lock, since entries are never changed or removed (migration 15). Batched keyed
  * writes cost PostgreSQL 0.90x within one run (`bench/parts-cost.ts` variant `references-as-keys`),
  * 0.98x (median of six pairs) against the commit before; a lone write the same (`bench/PERFORMANCE.md`).
- * An entry's key to its account stays: checking it
- * without a lock would need a rule on how an account's entries are written, and probing the account
- * from a trigger cost a hot account more than the key (measured, `bench/PERFORMANCE.md`).
+ * An entry's key to its account stayed, until migration 17: checking it without a lock needs a rule on
+ * how an account's entries are written, and the first form of that check cost a hot account more than
+ * the key (measured, `bench/PERFORMANCE.md`).
  */
 const referencesAsTriggers = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -651,6 +651,83 @@ const referencesAsTriggers = Effect.gen(function* () {
 })
 
 /**
+ * An entry's account checked with the chain, once per statement, instead of by its foreign key, which
+ * looked the account up in a query of its own per entry written and locked the row (`FOR KEY SHARE`).
+ * An entry is accepted only if its account's newest entry is at or past it when its statement ends: so
+ * whoever adds entries to an account writes the account's row in the same statement and holds its row
+ * lock to the commit, and a statement that removes or renames an account with entries is refused (a
+ * trigger per row, on those statements only), after waiting for that lock; so is emptying `accounts`
+ * while it has entries, as the key refused it. A writer can no longer put an account's entries and its
+ * new balance in separate statements: migration 15's check of the balance asks for the entries first,
+ * this one for the account first, so both go in one, as Tally writes them. The account is probed once
+ * per entry, not once per account through a `GROUP BY`: with the aggregate, glibc gave the backend's
+ * heap back after every statement and the next one faulted it in again (nine times the page faults; a
+ * hot account's writes over HTTP cost PostgreSQL more than with the key; `bench/PERFORMANCE.md`).
+ */
+const accountAsTrigger = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey`
+  // Two probes of a primary key per entry (the entry before it, its account), three for a refund; the
+  // first broken rule named.
+  yield* sql`
+    CREATE OR REPLACE FUNCTION tally_entries_continue_the_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE broken text;
+    BEGIN
+      SELECT rule INTO broken FROM (
+        SELECT 'entries_chain' AS rule FROM added n
+        WHERE n.sequence > 1 AND NOT EXISTS (
+          SELECT FROM entries p
+          WHERE p.account_id = n.account_id AND p.sequence = n.sequence - 1 AND p.balance_after = n.balance_after - n.amount
+          OFFSET 0)
+        UNION ALL
+        SELECT 'entries_refund_of' FROM added n
+        WHERE n.refund_of IS NOT NULL AND NOT EXISTS (
+          SELECT FROM entries r WHERE r.account_id = n.account_id AND r.sequence = n.refund_of OFFSET 0)
+        UNION ALL
+        SELECT 'entries_account' FROM added n
+        WHERE NOT EXISTS (
+          SELECT FROM accounts a WHERE a.account_id = n.account_id AND a.last_sequence >= n.sequence OFFSET 0)
+      ) r LIMIT 1;
+      IF broken IS NOT NULL THEN
+        RAISE EXCEPTION '%', CASE broken
+          WHEN 'entries_chain' THEN 'an entry''s balance before is not the running balance of the entry before it'
+          WHEN 'entries_account' THEN 'an entry is past its account''s newest entry, or has no account: write the account in the same statement'
+          ELSE 'a refund names no entry of its account' END
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'entries', CONSTRAINT = broken;
+      END IF;
+      RETURN NULL;
+    END $$`
+  yield* sql`
+    CREATE FUNCTION tally_accounts_keep_their_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT FROM entries WHERE account_id = OLD.account_id) THEN
+        RAISE EXCEPTION 'account % has entries: it is never removed or renamed', OLD.account_id
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'accounts', CONSTRAINT = 'entries_account';
+      END IF;
+      RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER accounts_keep_their_entries_removed BEFORE DELETE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION tally_accounts_keep_their_entries()`
+  yield* sql`
+    CREATE TRIGGER accounts_keep_their_entries_renamed BEFORE UPDATE OF account_id ON accounts
+    FOR EACH ROW WHEN (OLD.account_id IS DISTINCT FROM NEW.account_id) EXECUTE FUNCTION tally_accounts_keep_their_entries()`
+  // As a foreign key refuses it: a truncation fires no row trigger, and entries are never removed.
+  yield* sql`
+    CREATE FUNCTION tally_accounts_never_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT FROM entries) THEN
+        RAISE EXCEPTION 'accounts have entries: the table is never truncated'
+          USING ERRCODE = 'foreign_key_violation', TABLE = 'accounts', CONSTRAINT = 'entries_account';
+      END IF;
+      RETURN NULL;
+    END $$`
+  yield* sql`
+    CREATE TRIGGER accounts_keep_their_entries_truncated BEFORE TRUNCATE ON accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_accounts_never_truncated()`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -671,6 +748,7 @@ export const migrations = {
   "14_rules_as_functions": rulesAsFunctions,
   "15_chain_as_triggers": chainAsTriggers,
   "16_references_as_triggers": referencesAsTriggers,
+  "17_account_as_trigger": accountAsTrigger,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */
