@@ -3,6 +3,7 @@ import { Ledger } from "@tally/domain"
 import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import * as FaultProxy from "./support/FaultProxy.ts"
+import { readUntil } from "./support/ReadUntil.ts"
 import { shiftedClock } from "./support/ShiftedClock.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 
@@ -121,19 +122,20 @@ describe.each(setups)("a lost COMMIT answer, on %s", (name, options) => {
 
   /** The account's events in the feed, once `count` have arrived (a shared server shows them once older transactions end). */
   const eventsOf = async (accountId: string, count: number) => {
-    const deadline = Date.now() + 60_000
-    while (true) {
-      const events: Array<{ type: string }> = []
-      let after = 0
-      while (true) {
-        const page = await run((l) => l.events({ after, limit: 500 }))
-        events.push(...page.events.filter((e) => e.accountId === accountId))
-        if (page.events.length === 0) break
-        after = page.next
-      }
-      if (events.length >= count || Date.now() > deadline) return events.map((e) => e.type)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const events = await readUntil(
+      async () => {
+        const events: Array<{ type: string }> = []
+        let after = 0
+        while (true) {
+          const page = await run((l) => l.events({ after, limit: 500 }))
+          events.push(...page.events.filter((e) => e.accountId === accountId))
+          if (page.events.length === 0) return events
+          after = page.next
+        }
+      },
+      (events) => events.length >= count,
+    )
+    return events.map((e) => e.type)
   }
 
   test.each([true, false])(

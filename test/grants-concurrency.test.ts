@@ -1,6 +1,7 @@
 import { Ledger } from "@tally/domain"
 import { Effect, Layer, ManagedRuntime, Result } from "effect"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { readUntil } from "./support/ReadUntil.ts"
 import { shiftedClock } from "./support/ShiftedClock.ts"
 import { createDatabase, pgStore } from "./support/TestDatabase.ts"
 import { concurrencySetups, twoProcesses } from "./support/TwoProcesses.ts"
@@ -115,18 +116,14 @@ describe.each(concurrencySetups)(
       expect(passes.reduce((sum, pass) => sum + pass.grants, 0)).toBe(18)
       const restarted = start()
       expect(await restarted((l) => l.warnExpiringGrants(leadMs))).toEqual({ accounts: 0, grants: 0 })
-      // The feed shows an event once every older transaction on the server has ended, another test
-      // file's too (PgEvents): read it until the warnings have arrived, then count them.
-      const warningsInFeed = async () => {
-        const deadline = Date.now() + 60_000
-        while (true) {
-          const { events } = await restarted((l) => l.events({ after: 0, limit: 500 }))
-          const warnings = events.filter((event) => event.type === "grant.expiring")
-          if (warnings.length >= 18 || Date.now() > deadline) return warnings
-          await new Promise((resolve) => setTimeout(resolve, 100))
-        }
-      }
-      const warnings = await warningsInFeed()
+      // Read until the warnings have arrived, then count them.
+      const warnings = await readUntil(
+        async () =>
+          (await restarted((l) => l.events({ after: 0, limit: 500 }))).events.filter(
+            (event) => event.type === "grant.expiring",
+          ),
+        (arrived) => arrived.length >= 18,
+      )
       expect(warnings).toHaveLength(18)
       const warned = new Set(
         warnings.map((event) =>

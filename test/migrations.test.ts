@@ -107,7 +107,7 @@ describe("upgrading a ledger written before holds", () => {
       const replay = await run((l) => l.topUp({ accountId: "old", amount: 50, kind: "reversal", idempotencyKey: "k1" }))
       expect(replay).toMatchObject({ replayed: true, entry: { sequence: 1, kind: "reversal" } })
       expect(await run((l) => l.balances("old"))).toEqual({ balance: 50, held: 0, available: 50, expiresNext: null })
-      // Written after the upgrade, past the entry written before it: the checks of migrations 15 and 16 take it.
+      // Written after the upgrade, past the entry written before it: the checks of migrations 15 to 17 take it.
       const next = await run((l) => l.topUp({ accountId: "old", amount: 5, idempotencyKey: "k2" }))
       expect(next).toMatchObject({ replayed: false, entry: { sequence: 2, balanceAfter: 55 } })
       expect((await run((l) => l.audit)).violations).toEqual([])
