@@ -5,7 +5,6 @@ import {
   Ledger,
   TallyApi,
   type TopUpBody,
-  WriteBody,
   WriteResponse,
   writeResponseParts,
 } from "@tally/domain"
@@ -20,6 +19,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
 import * as WriteAnswer from "./WriteAnswer.ts"
+import { writeBodyJson } from "./WriteBodyJson.ts"
 
 /**
  * The three routes that carry nearly all of a ledger's traffic (top-ups, spends, balances), served
@@ -226,8 +226,6 @@ export const make = (rules: Rules) =>
       }
     }
 
-    // As `HttpApi` encodes a success with headers: the body with its JSON codec, the headers as they are.
-    const encodeWriteBody = Schema.encodeUnknownSync(Schema.toCodecJson(WriteBody))
     const writeStatus = statusOf(WriteResponse, 200)
     const writeRoute = (endpoint: Endpoint, tag: "TopUp" | "Spend") =>
       route(endpoint, ({ params, headers }, payload, refuse) =>
@@ -251,7 +249,8 @@ export const make = (rules: Rules) =>
           : refused
       }
       const { body, headers } = writeResponseParts(WriteAnswer.responseOf(result))
-      return { status: writeStatus, body: JSON.stringify(encodeWriteBody(body)), headers }
+      // As `HttpApi` encodes a success with headers: the body as its JSON codec does, the headers as they are.
+      return { status: writeStatus, body: writeBodyJson(body), headers }
     }
 
     const [balanceSuccess] = balance.success
