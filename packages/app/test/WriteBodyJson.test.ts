@@ -1,5 +1,5 @@
 import { fc, it } from "@fast-check/vitest"
-import { Limits, metadataProblem, WriteBody } from "@tally/domain"
+import { Limits, metadataProblem, noLinks, WriteBody } from "@tally/domain"
 import * as Schema from "effect/Schema"
 import { describe, expect } from "vitest"
 import { writeBodyJson } from "../src/WriteBodyJson.ts"
@@ -44,12 +44,7 @@ const entry = fc.record(
 /** Optional-in-the-record fields the schema requires are filled in with their empty values. */
 const complete = (drawn: Record<string, unknown>) => ({
   idempotencyKey: null,
-  reference: null,
-  holdId: null,
-  refundOf: null,
-  reason: null,
-  actor: null,
-  overdrawn: false,
+  ...noLinks,
   metadata: {},
   createdAt: "2026-12-07T10:00:00.000Z",
   ...drawn,
