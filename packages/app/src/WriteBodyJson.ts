@@ -4,9 +4,9 @@ import type { Entry, WriteBody } from "@tally/domain"
  * A write's answer as the JSON text `Schema.toCodecJson(WriteBody)` encodes, field by field. Every
  * field of `Entry` encodes as itself, so the schema's encoding only checked again what the request's
  * decoding and the core had checked, and dropped what `Entry` does not declare. That was 8% of the
- * service's CPU on the hot routes (a profile at 64 connections); naming the fields does the dropping
- * alone. `test/WriteBodyJson.test.ts` holds it to the schema's text for any entry, so a field added to
- * `Entry` and not here fails it.
+ * service's CPU (a profile of `tally serve --memory` at 64 connections); naming the fields does the
+ * dropping alone. `packages/app/test/WriteBodyJson.test.ts` holds it to the schema's text for any entry,
+ * so a field added to `Entry` and not here fails it.
  */
 export const writeBodyJson = (body: typeof WriteBody.Type): string =>
   JSON.stringify({ entry: entryJson(body.entry), balance: body.balance })
