@@ -33,9 +33,9 @@ import { writeBodyJson } from "./WriteBodyJson.ts"
  * matches exactly, the browser guard and the token let it through, a write declares JSON and its
  * length (within the limit), and the path and headers decode with the endpoint's own schemas. Its
  * body is decoded with the endpoint's payload schema and the API's parse options, and the outcome
- * encoded with the endpoint's success and error schemas, so statuses, bodies and headers are the
- * app's. One fiber per request runs the ledger call and the request's log line; each answer is one
- * `writeHead` and one `end`.
+ * encoded with the endpoint's success and error schemas (a write's answer by `writeBodyJson`, which
+ * gives the same text), so statuses, bodies and headers are the app's. One fiber per request runs the
+ * ledger call and the request's log line; each answer is one `writeHead` and one `end`.
  */
 
 /** What the service enforces on every request, as the app defines it. */
