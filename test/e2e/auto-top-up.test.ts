@@ -1,5 +1,6 @@
 import * as Fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { readUntil } from "../support/ReadUntil.ts"
 import { accountId, freshDataDir, type Reply, request, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -178,10 +179,10 @@ describe("periodic refills over HTTP", () => {
     })
     expect(set.status, set.text).toBe(200)
     expect(set.body).toMatchObject({ accountId: account, enabled: true, amount: 1000, ceiling: 1000 })
-    const deadline = Date.now() + 60_000
-    while ((await get(`/v1/accounts/${account}/balance`)).body.balance !== 1000 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await readUntil(
+      async () => (await get(`/v1/accounts/${account}/balance`)).body.balance,
+      (balance) => balance === 1000,
+    )
     expect((await post("/v1/refills/run")).status).toBe(200)
     const { entries } = (await get(`/v1/accounts/${account}/entries?kind=grant`)).body
     expect(entries).toMatchObject([{ kind: "grant", decision: "Clamped", amount: 800, balanceAfter: 1000 }])

@@ -1,5 +1,6 @@
 import * as Fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { readUntil } from "../support/ReadUntil.ts"
 import { accountId, freshDataDir, type Reply, request, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -128,12 +129,12 @@ describe("a run over HTTP: reserve before, settle after", () => {
     await post(`/v1/accounts/${account}/top-ups`, { amount: 100 })
     const placed = await post(`/v1/accounts/${account}/holds`, { amount: 60, expiresInSeconds: 1 }, "short")
     expect(placed.body.hold.expiresAt).not.toBeNull()
-    let hold = placed.body.hold
     // The service's sweep runs every second; wait for it rather than for a fixed time.
-    for (let tries = 0; hold.status === "open" && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      hold = (await get(`/v1/accounts/${account}/holds/1`)).body
-    }
+    const hold = await readUntil(
+      async () => (await get(`/v1/accounts/${account}/holds/1`)).body,
+      (read) => read.status !== "open",
+      10_000,
+    )
     expect(hold).toMatchObject({ status: "expired", captured: 0 })
     expect((await get(`/v1/accounts/${account}/balance`)).body).toMatchObject({ balance: 100, held: 0, available: 100 })
     expectError(await post(`/v1/accounts/${account}/holds/1/captures`, { amount: 10 }, "late"), 409, "HoldNotOpen")
