@@ -643,40 +643,42 @@ export const make = (sql: SqlClient.SqlClient, cache: AccountCache) => {
    * Each operation's answer: its result, `needsLock`, or `decideAgain` (its account moved on and the
    * cache now holds the state the statement saw). Accounts written or checked are cached as written.
    */
-  return (operations: ReadonlyArray<Operation>, sent: (attempts: ReadonlyArray<AccountAttempt>) => void) =>
-    Effect.gen(function* () {
-      const { plans, answers } = decide(operations)
-      if (plans.length === 0) return answers
-      const connection = yield* sql.reserve
-      sent(plans.map(attemptOf))
-      const shape = shapeOf(plans)
-      const lone = loneOf(plans, shape)
-      const rows: ReadonlyArray<Row> = yield* connection.execute(
-        lone === undefined
-          ? statementTexts[shapeIndex(shape)]!
-          : loneStatementTexts[loneAccountOf(lone)][shape.keys ? 1 : 0]!,
-        lone === undefined ? parameters(plans, shape) : loneParameters(lone, shape),
-        undefined,
-      )
-      const byAccount = new Map(rows.map((row) => [row.account_id, row]))
-      for (const plan of plans) {
-        const row = byAccount.get(plan.accountId)!
-        if (row.written) {
-          cache.set(plan.accountId, { state: plan.state, version: Number(row.version) })
-          continue
-        }
-        const known = row.version === null ? undefined : knownOf(row as AccountRow)
-        if (known === undefined) cache.delete(plan.accountId)
-        else cache.set(plan.accountId, known)
-        const replayed =
-          row.records === null
-            ? undefined
-            : replays(operations, plan.indexes, known?.state ?? newAccountState, row.records)
-        const again = !row.key_used && row.version !== null
-        plan.indexes.forEach((index, position) => {
-          answers[index] = replayed === undefined ? (again ? decideAgain : needsLock) : replayed[position]
-        })
+  return Effect.fnUntraced(function* (
+    operations: ReadonlyArray<Operation>,
+    sent: (attempts: ReadonlyArray<AccountAttempt>) => void,
+  ) {
+    const { plans, answers } = decide(operations)
+    if (plans.length === 0) return answers
+    const connection = yield* sql.reserve
+    sent(plans.map(attemptOf))
+    const shape = shapeOf(plans)
+    const lone = loneOf(plans, shape)
+    const rows: ReadonlyArray<Row> = yield* connection.execute(
+      lone === undefined
+        ? statementTexts[shapeIndex(shape)]!
+        : loneStatementTexts[loneAccountOf(lone)][shape.keys ? 1 : 0]!,
+      lone === undefined ? parameters(plans, shape) : loneParameters(lone, shape),
+      undefined,
+    )
+    const byAccount = new Map(rows.map((row) => [row.account_id, row]))
+    for (const plan of plans) {
+      const row = byAccount.get(plan.accountId)!
+      if (row.written) {
+        cache.set(plan.accountId, { state: plan.state, version: Number(row.version) })
+        continue
       }
-      return answers
-    }).pipe(Effect.scoped)
+      const known = row.version === null ? undefined : knownOf(row as AccountRow)
+      if (known === undefined) cache.delete(plan.accountId)
+      else cache.set(plan.accountId, known)
+      const replayed =
+        row.records === null
+          ? undefined
+          : replays(operations, plan.indexes, known?.state ?? newAccountState, row.records)
+      const again = !row.key_used && row.version !== null
+      plan.indexes.forEach((index, position) => {
+        answers[index] = replayed === undefined ? (again ? decideAgain : needsLock) : replayed[position]
+      })
+    }
+    return answers
+  }, Effect.scoped)
 }

@@ -160,6 +160,15 @@ const casRoundsMax = 2
 /** How long fencing a compare-and-swap statement's accounts before its lookup waits for their locks. */
 const fenceLockWaitMs = 2_000
 
+/**
+ * What `settle` knows of its batch's attempts so far: the last one whose answer never came
+ * (`unresolved`, to look up before trying again), or one that cannot be looked up (`doubtful`).
+ */
+interface Doubts {
+  unresolved: Decided | undefined
+  doubtful: Decided | undefined
+}
+
 /** The statement found a key's record that appeared after it checked: it wrote nothing. */
 const isKeyTaken = (error: SqlError.SqlError) =>
   error.reason._tag === "UniqueViolation" && error.reason.constraint === "idempotency_keys_pkey"
@@ -251,6 +260,17 @@ export const make = (options: Options = defaults) =>
         return decided.results
       })
 
+    const lockedWrite = Effect.fnUntraced(function* (
+      operations: ReadonlyArray<Operation>,
+      mark: (decided: Decided) => void,
+    ) {
+      const decided = yield* lockedBatch.decide(operations).pipe(
+        Effect.tap((decided) => Effect.sync(() => mark(decided))),
+        sql.withTransaction,
+      )
+      return yield* remember(decided)
+    })
+
     /**
      * One attempt of the locked transaction. `unknown` hears what the attempt decided once it passes
      * its point of no return; after a lost connection there, whether it landed is unknown until looked up.
@@ -261,14 +281,7 @@ export const make = (options: Options = defaults) =>
         const mark = (decided: Decided) => {
           sent = decided
         }
-        const write = Effect.gen(function* () {
-          const decided = yield* lockedBatch.decide(operations).pipe(
-            Effect.tap((decided) => Effect.sync(() => mark(decided))),
-            sql.withTransaction,
-          )
-          return yield* remember(decided)
-        })
-        return PgFailure.recoverSqlDefects(write).pipe(
+        return PgFailure.recoverSqlDefects(lockedWrite(operations, mark)).pipe(
           Effect.tapError((error) =>
             Effect.sync(() => {
               if (sent !== undefined && sent.writers.size > 0 && PgFailure.isConnectionLoss(error)) unknown(sent)
@@ -277,6 +290,21 @@ export const make = (options: Options = defaults) =>
           Effect.tapError(() => forget(operations)),
         )
       })
+
+    /** One try of `settle`: the lookup of an attempt of unknown outcome, or an attempt. */
+    const settleOnce = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>, doubts: Doubts) {
+      if (doubts.unresolved !== undefined && !hasLandmarks(doubts.unresolved)) {
+        doubts.doubtful = doubts.unresolved
+        doubts.unresolved = undefined
+      }
+      if (doubts.unresolved !== undefined) {
+        const verdict = yield* PgRequestDeadline.stage(PgFailure.recoverSqlDefects(commitOutcome(doubts.unresolved)))
+        if (verdict === "landed") return doubts.unresolved.results
+        if (verdict === "inconsistent") return yield* Effect.fail(landedInPart)
+        doubts.unresolved = undefined
+      }
+      return yield* PgRequestDeadline.stage(attempt(operations, (decided) => (doubts.unresolved = decided)))
+    })
 
     /**
      * Runs the batch to an answer for each operation: attempts until one commits, looking up an
@@ -288,24 +316,10 @@ export const make = (options: Options = defaults) =>
       operations: ReadonlyArray<Operation>,
     ): Effect.Effect<ReadonlyArray<Result.Result<unknown, StoreError>>> =>
       Effect.suspend(() => {
-        let unresolved: Decided | undefined
-        let doubtful: Decided | undefined
-        const once = Effect.gen(function* () {
-          if (unresolved !== undefined && !hasLandmarks(unresolved)) {
-            doubtful = unresolved
-            unresolved = undefined
-          }
-          if (unresolved !== undefined) {
-            const verdict = yield* PgRequestDeadline.stage(PgFailure.recoverSqlDefects(commitOutcome(unresolved)))
-            if (verdict === "landed") return unresolved.results
-            if (verdict === "inconsistent") return yield* Effect.fail(landedInPart)
-            unresolved = undefined
-          }
-          return yield* PgRequestDeadline.stage(attempt(operations, (decided) => (unresolved = decided)))
-        })
-        return retried(once).pipe(
+        const doubts: Doubts = { unresolved: undefined, doubtful: undefined }
+        return retried(settleOnce(operations, doubts)).pipe(
           Effect.map((results) => results.map((result) => Result.succeed(result))),
-          Effect.catch((error) => answerFailure(operations, error, unresolved ?? doubtful)),
+          Effect.catch((error) => answerFailure(operations, error, doubts.unresolved ?? doubts.doubtful)),
         )
       })
 
@@ -450,62 +464,66 @@ export const make = (options: Options = defaults) =>
       })
 
     /** The batch through compare-and-swap statements first, then what they left through the locked path. */
-    const writeLive = (operations: ReadonlyArray<Operation>) =>
-      Effect.gen(function* () {
-        if (!options.soloWrites) return yield* settle(operations)
-        const answers = new Array<Result.Result<unknown, StoreError>>(operations.length)
-        const locked: Array<number> = []
-        const doubted = new Set<string>()
-        let pending = operations.map((_, index) => index)
-        for (let round = 0; round < casRoundsMax && pending.length > 0; round++) {
-          const again: Array<number> = []
-          const answered = yield* casRound(
-            pending.map((index) => operations[index]!),
-            doubted,
-          )
-          answered.forEach((answer, position) => {
-            const index = pending[position]!
-            if (answer === PgCasBatch.needsLock) locked.push(index)
-            else if (answer === PgCasBatch.decideAgain) again.push(index)
-            else answers[index] = answer
-          })
-          pending = again
-        }
-        locked.push(...pending)
-        if (locked.length > 0) {
-          locked.sort((a, b) => a - b)
-          const results = yield* settle(locked.map((index) => operations[index]!))
-          locked.forEach((index, position) => {
-            const result = results[position]!
-            const op = operations[index]!
-            const inDoubt = Result.isFailure(result) && result.failure._tag === "LedgerUnavailable"
-            answers[index] = inDoubt && doubted.has(op.operationId) ? Result.fail(outcomeUnknown(op)) : result
-          })
-        }
-        return answers
-      })
+    const writeLive = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+      if (!options.soloWrites) return yield* settle(operations)
+      const answers = new Array<Result.Result<unknown, StoreError>>(operations.length)
+      const locked: Array<number> = []
+      const doubted = new Set<string>()
+      let pending = operations.map((_, index) => index)
+      for (let round = 0; round < casRoundsMax && pending.length > 0; round++) {
+        const again: Array<number> = []
+        const answered = yield* casRound(
+          pending.map((index) => operations[index]!),
+          doubted,
+        )
+        answered.forEach((answer, position) => {
+          const index = pending[position]!
+          if (answer === PgCasBatch.needsLock) locked.push(index)
+          else if (answer === PgCasBatch.decideAgain) again.push(index)
+          else answers[index] = answer
+        })
+        pending = again
+      }
+      locked.push(...pending)
+      if (locked.length > 0) {
+        locked.sort((a, b) => a - b)
+        const results = yield* settle(locked.map((index) => operations[index]!))
+        locked.forEach((index, position) => {
+          const result = results[position]!
+          const op = operations[index]!
+          const inDoubt = Result.isFailure(result) && result.failure._tag === "LedgerUnavailable"
+          answers[index] = inDoubt && doubted.has(op.operationId) ? Result.fail(outcomeUnknown(op)) : result
+        })
+      }
+      return answers
+    })
 
     /**
      * A batch runs within the earliest deadline of its operations. One whose deadline has no room for
      * a stage left (it waited behind a batch that met a silent database) is answered at once, with
      * nothing sent, rather than shortening its batch-mates' time.
+     *
+     * The generators a batch runs are built once (`Effect.fnUntraced` here and in `PgCasBatch` and
+     * `PgLockedBatch`), not per call (`Effect.gen` inside the function): V8 gives every `function*`
+     * evaluated anew a prototype and a hidden class of its own, made in the old generation, and what
+     * they point to was promoted with them, so the old generation filled at every request and was
+     * collected every second or so (`bench/PERFORMANCE.md`).
      */
-    const write = (operations: ReadonlyArray<Operation>) =>
-      Effect.gen(function* () {
-        const live = operations.filter((op) => PgRequestDeadline.fits(op.deadline))
-        const answers =
-          live.length === 0
-            ? []
-            : yield* writeLive(live).pipe(
-                Effect.provideService(
-                  PgRequestDeadline.PgRequestDeadline,
-                  PgRequestDeadline.earliest(live.map((op) => op.deadline)),
-                ),
-              )
-        if (live.length === operations.length) return answers
-        const answered = new Map(live.map((op, index) => [op, answers[index]!]))
-        return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
-      })
+    const write = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+      const live = operations.filter((op) => PgRequestDeadline.fits(op.deadline))
+      const answers =
+        live.length === 0
+          ? []
+          : yield* writeLive(live).pipe(
+              Effect.provideService(
+                PgRequestDeadline.PgRequestDeadline,
+                PgRequestDeadline.earliest(live.map((op) => op.deadline)),
+              ),
+            )
+      if (live.length === operations.length) return answers
+      const answered = new Map(live.map((op, index) => [op, answers[index]!]))
+      return operations.map((op) => answered.get(op) ?? Result.fail(unavailable(PgRequestDeadline.spent)))
+    })
 
     // One batch per account in flight: the next is decided on what the one before it wrote. An
     // operation that waited behind its account's batch past the room for a stage is answered at once.

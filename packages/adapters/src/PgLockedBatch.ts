@@ -222,35 +222,33 @@ export const make = (sql: SqlClient.SqlClient) => {
    * Locks every account of `ids` (sorted), creating the ones used for the first time. Waits for any
    * transaction that holds one of them, or is creating one, to end.
    */
-  const lockBatchAccounts = (ids: ReadonlyArray<string>) =>
-    Effect.gen(function* () {
-      const rows = yield* lockAccounts(ids)
-      const states = new Map(rows.map((row) => [row.account_id, knownOf(row)]))
-      const missing = ids.filter((id) => !states.has(id))
-      if (missing.length === 0) return { states, created: [] }
-      const created = yield* sql<{ account_id: string }>`
+  const lockBatchAccounts = Effect.fnUntraced(function* (ids: ReadonlyArray<string>) {
+    const rows = yield* lockAccounts(ids)
+    const states = new Map(rows.map((row) => [row.account_id, knownOf(row)]))
+    const missing = ids.filter((id) => !states.has(id))
+    if (missing.length === 0) return { states, created: [] }
+    const created = yield* sql<{ account_id: string }>`
         INSERT INTO accounts (account_id)
         SELECT id FROM unnest(${missing}::text[]) AS ids(id) ORDER BY id
         ON CONFLICT DO NOTHING RETURNING account_id`
-      // Accounts another transaction created meanwhile: lock them as they stand after its commit.
-      for (const row of yield* lockAccounts(missing)) states.set(row.account_id, knownOf(row))
-      return { states, created: created.map((row) => row.account_id) }
-    })
+    // Accounts another transaction created meanwhile: lock them as they stand after its commit.
+    for (const row of yield* lockAccounts(missing)) states.set(row.account_id, knownOf(row))
+    return { states, created: created.map((row) => row.account_id) }
+  })
 
-  const loadKeys = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const records = new Map<string, IdempotencyRecord>()
-      const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
-      if (keyed.length === 0) return records
-      const rows = yield* sql<
-        EntryRow & {
-          key: string
-          fingerprint: string
-          refusal: unknown
-          outcome: StoredOutcome | null
-          has_entry: boolean
-        }
-      >`
+  const loadKeys = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+    const records = new Map<string, IdempotencyRecord>()
+    const keyed = operations.filter((op) => op.idempotencyKey !== undefined)
+    if (keyed.length === 0) return records
+    const rows = yield* sql<
+      EntryRow & {
+        key: string
+        fingerprint: string
+        refusal: unknown
+        outcome: StoredOutcome | null
+        has_entry: boolean
+      }
+    >`
         SELECT k.idempotency_key AS key, k.fingerprint, k.refusal, k.outcome, e.sequence IS NOT NULL AS has_entry,
                k.account_id, e.sequence, e.kind, e.decision, e.requested, e.amount, e.balance_after,
                e.idempotency_key, e.reference, e.hold_id, e.refund_of, e.reason, e.actor, e.overdrawn, e.metadata,
@@ -264,13 +262,13 @@ export const make = (sql: SqlClient.SqlClient) => {
         LEFT JOIN LATERAL (
           SELECT * FROM entries e WHERE e.account_id = k.account_id AND e.sequence = k.entry_sequence OFFSET 0
         ) e ON true`
-      for (const row of rows) {
-        const key = keyOf(row.account_id, row.key)
-        const outcome = outcomeOf(row.has_entry ? entryOf(row) : null, row.refusal, row.outcome)
-        records.set(key, { key: row.key as IdempotencyKey, fingerprint: row.fingerprint, outcome })
-      }
-      return records
-    })
+    for (const row of rows) {
+      const key = keyOf(row.account_id, row.key)
+      const outcome = outcomeOf(row.has_entry ? entryOf(row) : null, row.refusal, row.outcome)
+      records.set(key, { key: row.key as IdempotencyKey, fingerprint: row.fingerprint, outcome })
+    }
+    return records
+  })
 
   /**
    * A loader of the rows of `table` the operations name by account and id (`idOf`, the row's
@@ -278,20 +276,18 @@ export const make = (sql: SqlClient.SqlClient) => {
    * cannot flatten (`OFFSET 0`), so a plan made while the table was small does not go on reading all
    * of it as it grows (`PgCasBatch`'s `accountOf` says more).
    */
-  const loadById =
-    <Row extends { readonly account_id: string }, A>(named: {
-      readonly table: string
-      readonly columns: string
-      readonly idColumn: { readonly [K in keyof Row]: Row[K] extends bigint ? K : never }[keyof Row] & string
-      readonly idOf: (op: Operation) => number | undefined
-      readonly of: (row: Row) => A
-    }) =>
-    (operations: ReadonlyArray<Operation>) =>
-      Effect.gen(function* () {
-        const loaded = new Map<string, A>()
-        const naming = operations.filter((op) => named.idOf(op) !== undefined)
-        if (naming.length === 0) return loaded
-        const rows = yield* sql<Row>`
+  const loadById = <Row extends { readonly account_id: string }, A>(named: {
+    readonly table: string
+    readonly columns: string
+    readonly idColumn: { readonly [K in keyof Row]: Row[K] extends bigint ? K : never }[keyof Row] & string
+    readonly idOf: (op: Operation) => number | undefined
+    readonly of: (row: Row) => A
+  }) =>
+    Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+      const loaded = new Map<string, A>()
+      const naming = operations.filter((op) => named.idOf(op) !== undefined)
+      if (naming.length === 0) return loaded
+      const rows = yield* sql<Row>`
           SELECT t.* FROM unnest(
             ${naming.map((op) => op.accountId)}::text[],
             ${naming.map((op) => BigInt(named.idOf(op)!))}::bigint[]
@@ -300,9 +296,9 @@ export const make = (sql: SqlClient.SqlClient) => {
             SELECT ${sql.literal(named.columns)} FROM ${sql(named.table)} t
             WHERE t.account_id = x.account_id AND t.${sql(named.idColumn)} = x.id OFFSET 0
           ) t`
-        for (const row of rows) loaded.set(keyOf(row.account_id, Number(row[named.idColumn])), named.of(row))
-        return loaded
-      })
+      for (const row of rows) loaded.set(keyOf(row.account_id, Number(row[named.idColumn])), named.of(row))
+      return loaded
+    })
 
   const loadHolds = loadById<HoldRow, Hold>({
     table: "holds",
@@ -330,26 +326,24 @@ export const make = (sql: SqlClient.SqlClient) => {
    * How many pending credits each account that records one has had: its newest id, as pending credits
    * are numbered from 1 and only ever added under the account's lock.
    */
-  const loadPendingCreditCounts = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const counts = new Map<string, number>()
-      const ids = [...new Set(operations.filter((op) => op.opensPendingCredit === true).map((op) => op.accountId))]
-      if (ids.length === 0) return counts
-      for (const id of ids) counts.set(id, 0)
-      const rows = yield* sql<{ account_id: string; opened: bigint }>`
+  const loadPendingCreditCounts = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+    const counts = new Map<string, number>()
+    const ids = [...new Set(operations.filter((op) => op.opensPendingCredit === true).map((op) => op.accountId))]
+    if (ids.length === 0) return counts
+    for (const id of ids) counts.set(id, 0)
+    const rows = yield* sql<{ account_id: string; opened: bigint }>`
         SELECT account_id, max(pending_credit_id) AS opened FROM pending_credits
         WHERE account_id = ANY(${ids}::text[]) GROUP BY account_id`
-      for (const row of rows) counts.set(row.account_id, Number(row.opened))
-      return counts
-    })
+    for (const row of rows) counts.set(row.account_id, Number(row.opened))
+    return counts
+  })
 
   /** The entries the operations refund, with what refunds returned of them so far. */
-  const loadRefundTargets = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const targets = new Map<string, RefundTarget>()
-      const naming = operations.filter((op) => op.refundOf !== undefined)
-      if (naming.length === 0) return targets
-      const rows = yield* sql<EntryRow & { refunded: bigint }>`
+  const loadRefundTargets = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+    const targets = new Map<string, RefundTarget>()
+    const naming = operations.filter((op) => op.refundOf !== undefined)
+    if (naming.length === 0) return targets
+    const rows = yield* sql<EntryRow & { refunded: bigint }>`
         SELECT e.*, coalesce((SELECT -sum(r.amount) FROM entries r
                               WHERE r.account_id = e.account_id AND r.refund_of = e.sequence), 0)::bigint AS refunded
         FROM unnest(${naming.map((op) => op.accountId)}::text[], ${naming.map((op) => BigInt(op.refundOf!))}::bigint[])
@@ -358,14 +352,14 @@ export const make = (sql: SqlClient.SqlClient) => {
           SELECT ${sql.literal(entryColumns)} FROM entries e
           WHERE e.account_id = x.account_id AND e.sequence = x.sequence OFFSET 0
         ) e`
-      for (const row of rows) {
-        targets.set(keyOf(row.account_id, Number(row.sequence)), {
-          entry: entryOf(row),
-          refunded: Number(row.refunded),
-        })
-      }
-      return targets
-    })
+    for (const row of rows) {
+      targets.set(keyOf(row.account_id, Number(row.sequence)), {
+        entry: entryOf(row),
+        refunded: Number(row.refunded),
+      })
+    }
+    return targets
+  })
 
   // Numbers go as bigint: the driver infers int4 or int8 per array element from a number's size,
   // and refuses an array that mixes them. The holds part is there only when a batch changes holds,
@@ -487,162 +481,161 @@ export const make = (sql: SqlClient.SqlClient) => {
         operation_id = excluded.operation_id`
 
   /** Decides and writes the batch inside the caller's transaction; valid once it commits. */
-  const decide = (operations: ReadonlyArray<Operation>) =>
-    Effect.gen(function* () {
-      const accountIds = [...new Set(operations.map((op) => op.accountId))].sort()
-      const { states, created } = yield* lockBatchAccounts(accountIds)
-      const records = yield* loadKeys(operations)
-      const holds = yield* loadHolds(operations)
-      const requests = yield* loadAutoTopUpRequests(operations)
-      const refundTargets = yield* loadRefundTargets(operations)
-      const pendingCredits = yield* loadPendingCredits(operations)
-      const pendingCreditCounts = yield* loadPendingCreditCounts(operations)
-      const changedPendingCredits = new Map<string, PendingCreditWrite>()
-      // An entry written earlier in the batch may be refunded later in it.
-      const refundsInBatch = operations.some((op) => op.refundOf !== undefined)
-      const changed = new Map<string, AccountState>()
-      const changedHolds = new Map<string, Hold>()
-      const changedRequests = new Map<string, RequestWrite>()
-      const refills: Array<RefillWrite> = []
-      const changedGrants = new Map<string, Grant>()
-      const events: Array<PgEvents.EventWrite> = []
-      const entries: Array<EntryWrite> = []
-      const newRecords: Array<NewRecord> = []
-      const writers = new Set<string>()
-      const remember = (entry: Entry) => {
-        if (entry.refundOf !== null) {
-          const key = keyOf(entry.accountId, entry.refundOf)
-          const target = refundTargets.get(key)
-          if (target !== undefined) refundTargets.set(key, { ...target, refunded: target.refunded - entry.amount })
-        }
-        if (refundsInBatch) refundTargets.set(keyOf(entry.accountId, entry.sequence), { entry, refunded: 0 })
+  const decide = Effect.fnUntraced(function* (operations: ReadonlyArray<Operation>) {
+    const accountIds = [...new Set(operations.map((op) => op.accountId))].sort()
+    const { states, created } = yield* lockBatchAccounts(accountIds)
+    const records = yield* loadKeys(operations)
+    const holds = yield* loadHolds(operations)
+    const requests = yield* loadAutoTopUpRequests(operations)
+    const refundTargets = yield* loadRefundTargets(operations)
+    const pendingCredits = yield* loadPendingCredits(operations)
+    const pendingCreditCounts = yield* loadPendingCreditCounts(operations)
+    const changedPendingCredits = new Map<string, PendingCreditWrite>()
+    // An entry written earlier in the batch may be refunded later in it.
+    const refundsInBatch = operations.some((op) => op.refundOf !== undefined)
+    const changed = new Map<string, AccountState>()
+    const changedHolds = new Map<string, Hold>()
+    const changedRequests = new Map<string, RequestWrite>()
+    const refills: Array<RefillWrite> = []
+    const changedGrants = new Map<string, Grant>()
+    const events: Array<PgEvents.EventWrite> = []
+    const entries: Array<EntryWrite> = []
+    const newRecords: Array<NewRecord> = []
+    const writers = new Set<string>()
+    const remember = (entry: Entry) => {
+      if (entry.refundOf !== null) {
+        const key = keyOf(entry.accountId, entry.refundOf)
+        const target = refundTargets.get(key)
+        if (target !== undefined) refundTargets.set(key, { ...target, refunded: target.refunded - entry.amount })
       }
-      const eventLandmarks: Array<{ operationId: string }> = []
-      const refillLandmarks: Array<{ accountId: string; periodStart: string; operationId: string }> = []
-      const results = operations.map((operation) => {
-        const { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, pendingCreditId, operationId, step } =
-          operation
-        const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
-        const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
-        const requestKey = autoTopUpRequestId === undefined ? undefined : keyOf(accountId, autoTopUpRequestId)
-        const transition = step({
-          state: changed.get(accountId) ?? states.get(accountId)?.state ?? newAccountState,
-          prior: key === undefined ? undefined : records.get(key),
-          hold: holdKey === undefined ? undefined : holds.get(holdKey),
-          refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
-          autoTopUpRequest: requestKey === undefined ? undefined : requests.get(requestKey),
-          pendingCredit:
-            pendingCreditId === undefined ? undefined : pendingCredits.get(keyOf(accountId, pendingCreditId)),
-          pendingCreditsOpened: operation.opensPendingCredit === true ? pendingCreditCounts.get(accountId) : undefined,
-        })
-        if (transition.state !== undefined) changed.set(accountId, transition.state)
-        if (transition.entry !== undefined) {
-          entries.push({ entry: transition.entry, operationId })
-          remember(transition.entry)
-        }
-        if (transition.hold !== undefined) {
-          const changedKey = keyOf(accountId, transition.hold.holdId)
-          holds.set(changedKey, transition.hold)
-          changedHolds.set(changedKey, transition.hold)
-        }
-        if (transition.autoTopUpRequest !== undefined) {
-          const request = transition.autoTopUpRequest
-          const changedKey = keyOf(accountId, request.requestId)
-          requests.set(changedKey, request)
-          changedRequests.set(changedKey, { request, operationId })
-        }
-        if (transition.pendingCredit !== undefined) {
-          const pendingCredit = transition.pendingCredit
-          const changedKey = keyOf(accountId, pendingCredit.pendingCreditId)
-          pendingCredits.set(changedKey, pendingCredit)
-          changedPendingCredits.set(changedKey, { pendingCredit, operationId })
-          const opened = pendingCreditCounts.get(accountId)
-          if (opened !== undefined && pendingCredit.pendingCreditId > opened) {
-            pendingCreditCounts.set(accountId, pendingCredit.pendingCreditId)
-          }
-        }
-        if (transition.refill !== undefined) refills.push({ refill: transition.refill, operationId })
-        for (const grant of transition.grants ?? []) changedGrants.set(keyOf(accountId, grant.grantId), grant)
-        if (transition.events !== undefined) {
-          for (const event of transition.events) events.push({ event, operationId })
-        }
-        if (transition.record !== undefined && key !== undefined) {
-          records.set(key, transition.record)
-          newRecords.push({ accountId, operationId, record: transition.record })
-        } else if (transition.entry === undefined && transition.events !== undefined && transition.events.length > 0) {
-          eventLandmarks.push({ operationId })
-        } else if (transition.entry === undefined && transition.refill !== undefined) {
-          refillLandmarks.push({ accountId, periodStart: transition.refill.periodStart, operationId })
-        }
-        if (transition.state !== undefined || transition.record !== undefined || transition.hold !== undefined) {
-          writers.add(operationId)
-        }
-        return transition.result
+      if (refundsInBatch) refundTargets.set(keyOf(entry.accountId, entry.sequence), { entry, refunded: 0 })
+    }
+    const eventLandmarks: Array<{ operationId: string }> = []
+    const refillLandmarks: Array<{ accountId: string; periodStart: string; operationId: string }> = []
+    const results = operations.map((operation) => {
+      const { accountId, idempotencyKey, holdId, refundOf, autoTopUpRequestId, pendingCreditId, operationId, step } =
+        operation
+      const key = idempotencyKey === undefined ? undefined : keyOf(accountId, idempotencyKey)
+      const holdKey = holdId === undefined ? undefined : keyOf(accountId, holdId)
+      const requestKey = autoTopUpRequestId === undefined ? undefined : keyOf(accountId, autoTopUpRequestId)
+      const transition = step({
+        state: changed.get(accountId) ?? states.get(accountId)?.state ?? newAccountState,
+        prior: key === undefined ? undefined : records.get(key),
+        hold: holdKey === undefined ? undefined : holds.get(holdKey),
+        refundTarget: refundOf === undefined ? undefined : refundTargets.get(keyOf(accountId, refundOf)),
+        autoTopUpRequest: requestKey === undefined ? undefined : requests.get(requestKey),
+        pendingCredit:
+          pendingCreditId === undefined ? undefined : pendingCredits.get(keyOf(accountId, pendingCreditId)),
+        pendingCreditsOpened: operation.opensPendingCredit === true ? pendingCreditCounts.get(accountId) : undefined,
       })
-      const untouchedCreated = created.filter((id) => !changed.has(id))
-      const touched = new Map(changed)
-      for (const { accountId } of newRecords) {
-        if (!touched.has(accountId) && !untouchedCreated.includes(accountId)) {
-          touched.set(accountId, states.get(accountId)!.state)
+      if (transition.state !== undefined) changed.set(accountId, transition.state)
+      if (transition.entry !== undefined) {
+        entries.push({ entry: transition.entry, operationId })
+        remember(transition.entry)
+      }
+      if (transition.hold !== undefined) {
+        const changedKey = keyOf(accountId, transition.hold.holdId)
+        holds.set(changedKey, transition.hold)
+        changedHolds.set(changedKey, transition.hold)
+      }
+      if (transition.autoTopUpRequest !== undefined) {
+        const request = transition.autoTopUpRequest
+        const changedKey = keyOf(accountId, request.requestId)
+        requests.set(changedKey, request)
+        changedRequests.set(changedKey, { request, operationId })
+      }
+      if (transition.pendingCredit !== undefined) {
+        const pendingCredit = transition.pendingCredit
+        const changedKey = keyOf(accountId, pendingCredit.pendingCreditId)
+        pendingCredits.set(changedKey, pendingCredit)
+        changedPendingCredits.set(changedKey, { pendingCredit, operationId })
+        const opened = pendingCreditCounts.get(accountId)
+        if (opened !== undefined && pendingCredit.pendingCreditId > opened) {
+          pendingCreditCounts.set(accountId, pendingCredit.pendingCreditId)
         }
       }
-      if (touched.size > 0 || untouchedCreated.length > 0) {
-        // Requests by id: the one left open (the newest) is written after those resolved, so the
-        // index that allows one open request per account never sees two.
-        const requestWrites = [...changedRequests.values()].sort((a, b) => a.request.requestId - b.request.requestId)
-        yield* writeBatch(
-          entries,
-          newRecords,
-          [...changedHolds.values()],
-          requestWrites,
-          refills,
-          touched,
-          untouchedCreated,
-        )
+      if (transition.refill !== undefined) refills.push({ refill: transition.refill, operationId })
+      for (const grant of transition.grants ?? []) changedGrants.set(keyOf(accountId, grant.grantId), grant)
+      if (transition.events !== undefined) {
+        for (const event of transition.events) events.push({ event, operationId })
       }
-      const settingsChanged = [...changed].filter(([id, state]) => {
-        const before = states.get(id)?.state ?? newAccountState
-        return state.autoTopUp !== before.autoTopUp || state.refill !== before.refill
-      })
-      if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
-      const grantsChanged = [...changed].filter(
-        ([id, state]) => state.grants !== (states.get(id)?.state ?? newAccountState).grants,
-      )
-      if (grantsChanged.length > 0) yield* writeAccountGrants(grantsChanged)
-      const membersChanged = [...changed].filter(
-        ([id, state]) => state.members !== (states.get(id)?.state ?? newAccountState).members,
-      )
-      if (membersChanged.length > 0) yield* writeMembers(membersChanged)
-      if (changedGrants.size > 0) yield* writeGrants([...changedGrants.values()])
-      if (changedPendingCredits.size > 0) yield* writePendingCredits([...changedPendingCredits.values()])
-      if (events.length > 0) yield* PgEvents.append(sql, events)
-      // Each UPDATE of an account bumped its version once: the batch's, and the settings', the grants' and the
-      // members' if they changed.
-      const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
-      const grantsUpdated = new Set(grantsChanged.map(([id]) => id))
-      const membersUpdated = new Set(membersChanged.map(([id]) => id))
-      const committed = new Map<string, Known>()
-      for (const [id, known] of states) {
-        if (untouchedCreated.includes(id)) continue
-        const state = touched.get(id)
-        const bumps =
-          (state === undefined ? 0 : 1) +
-          (settingsUpdated.has(id) ? 1 : 0) +
-          (grantsUpdated.has(id) ? 1 : 0) +
-          (membersUpdated.has(id) ? 1 : 0)
-        committed.set(id, { state: state ?? known.state, version: known.version + bumps })
+      if (transition.record !== undefined && key !== undefined) {
+        records.set(key, transition.record)
+        newRecords.push({ accountId, operationId, record: transition.record })
+      } else if (transition.entry === undefined && transition.events !== undefined && transition.events.length > 0) {
+        eventLandmarks.push({ operationId })
+      } else if (transition.entry === undefined && transition.refill !== undefined) {
+        refillLandmarks.push({ accountId, periodStart: transition.refill.periodStart, operationId })
       }
-      const keyedOperations = new Set(newRecords.map((r) => r.operationId))
-      const landmarks: Landmarks = {
-        entries: entries
-          .filter(({ operationId }) => !keyedOperations.has(operationId))
-          .map(({ entry, operationId }) => ({ accountId: entry.accountId, sequence: entry.sequence, operationId })),
-        records: newRecords.map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
-        events: eventLandmarks,
-        refills: refillLandmarks,
+      if (transition.state !== undefined || transition.record !== undefined || transition.hold !== undefined) {
+        writers.add(operationId)
       }
-      return { results, accountIds, landmarks, writers, committed } satisfies Decided
+      return transition.result
     })
+    const untouchedCreated = created.filter((id) => !changed.has(id))
+    const touched = new Map(changed)
+    for (const { accountId } of newRecords) {
+      if (!touched.has(accountId) && !untouchedCreated.includes(accountId)) {
+        touched.set(accountId, states.get(accountId)!.state)
+      }
+    }
+    if (touched.size > 0 || untouchedCreated.length > 0) {
+      // Requests by id: the one left open (the newest) is written after those resolved, so the
+      // index that allows one open request per account never sees two.
+      const requestWrites = [...changedRequests.values()].sort((a, b) => a.request.requestId - b.request.requestId)
+      yield* writeBatch(
+        entries,
+        newRecords,
+        [...changedHolds.values()],
+        requestWrites,
+        refills,
+        touched,
+        untouchedCreated,
+      )
+    }
+    const settingsChanged = [...changed].filter(([id, state]) => {
+      const before = states.get(id)?.state ?? newAccountState
+      return state.autoTopUp !== before.autoTopUp || state.refill !== before.refill
+    })
+    if (settingsChanged.length > 0) yield* writeSettings(settingsChanged)
+    const grantsChanged = [...changed].filter(
+      ([id, state]) => state.grants !== (states.get(id)?.state ?? newAccountState).grants,
+    )
+    if (grantsChanged.length > 0) yield* writeAccountGrants(grantsChanged)
+    const membersChanged = [...changed].filter(
+      ([id, state]) => state.members !== (states.get(id)?.state ?? newAccountState).members,
+    )
+    if (membersChanged.length > 0) yield* writeMembers(membersChanged)
+    if (changedGrants.size > 0) yield* writeGrants([...changedGrants.values()])
+    if (changedPendingCredits.size > 0) yield* writePendingCredits([...changedPendingCredits.values()])
+    if (events.length > 0) yield* PgEvents.append(sql, events)
+    // Each UPDATE of an account bumped its version once: the batch's, and the settings', the grants' and the
+    // members' if they changed.
+    const settingsUpdated = new Set(settingsChanged.map(([id]) => id))
+    const grantsUpdated = new Set(grantsChanged.map(([id]) => id))
+    const membersUpdated = new Set(membersChanged.map(([id]) => id))
+    const committed = new Map<string, Known>()
+    for (const [id, known] of states) {
+      if (untouchedCreated.includes(id)) continue
+      const state = touched.get(id)
+      const bumps =
+        (state === undefined ? 0 : 1) +
+        (settingsUpdated.has(id) ? 1 : 0) +
+        (grantsUpdated.has(id) ? 1 : 0) +
+        (membersUpdated.has(id) ? 1 : 0)
+      committed.set(id, { state: state ?? known.state, version: known.version + bumps })
+    }
+    const keyedOperations = new Set(newRecords.map((r) => r.operationId))
+    const landmarks: Landmarks = {
+      entries: entries
+        .filter(({ operationId }) => !keyedOperations.has(operationId))
+        .map(({ entry, operationId }) => ({ accountId: entry.accountId, sequence: entry.sequence, operationId })),
+      records: newRecords.map(({ accountId, operationId, record }) => ({ accountId, key: record.key, operationId })),
+      events: eventLandmarks,
+      refills: refillLandmarks,
+    }
+    return { results, accountIds, landmarks, writers, committed } satisfies Decided
+  })
 
   return { decide, lockBatchAccounts }
 }
