@@ -76,8 +76,8 @@ const heapGrowthPercentMax = 20
  * the code have outlived a young collection (allocation-site pretenuring). A service's objects live
  * for one request, but a collection that meets a burst of requests in flight tells V8 otherwise, and
  * from then on those requests' objects, and every young object they point to, stay until the next
- * full collection: at 16 connections a request left 3-4 KB in the old generation with it and 1.3
- * without (`bench/PERFORMANCE.md`).
+ * full collection: at 16 connections, with the store's generators built once, a request left 4.1 KB
+ * in the old generation with it and 1.3 without (`bench/PERFORMANCE.md`).
  */
 const v8Flags = [`--heap-growing-percent=${heapGrowthPercentMax}`, "--no-allocation-site-pretenuring"]
 
