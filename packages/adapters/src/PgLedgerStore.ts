@@ -123,11 +123,19 @@ export const defaults: Options = {
  * balance, run by PostgreSQL at every write's commit, was planned that way: 5,000 writes read 13.5
  * million rows of `entries`. A query no index serves is still answered, by a scan. Both:
  * `test/plans-after-analyze.test.ts`, `bench/PERFORMANCE.md`.
+ *
+ * No statement is compiled to machine code (JIT). Before PostgreSQL 18 a scan switched off is priced
+ * at ten billion, so a plan that still needs one (the webhook dispatcher's listing of endpoints, which
+ * no index orders) passed `jit_above_cost` and was compiled, with inlining and optimisation, at every
+ * execution: on PostgreSQL 15 about 27 ms of the server's CPU per listing, 21 ms a second with one
+ * endpoint and nobody calling (`bench/idle-cpu.ts`). Tally's statements each touch a few rows by key,
+ * where compiling never pays (`test/ha/no-jit.test.ts`).
  */
 export const sessionParameters = {
   idle_in_transaction_session_timeout: "10s",
   plan_cache_mode: "force_generic_plan",
   enable_seqscan: "off",
+  jit: "off",
 } as const
 
 /** The first retry comes at once after a lost contention; waits double up to this cap. */
