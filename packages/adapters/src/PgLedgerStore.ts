@@ -127,9 +127,9 @@ export const defaults: Options = {
  * No statement is compiled to machine code (JIT). Before PostgreSQL 18 a scan switched off is priced
  * at ten billion, so a plan that still needs one (the webhook dispatcher's listing of endpoints, which
  * no index orders) passed `jit_above_cost` and was compiled, with inlining and optimisation, at every
- * execution: on PostgreSQL 15 about 27 ms of the server's CPU per listing, 21 ms a second with one
- * endpoint and nobody calling (`bench/idle-cpu.ts`). Tally's statements each touch a few rows by key,
- * where compiling never pays (`test/ha/no-jit.test.ts`).
+ * execution: on PostgreSQL 15 about 27 ms of the server's CPU per listing; with one endpoint and
+ * nobody calling, 23-24.5 ms of its CPU a second against 4.5-5.5 with JIT off (`bench/idle-cpu.ts`).
+ * Tally's statements each touch a few rows by key, where compiling never pays (`test/ha/no-jit.test.ts`).
  */
 export const sessionParameters = {
   idle_in_transaction_session_timeout: "10s",
