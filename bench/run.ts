@@ -26,7 +26,8 @@ import { type Cell, type WorkloadName, workloads } from "./Workload.ts"
  * `latest.json` always holds the shipped defaults.
  *
  * `pnpm bench --http [--quick]` measures the service over HTTP instead (`http/HttpBench.ts`) and
- * writes `bench/results/http-latest.json`; `--workload` (`memory` names the in-memory comparison),
+ * writes `bench/results/http-latest.json`; `--workload` (`memory` names the in-memory comparison, run on
+ * the hot account at the most `--clients`),
  * `--clients` (connections), `--duration` and `--repeats` narrow it the same way. `--http --profile`
  * runs the service under `node --cpu-prof` on one cell (one hot account unless `--workload` names
  * another, the most `--clients`) and summarises where
@@ -146,7 +147,10 @@ const httpSettings: HttpBench.Settings = {
     .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
   connections: numbers(args.clients) ?? [1, 16, 64],
   keyed: args.keyed ? [false, true] : [false],
-  memoryConnections: args.workload === undefined || args.workload.split(",").includes("memory") ? 64 : null,
+  memoryConnections:
+    args.workload === undefined || args.workload.split(",").includes("memory")
+      ? Math.max(...(numbers(args.clients) ?? [64]))
+      : null,
   postgresStages: args["postgres-stages"],
   ...(args.quick
     ? {
