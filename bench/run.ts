@@ -141,16 +141,16 @@ const source = () => {
   }
 }
 
+const httpConnections = numbers(args.clients) ?? [1, 16, 64]
+
 const httpSettings: HttpBench.Settings = {
   workloads: workloads
     .map((w) => w.workload)
     .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
-  connections: numbers(args.clients) ?? [1, 16, 64],
+  connections: httpConnections,
   keyed: args.keyed ? [false, true] : [false],
   memoryConnections:
-    args.workload === undefined || args.workload.split(",").includes("memory")
-      ? Math.max(...(numbers(args.clients) ?? [64]))
-      : null,
+    args.workload === undefined || args.workload.split(",").includes("memory") ? Math.max(...httpConnections) : null,
   postgresStages: args["postgres-stages"],
   ...(args.quick
     ? {
