@@ -73,6 +73,12 @@ export const postmasterOf = (backendPid: number): number | undefined => procStat
 /** CPU ticks (utime + stime) one process has used so far; undefined once it is gone. */
 export const processTicks = (pid: number): number | undefined => procStat(pid)?.ownTicks
 
+/** CPU ticks (cutime + cstime) of a process's children that have exited and been waited for. */
+export const exitedChildrenTicks = (pid: number): number | undefined => {
+  const stat = procStat(pid)
+  return stat === undefined ? undefined : stat.ticks - stat.ownTicks
+}
+
 /** Resident memory of a process from `/proc/<pid>/status`, in bytes; undefined once it is gone. */
 export const processRssBytes = (pid: number): number | undefined => {
   try {

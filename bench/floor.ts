@@ -128,7 +128,7 @@ const http: Case = {
     Effect.gen(function* () {
       const logDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "tally-floor-http-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(logDir, { recursive: true, force: true })))
-      const load = yield* Load.start
+      const load = yield* Load.autocannon
       const bare = yield* Launcher.benchServer({ name: "bare", file: "BareServer.ts", logDir })
       const send = (requests: number, stream: number) =>
         load

@@ -7,6 +7,7 @@ import { Cause, Effect, Exit } from "effect"
 import type { BenchRecord } from "./BenchRecord.ts"
 import * as Database from "./Database.ts"
 import * as HttpBench from "./http/HttpBench.ts"
+import type * as Load from "./http/Load.ts"
 import type { Implementation } from "./Implementation.ts"
 import * as PureCore from "./PureCore.ts"
 import * as ReadThenWrite from "./ReadThenWrite.ts"
@@ -60,6 +61,7 @@ const { values: args } = parseArgs({
     repeats: { type: "string" },
     keyed: { type: "boolean", default: false },
     "postgres-stages": { type: "boolean", default: false },
+    load: { type: "string", default: "wrk" },
   },
 })
 
@@ -112,7 +114,8 @@ const experimental =
   args["native-tracer"] ||
   ["only", "workload", "clients", "duration", "store", "pool", "repeats"].some(
     (name) => args[name as keyof typeof args] !== undefined,
-  )
+  ) ||
+  args.load !== "wrk"
 const resultsDir = Path.join(import.meta.dirname, "results")
 const resultsPrefix = args.http ? "http-" : ""
 const out =
@@ -143,7 +146,11 @@ const source = () => {
 
 const httpConnections = numbers(args.clients) ?? [1, 16, 64]
 
+const loadPrograms: ReadonlyArray<string> = ["wrk", "autocannon"] satisfies ReadonlyArray<Load.LoadProgram>
+if (!loadPrograms.includes(args.load)) throw new Error(`--load ${args.load}: expected wrk or autocannon`)
+
 const httpSettings: HttpBench.Settings = {
+  loadProgram: args.load as Load.LoadProgram,
   workloads: workloads
     .map((w) => w.workload)
     .filter((w): w is WorkloadName => args.workload === undefined || args.workload.split(",").includes(w)),
@@ -169,6 +176,7 @@ const httpSettings: HttpBench.Settings = {
 
 const about = () => ({
   mode: args.quick ? "quick" : "full",
+  load: args.load,
   machine: { cores: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "unknown", node: process.version },
   source: source(),
 })

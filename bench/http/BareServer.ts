@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { balanceAccount, json, parseWrite, stopOnSigterm } from "./Routes.ts"
+import { balanceAccount, echoRequestId, json, parseWrite, stopOnSigterm } from "./Routes.ts"
 
 /**
  * The floor of a Node HTTP service: node:http reading the same JSON writes and answering JSON of
@@ -10,6 +10,7 @@ import { balanceAccount, json, parseWrite, stopOnSigterm } from "./Routes.ts"
 const balances = new Map<string, number>()
 
 const server = createServer(async (request, response) => {
+  echoRequestId(request, response)
   if (request.url === "/health") return json(response, 200, { status: "ok" })
   const accountId = balanceAccount(request)
   if (accountId !== undefined) return json(response, 200, { accountId, balance: balances.get(accountId) ?? 0 })

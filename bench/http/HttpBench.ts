@@ -39,6 +39,7 @@ export interface Settings {
   readonly memoryConnections: number | null
   /** Records PostgreSQL with `perf` in every measured phase, for its CPU by stage (`PostgresStages`). */
   readonly postgresStages?: boolean
+  readonly loadProgram: Load.LoadProgram
 }
 
 /** A server under test, and the means to check it after a run. */
@@ -227,14 +228,14 @@ interface Snapshot {
   readonly machine: Resources.Ticks
 }
 
-const snapshot = (pid: number, loadPid: number, postmasterPid: number | undefined): Snapshot => {
+const snapshot = (pid: number, load: Load.LoadGenerator, postmasterPid: number | undefined): Snapshot => {
   const cpu = process.cpuUsage()
   return {
     atMs: performance.now(),
     monotonicUs: Number(process.hrtime.bigint() / 1000n),
     serverTicks: Resources.processTicks(pid) ?? Number.NaN,
     serverThreads: Resources.threadTicks(pid),
-    loadTicks: Resources.processTicks(loadPid) ?? Number.NaN,
+    loadTicks: load.cpuTicks(),
     benchCpuUs: cpu.user + cpu.system,
     machine: Resources.ticks(postmasterPid),
   }
@@ -309,9 +310,9 @@ const measureWindow = (
             ? yield* PostgresStages.record(server.postmasterPid)
             : Effect.succeed(null)
         const xidsBefore = yield* nextTransactionId(server)
-        const start = snapshot(subject.process.pid, load.pid, server.postmasterPid)
+        const start = snapshot(subject.process.pid, load, server.postmasterPid)
         const result = yield* load.run({ ...run, durationMs: settings.durationMs, stream: cell.stream * 2 + 1 })
-        const end = snapshot(subject.process.pid, load.pid, server.postmasterPid)
+        const end = snapshot(subject.process.pid, load, server.postmasterPid)
         const xidsAfter = yield* nextTransactionId(server)
         return [result, start, end, rss.bytes, yield* stages, xidsAfter - xidsBefore] as const
       }),
@@ -431,7 +432,7 @@ export const measureAll = (settings: Settings) =>
   Effect.gen(function* () {
     const server = yield* Database.acquire
     const logDir = yield* logDirectory
-    const load = yield* Load.start
+    const load = yield* Load.start(settings.loadProgram)
     console.log(
       `PostgreSQL ${server.version} (fsync=${server.fsync}, synchronous_commit=${server.synchronousCommit}), ` +
         `${Os.cpus().length} cores; ${settings.repetitions} repetitions of ${settings.durationMs} ms after ${settings.warmupMs} ms of warm-up`,
@@ -529,7 +530,7 @@ export const profile = (settings: Settings, profileDir: string, out: string, abo
   Effect.gen(function* () {
     const server = yield* Database.acquire
     const logDir = yield* logDirectory
-    const load = yield* Load.start
+    const load = yield* Load.start(settings.loadProgram)
     Fs.rmSync(profileDir, { recursive: true, force: true })
     Fs.mkdirSync(profileDir, { recursive: true })
     const { workload, accounts } =

@@ -1,12 +1,15 @@
 import { fork } from "node:child_process"
 import * as Path from "node:path"
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
+import * as Resources from "../Resources.ts"
 import { repositoryRoot } from "./Launcher.ts"
+import * as WrkLoad from "./WrkLoad.ts"
 
 /**
- * The load generator, seen from the bench: a child process of its own (`LoadGenerator.ts`, autocannon
- * over keep-alive connections), so sending requests never shares a CPU core's event loop with a
- * server under test. It takes one run at a time over the IPC channel.
+ * The load generator, seen from the bench: a process of its own, so sending requests never shares a
+ * CPU core's event loop with a server under test. wrk by default (`WrkLoad.ts`, a process per run);
+ * autocannon with `--load autocannon` (`LoadGenerator.ts`, forked once, taking one run at a time over
+ * the IPC channel). Both keep their connections alive and send the same operations.
  */
 
 export interface LoadRun {
@@ -47,12 +50,20 @@ export interface LoadResult {
 }
 
 export interface LoadGenerator {
-  readonly pid: number
+  /** CPU ticks the generator has used so far. */
+  readonly cpuTicks: () => number
   readonly run: (run: LoadRun) => Effect.Effect<LoadResult>
 }
 
+/** Which program sends the requests: wrk, as the held-out comparison does, or autocannon (in Node). */
+export type LoadProgram = "wrk" | "autocannon"
+
 /** Starts the load generator for the scope. */
-export const start = Effect.acquireRelease(
+export const start = (program: LoadProgram): Effect.Effect<LoadGenerator, never, Scope.Scope> =>
+  program === "wrk" ? WrkLoad.start : autocannon
+
+/** autocannon's process, forked for the scope (the floor bench counts its CPU by pid). */
+export const autocannon = Effect.acquireRelease(
   Effect.sync(() =>
     fork(Path.join(repositoryRoot, "bench", "http", "LoadGenerator.ts"), [], {
       cwd: repositoryRoot,
@@ -62,19 +73,18 @@ export const start = Effect.acquireRelease(
   ),
   (child) => Effect.sync(() => child.kill("SIGTERM")),
 ).pipe(
-  Effect.map(
-    (child): LoadGenerator => ({
-      pid: child.pid ?? -1,
-      run: (run) =>
-        Effect.callback<LoadResult>((resume) => {
-          const onExit = (code: number | null) => resume(Effect.die(new Error(`the load generator exited (${code})`)))
-          child.once("exit", onExit)
-          child.once("message", (result) => {
-            child.off("exit", onExit)
-            resume(Effect.succeed(result as LoadResult))
-          })
-          child.send(run)
-        }),
-    }),
-  ),
+  Effect.map((child): LoadGenerator & { readonly pid: number } => ({
+    pid: child.pid ?? -1,
+    cpuTicks: () => (child.pid === undefined ? Number.NaN : (Resources.processTicks(child.pid) ?? Number.NaN)),
+    run: (run) =>
+      Effect.callback<LoadResult>((resume) => {
+        const onExit = (code: number | null) => resume(Effect.die(new Error(`the load generator exited (${code})`)))
+        child.once("exit", onExit)
+        child.once("message", (result) => {
+          child.off("exit", onExit)
+          resume(Effect.succeed(result as LoadResult))
+        })
+        child.send(run)
+      }),
+  })),
 )

@@ -3,10 +3,10 @@ import { accountIds, ceiling, type Operation, operations } from "../Workload.ts"
 import type { CutOff, LoadResult, LoadRun } from "./Load.ts"
 
 /**
- * The load generator's process (`Load.start` forks it): for each run it is sent, autocannon keeps
- * `connections` keep-alive connections busy for the run's duration, each sending its next write as
- * soon as the previous one is answered: half top-ups with a ceiling, half spends, amounts 1..100
- * (`Workload.operations`). Latency is autocannon's per-request time, kept here at full resolution
+ * The autocannon load generator's process (`Load.autocannon` forks it): for each run it is sent,
+ * autocannon keeps `connections` keep-alive connections busy for the run's duration, each sending its
+ * next write as soon as the previous one is answered: half top-ups with a ceiling, half spends, amounts
+ * 1..100 (`Workload.operations`). Latency is autocannon's per-request time, kept here at full resolution
  * (its own histogram counts whole milliseconds).
  */
 

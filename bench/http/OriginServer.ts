@@ -3,7 +3,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { operate } from "../OriginStatement.ts"
-import { json, parseWrite, rejectionTag, stopOnSigterm } from "./Routes.ts"
+import { echoRequestId, json, parseWrite, rejectionTag, stopOnSigterm } from "./Routes.ts"
 
 /**
  * The origin platform's service, rebuilt for the bench only: node:http, and each write one
@@ -20,6 +20,7 @@ const runtime = ManagedRuntime.make(
 const sql = await runtime.runPromise(SqlClient.SqlClient)
 
 const server = createServer(async (request, response) => {
+  echoRequestId(request, response)
   if (request.url === "/health") return json(response, 200, { status: "ok" })
   const write = await parseWrite(request)
   if ("status" in write)

@@ -15,6 +15,12 @@ const balanceRoute = /^\/v1\/accounts\/([A-Za-z0-9._:-]{1,128})\/balance$/
 /** Bodies are small JSON objects; Tally refuses more than this too. */
 const bodyBytesMax = 64 * 1024
 
+/** A request's `X-Request-Id` comes back on its answer, as Tally's does: wrk's script matches answers by it. */
+export const echoRequestId = (request: IncomingMessage, response: ServerResponse) => {
+  const given = request.headers["x-request-id"]
+  if (typeof given === "string") response.setHeader("x-request-id", given)
+}
+
 export const json = (response: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
