@@ -18,6 +18,7 @@ import {
 } from "@tally/domain/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
@@ -142,6 +143,20 @@ export const sessionParameters = {
 const retryDelayMaxMs = 500
 
 /** A request's deadline under `options`, from now. */
+/** An export reads this many entries a statement. */
+const exportPageEntries = 1_000
+
+/** Where an export's page ended, and the next begins. */
+interface ExportPosition {
+  readonly at: string
+  readonly accountId: string
+  readonly sequence: bigint
+}
+
+interface ExportRow extends EntryRow {
+  readonly position_at: string
+}
+
 const requestDeadline = (options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs">) =>
   PgRequestDeadline.arriving({ ...options, pauseMaxMs: retryDelayMaxMs })
 
@@ -599,6 +614,27 @@ export const make = (options: Options = defaults) =>
       ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}
       ${member === undefined ? sql`` : sql`AND member = ${member}`}`
 
+    // The position a page ends at is read as PostgreSQL's own text of `created_at`: an entry written
+    // other than by Tally (an import) may carry microseconds, which an `Entry`'s time does not.
+    const exportPage = (accountId: AccountId | undefined, filter: EntryFilter, after: ExportPosition | undefined) =>
+      accountId === undefined
+        ? sql<ExportRow>`
+            SELECT ${sql.literal(entryColumns)}, created_at::text AS position_at FROM entries
+            WHERE true
+              ${
+                after === undefined
+                  ? sql``
+                  : sql`AND (created_at, account_id, sequence)
+                            > (${after.at}::timestamptz, ${after.accountId}, ${after.sequence})`
+              }
+              ${filterSql(filter)}
+            ORDER BY created_at, account_id, sequence LIMIT ${exportPageEntries}`
+        : sql<ExportRow>`
+            SELECT ${sql.literal(entryColumns)}, created_at::text AS position_at FROM entries
+            WHERE account_id = ${accountId} AND sequence > ${after?.sequence ?? 0n}
+              ${filterSql(filter)}
+            ORDER BY sequence LIMIT ${exportPageEntries}`
+
     return LedgerStore.of({
       portVersion: storagePortVersion,
       transact: <A>(target: WriteTarget, step: Step<A>) =>
@@ -786,19 +822,22 @@ export const make = (options: Options = defaults) =>
           Effect.map((rows) => rows.map(entryOf)),
         ),
 
-      // One statement read as it is consumed (the driver pauses the socket while rows wait): a
-      // consistent snapshot that never sits in memory whole. It holds a pooled connection meanwhile,
-      // and is not retried: rows already delivered cannot be taken back.
+      // A page at a time, each page a statement of its own (retried like any read): a reader however slow
+      // holds no connection between pages. Entries never change once written, so every entry written
+      // before the export began is read once, in order; one written meanwhile is read if it sorts after
+      // the page being read. One account's entries page through its primary key, in sequence order.
       exportEntries: ({ accountId, ...filter }) =>
-        sql<EntryRow>`
-          SELECT ${sql.literal(entryColumns)} FROM entries
-          WHERE true
-            ${accountId === undefined ? sql`` : sql`AND account_id = ${accountId}`}
-            ${filterSql(filter)}
-          ORDER BY created_at, account_id, sequence`.stream.pipe(
-          Stream.map(entryOf),
-          Stream.tapError(logFailure("PostgreSQL export failed")),
-          Stream.mapError(unavailable),
+        Stream.paginate(undefined as ExportPosition | undefined, (after) =>
+          read(exportPage(accountId, filter, after)).pipe(
+            Effect.map((rows) => {
+              const last = rows.length < exportPageEntries ? undefined : rows.at(-1)
+              const next =
+                last === undefined
+                  ? undefined
+                  : { at: last.position_at, accountId: last.account_id, sequence: last.sequence }
+              return [rows.map(entryOf), Option.fromUndefinedOr(next)] as const
+            }),
+          ),
         ),
 
       auditAccounts: (afterAccountId, accountsMax) =>

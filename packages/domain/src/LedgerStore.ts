@@ -215,7 +215,11 @@ export class LedgerStore extends Context.Service<
     readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Entry>, LedgerUnavailable>
     /** Accounts that have entries, newest activity first: the operators' listing. */
     readonly accounts: (query: AccountsQuery) => Effect.Effect<ReadonlyArray<AccountSummary>, LedgerUnavailable>
-    /** Every matching entry, oldest first, read as it is consumed rather than all at once. */
+    /**
+     * Every matching entry, oldest first (the ledger-wide order; one account's in sequence order), read
+     * as it is consumed rather than all at once, and holding no resource while its reader is slow:
+     * every entry written before the export began is read once, and one written meanwhile may be.
+     */
     readonly exportEntries: (query: ExportQuery) => Stream.Stream<Entry, LedgerUnavailable>
     /**
      * The audit's accounts: up to `accountsMax` accounts with ids after `afterAccountId`, in id order,

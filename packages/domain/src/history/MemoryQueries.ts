@@ -81,9 +81,14 @@ export const searchOf = (entries: ReadonlyArray<Entry>, { limit, after, ...query
     .filter((entry) => (after === undefined || compareLedgerOrder(entry, after) < 0) && inExport(entry, query))
     .slice(0, limit)
 
-/** Every entry of `entries` (newest first) that the export asks for, oldest first. */
-export const exportOf = (entries: ReadonlyArray<Entry>, query: ExportQuery) =>
-  [...entries].reverse().filter((entry) => inExport(entry, query))
+/**
+ * Every entry of `entries` (newest first) that the export asks for, oldest first: in the ledger-wide
+ * order, or one account's in sequence order (the order they were written, whatever the clocks said).
+ */
+export const exportOf = (entries: ReadonlyArray<Entry>, query: ExportQuery) => {
+  const found = [...entries].reverse().filter((entry) => inExport(entry, query))
+  return query.accountId === undefined ? found : found.sort((a, b) => a.sequence - b.sequence)
+}
 
 /** Every entry of every account, newest first in the ledger-wide order. */
 export const newestFirst = (entries: Iterable<Entry>) => [...entries].sort((a, b) => compareLedgerOrder(b, a))
