@@ -40,6 +40,49 @@ describe("a command line tally cannot parse", () => {
   })
 })
 
+describe("a command line that parses but asks for something tally refuses", () => {
+  /** One line on stderr, exit 2, nothing on stdout and no stack trace. */
+  const refusedInOneLine = (result: { code: number | null; stdout: string; stderr: string }, cause: string) => {
+    expect(result.code, result.stderr).toBe(2)
+    expect(result.stdout).toBe("")
+    const lines = result.stderr.trimEnd().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^tally: /)
+    expect(lines[0]).toContain(cause)
+  }
+
+  it("an amount out of range: the field and what it must be, on one line", async () => {
+    refusedInOneLine(await tally("top-up", "zoe", "0"), "invalid input: amount: Expected a value between 1 and")
+  })
+
+  it("a port out of range, on the command line as in PORT", async () => {
+    refusedInOneLine(await tally("serve", "--port", "99999"), "Expected a port between 0 and 65535, got 99999")
+  })
+
+  it("a DATABASE_URL that is not a PostgreSQL URL, without echoing it", async () => {
+    const result = await runTally(["balance", "x"], { DATABASE_URL: "notaurl-secret" })
+    refusedInOneLine(result, "invalid configuration: DATABASE_URL: Expected a postgres:// or postgresql:// URL")
+    expect(result.stderr).not.toContain("secret")
+  })
+
+  it.each([
+    [["auto-top-up", "cz", "--disabled"], "--ceiling and --disabled set auto top-up"],
+    [["auto-top-up", "cz", "--ceiling", "50"], "--ceiling and --disabled set auto top-up"],
+    [["refill", "cz", "--disabled"], "--ceiling and --disabled set a refill"],
+  ])("%j: a setting flag without the settings it belongs to", async (args, cause) => {
+    refusedInOneLine(await tally(...args), cause)
+  })
+
+  it("a database that cannot be reached is LedgerUnavailable to a script, exit 1", async () => {
+    const result = await runTally(["balance", "x", "--json"], {
+      DATABASE_URL: "postgres://tally:tally@127.0.0.1:1/tally",
+      TALLY_DB_RETRY_MS: "0",
+    })
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({ _tag: "LedgerUnavailable" })
+  })
+})
+
 describe("tally --help", () => {
   it("lists every subcommand with its description in one aligned column, and no wizard", async () => {
     const result = await runTally(["--help"])

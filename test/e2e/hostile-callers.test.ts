@@ -182,9 +182,36 @@ describe("request deadlines", () => {
     ])
 
     expect(slowHeaders.answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect(bodyOf(slowHeaders.answer)).toMatchObject({ _tag: "RequestTimeout", message: expect.any(String) })
     expect(slowHeaders.openMs).toBeLessThan(headersTimeoutMs + lateness)
     expect(slowBody.answer).toMatch(/^HTTP\/1\.1 408 /)
     expect(slowBody.openMs).toBeLessThan(requestTimeoutMs + lateness)
     await expectNeverWritten(open, account)
   }, 60_000)
+})
+
+/** The JSON body of a raw HTTP answer. */
+const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))
+
+describe("requests node:http itself refuses", () => {
+  it.each([
+    [
+      "headers over 16 KiB",
+      `GET /v1/accounts/a/balance HTTP/1.1\r\nHost: x\r\nX-Big: ${"y".repeat(17_000)}\r\n\r\n`,
+      431,
+      "RequestHeadersTooLarge",
+    ],
+    [
+      "two Content-Lengths",
+      "POST /v1/accounts/a/top-ups HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+      400,
+      "InvalidRequest",
+    ],
+    ["a request line that is not HTTP", "NOT HTTP AT ALL\r\n\r\n", 400, "InvalidRequest"],
+  ])("%s: answered with its status and a JSON error, and the connection closed", async (_, request, status, tag) => {
+    const { answer } = await slowClient(open.url, (socket) => socket.write(request))
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+    expect(answer).toMatch(/\r\nContent-Type: application\/json\r\n/i)
+    expect(bodyOf(answer)).toEqual({ _tag: tag, message: expect.any(String) })
+  })
 })

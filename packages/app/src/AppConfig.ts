@@ -41,6 +41,13 @@ export const Defaults = {
 
 export const StorageKind = Schema.Literals(["postgres", "memory"])
 
+/** A PostgreSQL connection URL, or nothing (the embedded server); its text, which holds a password, is never shown. */
+const DatabaseUrl = Schema.String.check(
+  Schema.makeFilter((text) => text === "" || (/^postgres(ql)?:\/\//.test(text) && URL.canParse(text)), {
+    expected: "a postgres:// or postgresql:// URL, such as postgres://user:password@host:5432/tally",
+  }),
+)
+
 export interface StorageSettings {
   /** `memory` keeps everything in the process; `postgres` uses DATABASE_URL or the embedded server. */
   readonly storage: typeof StorageKind.Type
@@ -54,7 +61,7 @@ export interface StorageSettings {
 export const storageSettings: Config.Config<StorageSettings> = Config.all({
   storage: Config.schema(StorageKind, "TALLY_STORAGE").pipe(Config.withDefault("postgres" as const)),
   // Unset and empty mean the same: shells and .env files often export empty variables.
-  databaseUrl: Config.String("DATABASE_URL").pipe(
+  databaseUrl: Config.schema(DatabaseUrl, "DATABASE_URL").pipe(
     Config.option,
     Config.map((url) =>
       Option.map(

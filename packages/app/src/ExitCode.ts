@@ -77,14 +77,26 @@ const describeListen = (error: unknown) => {
   return `cannot listen: ${messageOf(error)}`
 }
 
+const storageErrors = new Set([
+  "SqlError",
+  "MigrationError",
+  "EmbeddedPostgresError",
+  "LedgerUnavailable",
+  "OutcomeUnknown",
+])
+
 /** Errors whose values a script may act on: the rule's numbers, the write's account and key. */
 const withValues = new Set([...ruleRejections, "OutcomeUnknown"])
 
-/** The error as a script reads it: `{ _tag, message, ...values }`. */
+/**
+ * The error as a script reads it: `{ _tag, message, ...values }`. The storage's own failures (the
+ * driver's, the migrations', the embedded server's) are all `LedgerUnavailable` to a script.
+ */
 export const errorJson = (error: unknown) => {
-  const values =
-    typeof error === "object" && error !== null && withValues.has(tagOf(error)) ? { ...(error as object) } : {}
-  return { _tag: tagOf(error), message: messageOf(error), ...values }
+  const tag = tagOf(error)
+  const values = typeof error === "object" && error !== null && withValues.has(tag) ? { ...(error as object) } : {}
+  const shown = storageErrors.has(tag) && tag !== "OutcomeUnknown" ? "LedgerUnavailable" : tag
+  return { _tag: shown, message: messageOf(error), ...values }
 }
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -100,14 +112,6 @@ const describeConfig = (error: unknown) => {
     })
     .join("; ")
 }
-
-const storageErrors = new Set([
-  "SqlError",
-  "MigrationError",
-  "EmbeddedPostgresError",
-  "LedgerUnavailable",
-  "OutcomeUnknown",
-])
 
 const describe = (error: unknown) => {
   const tag = tagOf(error)

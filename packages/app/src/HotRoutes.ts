@@ -1,4 +1,5 @@
 import * as Http from "node:http"
+import type { Duplex } from "node:stream"
 import {
   type AccountId,
   type BalanceWriteResult,
@@ -415,4 +416,28 @@ export const createServer = (options: Http.ServerOptions, hot: HotRoutes): Http.
       }
       return super.emit(event, ...args)
     }
-  })(options)
+  })(options).on("clientError", answerClientError)
+
+/** What node:http refuses before any route sees the request: its status, and a tag and message of ours. */
+const clientErrorOf = (code: string | undefined) =>
+  code === "HPE_HEADER_OVERFLOW"
+    ? { status: 431, _tag: "RequestHeadersTooLarge", message: "the request's headers are over 16 KiB" }
+    : code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? { status: 408, _tag: "RequestTimeout", message: "the request did not arrive in time" }
+      : { status: 400, _tag: "InvalidRequest", message: `the request is not valid HTTP/1.1 (${code ?? "unknown"})` }
+
+/**
+ * node:http answers a request it cannot parse, or that comes too slowly, with an empty body; this answers
+ * it as every other error is answered, JSON with `_tag` and `message`, and closes the connection as Node does.
+ */
+const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex) => {
+  // An answer already on its way on this connection would be corrupted by another: Node checks the same.
+  const answering = (socket as { readonly _httpMessage?: Http.ServerResponse })._httpMessage?.headersSent === true
+  if (error.code === "ECONNRESET" || !socket.writable || answering) return socket.destroy()
+  const { status, ...body } = clientErrorOf(error.code)
+  const text = JSON.stringify(body)
+  socket.end(
+    `HTTP/1.1 ${status} ${Http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  )
+}

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import { serving, tally } from "./Cli.ts"
 import * as CliPresenter from "./CliPresenter.ts"
 import { ExitCode, render } from "./ExitCode.ts"
+import { markAsStopping } from "./Stopping.ts"
 
 // The package's own version, which changesets bump: `src/` and `dist/` both sit beside package.json.
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
@@ -66,6 +67,7 @@ const takeOverShutdownSignals = () => {
       process.exit(ExitCode.failure)
     }
     firstSignalAt = Date.now()
+    markAsStopping()
     setTimeout(() => {
       console.error(`tally: shutdown did not finish within ${shutdownDeadlineMs} ms, exiting`)
       process.exit(ExitCode.failure)

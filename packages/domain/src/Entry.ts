@@ -11,7 +11,7 @@ import { Member } from "./wallets/Member.ts"
  */
 export const TopUpKind = Schema.Literals(["top-up", "grant", "reversal"]).annotate({
   message:
-    'kind must be "top-up", "grant" or "reversal". The incoming kind "refund" is now "reversal": a refund is a debit of an earlier entry (POST /v1/accounts/{accountId}/entries/{sequence}/refunds, `tally refund`); an adjustment needs a reason and an actor (POST /v1/accounts/{accountId}/adjustments, `tally adjust`)',
+    'kind must be "top-up", "grant" or "reversal" (the kind once called "refund" is "reversal"). A refund is a debit of an earlier entry (POST /v1/accounts/{accountId}/entries/{sequence}/refunds, `tally refund`); an adjustment needs a reason and an actor (POST /v1/accounts/{accountId}/adjustments, `tally adjust`)',
 })
 export type TopUpKind = typeof TopUpKind.Type
 

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import {
   AutoTopUpRequestExpired,
   AutoTopUpRequestNotFound,
@@ -93,13 +94,27 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   message: Schema.String,
 }) {}
 
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** What failed validation, on one line: each problem after the field it is in (`amount: Expected ...`). */
+export const invalidRequestOf = (error: Schema.SchemaError): InvalidRequest =>
+  new InvalidRequest({
+    message: formatIssues(error.issue)
+      .issues.map(({ path = [], message }) => {
+        const field = path.map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".")
+        return field === "" ? message : `${field}: ${message}`
+      })
+      .join("; "),
+  })
+
 /** A caller's input decoded with the domain's schema; what does not decode is an `InvalidRequest`. */
 export const validateRequest =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
   (input: S["Encoded"]): Effect.Effect<S["Type"], InvalidRequest> =>
-    Schema.decodeUnknownEffect(schema)(input).pipe(
-      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
-    ) as Effect.Effect<S["Type"], InvalidRequest>
+    Schema.decodeUnknownEffect(schema)(input).pipe(Effect.mapError(invalidRequestOf)) as Effect.Effect<
+      S["Type"],
+      InvalidRequest
+    >
 
 /** The storage could not complete the operation (after retries), and nothing was written. */
 export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("LedgerUnavailable", {

@@ -93,6 +93,8 @@ export class TallyApi extends HttpApi.make("tally")
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
+  // A misspelt filter (`?refrence=`) would otherwise read, or export, every entry.
+  .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" })
   .annotateMerge(
     OpenApi.annotations({
       title: "Tally",

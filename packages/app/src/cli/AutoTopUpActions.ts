@@ -44,6 +44,11 @@ const autoTopUpInput = (flags: {
 }): Effect.Effect<Option.Option<ConfigureAutoTopUp>, InvalidRequest> => {
   const { threshold, amount } = flags
   if (Option.isNone(threshold) && Option.isNone(amount)) {
+    // A setting flag without the settings would otherwise print them, leaving the caller to think it was applied.
+    if (Option.isSome(flags.ceiling) || flags.disabled) {
+      const message = "--ceiling and --disabled set auto top-up together with --threshold and --amount"
+      return Effect.fail(new InvalidRequest({ message }))
+    }
     return validate(AccountId)(flags.account).pipe(Effect.map(Option.none<ConfigureAutoTopUp>))
   }
   if (Option.isNone(threshold) || Option.isNone(amount)) {

@@ -1,4 +1,4 @@
-import { InvalidRequest, type Ledger, type Webhooks } from "@tally/domain/core"
+import { InvalidRequest, invalidRequestOf, type Ledger, type Webhooks } from "@tally/domain/core"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -50,10 +50,7 @@ export const writeInput = <S extends Schema.Decoder<unknown>>(
 export const validate =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
   (input: S["Encoded"]): Effect.Effect<S["Encoded"], InvalidRequest> =>
-    Schema.decodeUnknownEffect(schema)(input).pipe(
-      Effect.as(input),
-      Effect.mapError((error) => new InvalidRequest({ message: error.message })),
-    )
+    Schema.decodeUnknownEffect(schema)(input).pipe(Effect.as(input), Effect.mapError(invalidRequestOf))
 
 /**
  * The storage (embedded PostgreSQL, the PostgreSQL driver, the adapters) loads when a command first

@@ -50,6 +50,10 @@ export const refill = (flags: Command.Command.Config.Infer<typeof refillFlags>) 
     onNone: () =>
       Effect.fail(new InvalidRequest({ message: "give an account, or --due to run the refills that are due" })),
     onSome: (accountId) => {
+      if (!setting && (Option.isSome(flags.ceiling) || flags.disabled)) {
+        const message = "--ceiling and --disabled set a refill together with --amount and its schedule"
+        return Effect.fail(new InvalidRequest({ message }))
+      }
       if (!setting) return validate(AccountId)(accountId).pipe(Effect.map(Option.none<ConfigureRefill>))
       if (Option.isNone(flags.amount) || Option.isNone(schedule)) {
         const message = "setting a refill takes --amount and one of --daily, --weekly D, --monthly D"

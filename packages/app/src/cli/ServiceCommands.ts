@@ -22,7 +22,15 @@ export const migrate = Command.make("migrate", migrateFlags, (flags) =>
 
 export const serveFlags = {
   memory,
-  port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (default PORT, else 3000)"), Flag.optional),
+  port: Flag.Int("port").pipe(
+    // 0 asks the system for a free port (the URL printed says which).
+    Flag.filter(
+      (port) => port >= 0 && port <= 65535,
+      (port) => `Expected a port between 0 and 65535, got ${port}`,
+    ),
+    Flag.withDescription("Port to listen on (default PORT, else 3000; 0 for any free port)"),
+    Flag.optional,
+  ),
   host: Flag.String("host").pipe(
     Flag.withDescription("Address to listen on (default TALLY_HOST, else 127.0.0.1)"),
     Flag.optional,

@@ -8,6 +8,7 @@ import type { Entry } from "../Entry.ts"
 import type { InvalidRequest } from "../LedgerError.ts"
 import type { AccountsQuery } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
+import { Instant } from "./Instant.ts"
 
 /**
  * Accounts by their last activity (their newest entry), newest first: how an operator finds an
@@ -77,7 +78,7 @@ export const decodeAccountCursor = (cursor: string): AccountPosition | InvalidRe
     const text = Option.getOrElse(fromBase64Url(cursor), () => "")
     if (!text.startsWith(prefix)) return notIssued(cursor)
     const [lastEntryAt, accountId] = JSON.parse(text.slice(prefix.length)) as Array<unknown>
-    return typeof lastEntryAt === "string" && !Number.isNaN(Date.parse(lastEntryAt)) && typeof accountId === "string"
+    return Schema.is(Instant)(lastEntryAt) && Schema.is(AccountId)(accountId)
       ? { lastEntryAt, accountId }
       : notIssued(cursor)
   } catch {

@@ -1,13 +1,19 @@
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { AccountId } from "../AccountId.ts"
 import { fromBase64Url, notIssued, toBase64Url } from "../CursorText.ts"
 import type { InvalidRequest } from "../LedgerError.ts"
 import type { LedgerPosition } from "../LedgerStore.ts"
+import { Instant } from "./Instant.ts"
 
 /**
  * An opaque position in the ledger-wide history (newest first by time, account id, sequence): the
  * page after it holds the entries after that position. Keyset, so new entries never shift a page.
  */
 const prefix = "after:"
+// What a store compares a cursor's fields with: a time and an id as Tally writes them, or nothing.
+const isInstant = Schema.is(Instant)
+const isAccountId = Schema.is(AccountId)
 
 export const encodeLedgerCursor = ({ createdAt, accountId, sequence }: LedgerPosition): string =>
   toBase64Url(`${prefix}${JSON.stringify([createdAt, accountId, sequence])}`)
@@ -17,11 +23,7 @@ export const decodeLedgerCursor = (cursor: string): LedgerPosition | InvalidRequ
     const text = Option.getOrElse(fromBase64Url(cursor), () => "")
     if (!text.startsWith(prefix)) return notIssued(cursor)
     const [createdAt, accountId, sequence] = JSON.parse(text.slice(prefix.length)) as Array<unknown>
-    return typeof createdAt === "string" &&
-      !Number.isNaN(Date.parse(createdAt)) &&
-      typeof accountId === "string" &&
-      Number.isSafeInteger(sequence) &&
-      (sequence as number) >= 1
+    return isInstant(createdAt) && isAccountId(accountId) && Number.isSafeInteger(sequence) && (sequence as number) >= 1
       ? { createdAt, accountId, sequence: sequence as number }
       : notIssued(cursor)
   } catch {

@@ -12,10 +12,21 @@ const eventsDeadlineMs = 60_000
 export const accountFeed = ({ run }: Pick<ContractContext, "run">) => {
   let known = 0
 
+  /** A page that does not move the feed on would be read again forever: the adapter's ids are wrong. */
+  const movedOn = (after: number, page: { readonly events: ReadonlyArray<LedgerEvent>; readonly next: number }) => {
+    if (page.events.length > 0 && page.next <= after) {
+      throw new Error(
+        `the feed after event ${after} answered ${page.events.length} events and next ${page.next}: ` +
+          "event ids must be positive and increasing, and next the last event's id",
+      )
+    }
+    return page
+  }
+
   /** The id of the newest event the feed serves now. */
   const end = async () => {
     while (true) {
-      const page = await run((l) => l.events({ after: known, limit: Limits.eventsPageSizeMax }))
+      const page = movedOn(known, await run((l) => l.events({ after: known, limit: Limits.eventsPageSizeMax })))
       if (page.events.length === 0) return known
       known = page.next
     }
@@ -32,7 +43,10 @@ export const accountFeed = ({ run }: Pick<ContractContext, "run">) => {
     while (true) {
       const mine = seen.filter((event) => event.accountId === accountId)
       const waitSeconds = mine.length >= count ? 0 : 1
-      const page = await run((l) => l.events({ after, limit: Limits.eventsPageSizeMax, wait: waitSeconds }))
+      const page = movedOn(
+        after,
+        await run((l) => l.events({ after, limit: Limits.eventsPageSizeMax, wait: waitSeconds })),
+      )
       seen.push(...page.events)
       after = page.next
       if (page.events.length === 0 && (mine.length >= count || Date.now() > deadline)) return mine

@@ -69,7 +69,10 @@ describe("CSV export", () => {
 
 describe("ledger-wide cursors", () => {
   const position = fc.record({
-    createdAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    // The times an entry is written at: years 1 to 9999, as an `Instant` (and PostgreSQL) reads them.
+    createdAt: fc
+      .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
+      .map((d) => d.toISOString()),
     accountId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/),
     sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   })
