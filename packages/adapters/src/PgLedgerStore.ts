@@ -142,7 +142,6 @@ export const sessionParameters = {
 /** The first retry comes at once after a lost contention; waits double up to this cap. */
 const retryDelayMaxMs = 500
 
-/** A request's deadline under `options`, from now. */
 /** An export reads this many entries a statement. */
 const exportPageEntries = 1_000
 
@@ -157,6 +156,14 @@ interface ExportRow extends EntryRow {
   readonly position_at: string
 }
 
+/**
+ * Where an entry sits in an export, `created_at` to the microsecond, in UTC whatever the session's
+ * settings: an entry written other than by Tally (an import) may carry microseconds, which an `Entry`'s
+ * time (milliseconds) does not, and a position cut to them would read its page again.
+ */
+const positionColumn = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at`
+
+/** A request's deadline under `options`, from now. */
 const requestDeadline = (options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs">) =>
   PgRequestDeadline.arriving({ ...options, pauseMaxMs: retryDelayMaxMs })
 
@@ -614,12 +621,10 @@ export const make = (options: Options = defaults) =>
       ${reference === undefined ? sql`` : sql`AND reference = ${reference}`}
       ${member === undefined ? sql`` : sql`AND member = ${member}`}`
 
-    // The position a page ends at is read as PostgreSQL's own text of `created_at`: an entry written
-    // other than by Tally (an import) may carry microseconds, which an `Entry`'s time does not.
     const exportPage = (accountId: AccountId | undefined, filter: EntryFilter, after: ExportPosition | undefined) =>
       accountId === undefined
         ? sql<ExportRow>`
-            SELECT ${sql.literal(entryColumns)}, created_at::text AS position_at FROM entries
+            SELECT ${sql.literal(entryColumns)}, ${sql.literal(positionColumn)} FROM entries
             WHERE true
               ${
                 after === undefined
@@ -630,7 +635,7 @@ export const make = (options: Options = defaults) =>
               ${filterSql(filter)}
             ORDER BY created_at, account_id, sequence LIMIT ${exportPageEntries}`
         : sql<ExportRow>`
-            SELECT ${sql.literal(entryColumns)}, created_at::text AS position_at FROM entries
+            SELECT ${sql.literal(entryColumns)}, ${sql.literal(positionColumn)} FROM entries
             WHERE account_id = ${accountId} AND sequence > ${after?.sequence ?? 0n}
               ${filterSql(filter)}
             ORDER BY sequence LIMIT ${exportPageEntries}`

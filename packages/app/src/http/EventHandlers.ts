@@ -12,8 +12,7 @@ export const EventHandlers = HttpApiBuilder.group(
   "events",
   Effect.fn(function* (handlers) {
     const ledger = yield* Ledger
-    const stopped = (after: number | undefined) =>
-      Effect.promise(() => stopping).pipe(Effect.as({ events: [], next: after ?? 0 }))
+    const stopped = (after: number | undefined) => stopping.pipe(Effect.as({ events: [], next: after ?? 0 }))
     return handlers.handleAll({
       events: ({ query }) =>
         query.wait === undefined || query.wait === 0
