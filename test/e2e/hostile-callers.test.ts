@@ -215,3 +215,15 @@ describe("requests node:http itself refuses", () => {
     expect(bodyOf(answer)).toEqual({ _tag: tag, message: expect.any(String) })
   })
 })
+
+describe("query parameters a route does not take", () => {
+  it.each([
+    "/v1/accounts/a/entries?refrence=run-7",
+    "/v1/entries/export?refrence=run-7",
+    "/v1/accounts/a/totals?kind=usage",
+  ])("%s: refused with 400, as unknown body fields are, not read as no filter", async (path) => {
+    const answer = await send(open.url, "GET", path, {})
+    expect(answer.status).toBe(400)
+    expect(answer.body).toMatchObject({ _tag: "InvalidRequest", message: expect.any(String) })
+  })
+})
