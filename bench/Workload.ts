@@ -22,6 +22,8 @@ export const workloads: ReadonlyArray<{ readonly workload: WorkloadName; readonl
 
 /** Every account starts here, far from both bounds, so spends and top-ups mostly go through. */
 export const seedBalance = 500_000
+/** 409s with these tags are the workload's normal outcomes over HTTP: rejected by a rule, not failed. */
+export const rejectionTags: ReadonlyArray<string> = ["BalanceAtCeiling", "InsufficientCredits", "BalanceLimitExceeded"]
 /** The ceiling every top-up carries. */
 export const ceiling = 1_000_000
 /** Amounts are drawn uniformly from 1..amountMax. */

@@ -1,5 +1,5 @@
 import autocannon from "autocannon"
-import { accountIds, ceiling, type Operation, operations } from "../Workload.ts"
+import { accountIds, ceiling, type Operation, operations, rejectionTags } from "../Workload.ts"
 import type { CutOff, LoadResult, LoadRun } from "./Load.ts"
 
 /**
@@ -13,7 +13,7 @@ import type { CutOff, LoadResult, LoadRun } from "./Load.ts"
 /** autocannon checks for the end of a run at this interval; its default of 1 s would overrun short runs. */
 const sampleIntervalMs = 20
 const errorSamplesMax = 3
-const rejectionTags = new Set(["BalanceAtCeiling", "InsufficientCredits", "BalanceLimitExceeded"])
+const rejections = new Set(rejectionTags)
 
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
@@ -90,7 +90,7 @@ const run = (load: LoadRun) =>
               if (status === 200 && typeof answer?.entry?.amount === "number") {
                 applied++
                 appliedByAccount[context.operation!.account]! += answer.entry.amount
-              } else if (status === 409 && rejectionTags.has(answer?._tag ?? "")) {
+              } else if (status === 409 && rejections.has(answer?._tag ?? "")) {
                 rejected++
               } else {
                 fail(`${status} ${body}`)

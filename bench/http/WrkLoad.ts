@@ -4,15 +4,16 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { Effect } from "effect"
 import * as Resources from "../Resources.ts"
-import { accountIds, ceiling, operations } from "../Workload.ts"
+import { accountIds, ceiling, operations, rejectionTags } from "../Workload.ts"
 import type { CutOff, LoadGenerator, LoadResult, LoadRun } from "./Load.ts"
 
 /**
  * The load generator as the held-out comparison drives both servers: wrk (Debian's `wrk`, one thread,
  * LuaJIT running `wrk-load.lua`), a process of its own per run. It sends the same operations as
  * autocannon (`Workload.operations`, written to a file the script cycles through) with the same keys
- * and counts the answers the same way, for a fifth of autocannon's CPU a request: at 64 connections
- * autocannon took 0.3-0.4 of a core that a CPU-bound server under test would otherwise have.
+ * and counts the answers the same way, for under half of autocannon's CPU a request: at 64 connections
+ * autocannon took about 100 µs a request (0.27-0.42 of a core beside Tally), wrk about 45 (0.16-0.20),
+ * CPU that a server under test bound by its own would otherwise have.
  *
  * wrk counts time in whole seconds: a run's duration is rounded up to one (the measured rates use
  * wrk's own elapsed time). Its CPU is this process's exited children's (`/proc/self/stat`): the servers
@@ -91,6 +92,7 @@ const runWrk = (dir: string, load: LoadRun) =>
           TALLY_BENCH_OPERATIONS: operationsFile(dir, load),
           TALLY_BENCH_RESULT: resultPath,
           TALLY_BENCH_REQUESTS: String(load.requests ?? 0),
+          TALLY_BENCH_REJECTIONS: rejectionTags.join(","),
           // Keys unique across the bench's runs: its pid and the run's number.
           ...(load.keyed === true ? { TALLY_BENCH_KEY_PREFIX: `bench-${process.pid}-${run}-` } : {}),
         },

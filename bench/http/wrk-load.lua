@@ -7,7 +7,8 @@ local operationsPath = os.getenv("TALLY_BENCH_OPERATIONS")
 local resultPath = os.getenv("TALLY_BENCH_RESULT")
 local keyPrefix = os.getenv("TALLY_BENCH_KEY_PREFIX")
 local requestsMax = tonumber(os.getenv("TALLY_BENCH_REQUESTS") or "0")
-local rejectionTags = { BalanceAtCeiling = true, InsufficientCredits = true, BalanceLimitExceeded = true }
+local rejectionTags = {}
+for tag in os.getenv("TALLY_BENCH_REJECTIONS"):gmatch("[^,]+") do rejectionTags[tag] = true end
 local errorSamplesMax = 3
 
 local operations = {}

@@ -10,3 +10,5 @@ export const AccountId = Schema.String.check(
 export type AccountId = typeof AccountId.Type
 
 export const accountId = Schema.decodeUnknownSync(AccountId)
+
+export const isAccountId = Schema.is(AccountId)

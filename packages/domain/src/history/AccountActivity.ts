@@ -1,6 +1,6 @@
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { AccountId } from "../AccountId.ts"
+import { AccountId, isAccountId } from "../AccountId.ts"
 import { type AccountState, balancesOf } from "../AccountState.ts"
 import { Balance } from "../Credits.ts"
 import { fromBase64Url, notIssued, toBase64Url } from "../CursorText.ts"
@@ -8,7 +8,7 @@ import type { Entry } from "../Entry.ts"
 import type { InvalidRequest } from "../LedgerError.ts"
 import type { AccountsQuery } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
-import { Instant } from "./Instant.ts"
+import { isInstant } from "./Instant.ts"
 
 /**
  * Accounts by their last activity (their newest entry), newest first: how an operator finds an
@@ -78,9 +78,7 @@ export const decodeAccountCursor = (cursor: string): AccountPosition | InvalidRe
     const text = Option.getOrElse(fromBase64Url(cursor), () => "")
     if (!text.startsWith(prefix)) return notIssued(cursor)
     const [lastEntryAt, accountId] = JSON.parse(text.slice(prefix.length)) as Array<unknown>
-    return Schema.is(Instant)(lastEntryAt) && Schema.is(AccountId)(accountId)
-      ? { lastEntryAt, accountId }
-      : notIssued(cursor)
+    return isInstant(lastEntryAt) && isAccountId(accountId) ? { lastEntryAt, accountId } : notIssued(cursor)
   } catch {
     return notIssued(cursor)
   }

@@ -41,3 +41,5 @@ export const Instant = Schema.String.check(
   }),
 ).pipe(Schema.brand("Instant"))
 export type Instant = typeof Instant.Type
+
+export const isInstant = Schema.is(Instant)

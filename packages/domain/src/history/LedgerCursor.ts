@@ -1,19 +1,15 @@
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
-import { AccountId } from "../AccountId.ts"
+import { isAccountId } from "../AccountId.ts"
 import { fromBase64Url, notIssued, toBase64Url } from "../CursorText.ts"
 import type { InvalidRequest } from "../LedgerError.ts"
 import type { LedgerPosition } from "../LedgerStore.ts"
-import { Instant } from "./Instant.ts"
+import { isInstant } from "./Instant.ts"
 
 /**
  * An opaque position in the ledger-wide history (newest first by time, account id, sequence): the
  * page after it holds the entries after that position. Keyset, so new entries never shift a page.
  */
 const prefix = "after:"
-// What a store compares a cursor's fields with: a time and an id as Tally writes them, or nothing.
-const isInstant = Schema.is(Instant)
-const isAccountId = Schema.is(AccountId)
 
 export const encodeLedgerCursor = ({ createdAt, accountId, sequence }: LedgerPosition): string =>
   toBase64Url(`${prefix}${JSON.stringify([createdAt, accountId, sequence])}`)
