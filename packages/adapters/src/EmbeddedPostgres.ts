@@ -272,8 +272,8 @@ const launch = (
           stdio: ["ignore", log.fd, log.fd],
           ...(runner._tag === "User" ? { uid: runner.uid, gid: runner.gid } : {}),
         })
-        await log.close()
-        child.unref()
+        // Listening before the first await: a server that fails at once may exit while the log
+        // closes (a busy thread pool), and an event emitted with no listener is gone.
         let exited: Error | undefined
         child.once("error", (error) => {
           exited = error
@@ -281,6 +281,8 @@ const launch = (
         child.once("exit", (code, signal) => {
           exited = new Error(`it exited (${signal ?? code})`)
         })
+        child.unref()
+        await log.close()
         for (const deadline = Date.now() + startTimeoutMs; Date.now() < deadline; ) {
           if (exited !== undefined) throw new Error(`${exited.message}${await fatalLineOf(logPath)}; see ${logPath}`)
           const lockFile = await readLockFile(dataDir)

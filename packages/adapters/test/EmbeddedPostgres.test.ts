@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { pbkdf2 } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
@@ -74,5 +75,26 @@ describe("EmbeddedPostgres", () => {
     const message = JSON.stringify(exit)
     expect(message).toContain("PostgreSQL did not start: it exited (1): FATAL:  invalid value for parameter")
     expect(message).toContain("server.log")
+  })
+
+  test("a server that fails while the thread pool is busy still says why, at once", async () => {
+    // Four hashes of about half a second keep libuv's four threads busy, so closing the log file waits behind
+    // them while the server fails: its exit must not be missed (it was, and the start ran its minute).
+    let busy = true
+    const occupy = () => {
+      if (busy) pbkdf2("tally", "salt", 1_500_000, 32, "sha256", occupy)
+    }
+    for (let thread = 0; thread < 4; thread++) occupy()
+    const exit = await startAndStop({
+      dataDir: dataDir(),
+      throwaway: true,
+      settings: { shared_buffers: "a lot" },
+    }).finally(() => {
+      busy = false
+    })
+
+    expect(JSON.stringify(exit)).toContain(
+      "PostgreSQL did not start: it exited (1): FATAL:  invalid value for parameter",
+    )
   })
 })
