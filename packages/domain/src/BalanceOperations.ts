@@ -69,6 +69,11 @@ export interface BalanceOperations {
 export const balanceOperations = (store: LedgerStore["Service"]): BalanceOperations => {
   const { transact, commit } = ledgerWrites(store)
   const validAccountId = validate(AccountId)
+  // A pending credit is written to its account without touching the account's state.
+  const answerIfPendingCredits = (accountId: AccountId, state: AccountState) =>
+    Effect.flatMap(store.pendingCredits(accountId, { limit: 1 }), (credits) =>
+      credits.length > 0 ? Effect.succeed(balanceAnswerOf(state)) : Effect.fail(new AccountNotFound({ accountId })),
+    )
   return {
     topUp: (input) =>
       validate(TopUpRequest)(input).pipe(
@@ -95,11 +100,10 @@ export const balanceOperations = (store: LedgerStore["Service"]): BalanceOperati
     balances: (accountId) => validAccountId(accountId).pipe(Effect.flatMap(store.account), Effect.map(balanceAnswerOf)),
     writtenBalances: (accountId) =>
       validAccountId(accountId).pipe(
-        Effect.flatMap(store.account),
-        Effect.flatMap((state) =>
-          accountWritten(state)
-            ? Effect.succeed(balanceAnswerOf(state))
-            : Effect.fail(new AccountNotFound({ accountId })),
+        Effect.flatMap((id) =>
+          Effect.flatMap(store.account(id), (state) =>
+            accountWritten(state) ? Effect.succeed(balanceAnswerOf(state)) : answerIfPendingCredits(id, state),
+          ),
         ),
       ),
     settings: (accountId) =>

@@ -163,7 +163,7 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       OpenApi.annotations({
         summary: "The account's balance, what its open holds reserve of it (held), and what is available",
         description:
-          "An account nothing was ever written to (no entry, hold or settings) answers 404 AccountNotFound, so a mistyped id is not read as an empty account.",
+          "An account nothing was ever written to (no entry, hold, pending credit or settings other than the defaults) answers 404 AccountNotFound, so a mistyped id is not read as an empty account.",
       }),
     ),
     HttpApiEndpoint.get("entries", "/accounts/:accountId/entries", {

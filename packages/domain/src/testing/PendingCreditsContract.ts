@@ -21,6 +21,16 @@ export const pendingCreditsContract = (context: ContractContext) =>
       return accountId
     }
 
+    test("an account whose only writes are pending credits is known: its balance answers 0, not AccountNotFound, after a void too", async () => {
+      const accountId = newAccount()
+      expect(await fails((l) => l.writtenBalances(accountId))).toMatchObject({ _tag: "AccountNotFound" })
+      await run((l) => l.recordPendingCredit({ accountId, amount: 500, idempotencyKey: "checkout-only" }))
+      const empty = { balance: 0, held: 0, available: 0, expiresNext: null }
+      expect(await run((l) => l.writtenBalances(accountId))).toEqual(empty)
+      await run((l) => l.voidCredit({ accountId, pendingCreditId: 1 }))
+      expect(await run((l) => l.writtenBalances(accountId))).toEqual(empty)
+    })
+
     test("a pending credit counts in neither the balance nor the available; activating it credits it with the payment's metadata over its own", async () => {
       const accountId = await funded(100)
       const start = await feed.end()
