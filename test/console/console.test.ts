@@ -387,6 +387,84 @@ describe("the console, served by tally serve", () => {
     expect(await balances(account)).toMatchObject({ balance: 1_000 })
   })
 
+  test("an answer lost on its way back is not called nothing written: confirming again answers the write, once", async () => {
+    const account = accountId("lost")
+    await topUp(account, 100)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    // The top-up reaches the service and is written; its answer never reaches the page.
+    let lost = 0
+    await page.route("**/top-ups", async (route) => {
+      await route.fetch()
+      lost++
+      await route.abort("connectionreset")
+    })
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await review(dialog, { "Amount (credits)": "50" })
+    await dialog.getByRole("button", { name: "Confirm" }).click()
+    const alert = dialog.getByRole("alert")
+    await alert.waitFor()
+    expect(lost).toBe(1)
+    expect(await alert.innerText()).toContain("It is not known whether this was written")
+    expect(await alert.innerText()).not.toContain("Nothing was written")
+    // No way back to the form, whose next confirmation would carry a new key.
+    expect(await dialog.getByRole("button", { name: "Back" }).count()).toBe(0)
+    // The browser logs the cut connection; it is the failure this test makes.
+    await expect.poll(() => watched.errors.length).toBeGreaterThan(0)
+    expect(watched.errors.every((error) => /ERR_CONNECTION_RESET/.test(error))).toBe(true)
+    watched.errors.length = 0
+    await page.unroute("**/top-ups")
+    expect(await confirm(dialog)).toContain("the balance is now 150")
+    const entries = await allEntries(account)
+    expect(entries.map((entry) => entry.amount)).toEqual([50, 100])
+    await expect.poll(() => balanceShown(page, "Balance")).toBe("150")
+  })
+
+  test("the keyboard and the address: skip link, focus after a dialog, a broken link, an amount past 2^53 - 1", async () => {
+    const account = accountId("keys")
+    await topUp(account, 100)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    // The skip link moves focus to the content and stays on the page.
+    expect(page.url()).toBe(`${service.url}/console#/accounts/${account}`)
+    expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("main")
+
+    const opener = page.getByRole("button", { name: "Top up" })
+    await opener.click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await dialog.getByLabel("Amount (credits)", { exact: true }).fill("9007199254740993")
+    expect(await dialog.getByRole("button", { name: "Review" }).isDisabled()).toBe(true)
+    expect(await dialog.innerText()).toContain("a whole number from 1 to 9,007,199,254,740,991")
+    await review(dialog, { "Amount (credits)": "5" })
+    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe("Confirm")
+    await confirm(dialog)
+    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe("Top up")
+
+    await page.goto(`${service.url}/console#/accounts/%E0%A4%A`)
+    await page.getByRole("heading", { name: "No such address" }).waitFor()
+    expect(await page.getByRole("navigation", { name: "Console" }).isVisible()).toBe(true)
+  })
+
+  test("the events of one account show however many events of others came after them", async () => {
+    const [quiet, busy] = [accountId("quiet"), accountId("busy")]
+    const pending = (account: string, key: string) =>
+      api(`/v1/accounts/${account}/pending-credits`, { body: { amount: 10 }, headers: { "idempotency-key": key } })
+    expect((await pending(quiet, "quiet-1")).status).toBe(200)
+    // More than the 500 events the page keeps, all after the quiet account's one.
+    for (let index = 0; index < 600; index++) expect((await pending(busy, `busy-${index}`)).status).toBe(200)
+    const page = await newWatchedPage()
+    await page.goto(`${service.url}/console#/events?account=${quiet}`)
+    await page.getByText("Live: new events appear as they happen.").waitFor()
+    await expect.poll(() => eventRow(page, "credit.pending", quiet).count()).toBe(1)
+    await page.goto(`${service.url}/console#/events?account=${busy}`)
+    await page.getByText("Live: new events appear as they happen.").waitFor()
+    await expect.poll(() => eventRow(page, "credit.pending", busy).count()).toBe(500)
+    expect(await eventRow(page, "credit.pending", quiet).count()).toBe(0)
+  })
+
   test("reads at 390 px wide: nothing but the tables scrolls sideways", async () => {
     const account = accountId("narrow")
     await topUp(account, 123_456, { reference: "a-long-reference-for-a-narrow-screen" })

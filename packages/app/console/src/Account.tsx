@@ -620,8 +620,20 @@ export const Account = ({ accountId }: { accountId: string }) => {
   const balances = useLoad(() => api.balance(accountId), [accountId, version], [accountId])
   const done = () => setVersion((v) => v + 1)
   const close = () => setDialog(null)
-  const refund = async (entry: Entry) =>
-    setDialog({ kind: "refund", entry, refundable: await refundableOf(accountId, entry) })
+  // Every action's preview is worked out from the figures read again as its dialog opens.
+  const open = (next: Dialog) => {
+    setOpenFailure(null)
+    setDialog(next)
+    done()
+  }
+  const [openFailure, setOpenFailure] = useState<unknown>(null)
+  const refund = async (entry: Entry) => {
+    try {
+      open({ kind: "refund", entry, refundable: await refundableOf(accountId, entry) })
+    } catch (failure) {
+      setOpenFailure(failure)
+    }
+  }
   useEffect(() => {
     document.title = `${accountId} · Tally console`
   }, [accountId])
@@ -649,16 +661,22 @@ export const Account = ({ accountId }: { accountId: string }) => {
       <h1>Account {accountId}</h1>
       <Summary balances={b} />
       <div class="buttons">
-        <button type="button" onClick={() => setDialog({ kind: "top-up" })}>
+        <button type="button" onClick={() => open({ kind: "top-up" })}>
           Top up
         </button>
-        <button type="button" onClick={() => setDialog({ kind: "adjust" })}>
+        <button type="button" onClick={() => open({ kind: "adjust" })}>
           Adjust
         </button>
         <a class="button secondary" href={`#/events?account=${encodeURIComponent(accountId)}`}>
           Events of this account
         </a>
       </div>
+      {openFailure === null ? null : (
+        <Failure
+          error={openFailure}
+          action="A refund's form needs what was refunded of the entry already: try again."
+        />
+      )}
       <Chart accountId={accountId} version={version} />
       <Entries
         accountId={accountId}
@@ -670,10 +688,10 @@ export const Account = ({ accountId }: { accountId: string }) => {
         }}
       />
       <div class="columns">
-        <Holds accountId={accountId} balances={b} requested={holdRequested} version={version} onAction={setDialog} />
+        <Holds accountId={accountId} balances={b} requested={holdRequested} version={version} onAction={open} />
         <section aria-labelledby="auto-title">
           <h2 id="auto-title">Auto top-up</h2>
-          <AutoTopUp accountId={accountId} version={version} onAction={setDialog} />
+          <AutoTopUp accountId={accountId} version={version} onAction={open} />
         </section>
         <section aria-labelledby="refill-title">
           <h2 id="refill-title">Refill</h2>

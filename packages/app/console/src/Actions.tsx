@@ -1,13 +1,21 @@
 import type { ComponentChildren } from "preact"
-import { useId, useState } from "preact/hooks"
-import { type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
+import { useEffect, useId, useRef, useState } from "preact/hooks"
+import { ApiError, type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
 import { credits, signed } from "./format.ts"
 import { Dialog, Failure } from "./ui.tsx"
 
 /**
+ * Whether a failed write may have been written: no answer at all, `OutcomeUnknown`, or any other
+ * failure of the service or a proxy in front of it. A refusal (4xx) and `LedgerUnavailable` wrote nothing.
+ */
+const outcomeUnknown = (failure: unknown) =>
+  !(failure instanceof ApiError) || (failure.status >= 500 && failure.tag !== "LedgerUnavailable")
+
+/**
  * Every correction goes the same way: fill in, read what will happen (the amount and the balance
  * after), confirm. The confirmation carries one idempotency key, made when it is shown: confirming
- * again after a lost answer replays the write instead of making a second one.
+ * again after a lost answer replays the write instead of making a second one. After such an answer
+ * the form is not offered again (a changed request would take a new key), only Confirm and Close.
  */
 const ConfirmFlow = ({
   title,
@@ -30,6 +38,11 @@ const ConfirmFlow = ({
   })
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
+  const stepRef = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    // The control that moved the dialog on is gone: focus goes to the new step's first one.
+    if (step.at !== "edit") stepRef.current?.querySelector("button")?.focus()
+  }, [step.at])
   const confirm = async (key: string) => {
     setBusy(true)
     setError(null)
@@ -39,10 +52,13 @@ const ConfirmFlow = ({
       onDone()
     } catch (failure) {
       setError(failure)
+      // The page's figures are read again: a refusal often means they were out of date.
+      onDone()
     } finally {
       setBusy(false)
     }
   }
+  const unknown = error !== null && outcomeUnknown(error)
   return (
     <Dialog title={title} onClose={onClose}>
       {step.at === "edit" ? (
@@ -64,29 +80,42 @@ const ConfirmFlow = ({
           </div>
         </form>
       ) : step.at === "confirm" ? (
-        <div>
+        <div ref={stepRef}>
           <p class="confirmation">{summary.text}</p>
           {error === null ? null : (
-            <Failure error={error} action="Nothing was written; change the request or cancel." />
+            <Failure
+              error={error}
+              action={
+                unknown
+                  ? "It is not known whether this was written. Confirm again to find out: the same idempotency key answers a write that landed instead of making a second one."
+                  : "Nothing was written; change the request or cancel."
+              }
+            />
           )}
           <div class="buttons">
             <button type="button" disabled={busy} onClick={() => confirm(step.key)}>
               {busy ? "Working…" : "Confirm"}
             </button>
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setError(null)
-                setStep({ at: "edit" })
-              }}
-            >
-              Back
-            </button>
+            {unknown ? (
+              <button type="button" class="secondary" onClick={onClose}>
+                Close
+              </button>
+            ) : (
+              <button
+                type="button"
+                class="secondary"
+                onClick={() => {
+                  setError(null)
+                  setStep({ at: "edit" })
+                }}
+              >
+                Back
+              </button>
+            )}
           </div>
         </div>
       ) : (
-        <div>
+        <div ref={stepRef}>
           <p class="done" role="status">
             {step.text}
           </p>
@@ -101,8 +130,11 @@ const ConfirmFlow = ({
   )
 }
 
-/** A whole number typed into a field, or undefined while it is not one. */
-const integerOf = (text: string) => (/^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined)
+/** A whole number typed into a field, or undefined while it is not one JavaScript holds exactly. */
+const integerOf = (text: string) => {
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined
+  return value !== undefined && Number.isSafeInteger(value) ? value : undefined
+}
 
 const Field = ({
   label,
@@ -157,9 +189,12 @@ export const TopUpAction = ({ accountId, balances, onClose, onDone }: AccountAct
   const { balance } = balances
   const summary = (() => {
     if (value === undefined || value <= 0)
-      return { ok: false as const, text: "Enter an amount: a whole number above 0." }
+      return { ok: false as const, text: "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." }
     if (ceiling.trim() !== "" && (cap === undefined || cap < 0))
-      return { ok: false as const, text: "The ceiling is a whole number, 0 or more, or empty for none." }
+      return {
+        ok: false as const,
+        text: "The ceiling is a whole number from 0 to 9,007,199,254,740,991, or empty for none.",
+      }
     const after = cap === undefined ? balance + value : Math.min(balance + value, cap)
     const capText = cap === undefined ? "" : ` with ceiling ${credits(cap)}`
     if (cap !== undefined && balance >= cap)
@@ -302,7 +337,7 @@ export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: Ac
   const value = integerOf(amount)
   const summary =
     value === undefined || value <= 0
-      ? { ok: false as const, text: "Enter an amount: a whole number above 0." }
+      ? { ok: false as const, text: "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." }
       : {
           ok: true as const,
           text: `Capture ${credits(value)} of hold #${hold.holdId} as usage, releasing the rest: balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,

@@ -2,7 +2,7 @@ import { useEffect, useRef } from "preact/hooks"
 import uPlot from "uplot"
 import "uplot/dist/uPlot.min.css"
 import type { Entry } from "./api.ts"
-import { credits, localTime } from "./format.ts"
+import { credits, localTime, tickCredits } from "./format.ts"
 
 /** The balance after each entry, over time, as a step line (a balance holds until the next entry). */
 export const BalanceChart = ({ entries, width }: { entries: ReadonlyArray<Entry>; width: number }) => {
@@ -26,7 +26,11 @@ export const BalanceChart = ({ entries, width }: { entries: ReadonlyArray<Entry>
         height: 220,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        axes: [{ stroke: "#333" }, { stroke: "#333", size: 70, values: (_u, ticks) => ticks.map(credits) }],
+        // Wide enough apart that a narrow screen's time labels do not run into each other.
+        axes: [
+          { stroke: "#333", space: 80 },
+          { stroke: "#333", size: 70, values: (_u, ticks) => ticks.map(tickCredits) },
+        ],
         series: [
           {},
           {

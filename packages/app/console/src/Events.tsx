@@ -4,7 +4,7 @@ import { api, type EventType, type LedgerEvent } from "./api.ts"
 import { credits, signed } from "./format.ts"
 import { ColumnHeads, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
-/** Events the page keeps (the newest); older ones stay in the feed, readable through the API. */
+/** Events the page keeps (the newest that match its filters); older ones stay in the feed, readable through the API. */
 const keptMax = 500
 /** A long-poll waits this long for an event (the API's most is 20 s). */
 const waitSeconds = 20
@@ -49,7 +49,11 @@ const describe = (event: LedgerEvent) => {
     case "credit.expired":
       return `pending credit #${event.data.pendingCredit.pendingCreditId}: ${credits(event.data.pendingCredit.amount)} credits`
     case "grant.expiring":
-      return `grant #${event.data.grant.grantId}: ${credits(event.data.amount)} expire at ${event.data.expiresAt}`
+      return (
+        <>
+          grant #{event.data.grant.grantId}: {credits(event.data.amount)} expire at <Time iso={event.data.expiresAt} />
+        </>
+      )
     default:
       return `request #${event.data.request.requestId}: ${credits(event.data.request.amount)} credits`
   }
@@ -63,6 +67,12 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
   const [accountText, setAccountText] = useState(account)
   useEffect(() => {
     document.title = "Events · Tally console"
+    // The feed has no filters: the whole feed is read, and the filters chosen before keeping the newest.
+    const matches = (event: LedgerEvent) =>
+      (account === "" || event.accountId === account) && (type === "" || event.type === type)
+    setEvents([])
+    setCaughtUp(false)
+    setAccountText(account)
     const abort = new AbortController()
     let after = 0
     let atEnd = false
@@ -72,8 +82,8 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
           // Catching up reads full pages without waiting; at the end of the feed, each read waits.
           const page = await api.events(after, atEnd ? waitSeconds : 0, abort.signal)
           after = page.next
-          if (page.events.length > 0)
-            setEvents((previous) => [...page.events.toReversed(), ...previous].slice(0, keptMax))
+          const matching = page.events.filter(matches)
+          if (matching.length > 0) setEvents((previous) => [...matching.toReversed(), ...previous].slice(0, keptMax))
           if (page.events.length < 500) {
             atEnd = true
             setCaughtUp(true)
@@ -88,10 +98,7 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
     }
     void loop()
     return () => abort.abort()
-  }, [])
-  const shown = events.filter(
-    (event) => (account === "" || event.accountId === account) && (type === "" || event.type === type),
-  )
+  }, [account, type])
   const go = (next: { account?: string; type?: string }) => {
     const params = new URLSearchParams({ account: next.account ?? account, type: next.type ?? type })
     for (const [name, value] of [...params]) if (value === "") params.delete(name)
@@ -126,10 +133,14 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
         </div>
       </form>
       <p role="status" class="hint">
-        {caughtUp ? "Live: new events appear as they happen." : "Reading the feed…"}
+        {error !== null
+          ? "Not live: the feed cannot be read."
+          : caughtUp
+            ? "Live: new events appear as they happen."
+            : "Reading the feed…"}
       </p>
       {error === null ? null : <Failure error={error} action="Retrying in a few seconds." />}
-      {shown.length === 0 ? (
+      {events.length === 0 ? (
         <Empty>
           {caughtUp
             ? "No events match yet. Events come from auto top-up, low balances and refills; they appear here live."
@@ -140,7 +151,7 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
           <table>
             <ColumnHeads columns={["#", "Time", "Type", "Account", "What"]} />
             <tbody aria-live="polite">
-              {shown.map((event) => (
+              {events.map((event) => (
                 <tr key={event.id}>
                   <td>{event.id}</td>
                   <td>

@@ -4,6 +4,11 @@ const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 
 export const credits = (value: number) => integers.format(value)
 
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 })
+
+/** A chart axis's tick: exact below a million, shortened above it (`4.9M`), so it fits the axis. */
+export const tickCredits = (value: number) => (Math.abs(value) < 1_000_000 ? credits(value) : compact.format(value))
+
 /** A signed amount: `+1,000` or `−250`. */
 export const signed = (value: number) => (value > 0 ? `+${integers.format(value)}` : integers.format(value))
 

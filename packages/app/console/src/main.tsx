@@ -11,8 +11,17 @@ import { Webhooks } from "./Webhooks.tsx"
 
 /** Where the page is: `#/`, `#/accounts/<id>`, `#/events`, `#/webhooks`, `#/audit`, with a query. */
 const routeOf = (hash: string) => {
-  const [path = "/", query = ""] = hash.replace(/^#/, "").split("?")
-  return { path, params: new URLSearchParams(query) }
+  const [path = "", query = ""] = hash.replace(/^#/, "").split("?")
+  return { path: path === "" ? "/" : path, params: new URLSearchParams(query) }
+}
+
+/** An account id from the address; undefined when its percent-encoding is broken (a mistyped link). */
+const accountIdOf = (encoded: string) => {
+  try {
+    return decodeURIComponent(encoded)
+  } catch {
+    return undefined
+  }
 }
 
 const useRoute = () => {
@@ -31,19 +40,41 @@ const useRoute = () => {
 const Page = () => {
   const { path, params } = useRoute()
   const account = /^\/accounts\/(.+)$/.exec(path)
-  if (account !== null) return <Account key={account[1]} accountId={decodeURIComponent(account[1]!)} />
+  if (account !== null) {
+    const accountId = accountIdOf(account[1]!)
+    if (accountId === undefined) return <NotAnAccount encoded={account[1]!} />
+    return <Account key={account[1]} accountId={accountId} />
+  }
   if (path === "/events") return <Events account={params.get("account") ?? ""} type={params.get("type") ?? ""} />
   if (path === "/webhooks") return <Webhooks />
   if (path === "/audit") return <Audit />
   return <Accounts prefix={params.get("prefix") ?? ""} />
 }
 
+const NotAnAccount = ({ encoded }: { encoded: string }) => (
+  <div class="page">
+    <h1>No such address</h1>
+    <p role="alert">
+      The address names an account as <code>{encoded}</code>, which is not a valid percent-encoded id.{" "}
+      <a href="#/">Find the account</a> instead.
+    </p>
+  </div>
+)
+
 const Navigation = ({ onSignOut }: { onSignOut: (() => void) | null }) => {
   const { path } = useRoute()
   const current = (match: boolean) => (match ? { "aria-current": "page" as const } : {})
   return (
     <header>
-      <a class="skip" href="#main">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(event) => {
+          // The address's fragment is the route: going to "#main" would leave the page.
+          event.preventDefault()
+          document.getElementById("main")?.focus()
+        }}
+      >
         Skip to content
       </a>
       <nav aria-label="Console">

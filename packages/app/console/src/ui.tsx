@@ -45,8 +45,13 @@ export const Dialog = ({
 }) => {
   const ref = useRef<HTMLDialogElement>(null)
   useEffect(() => {
+    // The dialog is removed, not closed, so the browser does not give focus back to what opened it.
+    const opener = document.activeElement
     const dialog = ref.current
     if (dialog !== null && !dialog.open) dialog.showModal()
+    return () => {
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
+    }
   }, [])
   return (
     <dialog ref={ref} aria-labelledby="dialog-title" onClose={onClose}>
