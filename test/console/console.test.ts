@@ -429,8 +429,9 @@ describe("the console, served by tally serve", () => {
     await page.keyboard.press("Tab")
     await page.keyboard.press("Enter")
     // The skip link moves focus to the content and stays on the page.
-    expect(page.url()).toBe(`${service.url}/console#/accounts/${account}`)
-    expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("main")
+    await expect.poll(() => page.url()).toBe(`${service.url}/console#/accounts/${account}`)
+    await expect.poll(() => page.evaluate<string | undefined>("document.activeElement?.id")).toBe("main")
+    expect(await page.getByRole("heading", { name: `Account ${account}` }).isVisible()).toBe(true)
 
     const opener = page.getByRole("button", { name: "Top up" })
     await opener.click()

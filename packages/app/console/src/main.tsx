@@ -24,11 +24,19 @@ const accountIdOf = (encoded: string) => {
   }
 }
 
+/** The skip link's address. The fragment is the route, so following it puts the route back and stays. */
+const skipTarget = "#main"
+
 const useRoute = () => {
   const [route, setRoute] = useState(() => routeOf(location.hash))
   useEffect(() => {
+    let routeHash = location.hash
     const change = () => {
-      setRoute(routeOf(location.hash))
+      if (location.hash === skipTarget) history.replaceState(null, "", routeHash === "" ? "#/" : routeHash)
+      else {
+        routeHash = location.hash
+        setRoute(routeOf(location.hash))
+      }
       document.getElementById("main")?.focus()
     }
     window.addEventListener("hashchange", change)
@@ -66,15 +74,7 @@ const Navigation = ({ onSignOut }: { onSignOut: (() => void) | null }) => {
   const current = (match: boolean) => (match ? { "aria-current": "page" as const } : {})
   return (
     <header>
-      <a
-        class="skip"
-        href="#main"
-        onClick={(event) => {
-          // The address's fragment is the route: going to "#main" would leave the page.
-          event.preventDefault()
-          document.getElementById("main")?.focus()
-        }}
-      >
+      <a class="skip" href={skipTarget}>
         Skip to content
       </a>
       <nav aria-label="Console">
