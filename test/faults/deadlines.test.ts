@@ -20,7 +20,8 @@ import * as FaultProxy from "../support/FaultProxy.ts"
 /**
  * Faults that close nothing, under 32 clients writing keyed top-ups and spends over HTTP to a
  * `tally serve` process and retrying with the same key until answered for good: a partition of the
- * proxy between Tally and PostgreSQL (both directions, then the answers only), every PostgreSQL
+ * proxy between Tally and PostgreSQL (both directions, the answers only, the answers after their first
+ * byte), every PostgreSQL
  * process stopped (SIGSTOP), and connections caught by a partition that never heals while new ones
  * pass. During each, every request is answered within the deadline the README names for a request
  * (its outcome or a 503), counted from when the client sent it, not when the fault ends; writes
@@ -152,6 +153,16 @@ describe("every caller answered in time when the database stops answering withou
       holdFault(
         15_000,
         () => proxy.blackhole("answers"),
+        () => proxy.heal(),
+      ),
+    )
+  })
+
+  it("answers stopped after their first byte for 15 s (a server that stops mid-answer), then healed", async () => {
+    await underLoad("mid-answer", () =>
+      holdFault(
+        15_000,
+        () => proxy.blackhole("answers-after-a-byte"),
         () => proxy.heal(),
       ),
     )

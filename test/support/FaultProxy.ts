@@ -13,8 +13,11 @@ import * as Net from "node:net"
  * partitioned for good, while new ones pass.
  */
 
-/** Which way bytes stop: both, or only the server's answers. */
-export type Blocked = "both" | "answers"
+/**
+ * Which way bytes stop: both, only the server's answers, or the answers after the first byte of the
+ * next one on each connection (a server that stops in the middle of an answer).
+ */
+export type Blocked = "both" | "answers" | "answers-after-a-byte"
 
 /** Which statement an armed cut waits for, by its SQL text. */
 export type StatementMatch = (sql: string) => boolean
@@ -54,6 +57,8 @@ class Connection {
   /** What a partition holds back, per direction; undefined while that direction flows. */
   private heldToServer: Array<Buffer> | undefined
   private heldToClient: Array<Buffer> | undefined
+  /** Bytes of the server's answers still let through before the partition holds them. */
+  private answerBytesLetThrough = 0
   /** A side closed during a partition: the other hears of it when the partition heals. */
   private closedUnheard = false
   /** Partitioned for good. */
@@ -71,10 +76,13 @@ class Connection {
     client.once("close", () => {
       this.clientGone = true
     })
-    server.on("data", (chunk) => {
+    server.on("data", (chunk: Buffer) => {
       if (this.closed) return
-      if (this.heldToClient !== undefined) this.heldToClient.push(chunk)
-      else client.write(chunk)
+      if (this.heldToClient === undefined) return client.write(chunk)
+      const through = Math.min(this.answerBytesLetThrough, chunk.length)
+      this.answerBytesLetThrough -= through
+      if (through > 0) client.write(chunk.subarray(0, through))
+      if (through < chunk.length) this.heldToClient.push(chunk.subarray(through))
     })
     for (const socket of [client, server]) {
       socket.on("error", () => this.lost())
@@ -100,6 +108,7 @@ class Connection {
 
   block(blocked: Blocked) {
     if (this.closed) return
+    if (this.heldToClient === undefined && blocked === "answers-after-a-byte") this.answerBytesLetThrough = 1
     this.heldToClient ??= []
     if (blocked === "both") this.heldToServer ??= []
   }
@@ -111,6 +120,7 @@ class Connection {
     const toClient = this.heldToClient ?? []
     this.heldToServer = undefined
     this.heldToClient = undefined
+    this.answerBytesLetThrough = 0
     if (this.closedUnheard) return this.close()
     for (const chunk of toServer) this.server.write(chunk)
     for (const chunk of toClient) this.client.write(chunk)

@@ -7,7 +7,8 @@ import * as Redacted from "effect/Redacted"
  * retransmits what it sent for a quarter of an hour, and a connection with nothing in flight stays
  * open for ever. Node cannot set `TCP_USER_TIMEOUT`, and `@effect/sql-pg` bounds nothing but the
  * connection set-up, so the pool's sockets are made here (its `stream` option) and watched: one that
- * sent something and has heard nothing for `statementTimeoutMs` is destroyed. The driver then fails
+ * sent something and has not had its whole answer within `statementTimeoutMs` is destroyed, whether the
+ * server was silent from the start or stopped in the middle of the answer. The driver then fails
  * the statement on it as a lost connection (which the store retries, or answers as of unknown outcome
  * after a COMMIT) and the pool opens another; the dead one is never used again. Idle connections carry
  * TCP keepalive. On the server, `lock_timeout` makes a statement queued behind a lock that a vanished
@@ -16,8 +17,8 @@ import * as Redacted from "effect/Redacted"
 
 export interface Options {
   /**
-   * The longest a connection may wait for the first byte of an answer; also the connection set-up's
-   * bound. A statement that runs longer in silence is given up on with its connection.
+   * The longest a connection may wait for the whole of an answer; also the connection set-up's
+   * bound. A statement whose answer takes longer is given up on with its connection.
    */
   readonly statementTimeoutMs: number
 }
@@ -52,31 +53,93 @@ const tcpAddress = (target: Target): { readonly host: string; readonly port: num
  */
 export const watchTickMs = (timeoutMs: number): number => Math.max(10, Math.min(250, Math.floor(timeoutMs / 20)))
 
+/** PostgreSQL's ReadyForQuery: the server has answered everything it was sent and waits for more. */
+const readyForQuery = 0x5a
+const messageHeaderBytes = 5
+/** The frontend's SSLRequest, and the server's one-byte answer that it will speak TLS. */
+const sslRequestCode = 80877103
+const willSpeakTls = 0x53
+
 /**
- * A socket destroyed once it has waited `timeoutMs` for an answer. The wait starts at a write that
- * follows the last byte read; any byte read ends it (an answer is on its way: a silence mid-answer is
- * keepalive's to find). A paused socket waits for its reader, not for the server.
+ * Where the server's answers stand, read from their framing alone (a type byte and a length, then the
+ * body): whether the bytes so far end with a whole ReadyForQuery, so nothing more is owed until the
+ * next write.
+ */
+const answerFraming = () => {
+  const header = Buffer.alloc(messageHeaderBytes)
+  let headerBytes = 0
+  let bodyLeft = 0
+  let lastType = 0
+  return (chunk: Uint8Array): boolean => {
+    for (let at = 0; at < chunk.length; ) {
+      if (bodyLeft > 0) {
+        const skipped = Math.min(bodyLeft, chunk.length - at)
+        bodyLeft -= skipped
+        at += skipped
+        continue
+      }
+      const copied = Math.min(messageHeaderBytes - headerBytes, chunk.length - at)
+      header.set(chunk.subarray(at, at + copied), headerBytes)
+      headerBytes += copied
+      at += copied
+      if (headerBytes < messageHeaderBytes) break
+      lastType = header[0]!
+      bodyLeft = header.readInt32BE(1) - 4
+      headerBytes = 0
+    }
+    return headerBytes === 0 && bodyLeft === 0 && lastType === readyForQuery
+  }
+}
+
+const isSslRequest = (data: unknown) =>
+  data instanceof Uint8Array && data.length === 8 && Buffer.from(data).readInt32BE(4) === sslRequestCode
+
+/**
+ * A socket destroyed once an answer it waits for has not come, whole, within `timeoutMs` of the
+ * write that asked for it: a server silent from the start and one that stops in the middle of an
+ * answer (a stopped backend, a partition after the first packet) are given up on alike. An answer is
+ * whole at a ReadyForQuery; from then until the next write the socket owes nothing and is never
+ * given up on (idle in the pool, or listening). A paused socket waits for its reader, not for the
+ * server. Over TLS the framing cannot be read: once the server agrees to TLS the watch stops, and a
+ * silent connection is keepalive's to find.
  */
 export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
   let waitingSince: number | undefined
-  let readMark = socket.bytesRead
+  let answered = answerFraming()
+  let awaitingSslAnswer = false
+  let tls = false
+  const onData = (chunk: Uint8Array) => {
+    if (awaitingSslAnswer) {
+      awaitingSslAnswer = false
+      // The one-byte answer to SSLRequest is not a framed message.
+      if (chunk[0] === willSpeakTls) {
+        tls = true
+        waitingSince = undefined
+        socket.off("data", onData)
+        return
+      }
+      answered = answerFraming()
+      waitingSince = undefined
+      if (chunk.length === 1) return
+      chunk = chunk.subarray(1)
+    }
+    if (answered(chunk)) waitingSince = undefined
+  }
+  let reading = false
   const write = socket.write
   socket.write = function (this: Net.Socket, ...args: Parameters<Net.Socket["write"]>) {
-    // A write after an answer began starts a new wait, whether or not a tick has seen that answer.
-    if (waitingSince === undefined || socket.bytesRead !== readMark) {
-      waitingSince = performance.now()
-      readMark = socket.bytesRead
+    if (!tls) {
+      // Added at the first write, after the driver's own listener: it reads along, it takes nothing.
+      if (!reading) socket.on("data", onData)
+      reading = true
+      awaitingSslAnswer ||= isSslRequest(args[0])
+      waitingSince ??= performance.now()
     }
     return write.apply(this, args)
   } as Net.Socket["write"]
   const tick = watchTickMs(timeoutMs)
   const timer = setInterval(() => {
-    if (waitingSince === undefined) return
-    if (socket.bytesRead !== readMark) {
-      waitingSince = undefined
-      return
-    }
-    if (socket.isPaused() || performance.now() - waitingSince < timeoutMs) return
+    if (waitingSince === undefined || socket.isPaused() || performance.now() - waitingSince < timeoutMs) return
     socket.destroy(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`))
   }, tick)
   // The watch must not keep a process alive that has nothing else to do.
