@@ -66,26 +66,31 @@ const willSpeakTls = 0x53
  * next write.
  */
 const answerFraming = () => {
-  const header = Buffer.alloc(messageHeaderBytes)
+  // A header split across chunks is gathered here, a byte at a time.
+  const header = new Uint8Array(messageHeaderBytes)
   let headerBytes = 0
   let bodyLeft = 0
   let lastType = 0
+  const startMessage = (bytes: Uint8Array, at: number) => {
+    lastType = bytes[at]!
+    bodyLeft = ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) - 4
+  }
   return (chunk: Uint8Array): boolean => {
     for (let at = 0; at < chunk.length; ) {
       if (bodyLeft > 0) {
         const skipped = Math.min(bodyLeft, chunk.length - at)
         bodyLeft -= skipped
         at += skipped
-        continue
+      } else if (headerBytes === 0 && chunk.length - at >= messageHeaderBytes) {
+        startMessage(chunk, at)
+        at += messageHeaderBytes
+      } else {
+        header[headerBytes++] = chunk[at++]!
+        if (headerBytes === messageHeaderBytes) {
+          startMessage(header, 0)
+          headerBytes = 0
+        }
       }
-      const copied = Math.min(messageHeaderBytes - headerBytes, chunk.length - at)
-      header.set(chunk.subarray(at, at + copied), headerBytes)
-      headerBytes += copied
-      at += copied
-      if (headerBytes < messageHeaderBytes) break
-      lastType = header[0]!
-      bodyLeft = header.readInt32BE(1) - 4
-      headerBytes = 0
     }
     return headerBytes === 0 && bodyLeft === 0 && lastType === readyForQuery
   }
