@@ -440,9 +440,10 @@ describe("the console, served by tally serve", () => {
     expect(await dialog.getByRole("button", { name: "Review" }).isDisabled()).toBe(true)
     expect(await dialog.innerText()).toContain("a whole number from 1 to 9,007,199,254,740,991")
     await review(dialog, { "Amount (credits)": "5" })
-    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe("Confirm")
+    const focused = () => page.evaluate<string | undefined>("document.activeElement?.textContent")
+    await expect.poll(focused).toBe("Confirm")
     await confirm(dialog)
-    expect(await page.evaluate<string | undefined>("document.activeElement?.textContent")).toBe("Top up")
+    await expect.poll(focused).toBe("Top up")
 
     await page.goto(`${service.url}/console#/accounts/%E0%A4%A`)
     await page.getByRole("heading", { name: "No such address" }).waitFor()

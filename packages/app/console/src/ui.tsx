@@ -50,6 +50,8 @@ export const Dialog = ({
     const dialog = ref.current
     if (dialog !== null && !dialog.open) dialog.showModal()
     return () => {
+      // Closed first: while a modal dialog is open the rest of the page is inert and cannot take focus.
+      if (dialog?.open === true) dialog.close()
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
     }
   }, [])
