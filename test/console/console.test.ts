@@ -450,6 +450,21 @@ describe("the console, served by tally serve", () => {
     expect(await page.getByRole("navigation", { name: "Console" }).isVisible()).toBe(true)
   })
 
+  test("a page opened while the service does not answer opens by itself once it does", async () => {
+    const page = await newWatchedPage()
+    let refused = 0
+    await page.route("**/v1/accounts?limit=1", (route) =>
+      refused++ < 2 ? route.abort("connectionrefused") : route.continue(),
+    )
+    await page.goto(`${service.url}/console`)
+    await page.getByText("Trying again every few seconds").waitFor()
+    await page.getByRole("heading", { name: "Accounts" }).waitFor({ timeout: 15_000 })
+    expect(refused).toBe(3)
+    // The browser logs the refused connections; they are the failure this test makes.
+    expect(watched.errors.every((error) => /ERR_CONNECTION_REFUSED/.test(error))).toBe(true)
+    watched.errors.length = 0
+  })
+
   test("the events of one account show however many events of others came after them", async () => {
     const [quiet, busy] = [accountId("quiet"), accountId("busy")]
     const pending = (account: string, key: string) =>

@@ -146,26 +146,41 @@ const SignIn = ({ refused, onSignedIn }: { refused: boolean; onSignedIn: () => v
   )
 }
 
+/** How long the page waits before asking an unreachable service again. */
+const checkRetryMs = 3_000
+
 const App = () => {
   // Whether the API answers this tab: "open" needs no token (loopback without one), "token" uses the kept one.
   const [access, setAccess] = useState<"checking" | "open" | "token" | "needed" | "refused">("checking")
   const [failure, setFailure] = useState<unknown>(null)
-  const check = () =>
-    api.check().then(
-      () => setAccess(token.get() === null ? "open" : "token"),
-      (error) => {
-        if (error instanceof ApiError && error.status === 401) {
-          setAccess(token.get() === null ? "needed" : "refused")
-          token.clear()
-        } else setFailure(error)
-      },
-    )
   useEffect(() => {
+    let retry: ReturnType<typeof setTimeout> | undefined
+    const check = () =>
+      api.check().then(
+        () => {
+          setFailure(null)
+          setAccess(token.get() === null ? "open" : "token")
+        },
+        (error) => {
+          if (error instanceof ApiError && error.status === 401) {
+            setAccess(token.get() === null ? "needed" : "refused")
+            token.clear()
+            return
+          }
+          // The service or its database is away: the page asks again until it answers.
+          setFailure(error)
+          retry = setTimeout(check, checkRetryMs)
+        },
+      )
     void check()
-    return onUnauthorized(() => {
+    const stopListening = onUnauthorized(() => {
       token.clear()
       setAccess("refused")
     })
+    return () => {
+      clearTimeout(retry)
+      stopListening()
+    }
   }, [])
   const signOut = () => {
     token.clear()
@@ -178,7 +193,10 @@ const App = () => {
         {failure !== null ? (
           <div class="page">
             <h1>Tally console</h1>
-            <Failure error={failure} action="Reload the page once the service answers." />
+            <Failure
+              error={failure}
+              action="Trying again every few seconds; the console opens once the service answers."
+            />
           </div>
         ) : access === "checking" ? (
           <div class="page">
