@@ -38,22 +38,64 @@ export const spendMode: fc.Arbitrary<SpendMode> = fc.constantFrom("exact", "avai
 
 /**
  * An account as the rules leave it without debt: open holds reserve `held`, at most what the floor
- * lets them (the available balance is at or above the floor).
+ * lets them (the available balance is at or above the floor). A balance other than 0 took an entry,
+ * and credits held took a hold.
  */
 export const accountState: fc.Arbitrary<AccountState> = overdraftLimit.chain((limit) =>
   balance(limit).chain((b) =>
+    credits(0, Math.min(b + limit, Limits.balanceMax)).chain((held) =>
+      fc.record({
+        balance: fc.constant(b),
+        overdraftLimit: fc.constant(limit),
+        held: fc.constant(held),
+        sequence: b === 0 ? fc.nat() : fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        holdsPlaced: held === 0 ? fc.nat() : fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        autoTopUp: fc.constant(noAutoTopUp),
+        refill: fc.constant(noRefill),
+        grants: fc.constant(noGrants),
+        members: fc.constant(noMembers),
+      }),
+    ),
+  ),
+)
+
+/** A value drawn at one of `edges` half the time (those within the range), else from `anywhere`. */
+const nearEdges = (edges: ReadonlyArray<number>, min: number, max: number, anywhere: fc.Arbitrary<number>) => {
+  const inRange = edges.filter((edge) => Number.isSafeInteger(edge) && edge >= min && edge <= max)
+  return inRange.length === 0 ? anywhere : fc.oneof(fc.constantFrom(...inRange), anywhere)
+}
+
+/**
+ * A top-up against a balance, with a ceiling half the time at an edge between them, where ceiling
+ * rules break: at the balance, one below or above it, where the top-up lands exactly, one short of
+ * it or one past it. Balances may be negative (an overdraft), amounts may reach the largest balance.
+ */
+export const topUpCase: fc.Arbitrary<{
+  readonly balance: Balance
+  readonly amount: Amount
+  readonly ceiling: Ceiling
+}> = overdraftLimit.chain((limit) =>
+  fc.tuple(balance(limit), amount).chain(([b, a]) =>
     fc.record({
       balance: fc.constant(b),
-      overdraftLimit: fc.constant(limit),
-      held: credits(0, Math.min(b + limit, Limits.balanceMax)),
-      sequence: fc.nat(),
-      holdsPlaced: fc.nat(),
-      autoTopUp: fc.constant(noAutoTopUp),
-      refill: fc.constant(noRefill),
-      grants: fc.constant(noGrants),
-      members: fc.constant(noMembers),
+      amount: fc.constant(a),
+      ceiling: nearEdges([b, b - 1, b + 1, b + a, b + a - 1, b + a + 1], 0, Limits.balanceMax, ceiling),
     }),
   ),
+) as fc.Arbitrary<{ readonly balance: Balance; readonly amount: Amount; readonly ceiling: Ceiling }>
+
+/**
+ * An account and a spend, the amount half the time at an edge of what it may spend: its available
+ * balance down to the floor exactly, one less, one more.
+ */
+export const spendCase: fc.Arbitrary<{ readonly state: AccountState; readonly amount: Amount }> = accountState.chain(
+  (state) => {
+    const spendable = state.balance - state.held + state.overdraftLimit
+    return fc.record({
+      state: fc.constant(state),
+      amount: nearEdges([spendable, spendable - 1, spendable + 1], 1, Limits.amountMax, amount) as fc.Arbitrary<Amount>,
+    })
+  },
 )
 
 export interface TopUpOperation {
@@ -83,8 +125,9 @@ export const spendOperation = (amounts = everydayAmount): fc.Arbitrary<SpendOper
 export const operation = (amounts = everydayAmount, ceilings = everydayCeiling): fc.Arbitrary<Operation> =>
   fc.oneof(topUpOperation(amounts, ceilings), spendOperation(amounts))
 
+/** Sequences long enough to fill and drain an account several times (fast-check's default size stops near 10). */
 export const operations = (
-  constraints: fc.ArrayConstraints = { maxLength: 60 },
+  constraints: fc.ArrayConstraints = { maxLength: 60, size: "medium" },
   amounts = everydayAmount,
   ceilings = everydayCeiling,
 ): fc.Arbitrary<ReadonlyArray<Operation>> => fc.array(operation(amounts, ceilings), constraints)
