@@ -83,6 +83,10 @@ describe("tally on the embedded PostgreSQL", () => {
       ["top-up", "carol", "5", "--metadata", "not json"],
       ["spend", "carol", "5", "--mode", "most"],
       ["transfer", "carol", "5"],
+      // --remove with a negative amount would add; two schedules of a refill would keep one silently.
+      ["adjust", "carol", "-5", "--remove", "--reason", "r", "--actor", "a"],
+      ["refill", "carol", "--amount", "5", "--monthly", "1", "--daily"],
+      ["refill", "carol", "--amount", "5", "--weekly", "3", "--monthly", "15"],
     ]
     const results = await Promise.all(cases.map((args) => tally(...args)))
 
@@ -106,6 +110,18 @@ describe("tally on the embedded PostgreSQL", () => {
     const audit = await tally("audit")
     expect(audit.code).toBe(0)
     expect(audit.stdout).toContain("audited 2 accounts and 4 entries: no violations")
+  })
+
+  it("says a refusal replayed under its key is a replay, with the first answer's values", async () => {
+    const refused = await tally("spend", "fay", "5000", "--key", "job-8")
+    await tally("top-up", "fay", "10000")
+    const again = await tally("spend", "fay", "5000", "--key", "job-8")
+    const againJson = await json("spend", "fay", "5000", "--key", "job-8")
+    expect([refused.code, again.code, againJson.code]).toEqual([3, 3, 3])
+    expect(refused.stderr).not.toContain("replay")
+    expect(again.stderr).toContain("(replay of the refusal recorded for this idempotency key")
+    expect(againJson.body).toMatchObject({ _tag: "InsufficientCredits", balance: 0, replayed: true })
+    expect((await json("balance", "fay")).body.balance).toBe(10_000)
   })
 
   it("changes an account's overdraft limit and refuses one below its debt", async () => {

@@ -1,5 +1,6 @@
+import * as Fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { runTally } from "../e2e/TallyProcess.ts"
+import { collect, runTally, spawnTally } from "../e2e/TallyProcess.ts"
 
 /**
  * What a user sees when `tally` cannot parse the command line: one line on stderr saying what was
@@ -102,5 +103,40 @@ describe("tally --help", () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("tally top-up [flags] <account> <amount>")
     expect(result.stdout).not.toContain("--wizard")
+  })
+})
+
+/**
+ * Resolves once the process has started and then sat asleep, using no CPU, for half a second (Linux's
+ * /proc): a command waiting on its long-poll, past its start-up.
+ */
+const settled = async (pid: number) => {
+  const sample = () => {
+    const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return { asleep: fields[0] === "S", ticks: Number(fields[11]) + Number(fields[12]) }
+  }
+  let quiet = 0
+  let last = sample().ticks
+  while (quiet < 5) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = sample()
+    quiet = now.asleep && now.ticks === last && now.ticks > 0 ? quiet + 1 : 0
+    last = now.ticks
+  }
+}
+
+describe("a command cut short by a signal", () => {
+  it("exits 130 with one line saying a write may have been made, and how to find out", async () => {
+    const child = spawnTally(["events", "--wait", "20", "--memory"], {})
+    const result = collect(child)
+    await settled(child.pid!)
+    child.kill("SIGINT")
+    const { code, stdout, stderr } = await result
+
+    expect(code).toBe(130)
+    expect(stdout).toBe("")
+    expect(stderr.trimEnd().split("\n")).toEqual([
+      "tally: interrupted: a write it was making may have been made or not; run the same command with the same --key to find out (a write without a key: read the account's entries)",
+    ])
   })
 })

@@ -14,6 +14,8 @@ export const ExitCode = {
   ruleRejection: 3,
   /** `tally audit` found violations. */
   auditViolations: 4,
+  /** A signal (Ctrl-C, SIGTERM) cut the command short: a write it was making may or may not have been made. */
+  interrupted: 130,
 } as const
 
 const ruleRejections = new Set([
@@ -124,16 +126,20 @@ const describe = (error: unknown) => {
   return messageOf(error)
 }
 
+/** How a refusal that repeats an earlier write's, under the same idempotency key, is told apart. */
+const replayNote = " (replay of the refusal recorded for this idempotency key: its values are as they were then)"
+
 /**
  * Prints a command's failure (JSON on stdout with `--json`, a sentence on stderr otherwise) and
- * sets the exit code. An interruption (Ctrl-C, SIGTERM) stays one.
+ * sets the exit code. An interruption (Ctrl-C, SIGTERM) stays one. A `replayed` refusal says so
+ * (`"replayed": true` in JSON), as HTTP's `Idempotent-Replayed: true` does.
  */
-export const render = (cause: Cause.Cause<unknown>, json: boolean) => {
+export const render = (cause: Cause.Cause<unknown>, json: boolean, replayed = false) => {
   if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
   const error = Cause.squash(cause)
   return Effect.sync(() => {
-    if (json) console.log(JSON.stringify(errorJson(error), null, 2))
-    else console.error(`tally: ${describe(error)}`)
+    if (json) console.log(JSON.stringify({ ...errorJson(error), ...(replayed ? { replayed } : {}) }, null, 2))
+    else console.error(`tally: ${describe(error)}${replayed ? replayNote : ""}`)
     process.exitCode = exitCodeOf(error)
   })
 }

@@ -94,14 +94,21 @@ const followLauncher = () => {
   check.unref()
 }
 
+const interruptedLine =
+  "tally: interrupted: a write it was making may have been made or not; run the same command with the same --key to find out (a write without a key: read the account's entries)"
+
 takeOverShutdownSignals()
 followLauncher()
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(Number(process.exitCode ?? ExitCode.success))
-    // A signal: the service shut down cleanly; a command was cut short.
-    if (Cause.hasInterruptsOnly(exit.cause)) return onExit(serving.value ? ExitCode.success : 130)
+    // A signal: the service shut down cleanly; a command was cut short, perhaps after its write committed.
+    if (Cause.hasInterruptsOnly(exit.cause)) {
+      if (serving.value) return onExit(ExitCode.success)
+      console.error(interruptedLine)
+      return onExit(ExitCode.interrupted)
+    }
     return onExit(ExitCode.failure)
   },
 })

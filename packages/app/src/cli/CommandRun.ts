@@ -1,4 +1,5 @@
-import { InvalidRequest, invalidRequestOf, type Ledger, type Webhooks } from "@tally/domain/core"
+import { InvalidRequest, invalidRequestOf, isReplayed, type Ledger, type Webhooks } from "@tally/domain/core"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -76,7 +77,7 @@ export const run = <I, A, E>(
       execute(checked).pipe(Effect.provide(storageLayer({ memory: flags.memory, role: "command" }))),
     ),
     Effect.flatMap((result) => Console.log(flags.json ? JSON.stringify(result, null, 2) : print(result))),
-    Effect.catchCause((cause) => render(cause, flags.json)),
+    Effect.catchCause((cause) => render(cause, flags.json, isReplayed(Cause.squash(cause)))),
   )
 
 export const noInput = Effect.void

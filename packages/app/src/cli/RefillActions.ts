@@ -46,12 +46,17 @@ export const refill = (flags: Command.Command.Config.Infer<typeof refillFlags>) 
       ? Option.some({ period: "weekly" as const, weekday: flags.weekly.value })
       : Option.map(flags.monthly, (dayOfMonth) => ({ period: "monthly" as const, dayOfMonth }))
   const setting = Option.isSome(flags.amount) || Option.isSome(schedule)
+  const schedulesGiven = [flags.daily, Option.isSome(flags.weekly), Option.isSome(flags.monthly)].filter(Boolean).length
   const input = Option.match(flags.account, {
     onNone: () =>
       Effect.fail(new InvalidRequest({ message: "give an account, or --due to run the refills that are due" })),
     onSome: (accountId) => {
       if (!setting && (Option.isSome(flags.ceiling) || flags.disabled)) {
         const message = "--ceiling and --disabled set a refill together with --amount and its schedule"
+        return Effect.fail(new InvalidRequest({ message }))
+      }
+      if (schedulesGiven > 1) {
+        const message = "--daily, --weekly D and --monthly D are alternatives: give one"
         return Effect.fail(new InvalidRequest({ message }))
       }
       if (!setting) return validate(AccountId)(accountId).pipe(Effect.map(Option.none<ConfigureRefill>))
