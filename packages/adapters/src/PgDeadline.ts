@@ -110,7 +110,7 @@ const isSslRequest = (data: unknown) =>
  */
 export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
   let waitingSince: number | undefined
-  let answered = answerFraming()
+  const answered = answerFraming()
   let awaitingSslAnswer = false
   let tls = false
   const onData = (chunk: Uint8Array) => {
@@ -123,7 +123,6 @@ export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
         socket.off("data", onData)
         return
       }
-      answered = answerFraming()
       waitingSince = undefined
       if (chunk.length === 1) return
       chunk = chunk.subarray(1)

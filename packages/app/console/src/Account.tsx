@@ -620,13 +620,14 @@ export const Account = ({ accountId }: { accountId: string }) => {
   const balances = useLoad(() => api.balance(accountId), [accountId, version], [accountId])
   const done = () => setVersion((v) => v + 1)
   const close = () => setDialog(null)
+  // Why an action's dialog could not open (a refund's form reads the entry's refunds first).
+  const [openFailure, setOpenFailure] = useState<unknown>(null)
   // Every action's preview is worked out from the figures read again as its dialog opens.
   const open = (next: Dialog) => {
     setOpenFailure(null)
     setDialog(next)
     done()
   }
-  const [openFailure, setOpenFailure] = useState<unknown>(null)
   const refund = async (entry: Entry) => {
     try {
       open({ kind: "refund", entry, refundable: await refundableOf(accountId, entry) })
