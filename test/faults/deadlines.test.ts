@@ -137,35 +137,25 @@ const holdFault = async (ms: number, begin: () => void, end: () => void): Promis
   return { startMs, endMs }
 }
 
+/** The proxy partitioned `blocked` for `ms`, then healed. */
+const partitionFor = (ms: number, blocked: FaultProxy.Blocked) =>
+  holdFault(
+    ms,
+    () => proxy.blackhole(blocked),
+    () => proxy.heal(),
+  )
+
 describe("every caller answered in time when the database stops answering without closing anything", () => {
   it("a partition in both directions for 30 s, then healed", async () => {
-    await underLoad("partition", () =>
-      holdFault(
-        30_000,
-        () => proxy.blackhole("both"),
-        () => proxy.heal(),
-      ),
-    )
+    await underLoad("partition", () => partitionFor(30_000, "both"))
   })
 
   it("a partition of the answers only for 15 s, then healed", async () => {
-    await underLoad("one-way", () =>
-      holdFault(
-        15_000,
-        () => proxy.blackhole("answers"),
-        () => proxy.heal(),
-      ),
-    )
+    await underLoad("one-way", () => partitionFor(15_000, "answers"))
   })
 
   it("answers stopped after their first byte for 15 s (a server that stops mid-answer), then healed", async () => {
-    await underLoad("mid-answer", () =>
-      holdFault(
-        15_000,
-        () => proxy.blackhole("answers-after-a-byte"),
-        () => proxy.heal(),
-      ),
-    )
+    await underLoad("mid-answer", () => partitionFor(15_000, "answers-after-a-byte"))
   })
 
   it("every PostgreSQL process stopped (SIGSTOP) for 20 s, then continued", async () => {
