@@ -271,6 +271,10 @@ describe("the console, served by tally serve", () => {
     await page.getByRole("button", { name: "Refund entry #1" }).click()
     dialog = page.getByRole("dialog", { name: "Refund entry #1" })
     expect(await dialog.getByLabel("Amount to refund (credits)").inputValue()).toBe("700")
+    // More than is left does not reach the confirmation.
+    await dialog.getByLabel("Amount to refund (credits)").fill("701")
+    expect(await dialog.getByRole("button", { name: "Review" }).isDisabled()).toBe(true)
+    expect(await dialog.innerText()).toContain("a whole number from 1 to 700")
     await dialog.getByRole("button", { name: "Cancel" }).click()
 
     // A hold placed by the app: captured in part from the console, and another released.

@@ -39,7 +39,7 @@ const refundPagesMax = 10
 type Dialog =
   | { kind: "top-up" }
   | { kind: "adjust" }
-  | { kind: "refund"; entry: Entry; refundable: number }
+  | { kind: "refund"; entry: Entry; refundable: number | undefined }
   | { kind: "release"; hold: Hold }
   | { kind: "capture"; hold: Hold }
   | { kind: "complete"; request: AutoTopUpRequest }
@@ -65,17 +65,20 @@ const EntryLinks = ({ entry, onHold }: { entry: Entry; onHold: (holdId: number) 
   return <span class="links">{links}</span>
 }
 
-/** What is left to refund of an entry: its amount less the refunds linked to it. */
+/**
+ * What is left to refund of an entry: its amount less the refunds linked to it; undefined when the
+ * account has more refunds than the pages read (the service then says what is left, if asked too much).
+ */
 const refundableOf = async (accountId: string, entry: Entry) => {
   let refunded = 0
   let cursor: string | undefined
   for (let page = 0; page < refundPagesMax; page++) {
     const { entries, nextCursor } = await api.entries(accountId, { kind: "refund", limit: 500, cursor })
     for (const refund of entries) if (refund.refundOf === entry.sequence) refunded -= refund.amount
-    if (nextCursor === null) break
+    if (nextCursor === null) return Math.max(0, entry.amount - refunded)
     cursor = nextCursor
   }
-  return Math.max(0, entry.amount - refunded)
+  return undefined
 }
 
 /**

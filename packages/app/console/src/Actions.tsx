@@ -274,13 +274,14 @@ export const RefundAction = ({
   refundable,
   onClose,
   onDone,
-}: AccountAction & { entry: Entry; refundable: number }) => {
-  const [amount, setAmount] = useState(String(refundable))
+}: AccountAction & { entry: Entry; refundable: number | undefined }) => {
+  const [amount, setAmount] = useState(refundable === undefined ? "" : String(refundable))
   const [reason, setReason] = useState("")
   const value = integerOf(amount)
+  const most = refundable ?? entry.amount
   const summary =
-    value === undefined || value <= 0
-      ? { ok: false as const, text: `Enter an amount: a whole number above 0, at most ${credits(refundable)}.` }
+    value === undefined || value <= 0 || value > most
+      ? { ok: false as const, text: `Enter an amount: a whole number from 1 to ${credits(most)}.` }
       : {
           ok: true as const,
           text: `Refund ${credits(value)} of entry #${entry.sequence} (${entry.kind} ${signed(entry.amount)}): balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
@@ -301,9 +302,16 @@ export const RefundAction = ({
         return posted("Refunded", answer.entry, answer.balance)
       }}
     >
-      <p>
-        Left to refund of this entry: <strong>{credits(refundable)}</strong>
-      </p>
+      {refundable === undefined ? (
+        <p>
+          What is left to refund of this entry was not worked out: the account has more refunds than the console reads.
+          The service refuses a refund of more than is left, and says how much that is.
+        </p>
+      ) : (
+        <p>
+          Left to refund of this entry: <strong>{credits(refundable)}</strong>
+        </p>
+      )}
       <NumberField label="Amount to refund (credits)" value={amount} onInput={setAmount} />
       <TextField label="Reason (optional)" value={reason} onInput={setReason} />
     </ConfirmFlow>
