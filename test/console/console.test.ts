@@ -290,8 +290,13 @@ describe("the console, served by tally serve", () => {
     await expect.poll(() => openHolds.getByRole("rowheader").allInnerTexts()).toEqual(["#1", "#2"])
     await openHolds.getByRole("button", { name: "Capture hold #1" }).click()
     dialog = page.getByRole("dialog", { name: "Capture hold #1" })
+    // Capturing past the hold releases nothing: the preview says where the rest comes from.
+    expect(await review(dialog, { "Amount to capture (credits)": "250" })).toBe(
+      "Capture 250 of hold #1 as usage, its 200 and 50 beyond it, from the available balance: balance 950 → 700.",
+    )
+    await dialog.getByRole("button", { name: "Back" }).click()
     expect(await review(dialog, { "Amount to capture (credits)": "150" })).toBe(
-      "Capture 150 of hold #1 as usage, releasing the rest: balance 950 → 800.",
+      "Capture 150 of hold #1 as usage, releasing the rest (50): balance 950 → 800.",
     )
     await confirm(dialog)
     expect((await allEntries(account))[0]).toMatchObject({ kind: "usage", amount: -150, holdId: 1 })
@@ -448,6 +453,11 @@ describe("the console, served by tally serve", () => {
     await expect.poll(focused).toBe("Confirm")
     await confirm(dialog)
     await expect.poll(focused).toBe("Top up")
+
+    // A hold id that is not one is said to be so, not ignored.
+    await page.getByLabel("Hold id").fill("-1")
+    await page.getByRole("button", { name: "Look up" }).click()
+    expect(await page.getByRole("alert").innerText()).toContain("A hold's id is a whole number from 1")
 
     await page.goto(`${service.url}/console#/accounts/%E0%A4%A`)
     await page.getByRole("heading", { name: "No such address" }).waitFor()

@@ -386,6 +386,7 @@ const Holds = ({
 }) => {
   const [holdId, setHoldId] = useState(requested === null ? "" : String(requested))
   const [looked, setLooked] = useState<number | null>(requested)
+  const [mistyped, setMistyped] = useState(false)
   useEffect(() => {
     if (requested !== null) {
       setHoldId(String(requested))
@@ -454,7 +455,9 @@ const Holds = ({
         class="inline-form"
         onSubmit={(event) => {
           event.preventDefault()
-          setLooked(/^\d+$/.test(holdId) ? Number(holdId) : null)
+          const valid = /^[1-9]\d{0,15}$/.test(holdId.trim())
+          setMistyped(!valid)
+          if (valid) setLooked(Number(holdId.trim()))
         }}
       >
         <label>
@@ -463,6 +466,11 @@ const Holds = ({
         </label>
         <button type="submit">Look up</button>
       </form>
+      {mistyped ? (
+        <p class="error" role="alert">
+          A hold's id is a whole number from 1 (holds are numbered per account).
+        </p>
+      ) : null}
       {looked === null ? (
         <p class="hint">
           Any hold, open or not: enter its id (numbered per account from 1), or follow a capture's link.

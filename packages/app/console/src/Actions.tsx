@@ -339,6 +339,14 @@ export const ReleaseAction = ({ accountId, balances, hold, onClose, onDone }: Ac
   )
 }
 
+/** What a capture does with the hold beyond its amount: releases what is left, or takes more than the hold. */
+const whatIsLeft = (captured: number, remaining: number) =>
+  captured < remaining
+    ? `releasing the rest (${credits(remaining - captured)})`
+    : captured === remaining
+      ? "the whole hold"
+      : `its ${credits(remaining)} and ${credits(captured - remaining)} beyond it, from the available balance`
+
 export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
   const remaining = hold.amount - hold.captured
   const [amount, setAmount] = useState(String(remaining))
@@ -348,7 +356,7 @@ export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: Ac
       ? { ok: false as const, text: "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." }
       : {
           ok: true as const,
-          text: `Capture ${credits(value)} of hold #${hold.holdId} as usage, releasing the rest: balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
+          text: `Capture ${credits(value)} of hold #${hold.holdId} as usage, ${whatIsLeft(value, remaining)}: balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
         }
   return (
     <ConfirmFlow
