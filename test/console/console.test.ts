@@ -454,6 +454,13 @@ describe("the console, served by tally serve", () => {
     await confirm(dialog)
     await expect.poll(focused).toBe("Top up")
 
+    // A time range backwards finds nothing, and says why.
+    const filters = page.getByRole("form", { name: "Entry filters" })
+    await filters.getByLabel("From", { exact: true }).fill("2026-12-08T10:00:00")
+    await filters.getByLabel("To", { exact: true }).fill("2026-12-07T10:00:00")
+    await filters.getByRole("button", { name: "Apply filters" }).click()
+    await page.getByText("No entries: From is not before To").waitFor()
+
     // A hold id that is not one is said to be so, not ignored.
     await page.getByLabel("Hold id").fill("-1")
     await page.getByRole("button", { name: "Look up" }).click()

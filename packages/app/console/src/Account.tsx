@@ -272,7 +272,11 @@ const Entries = ({
           <p aria-busy="true">Loading entries…</p>
         ) : page.value.entries.length === 0 ? (
           <Empty>
-            {cursors.length > 1 ? "No more entries." : "No entries match: clear the filters, or widen the time range."}
+            {cursors.length > 1
+              ? "No more entries."
+              : filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to
+                ? "No entries: From is not before To (the range takes From and leaves out To)."
+                : "No entries match: clear the filters, or widen the time range."}
           </Empty>
         ) : (
           <TableWrap label="Entries">
