@@ -430,7 +430,7 @@ describe("the console, served by tally serve", () => {
     await expect.poll(() => balanceShown(page, "Balance")).toBe("150")
   })
 
-  test("the keyboard and the address: skip link, focus after a dialog, a broken link, an amount past 2^53 - 1", async () => {
+  test("the keyboard, the address and mistyped input: skip link, focus, a broken link, 2^53 + 1, a backwards range, a bad hold id", async () => {
     const account = accountId("keys")
     await topUp(account, 100)
     const page = await newWatchedPage()
