@@ -134,9 +134,12 @@ export const watched = (socket: Net.Socket, timeoutMs: number): Net.Socket => {
   socket.write = function (this: Net.Socket, ...args: Parameters<Net.Socket["write"]>) {
     if (!tls) {
       // Added at the first write, after the driver's own listener: it reads along, it takes nothing.
-      if (!reading) socket.on("data", onData)
-      reading = true
-      awaitingSslAnswer ||= isSslRequest(args[0])
+      // Only the first write can be an SSLRequest.
+      if (!reading) {
+        socket.on("data", onData)
+        reading = true
+        awaitingSslAnswer = isSslRequest(args[0])
+      }
       waitingSince ??= performance.now()
     }
     return write.apply(this, args)

@@ -4,6 +4,7 @@ import {
   CaptureAction,
   CompleteRequestAction,
   FailRequestAction,
+  integerOf,
   RefundAction,
   ReleaseAction,
   TopUpAction,
@@ -459,9 +460,10 @@ const Holds = ({
         class="inline-form"
         onSubmit={(event) => {
           event.preventDefault()
-          const valid = /^[1-9]\d{0,15}$/.test(holdId.trim())
+          const id = integerOf(holdId)
+          const valid = id !== undefined && id >= 1
           setMistyped(!valid)
-          if (valid) setLooked(Number(holdId.trim()))
+          if (valid) setLooked(id)
         }}
       >
         <label>

@@ -131,7 +131,7 @@ const ConfirmFlow = ({
 }
 
 /** A whole number typed into a field, or undefined while it is not one JavaScript holds exactly. */
-const integerOf = (text: string) => {
+export const integerOf = (text: string) => {
   const value = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined
   return value !== undefined && Number.isSafeInteger(value) ? value : undefined
 }
