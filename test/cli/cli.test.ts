@@ -1,7 +1,7 @@
 import * as Fs from "node:fs"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, inject, it } from "vitest"
 import { freshDataDir, request, runShell, runTally, startService } from "../e2e/TallyProcess.ts"
-import { createDatabase } from "../support/TestDatabase.ts"
+import { createDatabase, withDatabase } from "../support/TestDatabase.ts"
 
 /**
  * The `tally` executable as a shell user and a script meet it: real processes on a fresh embedded
@@ -229,11 +229,12 @@ describe("tally without a database", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ _tag: "InsufficientCredits" })
   })
 
-  it("exits 2 naming the variable on bad configuration, and 1 when the database does not answer", async () => {
-    const [storage, pool, unreachable] = await Promise.all([
+  it("exits 2 naming the variable on bad configuration, and 1 naming the cause when the database does not answer", async () => {
+    const [storage, pool, unreachable, missing] = await Promise.all([
       runTally(["balance", "frank"], { TALLY_STORAGE: "disk" }),
       runTally(["balance", "frank"], { TALLY_DB_POOL_SIZE: "0" }),
       runTally(["balance", "frank"], { DATABASE_URL: "postgres://tally@127.0.0.1:1/tally" }),
+      runTally(["balance", "frank", "--json"], { DATABASE_URL: withDatabase(inject("postgresUrl"), "no_such_db") }),
     ])
 
     expect(storage.code).toBe(2)
@@ -241,6 +242,11 @@ describe("tally without a database", () => {
     expect(pool.code).toBe(2)
     expect(pool.stderr).toContain("TALLY_DB_POOL_SIZE: ")
     expect(unreachable.code).toBe(1)
-    expect(unreachable.stderr).toContain("storage unavailable")
+    expect(unreachable.stderr).toContain("storage unavailable: PgConnection: Failed to connect: connect ECONNREFUSED")
+    expect(missing.code).toBe(1)
+    expect(JSON.parse(missing.stdout)).toEqual({
+      _tag: "LedgerUnavailable",
+      message: 'PgConnection: Failed to connect: database "no_such_db" does not exist',
+    })
   })
 })

@@ -6,7 +6,8 @@ import { inject } from "vitest"
 
 export type Isolation = "read committed" | "serializable"
 
-const withDatabase = (url: string, database: string) => {
+/** The server's URL with another database's name. */
+export const withDatabase = (url: string, database: string) => {
   const parsed = new URL(url)
   parsed.pathname = `/${database}`
   return parsed.toString()

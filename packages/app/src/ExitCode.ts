@@ -70,6 +70,20 @@ const messageOf = (error: unknown): string => {
   return error instanceof Error ? tagOf(error) : String(error)
 }
 
+/**
+ * A storage error's message with what its causes add: the driver says "Failed to connect" alike for a
+ * refused port, an unknown host, a missing database and a wrong password; its cause says which.
+ */
+const storageMessageOf = (error: unknown): string => {
+  const messages: Array<string> = []
+  for (let at = error, depth = 0; typeof at === "object" && at !== null && depth < 8; depth++) {
+    const message = at instanceof Error ? at.message : ""
+    if (message !== "" && !messages.some((said) => said.includes(message))) messages.push(message)
+    at = (at as { readonly cause?: unknown }).cause
+  }
+  return messages.length === 0 ? messageOf(error) : messages.join(": ")
+}
+
 /** Why the HTTP server could not listen, with what to do about the common case. */
 const describeListen = (error: unknown) => {
   const cause = (error as { readonly cause?: NodeJS.ErrnoException & { address?: string; port?: number } }).cause
@@ -98,7 +112,8 @@ export const errorJson = (error: unknown) => {
   const tag = tagOf(error)
   const values = typeof error === "object" && error !== null && withValues.has(tag) ? { ...(error as object) } : {}
   const shown = storageErrors.has(tag) && tag !== "OutcomeUnknown" ? "LedgerUnavailable" : tag
-  return { _tag: shown, message: messageOf(error), ...values }
+  const message = storageErrors.has(tag) ? storageMessageOf(error) : messageOf(error)
+  return { _tag: shown, message, ...values }
 }
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -119,7 +134,10 @@ const describe = (error: unknown) => {
   const tag = tagOf(error)
   if (ruleRejections.has(tag)) return `rejected (${tag}): ${messageOf(error)}`
   if (tag === "ConfigError") return `invalid configuration: ${describeConfig(error)}`
-  if (storageErrors.has(tag)) return `storage unavailable: ${messageOf(error)}`
+  if (storageErrors.has(tag)) {
+    const message = storageMessageOf(error)
+    return message.startsWith("storage unavailable") ? message : `storage unavailable: ${message}`
+  }
   if (tag === "InvalidRequest") return `invalid input: ${messageOf(error)}`
   if (tag === "ServeError") return describeListen(error)
   if (tag === "InternalError") return `unexpected error: ${Cause.pretty(Cause.die(error))}`
