@@ -51,6 +51,14 @@ describe("the storage port's version", () => {
     expect(error.message).toContain("upgrade @tally/domain")
   })
 
+  test("an adapter that declares its version as text is told to declare a number, not that it is behind", async () => {
+    const error = await build(String(storagePortVersion))
+    expect(error).toMatchObject({ _tag: "StoragePortMismatch", adapterVersion: String(storagePortVersion) })
+    expect(error.message).toBe(
+      `The storage adapter declares portVersion "${storagePortVersion}", which is not a number: declare the port it was written for as a number, portVersion: ${storagePortVersion} for this one`,
+    )
+  })
+
   test("an adapter at the port's version serves", async () => {
     const balance = await Effect.runPromise(
       Ledger.use((ledger) => ledger.balance("alice")).pipe(

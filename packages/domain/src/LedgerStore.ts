@@ -134,8 +134,9 @@ export class LedgerStore extends Context.Service<
   LedgerStore,
   {
     /**
-     * The version of the port the adapter was written for: `storagePortVersion` when it serves this
-     * one. The `Ledger` refuses another (`StoragePortMismatch`, naming what changed since).
+     * The version of the port the adapter was written for, as a number written out (9 for this one;
+     * not `storagePortVersion`, which follows the installed `@tally/domain`). The `Ledger` refuses
+     * another (`StoragePortMismatch`, naming what changed since).
      */
     readonly portVersion: number
     readonly transact: <A>(target: WriteTarget, step: Step<A>) => Effect.Effect<A, StoreError>

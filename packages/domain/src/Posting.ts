@@ -1,3 +1,4 @@
+import * as Schema from "effect/Schema"
 import type { AccountId } from "./AccountId.ts"
 import type { AccountBalances, AccountSettings, AccountState } from "./AccountState.ts"
 import { withAutoTopUp } from "./autoTopUp/AfterDebit.ts"
@@ -10,7 +11,7 @@ import type { Grant, GrantTerms } from "./grants/Grant.ts"
 import { settleGrants } from "./grants/GrantSettlement.ts"
 import type { Hold } from "./holds/Hold.ts"
 import type { IdempotencyKey } from "./IdempotencyKey.ts"
-import { IdempotencyConflict, OverdraftLimitBelowDebt, type RuleRejection, rejectionError } from "./LedgerError.ts"
+import { IdempotencyConflict, OverdraftLimitBelowDebt, RuleRejection, rejectionError } from "./LedgerError.ts"
 import type { SettingsRequest, WriteRequest } from "./LedgerRequest.ts"
 import { noMetadata } from "./Metadata.ts"
 import type { PendingCredit } from "./pendingCredits/PendingCredit.ts"
@@ -60,6 +61,18 @@ export interface IdempotencyRecord {
   readonly fingerprint: string
   readonly outcome: Outcome
 }
+
+const decodeRefusal = Schema.decodeUnknownSync(RuleRejection)
+
+/**
+ * A record's outcome as the ledger answers it. A refusal's error is a class instance, and an adapter
+ * that serializes records (JSON, a document store) gets back its fields only: they are made the
+ * tagged error again, so either form may be stored.
+ */
+export const storedOutcome = (outcome: Outcome): Outcome =>
+  outcome._tag === "Refused" && !(outcome.error instanceof Error)
+    ? { _tag: "Refused", error: decodeRefusal(outcome.error) }
+    : outcome
 
 /** An entry that added credits, with what refunds have already returned of it. */
 export interface RefundTarget {
@@ -146,7 +159,7 @@ export const keyed =
         const error = new IdempotencyConflict({ accountId, idempotencyKey: prior.key })
         return { result: { _tag: "Refused", error, replayed: false } }
       }
-      return { result: { ...prior.outcome, replayed: true } }
+      return { result: { ...storedOutcome(prior.outcome), replayed: true } }
     }
     const decided = decide(snapshot)
     const { outcome, change, replayed = false } = settleGrants(accountId, snapshot.state, decided, decided.grantTerms)

@@ -47,7 +47,10 @@ export const storagePortChanges = [
   },
 ] as const
 
-/** The storage port this `@tally/domain` serves; adapters declare it as `portVersion`. */
+/**
+ * The storage port this `@tally/domain` serves. An adapter declares the number it was written for as
+ * `portVersion`, written out: declaring this constant would follow every upgrade of the port unread.
+ */
 export const storagePortVersion = 9
 
 /** What changed in the port after `version`, up to the current one. */
@@ -70,6 +73,8 @@ export class StoragePortMismatch extends Schema.TaggedError<StoragePortMismatch>
       this.adapterVersion === null
         ? "declares no portVersion (it was written before adapters declared one)"
         : `declares portVersion ${String(this.adapterVersion)}`
+    if (this.adapterVersion !== null && typeof this.adapterVersion !== "number")
+      return `The storage adapter declares portVersion ${JSON.stringify(this.adapterVersion)}, which is not a number: declare the port it was written for as a number, portVersion: ${this.portVersion} for this one`
     if (typeof this.adapterVersion === "number" && this.adapterVersion > this.portVersion)
       return `The storage adapter ${adapter}, newer than the storage port ${this.portVersion} of this @tally/domain: upgrade @tally/domain`
     return `The storage adapter ${adapter}; this Ledger needs storage port ${this.portVersion}. What changed since: ${this.changes.join("; ")}. Make those changes, then declare portVersion: ${this.portVersion}`

@@ -14,8 +14,8 @@ import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
 
 /**
- * Appends events as the write path does, in a transaction of its own: until writes emit events,
- * this is how the feed's contract is exercised.
+ * Appends events as the write path does, in a transaction of its own: the feed's contract checks
+ * order, paging and long-polls with it, without going through the ledger's rules. Tally never uses it.
  */
 export class EventAppender extends Context.Service<
   EventAppender,
@@ -62,6 +62,8 @@ export const eventFeedContract = (name: string, layer: Layer.Layer<LedgerStore |
       while (true) {
         const page = await read({ after, limit: Limits.eventsPageSizeMax })
         if (page.events.length === 0) return after
+        // A feed that answers the same events again would be read forever.
+        expect(page.next, `events after ${after}: next must move past it`).toBeGreaterThan(after)
         after = page.next
       }
     }
@@ -84,6 +86,7 @@ export const eventFeedContract = (name: string, layer: Layer.Layer<LedgerStore |
       let after = start
       for (let page = await read({ after, limit: 3 }); page.events.length > 0; page = await read({ after, limit: 3 })) {
         expect(page.events.length).toBeLessThanOrEqual(3)
+        expect(page.next, `events after ${after}: next must move past it`).toBeGreaterThan(after)
         seen.push(...page.events.map((e) => e.id))
         after = page.next
       }

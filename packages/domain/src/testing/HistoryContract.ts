@@ -3,6 +3,7 @@ import * as Stream from "effect/Stream"
 import { describe, expect, test } from "vitest"
 import type { Entry } from "../Entry.ts"
 import type { ContractContext } from "./ContractContext.ts"
+import { readPages } from "./Pages.ts"
 
 const hour = 3_600_000
 
@@ -97,16 +98,10 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
       expect(listed.accounts[2]).toMatchObject({ accountId: b, balance: 20, held: 5, available: 15, entries: 1 })
       expect((await run((l) => l.accounts({ prefix: `${start}_` }))).accounts.map((x) => x.accountId)).toEqual([a, b])
 
-      const seen: Array<string> = []
-      let cursor: string | null = null
-      do {
-        const page: { accounts: ReadonlyArray<{ accountId: string }>; nextCursor: string | null } = await run((l) =>
-          l.accounts({ prefix: start, limit: 1, ...(cursor === null ? {} : { cursor }) }),
-        )
-        seen.push(...page.accounts.map((account) => account.accountId))
-        cursor = page.nextCursor
-      } while (cursor !== null)
-      expect(seen).toEqual([a, c, b])
+      const pages = await readPages("accounts", 4, (cursor) =>
+        run((l) => l.accounts({ prefix: start, limit: 1, ...(cursor === undefined ? {} : { cursor }) })),
+      )
+      expect(pages.flatMap((page) => page.accounts.map((account) => account.accountId))).toEqual([a, c, b])
 
       expect(await fails((l) => l.accounts({ cursor: "not-a-cursor" }))).toMatchObject({ _tag: "InvalidRequest" })
       expect(await fails((l) => l.accounts({ prefix: "no spaces" }))).toMatchObject({ _tag: "InvalidRequest" })
@@ -121,16 +116,10 @@ export const historyContract = ({ run, fails, newAccount, clock }: ContractConte
         clock.advance(1_000)
       }
       written.push((await run((l) => l.spend({ accountId: a, amount: 1, reference }))).entry)
-      const seen: Array<Entry> = []
-      let cursor: string | null = null
-      do {
-        const page: { entries: ReadonlyArray<Entry>; nextCursor: string | null } = await run((l) =>
-          l.search({ reference, limit: 2, ...(cursor === null ? {} : { cursor }) }),
-        )
-        seen.push(...page.entries)
-        cursor = page.nextCursor
-      } while (cursor !== null)
-      expect(seen).toEqual([...written].reverse())
+      const pages = await readPages("search", 4, (cursor) =>
+        run((l) => l.search({ reference, limit: 2, ...(cursor === undefined ? {} : { cursor }) })),
+      )
+      expect(pages.flatMap((page) => page.entries)).toEqual([...written].reverse())
       const usage = await run((l) => l.search({ reference, kind: "usage" }))
       expect(usage.entries).toEqual([written[5]])
       const ofB = await run((l) => l.search({ reference, accountId: b }))

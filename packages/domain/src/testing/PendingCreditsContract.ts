@@ -270,6 +270,24 @@ export const pendingCreditsContract = (context: ContractContext) =>
       })
     })
 
+    test("a credit recorded after others resolved takes the next id: activated and voided credits stay as they were", async () => {
+      const accountId = await funded(0)
+      await run((l) => l.recordPendingCredit({ accountId, amount: 30, idempotencyKey: "first" }))
+      const activated = await run((l) => l.activateCredit({ accountId, pendingCreditId: 1 }))
+      const second = await run((l) => l.recordPendingCredit({ accountId, amount: 40, idempotencyKey: "second" }))
+      expect(second.pendingCredit).toMatchObject({ pendingCreditId: 2, status: "pending" })
+      await run((l) => l.voidCredit({ accountId, pendingCreditId: 2 }))
+      const third = await run((l) => l.recordPendingCredit({ accountId, amount: 50, idempotencyKey: "third" }))
+      expect(third.pendingCredit).toMatchObject({ pendingCreditId: 3, status: "pending" })
+      const listed = await run((l) => l.pendingCredits({ accountId }))
+      expect(listed.pendingCredits.map((c) => [c.pendingCreditId, c.status, c.amount])).toEqual([
+        [3, "pending", 50],
+        [2, "voided", 40],
+        [1, "activated", 30],
+      ])
+      expect(await run((l) => l.getPendingCredit({ accountId, pendingCreditId: 1 }))).toEqual(activated.pendingCredit)
+    })
+
     test("the audit finds an activated credit's one entry, and none for voided or expired ones", async () => {
       const accountId = await funded(50)
       await run((l) => l.recordPendingCredit({ accountId, amount: 70, ceiling: 100, idempotencyKey: "a" }))
