@@ -8,7 +8,7 @@
 #   scripts/ha/cluster.sh status             each node's role, state, timeline and standbys
 #   scripts/ha/cluster.sh wait               until the leader answers through HAProxy and has a sync standby
 #   scripts/ha/cluster.sh leader             the name of the node that is the leader now (node1, node2, ...)
-#   scripts/ha/cluster.sh psql [ARGS]        psql as the superuser on the leader, through HAProxy
+#   scripts/ha/cluster.sh psql [ARGS]        psql as the superuser on the leader's tally database, through HAProxy
 #   scripts/ha/cluster.sh kill NAME          SIGKILL a node's Patroni and postmaster, or etcd, or haproxy
 #   scripts/ha/cluster.sh stop NAME          stop one component in order (SIGTERM)
 #   scripts/ha/cluster.sh start NAME         start one stopped or killed component again
@@ -445,7 +445,7 @@ main() {
     status) load && status ;;
     wait) load && wait_ready ;;
     leader) load && leader ;;
-    psql) load && psql_via_haproxy "$@" ;;
+    psql) load && psql_via_haproxy -d tally "$@" ;;
     kill) load && kill_component "${1:?kill what?}" ;;
     stop) load && stop_component "${1:?stop what?}" ;;
     start) load && start "${1:?start what?}" ;;

@@ -145,7 +145,7 @@ const bannerText = (url: string, database: Storage.DatabaseShape, withToken: boo
     `Tally is listening on ${url} (storage: ${database.location})`,
     `  Console ${url}/console   API docs ${url}/docs   OpenAPI ${url}/openapi.json   health ${url}/health`,
     "Try:",
-    `  curl -s -X POST ${url}/v1/accounts/alice/top-ups${auth} -H 'content-type: application/json' -d '{"amount": 1000, "ceiling": 5000}'`,
-    `  curl -s ${url}/v1/accounts/alice/balance${auth}`,
+    `  curl -s -X POST ${url}/v1/accounts/demo/top-ups${auth} -H 'content-type: application/json' -d '{"amount": 1000, "ceiling": 5000}'`,
+    `  curl -s ${url}/v1/accounts/demo/balance${auth}`,
   ].join("\n")
 }
