@@ -301,6 +301,43 @@ describe("bad input", () => {
     expect(await entriesOf(account)).toEqual({ entries: [], nextCursor: null })
   })
 
+  it("answers 400 to a query parameter or a body its route declares none of, and writes nothing", async () => {
+    const account = accountId("undeclared")
+    const hold = (key: string) =>
+      request(url(`/v1/accounts/${account}/holds`), { body: { amount: 50 }, headers: { "Idempotency-Key": key } })
+    const release = (path: string, init: { body?: unknown; raw?: string } = {}) =>
+      request(url(`/v1/accounts/${account}/holds/1/release${path}`), {
+        method: "POST",
+        ...init,
+        headers: { "Idempotency-Key": `release-${Math.random()}` },
+      })
+    expect((await topUp(account, { amount: 100 })).status).toBe(200)
+    expect((await hold("h1")).status).toBe(200)
+    const refused = [
+      // A misspelt query parameter would write a top-up without its ceiling, a partial release a whole one.
+      [
+        await request(url(`/v1/accounts/${account}/top-ups?ceiling=5`), { body: { amount: 100 } }),
+        "query: this route takes no query parameters; got ceiling",
+      ],
+      [
+        await request(url(`/v1/accounts/${account}/balance?at=2026-01-01`)),
+        "query: this route takes no query parameters; got at",
+      ],
+      [await release("", { body: { amount: 10 } }), "body: this route takes no body (send none, or {})"],
+      [await release("", { raw: "not json" }), "body: this route takes no body (send none, or {})"],
+      [await release("?amount=10"), "query: this route takes no query parameters; got amount"],
+    ] as const
+    for (const [reply, message] of refused) {
+      expectCleanError(reply, 400)
+      expect(reply.body).toEqual({ _tag: "InvalidRequest", message })
+    }
+    expect((await request(url(`/v1/accounts/${account}/holds/1`))).body.status).toBe("open")
+    expect(await balanceOf(account)).toBe(100)
+    expect((await entriesOf(account)).entries).toHaveLength(1)
+    // What says nothing is taken as nothing: no body, `{}`, an empty query.
+    expect((await release("?", { body: {} })).body.hold).toMatchObject({ status: "released", captured: 0 })
+  })
+
   it("answers 413 to an oversized body, 415 to a body that is not JSON, 404 to unknown routes", async () => {
     const account = accountId("limits")
     const oversized = await request(url(`/v1/accounts/${account}/top-ups`), {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   InvalidRequest,
+  type InvalidRequestResponse,
   RequestValidation,
   TallyApi,
   Authorization as TallyAuthorization,
@@ -20,7 +21,13 @@ import {
   HttpServerRequest,
   HttpServerResponse,
 } from "effect/http"
-import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
+import {
+  HttpApiBuilder,
+  type HttpApiEndpoint,
+  HttpApiError,
+  type HttpApiMiddleware,
+  HttpApiScalar,
+} from "effect/http-api"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -113,11 +120,53 @@ const invalidRequest = (slot: string, issue: SchemaIssue.Issue) => {
   return new InvalidRequest({ message: issues.join("; ") })
 }
 
-/** A request that fails the API's schemas answers 400 with what was wrong. */
-export const requestValidationLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) => {
-  if (error.kind === "Body" || error.kind === "ResponseHeaders") return Effect.fail(error)
-  return Effect.fail(invalidRequest(error.kind === "Payload" ? "body" : error.kind.toLowerCase(), error.cause.issue))
-})
+/** The names of a request's query parameters. */
+const queryNamesOf = (url: string) => {
+  const start = url.indexOf("?")
+  return start === -1 ? [] : [...new Set(new URLSearchParams(url.slice(start + 1)).keys())]
+}
+
+/** A body that says nothing: none, whitespace or `{}`, which some clients send with every POST. */
+const saysNothing = (text: string) => {
+  const trimmed = text.trim()
+  return trimmed === "" || /^\{\s*\}$/.test(trimmed)
+}
+
+/**
+ * What an endpoint's schemas cannot refuse, since it declares none: a query parameter on a route that
+ * takes none (`?ceiling=5` on a top-up would apply it without a ceiling), or a body on a write that
+ * takes none (`{"amount": 10}` on a release would release the whole hold).
+ */
+const undeclaredInput = (endpoint: HttpApiEndpoint.Top) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const names = endpoint.query === undefined ? queryNamesOf(request.url) : []
+    if (names.length > 0) {
+      return new InvalidRequest({ message: `query: this route takes no query parameters; got ${names.join(", ")}` })
+    }
+    if (endpoint.payload.size > 0 || !bodyMethods.has(request.method) || !hasBody(request.headers)) return
+    return saysNothing(yield* request.text)
+      ? undefined
+      : new InvalidRequest({ message: "body: this route takes no body (send none, or {})" })
+  })
+
+const schemaFailure = (error: HttpApiError.HttpApiSchemaError) =>
+  error.kind === "Body" || error.kind === "ResponseHeaders"
+    ? Effect.fail(error)
+    : Effect.fail(invalidRequest(error.kind === "Payload" ? "body" : error.kind.toLowerCase(), error.cause.issue))
+
+/**
+ * A request that fails the API's schemas answers 400 with what was wrong, and so does one that sends
+ * what its route declares no schema for.
+ */
+export const requestValidationLayer = Layer.succeed(RequestValidation, ((httpEffect, { endpoint }) =>
+  undeclaredInput(endpoint).pipe(
+    Effect.flatMap(
+      (refused): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> =>
+        refused === undefined ? httpEffect : Effect.fail(refused),
+    ),
+    Effect.catch((error) => (HttpApiError.HttpApiSchemaError.is(error) ? schemaFailure(error) : Effect.fail(error))),
+  )) as HttpApiMiddleware.HttpApiMiddleware<never, typeof InvalidRequestResponse, never>)
 
 // -----------------------------------------------------------------------------
 // Middleware of the router and the server
