@@ -168,6 +168,40 @@ describe("every caller answered in time when the database stops answering withou
     )
   })
 
+  it("every PostgreSQL process stopped for 20 s while readers outnumber the pool's connections: none waits for one past its deadline", async () => {
+    // Each read is a stage of its own, so 48 of them queue for the pool's 10 connections, each held for a
+    // stage by the stopped server: a reader must give up its wait in time, not run a stage after it.
+    const readers = 48
+    const answers: Array<{ readonly sentMs: number; readonly answeredMs: number; readonly status: number }> = []
+    let reading = true
+    const accountId = `readers-${runId}`
+    const reader = async () => {
+      while (reading) {
+        const sentMs = Date.now()
+        const response = await fetch(`${service.url}/v1/accounts/${accountId}/entries?limit=5`)
+        await response.arrayBuffer()
+        answers.push({ sentMs, answeredMs: Date.now(), status: response.status })
+      }
+    }
+    const readersDone = Promise.all(Array.from({ length: readers }, reader))
+    const { window } = await underLoad("sigstop-readers", () =>
+      holdFault(
+        20_000,
+        () => signalPostgres("SIGSTOP"),
+        () => signalPostgres("SIGCONT"),
+      ),
+    )
+    reading = false
+    await readersDone
+    const caughtReads = answers.filter((a) => a.sentMs < window.endMs && a.answeredMs > window.startMs)
+    const slowest = Math.max(...caughtReads.map((a) => a.answeredMs - a.sentMs))
+    console.log(`sigstop-readers: ${caughtReads.length} reads caught, the slowest answered in ${seconds(slowest)}`)
+    expect(caughtReads.filter((a) => a.status === 503).length).toBeGreaterThan(0)
+    expect(caughtReads.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([])
+    // The readers share the harness's event loop with the writers: the same margin as theirs.
+    expect(caughtReads.filter((a) => a.answeredMs - a.sentMs > deadlineMs + 500)).toEqual([])
+  })
+
   it("connections caught by a partition that never heals: answered in time, dropped, writes flowing on new ones", async () => {
     let caughtConnections = 0
     const { changes, window } = await underLoad("stranded", async () => {

@@ -256,11 +256,13 @@ const retryTransient =
 export const readWithRetry = (
   schedule: ReturnType<typeof retrySchedule>,
   options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs"> = defaults,
+  gate?: PgRequestDeadline.Gate,
 ) => {
   const retried = retryTransient(schedule)
+  const stage = gate === undefined ? PgRequestDeadline.stage : PgRequestDeadline.stageAt(gate)
   return <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, LedgerUnavailable, R> =>
     Effect.suspend(() =>
-      retried(PgRequestDeadline.stage(PgFailure.recoverSqlDefects(effect))).pipe(
+      retried(stage(PgFailure.recoverSqlDefects(effect))).pipe(
         Effect.provideService(PgRequestDeadline.PgRequestDeadline, requestDeadline(options)),
       ),
     ).pipe(Effect.tapError(logFailure("PostgreSQL read failed")), Effect.mapError(unavailable))
@@ -276,7 +278,9 @@ export const make = (options: Options = defaults) =>
     const commitOutcome = PgCommitOutcome.make(sql, lockedBatch.lockBatchAccounts)
     // Built once: a schedule is a description, and each retry runs it afresh.
     const retries = retrySchedule(options)
-    const read = readWithRetry(retries, options)
+    const gate = PgRequestDeadline.gateOf(sql)
+    const stage = PgRequestDeadline.stageAt(gate)
+    const read = readWithRetry(retries, options, gate)
     const retried = retryTransient(retries)
 
     const forget = (operations: ReadonlyArray<Operation>) =>
@@ -328,12 +332,12 @@ export const make = (options: Options = defaults) =>
         doubts.unresolved = undefined
       }
       if (doubts.unresolved !== undefined) {
-        const verdict = yield* PgRequestDeadline.stage(PgFailure.recoverSqlDefects(commitOutcome(doubts.unresolved)))
+        const verdict = yield* stage(PgFailure.recoverSqlDefects(commitOutcome(doubts.unresolved)))
         if (verdict === "landed") return doubts.unresolved.results
         if (verdict === "inconsistent") return yield* Effect.fail(landedInPart)
         doubts.unresolved = undefined
       }
-      return yield* PgRequestDeadline.stage(attempt(operations, (decided) => (doubts.unresolved = decided)))
+      return yield* stage(attempt(operations, (decided) => (doubts.unresolved = decided)))
     })
 
     /**
@@ -441,9 +445,7 @@ export const make = (options: Options = defaults) =>
             continue
           }
           // Past the deadline it is not looked up: its writes stay of unknown outcome.
-          const verdict = yield* retried(
-            PgRequestDeadline.stage(PgFailure.recoverSqlDefects(fencedOutcome(decided))),
-          ).pipe(
+          const verdict = yield* retried(stage(PgFailure.recoverSqlDefects(fencedOutcome(decided)))).pipe(
             Effect.tapError(logFailure("PostgreSQL lookup of an unanswered write failed")),
             Effect.orElseSucceed(() => "inconsistent" as const),
           )
@@ -470,7 +472,7 @@ export const make = (options: Options = defaults) =>
         let sent: ReadonlyArray<PgCasBatch.AccountAttempt> = []
         const statement = casBatch(operations, (attempts) => (sent = attempts))
         // Past the deadline nothing is sent: the locked path that follows answers that nothing was written.
-        return PgFailure.recoverSqlDefects(PgRequestDeadline.stage(statement)).pipe(
+        return PgFailure.recoverSqlDefects(stage(statement)).pipe(
           Effect.map((answers) =>
             answers.map(
               (answer): CasAnswer =>

@@ -1,6 +1,10 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
 import { SqlError } from "effect/sql"
+import type { SqlClient } from "effect/sql/SqlClient"
 import { watchTickMs } from "./PgDeadline.ts"
 
 /**
@@ -76,3 +80,49 @@ export const stage = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A,
   PgRequestDeadline.use(
     (deadline): Effect.Effect<A, E | SqlError.SqlError, R> => (fits(deadline) ? effect : Effect.fail(spent)),
   )
+
+/**
+ * The turns of the stages on one pool: one fewer than its connections, so its other users (webhook
+ * claims, the health check) never keep a stage waiting inside the pool, where a wait cannot be given
+ * up. A stage waits for its turn here instead, and gives up once a whole stage would no longer fit:
+ * behind stages held up by a stalled database, a request waited for their connections (two statement
+ * deadlines each) and then ran a whole stage of its own, well past its deadline.
+ */
+export type Gate = Semaphore.Semaphore
+
+const gates = new WeakMap<SqlClient, Gate>()
+
+/** The gate of the pool `sql` draws on, shared by every store on it. */
+export const gateOf = (sql: SqlClient): Gate => {
+  let gate = gates.get(sql)
+  if (gate === undefined) {
+    const connections = (sql as { readonly config?: { readonly maxConnections?: number } }).config?.maxConnections
+    gate = Semaphore.makeUnsafe(Math.max(1, (connections ?? 10) - 1))
+    gates.set(sql, gate)
+  }
+  return gate
+}
+
+/** Waits for a turn while a whole stage would still fit after it; nothing is sent before the turn. */
+const queued = <A, E, R>(gate: Gate, deadline: Deadline, effect: Effect.Effect<A, E, R>) => {
+  const waitMs = deadline.answerBy - deadline.stageMs - performance.now()
+  if (!Number.isFinite(waitMs)) return gate.withPermit(effect)
+  return Effect.scopedWith((scope) =>
+    Effect.flatMap(
+      Effect.timeoutOption(Scope.provide(gate.takeScoped(1), scope), waitMs),
+      (turn): Effect.Effect<A, E | SqlError.SqlError, R> =>
+        Option.isSome(turn) && fits(deadline) ? effect : Effect.fail(spent),
+    ),
+  )
+}
+
+/** `stage`, run in its turn at `gate`: at once when one is free, else after waiting within the deadline. */
+export const stageAt =
+  (gate: Gate) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    PgRequestDeadline.use((deadline): Effect.Effect<A, E | SqlError.SqlError, R> => {
+      if (!fits(deadline)) return Effect.fail(spent)
+      return Effect.flatMap(gate.withPermitsIfAvailable(1)(effect), (ran) =>
+        Option.isSome(ran) ? Effect.succeed(ran.value) : queued(gate, deadline, effect),
+      )
+    })

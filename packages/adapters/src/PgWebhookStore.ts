@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import { SqlClient } from "effect/sql"
 import * as PgEvents from "./PgEvents.ts"
 import { defaults, type Options, readWithRetry, retrySchedule } from "./PgLedgerStore.ts"
+import * as PgRequestDeadline from "./PgRequestDeadline.ts"
 
 /**
  * Webhook endpoints and deliveries in PostgreSQL (migration `5_webhooks`). Several processes share
@@ -52,7 +53,7 @@ interface DeliveryRow {
 export const make = (options: Options = defaults) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const retried = readWithRetry(retrySchedule(options), options)
+    const retried = readWithRetry(retrySchedule(options), options, PgRequestDeadline.gateOf(sql))
 
     const create = (endpoint: Parameters<WebhookStore["Service"]["create"]>[0], endpointsMax: number) =>
       retried(
