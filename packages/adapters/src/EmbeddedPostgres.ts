@@ -7,6 +7,7 @@ import * as Path from "node:path"
 import { promisify } from "node:util"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { isRunning } from "./ProcessStatus.ts"
 
@@ -240,12 +241,18 @@ const deathSignalSupported = Effect.promise(() =>
   ),
 )
 
+/** A server this process started: its pid, and how it ended once it has. */
+interface Launched {
+  readonly pid: number
+  readonly ended: Promise<string>
+}
+
 /**
  * Starts `postgres` as a child of this process in a session of its own, so a terminal's Ctrl-C
  * reaches only Tally, which stops the server after its in-flight requests. Where the system allows
  * it, the server gets a parent-death signal, so killing Tally outright (SIGKILL) stops it too;
  * elsewhere the next start stops a server left running. Resolves once the server accepts
- * connections, with its pid.
+ * connections.
  */
 const launch = (
   runner: Runner,
@@ -275,18 +282,24 @@ const launch = (
         // Listening before the first await: a server that fails at once may exit while the log
         // closes (a busy thread pool), and an event emitted with no listener is gone.
         let exited: Error | undefined
-        child.once("error", (error) => {
-          exited = error
-        })
-        child.once("exit", (code, signal) => {
-          exited = new Error(`it exited (${signal ?? code})`)
+        const ended = new Promise<string>((resolve) => {
+          child.once("error", (error) => {
+            exited = error
+            resolve(error.message)
+          })
+          child.once("exit", (code, signal) => {
+            exited = new Error(`it exited (${signal ?? code})`)
+            resolve(`${signal ?? `exit code ${code}`}`)
+          })
         })
         child.unref()
         await log.close()
         for (const deadline = Date.now() + startTimeoutMs; Date.now() < deadline; ) {
           if (exited !== undefined) throw new Error(`${exited.message}${await fatalLineOf(logPath)}; see ${logPath}`)
           const lockFile = await readLockFile(dataDir)
-          if (lockFile !== undefined && lockFile.pid === child.pid && lockFile.status === "ready") return child.pid
+          if (lockFile !== undefined && lockFile.pid === child.pid && lockFile.status === "ready") {
+            return { pid: child.pid, ended } satisfies Launched
+          }
           await new Promise((resolve) => setTimeout(resolve, readyPollMs))
         }
         child.kill("SIGKILL")
@@ -294,6 +307,26 @@ const launch = (
       },
       catch: fail("PostgreSQL did not start"),
     })
+  })
+
+/**
+ * A server that ends while this process needs it (killed, crashed) is started again on the same
+ * port, every second until it runs: its crash recovery replays what it had committed, and the pool
+ * replaces the connections it had. A server left to die would answer 503 for good, with nothing to
+ * restart it: the process that runs it is alive and well.
+ */
+const restartingAfterCrashes = (first: Launched, start: Effect.Effect<Launched, EmbeddedPostgresError>) =>
+  Effect.gen(function* () {
+    let server = first
+    while (true) {
+      const how = yield* Effect.promise(() => server.ended)
+      yield* Effect.logWarning(`PostgreSQL ${server.pid} ended (${how}) while in use; starting it again`)
+      server = yield* start.pipe(
+        Effect.tapError((error) => Effect.logWarning(`PostgreSQL did not start again yet: ${error.message}`)),
+        Effect.retry(Schedule.spaced("1 second")),
+      )
+      yield* Effect.logWarning(`PostgreSQL started again (${server.pid})`)
+    }
   })
 
 /** The server's last FATAL or PANIC line in its log, which says why it stopped, as ": <line>"; else "". */
@@ -414,7 +447,8 @@ export const start = (options: Options) =>
         ? yield* freePort.pipe(Effect.mapError(fail("no free port")))
         : Number(options.settings.port)
     const settings = { ...serverDefaults, ...options.settings, port: String(port) }
-    yield* Effect.acquireRelease(launch(runner, binaries, dataDir, settings, fail), () =>
+    const started = launch(runner, binaries, dataDir, settings, fail)
+    const first = yield* Effect.acquireRelease(started, () =>
       Effect.gen(function* () {
         const pid = yield* postmasterPid(dataDir)
         if (pid === undefined || !(yield* isRunning(pid))) {
@@ -434,6 +468,8 @@ export const start = (options: Options) =>
         if (options.throwaway === true) yield* Effect.promise(() => Fs.rm(dataDir, { recursive: true, force: true }))
       }).pipe(Effect.catch((error) => Effect.logWarning(error.message))),
     )
+    // Interrupted before the release above runs: a server stopped on purpose is not started again.
+    yield* Effect.forkScoped(restartingAfterCrashes(first, started))
     const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
     return { port, url: Redacted.make(url) } satisfies Server
   })
