@@ -352,6 +352,19 @@ describe("bad input", () => {
     })
     expect(form.status).toBe(415)
 
+    // A body said to be in another charset would be read as UTF-8 ("café" kept as "caf\uFFFD"): refused.
+    for (const contentType of ["application/json; charset=latin1", 'application/json; charset="utf-16"']) {
+      const misread = await request(url(`/v1/accounts/${account}/top-ups`), {
+        raw: JSON.stringify({ amount: 5, metadata: { note: "café" } }),
+        headers: { "content-type": contentType },
+      })
+      expectCleanError(misread, 415)
+    }
+    const utf8 = { "content-type": "application/json; charset=UTF-8" }
+    expect(
+      (await request(url(`/v1/accounts/${account}-utf8/top-ups`), { body: { amount: 5 }, headers: utf8 })).status,
+    ).toBe(200)
+
     for (const [method, path] of [
       ["GET", "/v1/nothing"],
       ["GET", "/"],

@@ -182,14 +182,25 @@ const errorJson = (status: number, _tag: string, message: string) =>
   HttpServerResponse.jsonUnsafe({ _tag, message }, { status })
 
 const unsupportedMediaType = () =>
-  errorJson(415, "UnsupportedMediaType", "request bodies must be JSON (Content-Type: application/json)")
+  errorJson(
+    415,
+    "UnsupportedMediaType",
+    "request bodies must be JSON in UTF-8 (Content-Type: application/json, with no charset or charset=utf-8)",
+  )
 
 /** Methods whose requests carry a body the API reads. */
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const mediaTypeOf = (contentType: string | undefined) => contentType?.split(";")[0]?.trim().toLowerCase()
+/** The charset a Content-Type names, lower-cased, if it names one. */
+const charsetOf = (contentType: string) => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
+/** Bodies are read as UTF-8, as JSON is: a body said to be in another charset would be misread, not refused. */
+const utf8Charsets = new Set([undefined, "utf-8", "utf8"])
 const declaresJson = (contentType: string | undefined) =>
-  contentType === "application/json" || mediaTypeOf(contentType) === "application/json"
+  contentType === "application/json" ||
+  (contentType !== undefined &&
+    mediaTypeOf(contentType) === "application/json" &&
+    utf8Charsets.has(charsetOf(contentType)))
 
 /** A request carries a body when it says how long (more than nothing) or sends it in chunks. */
 const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
