@@ -70,6 +70,17 @@ export const transitionContract = (context: ContractContext, store: Layer.Layer<
     const snapshotOf = (target: WriteTarget) =>
       port((s) => s.transact(target, (snapshot): Transition<AccountSnapshot> => ({ result: snapshot })))
     const feed = accountFeed({ run })
+    /** A row a write stored, read back equal in the next step's snapshot (under its own name) and by its own read. */
+    const readsBack = async <K extends "hold" | "autoTopUpRequest" | "pendingCredit">(
+      write: string,
+      name: K,
+      row: NonNullable<AccountSnapshot[K]>,
+      target: WriteTarget,
+      read: (store: LedgerStore["Service"]) => Effect.Effect<AccountSnapshot[K], unknown>,
+    ) => {
+      expect((await snapshotOf(target))[name], `${write}: ${name}, in the snapshot`).toEqual(row)
+      expect(await port(read), `${write}: ${name}, read by ${name}`).toEqual(row)
+    }
 
     test("state, entry, idempotency record, hold, auto top-up request, refill period, events, grants and pending credit read back equal", async () => {
       const accountId = toAccountId(context.newAccount())
@@ -107,22 +118,19 @@ export const transitionContract = (context: ContractContext, store: Layer.Layer<
           expect(prior && { ...prior, outcome: storedOutcome(prior.outcome) }, `${write}: record`).toEqual(record)
         }
         if (hold !== undefined) {
-          expect(
-            (await snapshotOf({ accountId, holdId: hold.holdId })).hold,
-            `${write}: hold, in the snapshot`,
-          ).toEqual(hold)
-          expect(await port((s) => s.hold(accountId, hold.holdId)), `${write}: hold, read by hold`).toEqual(hold)
+          await readsBack(write, "hold", hold, { accountId, holdId: hold.holdId }, (s) =>
+            s.hold(accountId, hold.holdId),
+          )
         }
         if (autoTopUpRequest !== undefined) {
           const { requestId } = autoTopUpRequest
-          expect(
-            (await snapshotOf({ accountId, autoTopUpRequestId: requestId })).autoTopUpRequest,
-            `${write}: autoTopUpRequest, in the snapshot`,
-          ).toEqual(autoTopUpRequest)
-          expect(
-            await port((s) => s.autoTopUpRequest(accountId, requestId)),
-            `${write}: autoTopUpRequest, read by autoTopUpRequest`,
-          ).toEqual(autoTopUpRequest)
+          await readsBack(
+            write,
+            "autoTopUpRequest",
+            autoTopUpRequest,
+            { accountId, autoTopUpRequestId: requestId },
+            (s) => s.autoTopUpRequest(accountId, requestId),
+          )
         }
         if (refill !== undefined) {
           // A period is settled once: the store keeps it, and refuses to settle it again.
@@ -148,14 +156,9 @@ export const transitionContract = (context: ContractContext, store: Layer.Layer<
         if (pendingCredit !== undefined) {
           const { pendingCreditId } = pendingCredit
           pendingCreditIds.add(pendingCreditId)
-          expect(
-            (await snapshotOf({ accountId, pendingCreditId })).pendingCredit,
-            `${write}: pendingCredit, in the snapshot`,
-          ).toEqual(pendingCredit)
-          expect(
-            await port((s) => s.pendingCredit(accountId, pendingCreditId)),
-            `${write}: pendingCredit, read by pendingCredit`,
-          ).toEqual(pendingCredit)
+          await readsBack(write, "pendingCredit", pendingCredit, { accountId, pendingCreditId }, (s) =>
+            s.pendingCredit(accountId, pendingCreditId),
+          )
           // Every credit the account has had, resolved ones included: the next one's id is one more.
           expect(
             (await snapshotOf({ accountId, opensPendingCredit: true })).pendingCreditsOpened,
