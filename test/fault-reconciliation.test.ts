@@ -76,16 +76,16 @@ const entryOf = (value: Answer): Entry | null => value.entry
 const resolvesRequest = (request: Request) => request.op === "complete" || request.op === "fail"
 
 describe("writes under injected faults, reconciled", () => {
-  const servers: Array<Scope.Closeable> = []
+  let serverScope: Scope.Closeable | undefined
   const dataDir = Path.resolve(`.tally-test/faults-${process.pid}`)
   let proxy: FaultProxy.FaultProxy
   let ledgers: Array<ManagedRuntime.ManagedRuntime<Ledger, unknown>> = []
   let admin: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
 
-  /** Starts PostgreSQL on the test's data directory (again, after a crash) and returns its URL. */
+  /** Starts PostgreSQL on the test's data directory and returns its URL. */
   const startServer = async () => {
     const scope = await Effect.runPromise(Scope.make())
-    servers.push(scope)
+    serverScope = scope
     const server = await Effect.runPromise(
       // A crash keeps what the OS holds: fsync may be off, but an acknowledged commit must have
       // reached the OS, so synchronous_commit stays on.
@@ -96,12 +96,25 @@ describe("writes under injected faults, reconciled", () => {
     return new URL(Redacted.value(server.url))
   }
 
-  /** Kills the server and all its processes outright, as a crash does, then starts it again. */
+  const postmasterPid = () => {
+    try {
+      return Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Kills the server and all its processes outright, as a crash does; `EmbeddedPostgres` starts it
+   * again on its port, as it does under a running service. Resolves once the new server runs.
+   */
   const crashAndRestart = async () => {
-    const pid = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+    const pid = postmasterPid()!
     process.kill(-pid, "SIGKILL")
     while (isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 20))
-    proxy.retarget(Number((await startServer()).port))
+    for (let next = postmasterPid(); next === undefined || next === pid || !isRunning(next); next = postmasterPid()) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
   }
 
   beforeAll(async () => {
@@ -124,7 +137,7 @@ describe("writes under injected faults, reconciled", () => {
   afterAll(async () => {
     await Promise.all([...ledgers.map((l) => l.dispose()), admin?.dispose()])
     await proxy?.close()
-    for (const scope of servers.reverse()) await Effect.runPromise(Scope.close(scope, Exit.void))
+    if (serverScope !== undefined) await Effect.runPromise(Scope.close(serverScope, Exit.void))
     Fs.rmSync(dataDir, { recursive: true, force: true })
   })
 

@@ -215,8 +215,6 @@ export interface FaultProxy {
   readonly cutAll: () => void
   /** Refuses new connections for `ms`, as a restarting server does. */
   readonly refuseFor: (ms: number) => void
-  /** Sends new connections to another port: the server came back on it. */
-  readonly retarget: (port: number) => void
   /** Partitions every connection, open and new, closing nothing, until `heal`. */
   readonly blackhole: (blocked: Blocked) => void
   readonly heal: () => void
@@ -229,14 +227,13 @@ export interface FaultProxy {
   readonly close: () => Promise<void>
 }
 
-export const start = (initial: { readonly host: string; readonly port: number }) =>
+export const start = (target: { readonly host: string; readonly port: number }) =>
   new Promise<FaultProxy>((resolve, reject) => {
     const connections = new Set<Connection>()
     const armed: Array<Cut> = []
     let cuts = 0
     let executed: Array<string> = []
     let refusingUntil = 0
-    let target = initial
     let partition: Blocked | undefined
     const takeCut = (sql: string) => {
       const index = armed.findIndex((cut) => cut.match(sql))
@@ -279,9 +276,6 @@ export const start = (initial: { readonly host: string; readonly port: number })
         },
         refuseFor: (ms) => {
           refusingUntil = Date.now() + ms
-        },
-        retarget: (port) => {
-          target = { ...target, port }
         },
         blackhole: (blocked) => {
           partition = blocked
