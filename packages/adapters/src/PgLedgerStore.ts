@@ -225,8 +225,8 @@ const logFailure = (what: string) => (error: SqlError.SqlError) =>
  * write about 8% of its CPU. The failure that opened it is replayed as its first attempt, so the
  * schedule waits and counts the budget from that failure, as when it wrapped the first attempt.
  * Retries stop at the request's deadline: `effect` starts each of its stages with
- * `PgRequestDeadline.stage`, whose `spent` is never retried; each stage ends within the connection's
- * own deadline (`PgDeadline`).
+ * `PgRequestDeadline.stageAt` (or `stage`), whose `spent` is never retried; each stage ends within the
+ * connection's own deadline (`PgDeadline`).
  */
 const retryTransient =
   (schedule: ReturnType<typeof retrySchedule>) =>

@@ -5,23 +5,26 @@ import type { ContractContext } from "./ContractContext.ts"
 /** How long a test waits for the events it caused: a shared PostgreSQL shows them once older transactions end. */
 const eventsDeadlineMs = 60_000
 
+/** A page that does not move the feed on would be read again forever: the adapter's ids are wrong. */
+export const movedOn = <Page extends { readonly events: ReadonlyArray<LedgerEvent>; readonly next: number }>(
+  after: number,
+  page: Page,
+): Page => {
+  if (page.events.length > 0 && page.next <= after) {
+    throw new Error(
+      `the feed after event ${after} answered ${page.events.length} events and next ${page.next}: ` +
+        "event ids must be positive and increasing, and next the last event's id",
+    )
+  }
+  return page
+}
+
 /**
  * The event feed as one test reads it: where the feed ends before the test writes, then the events
  * of its account after that point. The store may hold any number of other events.
  */
 export const accountFeed = ({ run }: Pick<ContractContext, "run">) => {
   let known = 0
-
-  /** A page that does not move the feed on would be read again forever: the adapter's ids are wrong. */
-  const movedOn = (after: number, page: { readonly events: ReadonlyArray<LedgerEvent>; readonly next: number }) => {
-    if (page.events.length > 0 && page.next <= after) {
-      throw new Error(
-        `the feed after event ${after} answered ${page.events.length} events and next ${page.next}: ` +
-          "event ids must be positive and increasing, and next the last event's id",
-      )
-    }
-    return page
-  }
 
   /** The id of the newest event the feed serves now. */
   const end = async () => {

@@ -12,6 +12,7 @@ import type { LedgerEvent, NewLedgerEvent } from "../events/LedgerEvent.ts"
 import { Ledger } from "../Ledger.ts"
 import type { LedgerStore } from "../LedgerStore.ts"
 import { Limits } from "../Limits.ts"
+import { movedOn } from "./AccountFeed.ts"
 
 /**
  * Appends events as the write path does, in a transaction of its own: the feed's contract checks
@@ -60,10 +61,8 @@ export const eventFeedContract = (name: string, layer: Layer.Layer<LedgerStore |
     const end = async () => {
       let after = 0
       while (true) {
-        const page = await read({ after, limit: Limits.eventsPageSizeMax })
+        const page = movedOn(after, await read({ after, limit: Limits.eventsPageSizeMax }))
         if (page.events.length === 0) return after
-        // A feed that answers the same events again would be read forever.
-        expect(page.next, `events after ${after}: next must move past it`).toBeGreaterThan(after)
         after = page.next
       }
     }
@@ -84,9 +83,9 @@ export const eventFeedContract = (name: string, layer: Layer.Layer<LedgerStore |
       const appended = await append(Array.from({ length: 7 }, (_, i) => lowEvent(i)))
       const seen: Array<number> = []
       let after = start
-      for (let page = await read({ after, limit: 3 }); page.events.length > 0; page = await read({ after, limit: 3 })) {
+      const next = async () => movedOn(after, await read({ after, limit: 3 }))
+      for (let page = await next(); page.events.length > 0; page = await next()) {
         expect(page.events.length).toBeLessThanOrEqual(3)
-        expect(page.next, `events after ${after}: next must move past it`).toBeGreaterThan(after)
         seen.push(...page.events.map((e) => e.id))
         after = page.next
       }
