@@ -151,7 +151,7 @@ export interface Reply {
 /** One HTTP request; the body is parsed as JSON when it is JSON. */
 export const request = async (
   url: string,
-  init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<Reply> => {
   const hasBody = init.body !== undefined || init.raw !== undefined
   const response = await fetch(url, {

@@ -146,7 +146,7 @@ describe("the hot routes answer as the HttpApi app", () => {
     ])
   })
 
-  it("bodies Node and Effect read alike: a byte-order mark, bytes that are not UTF-8, keys in any order", async () => {
+  it("bodies Node and Effect read alike: a byte-order mark, bytes that are not UTF-8 (refused), keys in any order", async () => {
     await expectSameAnswers([
       { route: "top-ups", raw: '\uFEFF{"amount": 7}' },
       {

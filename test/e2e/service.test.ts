@@ -338,7 +338,7 @@ describe("bad input", () => {
     expect((await release("?", { body: {} })).body.hold).toMatchObject({ status: "released", captured: 0 })
   })
 
-  it("answers 413 to an oversized body, 415 to a body that is not JSON, 404 to unknown routes", async () => {
+  it("answers 413 to an oversized body, 415 to a body that is not JSON, 400 to one not in UTF-8, 404 to unknown routes", async () => {
     const account = accountId("limits")
     const oversized = await request(url(`/v1/accounts/${account}/top-ups`), {
       raw: JSON.stringify({ amount: 5, metadata: { pad: "x".repeat(100_000) } }),
@@ -359,6 +359,19 @@ describe("bad input", () => {
         headers: { "content-type": contentType },
       })
       expectCleanError(misread, 415)
+    }
+    // JSON is UTF-8: bytes that are not would be stored as U+FFFD, on the hot routes and the app's alike.
+    for (const [path, json, headers] of [
+      [`/v1/accounts/${account}/top-ups`, '{"amount": 5, "metadata": {"note": "café"}}', {}],
+      [
+        `/v1/accounts/${account}/adjustments`,
+        '{"amount": 5, "reason": "café", "actor": "ops"}',
+        { "idempotency-key": "a1" },
+      ],
+    ] as const) {
+      const misread = await request(url(path), { raw: Buffer.from(json, "latin1"), headers })
+      expectCleanError(misread, 400)
+      expect(misread.body).toEqual({ _tag: "InvalidRequest", message: "body: Expected a valid JSON body in UTF-8" })
     }
     const utf8 = { "content-type": "application/json; charset=UTF-8" }
     expect(

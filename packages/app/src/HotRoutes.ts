@@ -71,10 +71,15 @@ interface Answer {
 const clientClosedStatus = 499
 
 const bearerPrefix = "Bearer "
-/** Bodies are read as Effect's Node adapter reads them: UTF-8, a byte-order mark dropped. */
-const utf8 = new TextDecoder()
+/** Bodies are read as UTF-8, a byte-order mark dropped, as Effect's Node adapter reads them. */
+const utf8 = new TextDecoder("utf-8", { fatal: true })
 /** What `HttpApi` answers a body that is not JSON with. */
 const notJson = new SchemaIssue.InvalidValue({ message: "Expected a valid JSON body" })
+/**
+ * JSON is UTF-8 (RFC 8259): a body with bytes that are not is refused, as the app's request validation
+ * refuses it, where a lenient decoder would store U+FFFD in place of the caller's text.
+ */
+export const notUtf8 = new SchemaIssue.InvalidValue({ message: "Expected a valid JSON body in UTF-8" })
 
 type Endpoint = HttpApiEndpoint.Top
 
@@ -150,13 +155,24 @@ const errorEncoder = (group: HttpApiGroup.Top, endpoint: Endpoint, retryAfterSec
   }
 }
 
-/** Reads a body whose length its headers gave, then hands over its text; a request cut off is dropped. */
-const readBody = (request: Http.IncomingMessage, done: (text: string) => void) => {
+/**
+ * Reads a body whose length its headers gave, then hands over its text, undefined when it is not UTF-8;
+ * a request cut off is dropped.
+ */
+const readBody = (request: Http.IncomingMessage, done: (text: string | undefined) => void) => {
   const chunks: Array<Buffer> = []
   request.on("data", (chunk: Buffer) => chunks.push(chunk))
-  request.on("end", () => done(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))))
+  request.on("end", () => done(textOf(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))))
   // A client that leaves before its body is complete asked for nothing.
   request.on("error", () => {})
+}
+
+const textOf = (bytes: Buffer) => {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
 }
 
 /** A body length the headers declare, within the limit; undefined when the app must judge the body. */
@@ -386,8 +402,9 @@ export const make = (rules: Rules) =>
 /** A body as `HttpApi` decodes a JSON payload: empty is undefined, anything else must parse. */
 const payloadOf = (
   decode: (input: unknown) => Result.Result<unknown, Schema.SchemaError>,
-  text: string,
+  text: string | undefined,
 ): Result.Result<unknown, SchemaIssue.Issue> => {
+  if (text === undefined) return Result.fail(notUtf8)
   let json: unknown
   if (text !== "") {
     try {

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer"
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
@@ -144,11 +145,21 @@ const undeclaredInput = (endpoint: HttpApiEndpoint.Top) =>
     if (names.length > 0) {
       return new InvalidRequest({ message: `query: this route takes no query parameters; got ${names.join(", ")}` })
     }
-    if (endpoint.payload.size > 0 || !bodyMethods.has(request.method) || !hasBody(request.headers)) return
+    if (!bodyMethods.has(request.method) || !hasBody(request.headers)) return
+    if (endpoint.payload.size > 0) {
+      return (yield* isUtf8Body(request)) ? undefined : invalidRequest("body", HotRoutes.notUtf8)
+    }
     return saysNothing(yield* request.text)
       ? undefined
       : new InvalidRequest({ message: "body: this route takes no body (send none, or {})" })
   })
+
+/** Whether a body is UTF-8; one that cannot be read is left to its route, which reads it again and answers. */
+const isUtf8Body = (request: HttpServerRequest.HttpServerRequest) =>
+  request.arrayBuffer.pipe(
+    Effect.map((bytes) => isUtf8(bytes)),
+    Effect.orElseSucceed(() => true),
+  )
 
 const schemaFailure = (error: HttpApiError.HttpApiSchemaError) =>
   error.kind === "Body" || error.kind === "ResponseHeaders"
