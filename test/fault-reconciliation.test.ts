@@ -8,6 +8,7 @@ import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "eff
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import * as FaultProxy from "./support/FaultProxy.ts"
+import { isRunning, postmasterPid, runningPostmasterPid } from "./support/Postmaster.ts"
 
 /**
  * Writers under faults, then every answer reconciled with what the database holds. Two ledgers
@@ -96,23 +97,19 @@ describe("writes under injected faults, reconciled", () => {
     return new URL(Redacted.value(server.url))
   }
 
-  const postmasterPid = () => {
-    try {
-      return Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
-    } catch {
-      return undefined
-    }
-  }
-
   /**
    * Kills the server and all its processes outright, as a crash does; `EmbeddedPostgres` starts it
    * again on its port, as it does under a running service. Resolves once the new server runs.
    */
   const crashAndRestart = async () => {
-    const pid = postmasterPid()!
+    const pid = runningPostmasterPid(dataDir)
     process.kill(-pid, "SIGKILL")
     while (isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 20))
-    for (let next = postmasterPid(); next === undefined || next === pid || !isRunning(next); next = postmasterPid()) {
+    for (
+      let next = postmasterPid(dataDir);
+      next === undefined || next === pid || !isRunning(next);
+      next = postmasterPid(dataDir)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
@@ -508,13 +505,4 @@ const failureTag = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   if (Exit.isSuccess(exit)) return undefined
   const error = exit.cause.reasons.find(Cause.isFailReason)?.error
   return (error as { readonly _tag?: string } | undefined)?._tag
-}
-
-/** Whether a process still runs: a zombie, killed but not yet reaped, does not. */
-const isRunning = (pid: number) => {
-  try {
-    return Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
-  } catch {
-    return false
-  }
 }

@@ -4,6 +4,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runningPostmasterPid } from "../support/Postmaster.ts"
 import { type PrivateCopy, privateCopy } from "./PrivateCopy.ts"
 import { baseEnv, collect, freshDataDir, request, runShell, serviceOf } from "./TallyProcess.ts"
 
@@ -147,9 +148,7 @@ describe.skipIf(!isRoot)("as root where user namespaces are refused (root only: 
       try {
         const topUp = await request(`${service.url}/v1/accounts/carol/top-ups`, { body: { amount: 7 } })
         expect(topUp.status, topUp.text).toBe(200)
-        const postmaster = Number(
-          Fs.readFileSync(Path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
-        )
+        const postmaster = runningPostmasterPid(Path.join(dataDir, "postgres"))
         const uid = /^Uid:\s+(\d+)/m.exec(Fs.readFileSync(`/proc/${postmaster}/status`, "utf8"))?.[1]
         const postgresUid = (await collect(spawn("id", ["-u", "postgres"]))).stdout.trim()
         expect(uid).toBe(postgresUid)

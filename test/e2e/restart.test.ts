@@ -2,6 +2,7 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import { isRunning, runningPostmasterPid } from "../support/Postmaster.ts"
 import { freshDataDir, request, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -98,9 +99,7 @@ describe("restarts", () => {
   it("when PostgreSQL dies under it, starts it again: the data kept, writes answered, SIGTERM still exits 0", async () => {
     service = await startService(env)
     expect((await request(`${service.url}/v1/accounts/revived/top-ups`, { body: { amount: 10 } })).status).toBe(200)
-    const postmasterPid = Number(
-      Fs.readFileSync(Path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
-    )
+    const postmasterPid = runningPostmasterPid(Path.join(dataDir, "postgres"))
     // The whole server: a postmaster killed alone leaves its backends answering for a moment.
     process.kill(-postmasterPid, "SIGKILL")
     // SIGKILL is sent at once but acted on when the processes next run: wait until they are gone.
@@ -128,12 +127,3 @@ describe("restarts", () => {
     service = undefined
   })
 })
-
-/** Whether a process still runs: a zombie, killed but not yet reaped, does not. */
-const isRunning = (pid: number) => {
-  try {
-    return Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
-  } catch {
-    return false
-  }
-}

@@ -5,6 +5,7 @@ import * as Path from "node:path"
 import { ProcessStatus } from "@tally/adapters"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { runningPostmasterPid } from "../support/Postmaster.ts"
 import { baseEnv, freshDataDir, repoRoot, request, runTally, serviceOf, startService } from "./TallyProcess.ts"
 
 /**
@@ -35,8 +36,7 @@ const eventually = async (condition: () => Promise<boolean> | boolean) => {
 
 const ownerPid = (dir: string): number => JSON.parse(Fs.readFileSync(Path.join(dir, "owner.json"), "utf8")).pid
 
-const postmasterPid = (dir: string) =>
-  Number(Fs.readFileSync(Path.join(dir, "postgres", "postmaster.pid"), "utf8").split("\n")[0])
+const postmasterPid = (dir: string) => runningPostmasterPid(Path.join(dir, "postgres"))
 
 const answers = (url: string) =>
   fetch(`${url}/health`).then(

@@ -16,6 +16,7 @@ import { watchHealth } from "../ha/HealthWatch.ts"
 import { figures, readLedger, reconcile } from "../ha/Reconcile.ts"
 import { startLoad } from "../ha/WriteLoad.ts"
 import * as FaultProxy from "../support/FaultProxy.ts"
+import { runningPostmasterPid } from "../support/Postmaster.ts"
 
 /**
  * Faults that close nothing, under 32 clients writing keyed top-ups and spends over HTTP to a
@@ -81,7 +82,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * each of which runs in a session of its own.
  */
 const signalPostgres = (signal: NodeJS.Signals) => {
-  const postmaster = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+  const postmaster = runningPostmasterPid(dataDir)
   process.kill(postmaster, signal)
   for (const entry of Fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
