@@ -114,6 +114,7 @@ describe("the console, served by tally serve", () => {
     expect(script.status).toBe(200)
     expect(script.headers.get("content-type")).toContain("text/javascript")
     expect((await api("/console/nothing.js")).status).toBe(404)
+    expect((await api("/console/")).text).toBe(page.text)
     // The page itself: opened in the browser, it lists accounts without asking for a token (loopback, none set).
     const browserPage = await newWatchedPage()
     await browserPage.goto(`${service.url}/console`)

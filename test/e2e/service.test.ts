@@ -338,7 +338,7 @@ describe("bad input", () => {
     expect((await release("?", { body: {} })).body.hold).toMatchObject({ status: "released", captured: 0 })
   })
 
-  it("answers 413 to an oversized body, 415 to a body that is not JSON, 400 to one not in UTF-8, 404 to unknown routes", async () => {
+  it("answers 413 to an oversized body, 415 to a body that is not JSON, 400 to one not in UTF-8, 404 to unknown routes and spellings", async () => {
     const account = accountId("limits")
     const oversized = await request(url(`/v1/accounts/${account}/top-ups`), {
       raw: JSON.stringify({ amount: 5, metadata: { pad: "x".repeat(100_000) } }),
@@ -383,8 +383,15 @@ describe("bad input", () => {
       ["GET", "/"],
       ["DELETE", `/v1/accounts/${account}/balance`],
       ["POST", `/v1/accounts/${account}/balance`],
+      // Paths are matched letter for letter, as documented.
+      ["GET", `/V1/accounts/${account}/balance`],
+      ["GET", `//v1/accounts/${account}/entries`],
+      ["GET", `/v1/accounts/${account}/balance/`],
     ] as const) {
       expectCleanError(await request(url(path), { method }), 404)
+    }
+    for (const path of [`/v1/accounts/${account}/top-ups;ceiling=1`, `/v1/accounts/${account}/Top-Ups`]) {
+      expectCleanError(await request(url(path), { body: { amount: 5 } }), 404)
     }
     expect(await entriesOf(account)).toEqual({ entries: [], nextCursor: null })
   })

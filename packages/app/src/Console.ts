@@ -58,6 +58,8 @@ export const routes = Layer.unwrap(
     const page = serve("index.html")
     return Layer.mergeAll(
       HttpRouter.add("GET", "/console", page),
+      // The router matches paths letter for letter; an operator may well type the slash.
+      HttpRouter.add("GET", "/console/", page),
       HttpRouter.add("GET", "/console/:file", (request) =>
         serve(new URL(request.url, "http://console").pathname.slice("/console/".length)),
       ),

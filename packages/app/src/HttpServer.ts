@@ -14,6 +14,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import {
+  FindMyWay,
   HttpEffect,
   HttpIncomingMessage,
   HttpRouter,
@@ -419,7 +420,12 @@ export const layer = (settings: ServerSettings) => {
   // that arrives while no handler is attached, so a caller polling /health must never hit that gap.
   const guarded = Option.isNone(settings.apiToken) ? Layer.mergeAll(routes, crossSiteGuard) : routes
   const app = HttpRouter.toHttpEffect(guarded.pipe(Layer.provide(authorizationLayer(settings.apiToken)))).pipe(
-    Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: Limits.pathParamLengthMax }),
+    // Paths as documented, letter for letter: the router's defaults also took `/V1/...`, `//v1/...`, a
+    // trailing slash, and `;ceiling=5` after a path as a query its route never reads.
+    Effect.provideService(HttpRouter.RouterConfig, {
+      ...FindMyWay.strictConfig,
+      maxParamLength: Limits.pathParamLengthMax,
+    }),
   )
   return Layer.unwrap(
     Effect.gen(function* () {
