@@ -150,8 +150,8 @@ export const capture = (request: CaptureRequest, nowMs: number): Step<WriteResul
 /**
  * The members' usage after a capture: the hold's member gets back what the capture settles or
  * releases of its counted reservation, and the capture's member is charged what it took. Only what
- * the capture takes beyond the member's own counted reservation is checked against its limit: the
- * reservation was checked when the hold was placed.
+ * the capture takes beyond the member's own hold is checked against its limit: the reservation was
+ * checked when the hold was placed, or was placed before the limits, which never refuse what it took.
  */
 const captureMembers = (
   state: AccountState,
@@ -163,7 +163,7 @@ const captureMembers = (
   const remaining = remainingOf(hold)
   const counted = holdCounts(state.members, hold)
   const taken = -decision.decision.applied
-  const fresh = counted && member === hold.member ? taken - Math.min(taken, remaining) : taken
+  const fresh = member === hold.member ? taken - Math.min(taken, remaining) : taken
   if (fresh > 0) {
     const exceeded = checkMemberDebit(hold.accountId, state.members, member, fresh, nowMs)
     if (exceeded !== undefined) return exceeded

@@ -161,6 +161,60 @@ const ledger = () => {
   }
 }
 
+/**
+ * What the member's captures took, since `periodStartMs`, within its own holds placed before the
+ * limits: the limits never refuse it, so it may pass them.
+ */
+const takenWithinEarlierHolds = (
+  subject: ReturnType<typeof ledger>,
+  sinceHoldId: number,
+  name: string,
+  periodStartMs: number,
+) => {
+  const left = new Map<number, number>()
+  let taken = 0
+  for (const entry of subject.entries) {
+    if (entry.kind !== "usage" || entry.holdId === null || entry.holdId > sinceHoldId) continue
+    const hold = subject.holds.get(entry.holdId)!
+    if (entry.member !== hold.member) continue
+    const remaining = left.get(hold.holdId) ?? hold.amount
+    const within = Math.min(-entry.amount, remaining)
+    left.set(hold.holdId, remaining - within)
+    if (entry.member === name && Date.parse(entry.createdAt) >= periodStartMs) taken += within
+  }
+  return taken
+}
+
+describe("a hold placed before the limits", () => {
+  const placedBeforeLimits = (held: number, set: MemberLimits) => {
+    const subject = ledger()
+    subject.fund(5_000, start)
+    subject.run({ _tag: "Hold", member: "ana", amount: held }, start)
+    subject.setLimits(set)
+    return subject
+  }
+  const capture = (amount: number) => ({ _tag: "Capture", hold: 1, amount, final: true, member: undefined }) as const
+  const daily = (credits: number): MemberLimit => ({ credits: credits as MemberLimit["credits"], period: "day" })
+
+  test("is captured within it even when its member has used its limit since", () => {
+    const subject = placedBeforeLimits(150, { default: daily(200), members: {} })
+    expect(subject.run({ _tag: "Spend", member: "ana", amount: 200, available: false }, start)).toMatchObject({
+      _tag: "Posted",
+    })
+    expect(subject.run(capture(150), start)).toMatchObject({ _tag: "HoldChanged" })
+    expect(subject.holds.get(1)).toMatchObject({ status: "captured", captured: 150 })
+  })
+
+  test("is checked against the limit only for what a capture takes beyond it", () => {
+    const own = (credits: number) => ({ default: null, members: { ana: daily(credits) } })
+    expect(placedBeforeLimits(50, own(400)).run(capture(450), start)).toMatchObject({ _tag: "HoldChanged" })
+    expect(placedBeforeLimits(50, own(400)).run(capture(451), start)).toMatchObject({
+      _tag: "Refused",
+      error: { _tag: "MemberLimitExceeded", used: 0, requested: 401 },
+    })
+  })
+})
+
 describe("member limits, over any sequence of spends, holds, captures, releases and days", () => {
   test.prop([limits, fc.boolean(), fc.array(operation, { maxLength: 60 })], { numRuns: 500 })(
     "a member never passes its limit in a period: its usage entries there and its open holds stay within it",
@@ -180,9 +234,11 @@ describe("member limits, over any sequence of spends, holds, captures, releases 
           const memberLimit = memberLimitOf(state.members, name)
           if (memberLimit === undefined) continue
           const periodStart = Math.max(periodStartOf(memberLimit, nowMs), limitedFrom)
-          const spent = subject.entries
-            .filter((e) => e.kind === "usage" && e.member === name && Date.parse(e.createdAt) >= periodStart)
-            .reduce((sum, e) => sum - e.amount, 0)
+          const spent =
+            subject.entries
+              .filter((e) => e.kind === "usage" && e.member === name && Date.parse(e.createdAt) >= periodStart)
+              .reduce((sum, e) => sum - e.amount, 0) -
+            takenWithinEarlierHolds(subject, state.members.sinceHoldId, name, periodStart)
           const held = [...subject.holds.values()]
             .filter((h) => h.member === name && h.holdId > state.members.sinceHoldId)
             .reduce((sum, h) => sum + remainingOf(h), 0)
