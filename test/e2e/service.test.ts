@@ -301,6 +301,31 @@ describe("bad input", () => {
     expect(await entriesOf(account)).toEqual({ entries: [], nextCursor: null })
   })
 
+  it("answers 400 to an id in a path not written in digits alone, which would name another spelling's resource", async () => {
+    const account = accountId("path-ids")
+    expect((await topUp(account, { amount: 100 })).status).toBe(200)
+    const hold = { body: { amount: 50 }, headers: { "Idempotency-Key": "h1" } }
+    expect((await request(url(`/v1/accounts/${account}/holds`), hold)).status).toBe(200)
+    expect((await request(url(`/v1/accounts/${account}/holds/1`))).status).toBe(200)
+    for (const id of ["01", "1.0", "1e0", "+1", "0x1", " 1"]) {
+      const reply = await request(url(`/v1/accounts/${account}/holds/${encodeURIComponent(id)}`))
+      expectCleanError(reply, 400)
+      expect(reply.body.message).toMatch(/^params\.holdId: Expected a positive integer written in digits/)
+    }
+    const refund = await request(url(`/v1/accounts/${account}/entries/1e0/refunds`), {
+      body: { amount: 10 },
+      headers: { "Idempotency-Key": "r1" },
+    })
+    expectCleanError(refund, 400)
+    const capture = await request(url(`/v1/accounts/${account}/holds/1.0/captures`), {
+      body: { amount: 10 },
+      headers: { "Idempotency-Key": "c1" },
+    })
+    expectCleanError(capture, 400)
+    expect(await balanceOf(account)).toBe(100)
+    expect((await entriesOf(account)).entries).toHaveLength(1)
+  })
+
   it("answers 400 to a query parameter or a body its route declares none of, and writes nothing", async () => {
     const account = accountId("undeclared")
     const hold = (key: string) =>

@@ -97,6 +97,15 @@ export const exampleAccountId = withExample(AccountId, Examples.accountId)
 
 export const accountParams = { accountId: exampleAccountId }
 
+/**
+ * A path's numeric id as digits alone, no leading zero: read as a number, `1.0`, `01` and `1e0` would
+ * all name id 1, so one resource would answer to many paths.
+ */
+export const pathId = <S extends Schema.Codec<number, number>>(id: S) =>
+  Schema.String.check(
+    Schema.isPattern(/^[1-9][0-9]*$/, { expected: "a positive integer written in digits, such as 12" }),
+  ).pipe(Schema.decodeTo(id, SchemaTransformation.numberFromString))
+
 /** `Idempotency-Key`: a retry with the same key and body answers with the first response. */
 export const idempotencyHeaders = {
   "idempotency-key": Schema.optionalKey(withExample(IdempotencyKey, Examples.idempotencyKey)),

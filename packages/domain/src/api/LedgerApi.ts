@@ -175,7 +175,7 @@ export class LedgerGroup extends HttpApiGroup.make("ledger")
       OpenApi.annotations({
         summary: "The account's entries, newest first, one page at a time",
         description:
-          "Filters: kind; from (included) and to (excluded), ISO-8601 times with an offset; reference and member, as set on writes.",
+          "Filters: kind; from (included) and to (excluded), ISO-8601 times with an offset or dates (midnight UTC); reference and member, as set on writes.",
       }),
     ),
     HttpApiEndpoint.get("totals", "/accounts/:accountId/totals", {

@@ -9,6 +9,7 @@ import {
   idempotencyHeaders,
   LedgerUnavailableResponse,
   OutcomeUnknownResponse,
+  pathId,
   readErrors,
   storeErrors,
   withExample,
@@ -96,7 +97,7 @@ export const ExpireAutoTopUpsResponse = withExample(Schema.Struct({ expired: Sch
 
 const requestParams = {
   accountId: exampleAccountId,
-  requestId: AutoTopUpRequestLookup.fields.requestId,
+  requestId: pathId(AutoTopUpRequestLookup.fields.requestId),
 }
 
 export class AutoTopUpGroup extends HttpApiGroup.make("autoTopUp")

@@ -7,6 +7,7 @@ import {
   exampleAccountId,
   InsufficientCreditsResponse,
   idempotencyHeaders,
+  pathId,
   storeErrors,
   WriteResponse,
   withExample,
@@ -49,7 +50,7 @@ export const AdjustmentBody = withExample(
 export class CorrectionsGroup extends HttpApiGroup.make("corrections")
   .add(
     HttpApiEndpoint.post("refund", "/accounts/:accountId/entries/:sequence/refunds", {
-      params: { accountId: exampleAccountId, sequence: RefundRequest.fields.sequence },
+      params: { accountId: exampleAccountId, sequence: pathId(RefundRequest.fields.sequence) },
       headers: idempotencyHeaders,
       payload: RefundBody,
       success: WriteResponse,

@@ -16,7 +16,7 @@ export const defaultGrantPriority: GrantPriority = 5
 
 /** What a credit may say to become a grant; with neither field it is an ordinary credit. */
 export const GrantTermsFields = {
-  /** When what is left of the credit leaves the balance (ISO-8601 with an offset). */
+  /** When what is left of the credit leaves the balance (ISO-8601 with an offset, or a date: midnight UTC). */
   expiresAt: Schema.optionalKey(Instant),
   /** Its place in the draw-down order, 0 to 9, lower first (default 5). */
   priority: Schema.optionalKey(GrantPriority),

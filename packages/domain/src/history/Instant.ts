@@ -37,7 +37,8 @@ const exists = (text: string) => {
  */
 export const Instant = Schema.String.check(
   Schema.makeFilter(exists, {
-    expected: "an ISO-8601 time with an offset that exists, such as 2026-01-31T12:00:00Z (in a URL, write + as %2B)",
+    expected:
+      "an ISO-8601 time with an offset, or a date (midnight UTC), that exists, such as 2026-01-31T12:00:00Z or 2026-01-31 (in a URL, write + as %2B)",
   }),
 ).pipe(Schema.brand("Instant"))
 export type Instant = typeof Instant.Type

@@ -10,6 +10,7 @@ import {
   InvalidRequestResponse,
   LedgerUnavailableResponse,
   OutcomeUnknownResponse,
+  pathId,
   readErrors,
   requiredIdempotencyHeaders,
   storeErrors,
@@ -33,7 +34,7 @@ export const HoldExpiredResponse = withMessage(HoldExpired, 409)
 /** 409: open holds would reserve more than the largest amount Tally holds exactly (`heldMax`). */
 export const HeldLimitExceededResponse = withMessage(HeldLimitExceeded, 409)
 
-const holdParams = { accountId: exampleAccountId, holdId: HoldId }
+const holdParams = { accountId: exampleAccountId, holdId: pathId(HoldId) }
 
 export const HoldBody = withExample(
   Schema.Struct({

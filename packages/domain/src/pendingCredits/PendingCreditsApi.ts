@@ -11,6 +11,7 @@ import {
   idempotencyHeaders,
   LedgerUnavailableResponse,
   OutcomeUnknownResponse,
+  pathId,
   readErrors,
   storeErrors,
   withExample,
@@ -54,7 +55,7 @@ const pendingCreditExample = {
   entrySequence: null,
 }
 
-const creditParams = { accountId: exampleAccountId, pendingCreditId: PendingCreditId }
+const creditParams = { accountId: exampleAccountId, pendingCreditId: pathId(PendingCreditId) }
 
 /** Recording a pending credit requires the key: its id is known only from the answer. */
 const requiredKeyHeaders = {
