@@ -235,6 +235,28 @@ describe("webhooks", () => {
     }
   })
 
+  it("a creation retried with its Idempotency-Key answers the endpoint it created, and adds no other", async () => {
+    const hookUrl = "http://127.0.0.1:9/keyed-creation"
+    const create = (body: object, key: string) =>
+      request(url("/v1/webhooks"), { body, headers: { "Idempotency-Key": key } })
+    const first = await create({ url: hookUrl }, "create-hook-1")
+    expect(first.status, first.text).toBe(200)
+    expect(first.headers.get("idempotent-replayed")).toBeNull()
+    // The answer lost on its way, as a dropped connection loses it: the caller retries with the same key.
+    const retried = await create({ url: hookUrl }, "create-hook-1")
+    expect(retried.status).toBe(200)
+    expect(retried.headers.get("idempotent-replayed")).toBe("true")
+    expect(retried.body).toEqual(first.body)
+    const conflict = await create({ url: `${hookUrl}/other` }, "create-hook-1")
+    expect(conflict.status).toBe(409)
+    expect(conflict.body).toMatchObject({ _tag: "WebhookIdempotencyConflict", endpointId: first.body.id })
+    const { endpoints } = (await request(url("/v1/webhooks"))).body
+    expect(endpoints.filter((e: { url: string }) => e.url.startsWith(hookUrl))).toEqual([
+      { id: first.body.id, url: hookUrl, createdAt: first.body.createdAt },
+    ])
+    expect((await request(url(`/v1/webhooks/${first.body.id}`), { method: "DELETE" })).status).toBe(200)
+  })
+
   it("lists endpoints without secrets and refuses a URL that is not http(s)", async () => {
     const refused = await request(url("/v1/webhooks"), { body: { url: "file:///etc/passwd" } })
     expect(refused.status).toBe(400)

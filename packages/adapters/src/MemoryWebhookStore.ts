@@ -43,6 +43,8 @@ export const make = Effect.gen(function* () {
   return WebhookStore.of({
     create: (endpoint, endpointsMax) =>
       Effect.suspend(() => {
+        const existing = endpoints.get(endpoint.id)
+        if (existing !== undefined) return Effect.succeed(existing.endpoint)
         if (endpoints.size >= endpointsMax) return Effect.fail(new WebhookEndpointLimitReached({ endpointsMax }))
         endpoints.set(endpoint.id, { endpoint, afterEventId: log.head() })
         return Effect.succeed(endpoint)

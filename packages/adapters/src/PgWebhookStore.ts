@@ -63,12 +63,21 @@ export const make = (options: Options = defaults) =>
             INSERT INTO webhook_endpoints (id, url, secret, created_at, after_event_id)
             SELECT ${endpoint.id}, ${endpoint.url}, ${endpoint.secret}, ${endpoint.createdAt}::timestamptz, ${BigInt(head)}
             WHERE (SELECT count(*) FROM webhook_endpoints) < ${endpointsMax}::int
+            ON CONFLICT (id) DO NOTHING
             RETURNING id`
-          return inserted.length > 0
+          if (inserted.length > 0) return endpoint
+          // Its id taken: a retry of a keyed creation, answered with what the first stored.
+          const [stored] = yield* sql<{ readonly url: string; readonly secret: string; readonly created_at: Date }>`
+            SELECT url, secret, created_at FROM webhook_endpoints WHERE id = ${endpoint.id}`
+          return stored === undefined
+            ? undefined
+            : { id: endpoint.id, url: stored.url, secret: stored.secret, createdAt: stored.created_at.toISOString() }
         }).pipe(sql.withTransaction),
       ).pipe(
         Effect.flatMap((created) =>
-          created ? Effect.succeed(endpoint) : Effect.fail(new WebhookEndpointLimitReached({ endpointsMax })),
+          created !== undefined
+            ? Effect.succeed(created)
+            : Effect.fail(new WebhookEndpointLimitReached({ endpointsMax })),
         ),
       )
 

@@ -39,12 +39,12 @@ export interface Options {
 
 /**
  * The webhook endpoints over `store`, which the service's dispatcher also uses, told when this process
- * creates an endpoint; secrets from the OS.
+ * creates an endpoint; secrets from the OS, and the ids of keyed creations from its HMAC.
  */
 export const webhooks = <E, R>(store: Layer.Layer<WebhookStore, E, R>) =>
   Webhooks.layer.pipe(
     Layer.provideMerge(WebhookEndpointCreated.announcing(store)),
-    Layer.provide(NodeCrypto.layerSecureRandom),
+    Layer.provide(Layer.merge(NodeCrypto.layerSecureRandom, NodeCrypto.layerMac)),
   )
 
 const memory = Layer.mergeAll(

@@ -1,4 +1,4 @@
-import { DeliveriesRequest, type WebhookDelivery, WebhookEndpointRequest, Webhooks } from "@tally/domain/core"
+import { CreateWebhookRequest, DeliveriesRequest, type WebhookDelivery, Webhooks } from "@tally/domain/core"
 import type { Command } from "effect/cli"
 import * as Effect from "effect/Effect"
 import { noInput, present, run, validate } from "./CommandRun.ts"
@@ -12,7 +12,11 @@ import type {
 export const createWebhook = (flags: Command.Command.Config.Infer<typeof createWebhookFlags>) =>
   run(
     flags,
-    validate(WebhookEndpointRequest)({ url: flags.url, ...present("secret", flags.secret) }),
+    validate(CreateWebhookRequest)({
+      url: flags.url,
+      ...present("secret", flags.secret),
+      ...present("idempotencyKey", flags.key),
+    }),
     (request) => Webhooks.use((webhooks) => webhooks.create(request)),
     (endpoint) => `${endpoint.id}  ${endpoint.url}\nsigning secret (shown once): ${endpoint.secret}`,
   )

@@ -2,7 +2,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { runAction } from "./CommandAction.ts"
-import { json, memory } from "./CommandFlags.ts"
+import { json, key, memory } from "./CommandFlags.ts"
 
 const actions = () => import("./WebhookActions.ts")
 
@@ -14,6 +14,7 @@ export const createWebhookFlags = {
     Flag.withDescription("The signing secret (16 to 255 printable characters); generated when left out"),
     Flag.optional,
   ),
+  key: key.pipe(Flag.withDescription("Idempotency key: a retry with the same key answers the endpoint it created")),
   memory,
   json,
 }

@@ -1,4 +1,4 @@
-import { TallyApi, Webhooks } from "@tally/domain"
+import { TallyApi, Webhooks, whenSet } from "@tally/domain"
 import * as Effect from "effect/Effect"
 import { HttpApiBuilder } from "effect/http-api"
 
@@ -9,7 +9,8 @@ export const WebhookHandlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const webhooks = yield* Webhooks
     return handlers.handleAll({
-      createWebhook: ({ payload }) => webhooks.create(payload),
+      createWebhook: ({ payload, headers }) =>
+        webhooks.create({ ...payload, ...whenSet("idempotencyKey", headers["idempotency-key"]) }),
       listWebhooks: () => Effect.map(webhooks.list, (endpoints) => ({ endpoints })),
       deleteWebhook: ({ params }) =>
         webhooks.remove(params.endpointId).pipe(Effect.as({ id: params.endpointId, deleted: true as const })),

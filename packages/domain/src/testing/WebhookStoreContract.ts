@@ -1,4 +1,4 @@
-import { SecureRandom } from "effect/crypto"
+import { Mac, SecureRandom } from "effect/crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -22,7 +22,10 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
     let runtime: ManagedRuntime.ManagedRuntime<Webhooks | WebhookStore | EventAppender, unknown>
     beforeAll(() => {
       runtime = ManagedRuntime.make(
-        Webhooks.layer.pipe(Layer.provideMerge(layer), Layer.provide(SecureRandom.layerWebCrypto)),
+        Webhooks.layer.pipe(
+          Layer.provideMerge(layer),
+          Layer.provide(Mac.layerWebCrypto.pipe(Layer.provideMerge(SecureRandom.layerWebCrypto))),
+        ),
       )
     })
     afterAll(() => runtime.dispose())
@@ -90,6 +93,60 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
         await webhooks((w) => w.remove(created.id))
       }
       expect((await webhooks((w) => w.list)).some((e) => e.id === created.id)).toBe(false)
+    })
+
+    test("a store asked to create an endpoint whose id it has answers the one it has, and stores no other", async () => {
+      const first = {
+        id: `we_${"a1".repeat(16)}`,
+        url: "https://example.com/first",
+        secret: "first-secret-0123",
+        createdAt: new Date(t0).toISOString(),
+      }
+      await store((s) => s.create(first, 100))
+      try {
+        const again = {
+          ...first,
+          url: "https://example.com/other",
+          secret: "other-secret-0123",
+          createdAt: new Date(t0 + 1).toISOString(),
+        }
+        expect(await store((s) => s.create(again, 100))).toEqual(first)
+        expect((await webhooks((w) => w.list)).filter((e) => e.id === first.id)).toEqual([
+          { id: first.id, url: first.url, createdAt: first.createdAt },
+        ])
+        // A retry is answered even when no other endpoint may be added.
+        expect(await store((s) => s.create(again, 0))).toEqual(first)
+      } finally {
+        await webhooks((w) => w.remove(first.id))
+      }
+    })
+
+    test("a keyed creation retried answers the endpoint the first created, secret included; another URL conflicts", async () => {
+      const key = `hook-key-${t0}` as never
+      const created = await webhooks((w) => w.create({ url: "https://example.com/keyed", idempotencyKey: key }))
+      try {
+        expect(created.replayed).toBe(false)
+        const retried = await webhooks((w) => w.create({ url: "https://example.com/keyed", idempotencyKey: key }))
+        expect(retried).toEqual({ ...created, replayed: true })
+        expect((await webhooks((w) => w.list)).filter((e) => e.url === "https://example.com/keyed")).toHaveLength(1)
+        const conflict = await refused((w) => w.create({ url: "https://example.com/elsewhere", idempotencyKey: key }))
+        expect(conflict).toMatchObject({
+          _tag: "WebhookIdempotencyConflict",
+          idempotencyKey: key,
+          endpointId: created.id,
+        })
+        const otherSecret = await refused((w) =>
+          w.create({ url: "https://example.com/keyed", secret: "not-the-first-secret", idempotencyKey: key }),
+        )
+        expect(otherSecret).toMatchObject({ _tag: "WebhookIdempotencyConflict" })
+        const otherKey = await webhooks((w) =>
+          w.create({ url: "https://example.com/keyed", idempotencyKey: `${key}-2` as never }),
+        )
+        expect(otherKey.id).not.toBe(created.id)
+        await webhooks((w) => w.remove(otherKey.id))
+      } finally {
+        await webhooks((w) => w.remove(created.id))
+      }
     })
 
     test.each([

@@ -1,4 +1,5 @@
 import * as Schema from "effect/Schema"
+import { IdempotencyKey } from "../IdempotencyKey.ts"
 import { Limits } from "../Limits.ts"
 
 /**
@@ -47,6 +48,16 @@ export const WebhookEndpointRequest = Schema.Struct({
 })
 export type WebhookEndpointRequest = typeof WebhookEndpointRequest.Type
 
+/**
+ * A new endpoint as the `Webhooks` service takes it: with an idempotency key, a retry answers the
+ * endpoint the first request created, its secret included, and creates no other.
+ */
+export const CreateWebhookRequest = Schema.Struct({
+  ...WebhookEndpointRequest.fields,
+  idempotencyKey: Schema.optionalKey(IdempotencyKey),
+})
+export type CreateWebhookRequest = typeof CreateWebhookRequest.Type
+
 export class WebhookEndpointNotFound extends Schema.TaggedError<WebhookEndpointNotFound>()("WebhookEndpointNotFound", {
   endpointId: Schema.String,
 }) {
@@ -61,5 +72,14 @@ export class WebhookEndpointLimitReached extends Schema.TaggedError<WebhookEndpo
 ) {
   override get message() {
     return `There are already ${this.endpointsMax} webhook endpoints, the most Tally delivers to; delete one first`
+  }
+}
+
+export class WebhookIdempotencyConflict extends Schema.TaggedError<WebhookIdempotencyConflict>()(
+  "WebhookIdempotencyConflict",
+  { idempotencyKey: Schema.String, endpointId: Schema.String },
+) {
+  override get message() {
+    return `Idempotency key ${this.idempotencyKey} was already used to create webhook endpoint ${this.endpointId} with another URL or secret`
   }
 }

@@ -41,6 +41,11 @@ export interface AttemptResult {
 export class WebhookStore extends Context.Service<
   WebhookStore,
   {
+    /**
+     * Adds the endpoint, unless there are `endpointsMax` already. When one with its id exists, answers
+     * that one as it was stored (its URL, secret and creation time) and changes nothing: an id made
+     * from an idempotency key is how a retried creation finds the first.
+     */
     readonly create: (
       endpoint: CreatedWebhookEndpoint,
       endpointsMax: number,
