@@ -2,7 +2,7 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { isRunning, runningPostmasterPid } from "../support/Postmaster.ts"
+import { isRunning, runningPostmasterPid, signalServer } from "../support/Postmaster.ts"
 import { freshDataDir, request, type Service, startService } from "./TallyProcess.ts"
 
 /**
@@ -125,5 +125,29 @@ describe("restarts", () => {
     expect(Fs.existsSync(Path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false)
     expect(Fs.existsSync(Path.join(dataDir, "owner.json"))).toBe(false)
     service = undefined
+  })
+
+  it("on SIGTERM while the database is stalled, answers the write in flight a 503 that says what became of it", async () => {
+    service = await startService(env)
+    const pgData = Path.join(dataDir, "postgres")
+    signalServer(pgData, "SIGSTOP")
+    try {
+      const write = request(`${service.url}/v1/accounts/stalled/top-ups`, {
+        body: { amount: 5 },
+        headers: { "Idempotency-Key": "stalled-1" },
+      })
+      await service.waitFor('"path":"/v1/accounts/stalled/top-ups"')
+      const stopped = service.stop("SIGTERM")
+      // Past the server's 10 s of grace (the request's deadline is 15.5 s): cut short, it was an empty 503.
+      const reply = await write
+      expect(reply.status, reply.text).toBe(503)
+      expect(["LedgerUnavailable", "OutcomeUnknown"]).toContain(reply.body?._tag)
+      expect(reply.headers.get("retry-after")).toBe("1")
+      expect(reply.headers.get("connection")).toBe("close")
+      signalServer(pgData, "SIGCONT")
+      expect(await stopped).toBe(0)
+    } finally {
+      signalServer(pgData, "SIGCONT")
+    }
   })
 })

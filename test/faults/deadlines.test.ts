@@ -16,7 +16,7 @@ import { watchHealth } from "../ha/HealthWatch.ts"
 import { figures, readLedger, reconcile } from "../ha/Reconcile.ts"
 import { startLoad } from "../ha/WriteLoad.ts"
 import * as FaultProxy from "../support/FaultProxy.ts"
-import { runningPostmasterPid } from "../support/Postmaster.ts"
+import { signalServer } from "../support/Postmaster.ts"
 
 /**
  * Faults that close nothing, under 32 clients writing keyed top-ups and spends over HTTP to a
@@ -77,23 +77,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/**
- * Signals every PostgreSQL process: the postmaster first (so it forks no more), then its children,
- * each of which runs in a session of its own.
- */
-const signalPostgres = (signal: NodeJS.Signals) => {
-  const postmaster = runningPostmasterPid(dataDir)
-  process.kill(postmaster, signal)
-  for (const entry of Fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const parent = Number(Fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ")[1])
-      if (parent === postmaster) process.kill(Number(entry), signal)
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-}
+const signalPostgres = (signal: NodeJS.Signals) => signalServer(dataDir, signal)
 
 /**
  * Writes under load, `fault` in the middle (it resolves with the window it held), writes resumed

@@ -25,3 +25,22 @@ export const isRunning = (pid: number) => {
     return false
   }
 }
+
+/**
+ * Signals every process of a PostgreSQL server: the postmaster first (so it forks no more), then its
+ * children, each of which runs in a session of its own. A server that is not running is left alone.
+ */
+export const signalServer = (pgDataDir: string, signal: NodeJS.Signals) => {
+  const postmaster = postmasterPid(pgDataDir)
+  if (postmaster === undefined || !isRunning(postmaster)) return
+  process.kill(postmaster, signal)
+  for (const entry of Fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const parent = Number(Fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ")[1])
+      if (parent === postmaster) process.kill(Number(entry), signal)
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+}

@@ -167,6 +167,10 @@ const positionColumn = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 const requestDeadline = (options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs">) =>
   PgRequestDeadline.arriving({ ...options, pauseMaxMs: retryDelayMaxMs })
 
+/** The longest a request waits for its answer under `options`: a server's shutdown lets it finish. */
+export const requestDeadlineMs = (options: Pick<Options, "retryBudgetMs" | "statementTimeoutMs">): number =>
+  PgRequestDeadline.lengthMs({ ...options, pauseMaxMs: retryDelayMaxMs })
+
 export const retrySchedule = (options: Options) =>
   Schedule.min([Schedule.exponential("2 millis"), Schedule.spaced(`${retryDelayMaxMs} millis`)]).pipe(
     Schedule.jittered,

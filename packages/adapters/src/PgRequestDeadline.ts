@@ -52,11 +52,15 @@ export interface Bounds {
  * connection opened and one statement sent on it; a transaction's statements each get an answer
  * within the deadline or end the stage, so in a database that stops answering it is two deadlines.
  */
-export const arriving = ({ retryBudgetMs, statementTimeoutMs, pauseMaxMs }: Bounds): Deadline => {
+export const arriving = (bounds: Bounds): Deadline => {
   // The watch notices a silent connection up to a tick late: a stage keeps room for that too.
-  const stageMs = 2 * statementTimeoutMs + watchTickMs(statementTimeoutMs)
-  return { answerBy: performance.now() + retryBudgetMs + pauseMaxMs + 2 * statementTimeoutMs, stageMs }
+  const stageMs = 2 * bounds.statementTimeoutMs + watchTickMs(bounds.statementTimeoutMs)
+  return { answerBy: performance.now() + lengthMs(bounds), stageMs }
 }
+
+/** How long after it arrives a request has its answer, at the latest. */
+export const lengthMs = ({ retryBudgetMs, statementTimeoutMs, pauseMaxMs }: Bounds): number =>
+  retryBudgetMs + pauseMaxMs + 2 * statementTimeoutMs
 
 /** The earliest of several requests' deadlines: a batch answers by the first of its requests'. */
 export const earliest = (deadlines: ReadonlyArray<Deadline>): Deadline =>

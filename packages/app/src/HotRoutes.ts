@@ -19,6 +19,7 @@ import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
+import { isStopping } from "./Stopping.ts"
 import * as WriteAnswer from "./WriteAnswer.ts"
 import { writeBodyJson } from "./WriteBodyJson.ts"
 
@@ -294,6 +295,7 @@ export const make = (rules: Rules) =>
         "content-length": Buffer.byteLength(answer.body),
         "x-request-id": requestId,
         ...answer.headers,
+        ...(isStopping() ? { connection: "close" } : {}),
       })
       response.end(answer.body)
       return answer.status
@@ -365,7 +367,8 @@ export const make = (rules: Rules) =>
 
     const take = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
       const found = routeOf(request)
-      if (found === undefined || !admitted(request) || !framed(found.route, request)) return false
+      // Once the process stops, the app refuses new requests: one place says how.
+      if (found === undefined || isStopping() || !admitted(request) || !framed(found.route, request)) return false
       const { route, rawParams } = found
       const { headers } = request
       const params = route.decodeParams(rawParams)

@@ -53,6 +53,8 @@ import { WalletHandlers } from "./http/WalletHandlers.ts"
 import { WebhookHandlers } from "./http/WebhookHandlers.ts"
 import * as RequestId from "./RequestId.ts"
 import * as RequestLog from "./RequestLog.ts"
+import * as Stopping from "./Stopping.ts"
+import * as Storage from "./Storage.ts"
 
 // Each group's handlers live in `http/`; these were exported from here and still are.
 export { CorrectionsHandlers, HistoryHandlers, HoldsHandlers, LedgerHandlers, SystemHandlers }
@@ -77,8 +79,13 @@ export const Limits = {
    * let a slow body live to nearly twice the documented deadline.
    */
   deadlineCheckIntervalMs: 1_000,
-  /** In-flight requests get this long to finish when the server shuts down. */
+  /**
+   * In-flight requests get this long to finish when the server shuts down, or their storage's longest
+   * request and a second, whichever is longer (up to the most): cut short, a request would be answered an
+   * empty 503 that says neither whether its write landed nor when to retry.
+   */
   shutdownGraceMs: 10_000,
+  shutdownGraceMsMax: 120_000,
   /**
    * Path parameters the router matches at most; longer ones answer 404. Above the longest account
    * id (128), so an id that is merely too long reaches validation and answers 400.
@@ -270,6 +277,31 @@ const crossSiteGuard = HttpRouter.middleware(
   { global: true },
 )
 
+/** What a request arriving after the process was asked to stop is answered: nothing was written. */
+const stoppingAnswer = () =>
+  errorJson(
+    503,
+    "LedgerUnavailable",
+    "the service is stopping: nothing was written; retry (on another instance, if you run several)",
+  ).pipe(HttpServerResponse.setHeaders({ "retry-after": String(Limits.retryAfterSeconds), connection: "close" }))
+
+/**
+ * Once the process is asked to stop, requests still arriving on open connections (Node closes only the
+ * idle ones) are refused, and every answer closes its connection, so callers move to another instance
+ * while those in flight finish.
+ */
+const stoppingGuard = HttpRouter.middleware(
+  (httpEffect) =>
+    Effect.suspend(() =>
+      Stopping.isStopping()
+        ? Effect.succeed(stoppingAnswer())
+        : Effect.map(httpEffect, (response) =>
+            Stopping.isStopping() ? HttpServerResponse.setHeader(response, "connection", "close") : response,
+          ),
+    ),
+  { global: true },
+)
+
 /** Failures that escape the API (no route, bodies too large, defects) as JSON, never with internals. */
 const errorResponses = HttpRouter.middleware(
   (httpEffect) =>
@@ -377,6 +409,7 @@ export const routes = Layer.mergeAll(
   HttpApiScalar.layer(TallyApi, { path: "/docs", scalar: { authentication: { preferredSecurityScheme: "bearer" } } }),
   Console.routes,
   errorResponses,
+  stoppingGuard,
 ).pipe(
   Layer.provide([
     LedgerHandlers,
@@ -432,10 +465,15 @@ export const layer = (settings: ServerSettings) => {
       const httpApp = yield* app
       const logged = yield* RequestLog.levels
       const hot = yield* HotRoutes.make(hotRules(settings, logged))
+      const { requestDeadlineMs } = yield* Storage.Database
+      Stopping.grace.ms = Math.min(
+        Math.max(Limits.shutdownGraceMs, requestDeadlineMs + 1_000),
+        Limits.shutdownGraceMsMax,
+      )
       const server = NodeHttpServer.layerServer(() => HotRoutes.createServer(nodeOptions, hot), {
         host: settings.host,
         port: settings.port,
-        gracefulShutdownTimeout: Limits.shutdownGraceMs,
+        gracefulShutdownTimeout: Stopping.grace.ms,
       })
       return HttpServer.serve(httpApp, requestLog(logged)).pipe(Layer.provideMerge(server))
     }),

@@ -21,7 +21,7 @@ const pingTimeout = "2 seconds"
 export const postgres = (
   url: Redacted.Redacted<string>,
   settings: StorageSettings,
-  describe: Omit<DatabaseShape, "ping" | "migrationsApplied">,
+  describe: Pick<DatabaseShape, "storage" | "location">,
 ) => {
   const deadline = { statementTimeoutMs: settings.statementTimeoutMs }
   const client = PgClient.layer({
@@ -42,6 +42,7 @@ export const postgres = (
         ...describe,
         migrationsApplied: applied.map(([id, name]) => `${id}_${name}`),
         ping: sql`SELECT 1`.pipe(Effect.timeout(pingTimeout), Effect.asVoid),
+        requestDeadlineMs: PgLedgerStore.requestDeadlineMs({ retryBudgetMs: settings.retryBudgetMs, ...deadline }),
       })
     }),
   )

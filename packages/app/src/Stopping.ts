@@ -14,3 +14,12 @@ export const stopping: Effect.Effect<void> = Deferred.await(asked)
 export const markAsStopping = () => {
   Deferred.doneUnsafe(asked, Effect.void)
 }
+
+/** Whether the process was asked to stop: a request arriving now is refused, an answer closes its connection. */
+export const isStopping = (): boolean => Deferred.isDoneUnsafe(asked)
+
+/**
+ * How long requests in flight get to finish once the server stops accepting, set by the server from
+ * its storage's longest request; the process's own deadline for the whole shutdown follows from it.
+ */
+export const grace = { ms: 10_000 }

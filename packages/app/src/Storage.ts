@@ -26,6 +26,8 @@ export interface DatabaseShape {
   readonly migrationsApplied: ReadonlyArray<string>
   /** Succeeds when the database answers. */
   readonly ping: Effect.Effect<void, unknown>
+  /** The longest a request may wait on it for its answer; 0 in memory. */
+  readonly requestDeadlineMs: number
 }
 
 export class Database extends Context.Service<Database, DatabaseShape>()("@tally/app/Database") {}
@@ -55,6 +57,7 @@ const memory = Layer.mergeAll(
     location: "process memory (lost when the process exits)",
     migrationsApplied: [],
     ping: Effect.void,
+    requestDeadlineMs: 0,
   }),
 ).pipe(Layer.provide(MemoryEventLog.layer))
 

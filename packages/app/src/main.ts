@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import { serving, tally } from "./Cli.ts"
 import * as CliPresenter from "./CliPresenter.ts"
 import { ExitCode, render } from "./ExitCode.ts"
-import { markAsStopping } from "./Stopping.ts"
+import { grace, markAsStopping } from "./Stopping.ts"
 
 // The package's own version, which changesets bump: `src/` and `dist/` both sit beside package.json.
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
@@ -44,8 +44,8 @@ const program: Effect.Effect<void, unknown> = Command.run(tally, { version }).pi
   Effect.provide(NodeServices.layer),
 )
 
-/** An orderly shutdown gets this long (in-flight requests get 10 s of it); then the process exits anyway. */
-const shutdownDeadlineMs = 20_000
+/** An orderly shutdown gets this long past the requests' grace (closing the pool, stopping PostgreSQL); then the process exits anyway. */
+const shutdownAfterGraceMs = 10_000
 /** A signal this long after the first is someone insisting (Ctrl-C again), not a relay of the first. */
 const repeatedSignalMs = 1_000
 /** How often a process started by a package manager's script checks that the package manager lives. */
@@ -68,10 +68,11 @@ const takeOverShutdownSignals = () => {
     }
     firstSignalAt = Date.now()
     markAsStopping()
+    const deadlineMs = grace.ms + shutdownAfterGraceMs
     setTimeout(() => {
-      console.error(`tally: shutdown did not finish within ${shutdownDeadlineMs} ms, exiting`)
+      console.error(`tally: shutdown did not finish within ${deadlineMs} ms, exiting`)
       process.exit(ExitCode.failure)
-    }, shutdownDeadlineMs).unref()
+    }, deadlineMs).unref()
   }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
