@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A highly available PostgreSQL for Tally on one machine, for development and for `pnpm test:ha`:
 # a one-member etcd, two or three Patroni nodes on the installed PostgreSQL 15 (synchronous
-# replication, failsafe mode), and HAProxy routing to whichever node Patroni's /primary check
-# calls the leader. Everything listens on 127.0.0.1 on free ports and lives in one directory.
+# replication, strict with three nodes; failsafe mode), and HAProxy routing to whichever node
+# Patroni's /primary check calls the leader. Everything listens on 127.0.0.1 on free ports and lives
+# in one directory.
 #
 #   scripts/ha/cluster.sh up [--nodes 2|3]   create (or start again) the cluster; prints DATABASE_URL
 #   scripts/ha/cluster.sh status             each node's role, state, timeline and standbys
@@ -120,6 +121,13 @@ load() {
 
 port_of() { local name="NODE${1}_$2_PORT"; echo "${!name}"; }
 
+# Strict synchronous mode with three nodes: a leader with no synchronous standby (just promoted,
+# before the other standby streams from it, or with both standbys gone) sets synchronous_standby_names
+# to '*', so its commits wait for whichever standby streams first instead of being acknowledged with
+# no copy anywhere else. Two nodes keep it off: there the lone survivor of a failover must take
+# writes, and it commits alone until the other node is back.
+strict_sync() { [ "$NODES" -ge 3 ] && echo true || echo false; }
+
 patroni_config() {
   local i=$1 pg_port api_port
   pg_port=$(port_of "$i" PG)
@@ -142,6 +150,7 @@ bootstrap:
     maximum_lag_on_failover: 1048576
     # A commit is acknowledged only once a standby has it; only that standby may be promoted.
     synchronous_mode: true
+    synchronous_mode_strict: $(strict_sync)
     # With etcd unreachable, the leader stays primary while it reaches every other member.
     failsafe_mode: true
     postgresql:
@@ -152,6 +161,10 @@ bootstrap:
         max_connections: 200
         max_wal_senders: 10
         max_replication_slots: 10
+        # A standby that asks a new leader for WAL before that leader has made its replication slot
+        # is refused and asks again after this (PostgreSQL's default is 5 s): with three nodes the
+        # other standby streams, and the writes waiting on a strict leader go on, that much sooner.
+        wal_retrieve_retry_interval: 1s
   initdb:
     - encoding: UTF8
     - locale: C
