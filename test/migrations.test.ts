@@ -28,6 +28,7 @@ describe("migrations", () => {
       "15_chain_as_triggers",
       "16_references_as_triggers",
       "17_account_as_trigger",
+      "18_webhook_deliveries_due_by_endpoint",
     ])
     const tables = await Effect.runPromise(
       Effect.flatMap(
@@ -96,6 +97,7 @@ describe("upgrading a ledger written before holds", () => {
       "15_chain_as_triggers",
       "16_references_as_triggers",
       "17_account_as_trigger",
+      "18_webhook_deliveries_due_by_endpoint",
     ])
 
     const ledger = ManagedRuntime.make(Ledger.layer.pipe(Layer.provide(pgStore(url))))

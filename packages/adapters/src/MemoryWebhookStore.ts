@@ -100,11 +100,19 @@ export const make = Effect.gen(function* () {
         return queued
       }),
 
-    claim: (nowMs, leaseMs, max) =>
-      Effect.sync(() =>
-        [...deliveries.values()]
+    claim: (nowMs, leaseMs, max, perEndpoint) =>
+      Effect.sync(() => {
+        const held = new Map(perEndpoint?.inFlight)
+        const endpointMax = perEndpoint?.max ?? max
+        return [...deliveries.values()]
           .filter((d) => d.status === "pending" && d.nextAttemptAtMs !== null && d.nextAttemptAtMs <= nowMs)
           .sort((a, b) => a.nextAttemptAtMs! - b.nextAttemptAtMs! || a.event.id - b.event.id)
+          .filter((delivery) => {
+            const holding = held.get(delivery.endpointId) ?? 0
+            if (holding >= endpointMax) return false
+            held.set(delivery.endpointId, holding + 1)
+            return true
+          })
           .slice(0, max)
           .flatMap((delivery): Array<ClaimedDelivery> => {
             const endpoint = endpoints.get(delivery.endpointId)
@@ -121,8 +129,8 @@ export const make = Effect.gen(function* () {
                 queuedAtMs: delivery.queuedAtMs,
               },
             ]
-          }),
-      ),
+          })
+      }),
 
     record: (result) =>
       Effect.sync(() => {

@@ -728,6 +728,20 @@ const accountAsTrigger = Effect.gen(function* () {
 })
 
 /**
+ * Due deliveries indexed by endpoint, in the order a claim takes them: a claim takes at most a share of
+ * each endpoint's, so it reads each endpoint's first few instead of the whole due set in one order (where
+ * a slow endpoint's backlog came first, read through at every claim). It replaces the index by due time
+ * alone, which only the claim read.
+ */
+const webhookDeliveriesDueByEndpoint = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE INDEX webhook_deliveries_due_by_endpoint ON webhook_deliveries (endpoint_id, next_attempt_at, event_id)
+    WHERE status = 'pending'`
+  yield* sql`DROP INDEX webhook_deliveries_due`
+})
+
+/**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: the
  * migrator takes an exclusive lock on its table and skips what another run already applied.
  */
@@ -749,6 +763,7 @@ export const migrations = {
   "15_chain_as_triggers": chainAsTriggers,
   "16_references_as_triggers": referencesAsTriggers,
   "17_account_as_trigger": accountAsTrigger,
+  "18_webhook_deliveries_due_by_endpoint": webhookDeliveriesDueByEndpoint,
 }
 
 /** The migrations table; `migrateWith` runs a subset of `migrations` against it (upgrade tests). */

@@ -153,24 +153,40 @@ export const make = (options: Options = defaults) =>
         }).pipe(sql.withTransaction),
       )
 
-    const claim = (nowMs: number, leaseMs: number, max: number) =>
+    /**
+     * Each endpoint's earliest due deliveries, as many as its share leaves room for (an index scan of
+     * `webhook_deliveries_due_by_endpoint` each, locking only those), then the earliest `max` of them:
+     * an endpoint with a backlog is passed over once its share is taken, not read through.
+     */
+    const claim: WebhookStore["Service"]["claim"] = (nowMs, leaseMs, max, perEndpoint) =>
       retried(sql<ClaimRow>`
-        WITH due AS (
-          SELECT endpoint_id, event_id FROM webhook_deliveries
-          WHERE status = 'pending' AND next_attempt_at <= ${iso(nowMs)}::timestamptz
-          ORDER BY next_attempt_at, event_id LIMIT ${max}::int
-          FOR UPDATE SKIP LOCKED
+        WITH held AS (
+          SELECT * FROM unnest(${[...(perEndpoint?.inFlight.keys() ?? [])]}::text[],
+                               ${[...(perEndpoint?.inFlight.values() ?? [])]}::int[]) AS h(endpoint_id, deliveries)
+        ), due AS (
+          SELECT d.endpoint_id, d.event_id, d.next_attempt_at AS due_at
+          FROM webhook_endpoints w
+          LEFT JOIN held h ON h.endpoint_id = w.id
+          CROSS JOIN LATERAL (
+            SELECT endpoint_id, event_id, next_attempt_at FROM webhook_deliveries
+            WHERE endpoint_id = w.id AND status = 'pending' AND next_attempt_at <= ${iso(nowMs)}::timestamptz
+            ORDER BY next_attempt_at, event_id
+            LIMIT greatest(least(${max}::int, ${perEndpoint?.max ?? max}::int - coalesce(h.deliveries, 0)), 0)
+            FOR UPDATE SKIP LOCKED
+          ) d
+          ORDER BY d.next_attempt_at, d.event_id LIMIT ${max}::int
         ), claimed AS (
           UPDATE webhook_deliveries d
           SET claims = d.claims + 1, next_attempt_at = ${iso(nowMs + leaseMs)}::timestamptz
           FROM due WHERE d.endpoint_id = due.endpoint_id AND d.event_id = due.event_id
-          RETURNING d.endpoint_id, d.event_id, d.claims, d.created_at
+          RETURNING d.endpoint_id, d.event_id, d.claims, d.created_at, due.due_at
         )
         SELECT c.endpoint_id, c.claims, c.created_at AS queued_at, w.url, w.secret,
                e.id, e.type, e.account_id, e.data, e.created_at
         FROM claimed c
         JOIN webhook_endpoints w ON w.id = c.endpoint_id
-        JOIN events e ON e.id = c.event_id`).pipe(
+        JOIN events e ON e.id = c.event_id
+        ORDER BY c.due_at, c.event_id`).pipe(
         Effect.map((rows) =>
           rows.map(
             (row): ClaimedDelivery => ({

@@ -246,4 +246,38 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
         expect(done).toMatchObject({ status: "delivered", attempts: [{ attempt: 1 }, { attempt: 2 }] })
       })
     })
+
+    test("a claim with a share per endpoint takes at most the share of an endpoint, counting what the claimer holds", async () => {
+      await withEndpoint(async (backlogged) => {
+        await append(6)
+        await store((s) => s.enqueue(t0, 100))
+        await withEndpoint(async (other) => {
+          await append(2)
+          await store((s) => s.enqueue(t0 + 1, 100))
+          const mine = (claims: ReadonlyArray<ClaimedDelivery>) =>
+            claims.filter((c) => c.endpointId === backlogged || c.endpointId === other)
+          const share = (max: number, inFlight: Record<string, number>) => ({
+            max,
+            inFlight: new Map(Object.entries(inFlight)),
+          })
+          // The backlogged endpoint's six deliveries are due first; the claim still reaches the other's.
+          const first = mine(await store((s) => s.claim(t0 + 1, 60_000, 3, share(2, {}))))
+          expect(first.map((c) => c.endpointId)).toEqual([backlogged, backlogged, other])
+          const second = mine(
+            await store((s) => s.claim(t0 + 1, 60_000, 100, share(3, { [backlogged]: 2, [other]: 3 }))),
+          )
+          expect(second.map((c) => c.endpointId)).toEqual([backlogged])
+          const third = mine(
+            await store((s) => s.claim(t0 + 1, 60_000, 100, share(3, { [backlogged]: 3, [other]: 1 }))),
+          )
+          expect(third.map((c) => c.endpointId)).toEqual([other])
+          const claimedIds = [...first, ...second, ...third].map((c) => `${c.endpointId}/${c.event.id}`)
+          expect(new Set(claimedIds).size).toBe(5)
+          // Without a share, the rest: the backlogged endpoint's five others (two queued with the other's), earliest first.
+          const rest = mine(await store((s) => s.claim(t0 + 1, 60_000, 100)))
+          expect(rest.map((c) => c.endpointId)).toEqual([backlogged, backlogged, backlogged, backlogged, backlogged])
+          expect(rest.map((c) => c.event.id)).toEqual([...rest.map((c) => c.event.id)].sort((a, b) => a - b))
+        })
+      })
+    })
   })

@@ -33,6 +33,17 @@ export interface AttemptResult {
 }
 
 /**
+ * How many deliveries of one endpoint a claimer may hold at once, so one slow receiver does not take
+ * every delivery a process can have in flight (and, claimed first, hold up the others' behind it).
+ */
+export interface EndpointShare {
+  /** At most this many deliveries of one endpoint held by the claimer, counting those it holds already. */
+  readonly max: number
+  /** The deliveries the claimer holds already (claimed, not yet recorded), by endpoint id; absent is none. */
+  readonly inFlight: ReadonlyMap<string, number>
+}
+
+/**
  * The storage port of webhooks: endpoints, and a delivery per endpoint and event with its attempts.
  * Several dispatchers (processes) may work on one store: `claim` hands each due delivery to one of
  * them at a time, for a lease; a dispatcher that dies loses its claims when their lease ends, and
@@ -60,11 +71,17 @@ export class WebhookStore extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<WebhookDelivery> | undefined, LedgerUnavailable>
     /** Queues a delivery per endpoint for up to `eventsMax` events of the feed each has not queued yet. */
     readonly enqueue: (nowMs: number, eventsMax: number) => Effect.Effect<number, LedgerUnavailable>
-    /** Claims up to `max` deliveries due at `nowMs`, each for `leaseMs`. */
+    /**
+     * Claims up to `max` deliveries due at `nowMs`, each for `leaseMs`, and answers them, the earliest due
+     * first (then by event id); with `perEndpoint`, only as many of an endpoint as bring what the claimer
+     * holds of it to `perEndpoint.max`, passing over the rest of that endpoint's due deliveries to take
+     * other endpoints'.
+     */
     readonly claim: (
       nowMs: number,
       leaseMs: number,
       max: number,
+      perEndpoint?: EndpointShare,
     ) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, LedgerUnavailable>
     /** Records a try; ignored when the delivery was claimed again since (its lease had run out). */
     readonly record: (result: AttemptResult) => Effect.Effect<void, LedgerUnavailable>
