@@ -54,8 +54,11 @@ interface Received {
   readonly status: number | "hung"
 }
 
-/** A receiver on 127.0.0.1 that answers each event's attempts as `script` says: a status, or hanging. */
-const receiver = async (script: (attempt: number) => number | "hang") => {
+/**
+ * A receiver on 127.0.0.1 that answers each event's attempts as `script` says: a status (once `answering`
+ * settles), or hanging.
+ */
+const receiver = async (script: (attempt: number) => number | "hang", answering = Promise.resolve()) => {
   const received: Array<Received> = []
   const attempts = new Map<string, number>()
   const hanging: Array<ServerResponse> = []
@@ -71,7 +74,7 @@ const receiver = async (script: (attempt: number) => number | "hang") => {
       const answer = script(attempt)
       received.push({ body, headers: req.headers, status: answer === "hang" ? "hung" : answer })
       if (answer === "hang") hanging.push(res)
-      else res.writeHead(answer).end()
+      else void answering.then(() => res.writeHead(answer).end())
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -256,6 +259,36 @@ describe("webhooks", () => {
     ])
     expect((await request(url(`/v1/webhooks/${first.body.id}`), { method: "DELETE" })).status).toBe(200)
   })
+
+  it("a receiver that has not answered does not hold up another: the prompt one gets every event meanwhile", async () => {
+    // A service of its own, on a database of its own, whose attempts outlast the test: the slow receiver's
+    // posts stay in flight until it answers, so what it can hold up is counted, not timed.
+    const lonelyUrl = await createDatabase("read committed")
+    const lonely = await startService({ DATABASE_URL: lonelyUrl, TALLY_WEBHOOK_TIMEOUT_MS: "60000" })
+    let answer = () => {}
+    const slow = await receiver(
+      () => 200,
+      new Promise<void>((resolve) => {
+        answer = resolve
+      }),
+    )
+    const prompt = await receiver(() => 200)
+    try {
+      for (const hook of [slow, prompt]) await request(`${lonely.url}/v1/webhooks`, { body: { url: hook.url } })
+      const events = await balanceLowAppender(() => lonelyUrl, "beside-slow")(120)
+      const received = (hook: typeof slow) => new Set(hook.received.map((r) => JSON.parse(r.body).id))
+      await until(() => events.every((e) => received(prompt).has(e.id)), "every event at the prompt receiver", 30_000)
+      // A process has at most 8 posts in flight to one endpoint; batches that waited for their slowest post
+      // gave the prompt receiver no more than the first 32 claimed.
+      expect(slow.received.length).toBeLessThanOrEqual(8)
+      answer()
+      await until(() => events.every((e) => received(slow).has(e.id)), "every event at the slow receiver", 30_000)
+    } finally {
+      answer()
+      await Promise.all([slow.close(), prompt.close()])
+      expect(await lonely.stop("SIGTERM")).toBe(0)
+    }
+  }, 120_000)
 
   it("lists endpoints without secrets and refuses a URL that is not http(s)", async () => {
     const refused = await request(url("/v1/webhooks"), { body: { url: "file:///etc/passwd" } })
