@@ -16,6 +16,17 @@ export interface ClaimedDelivery {
   readonly queuedAtMs: number
 }
 
+/**
+ * How many deliveries of one endpoint a claimer may hold at once, so one slow receiver does not take
+ * every delivery a process can have in flight (and, claimed first, hold up the others' behind it).
+ */
+export interface EndpointShare {
+  /** At most this many deliveries of one endpoint held by the claimer, counting those it holds already. */
+  readonly max: number
+  /** The deliveries the claimer holds already (claimed, not yet recorded), by endpoint id; absent is none. */
+  readonly inFlight: ReadonlyMap<string, number>
+}
+
 /** What became of a claimed try. */
 export interface AttemptResult {
   readonly endpointId: string
@@ -30,17 +41,6 @@ export interface AttemptResult {
     | { readonly _tag: "Delivered" }
     | { readonly _tag: "Retry"; readonly atMs: number }
     | { readonly _tag: "GiveUp" }
-}
-
-/**
- * How many deliveries of one endpoint a claimer may hold at once, so one slow receiver does not take
- * every delivery a process can have in flight (and, claimed first, hold up the others' behind it).
- */
-export interface EndpointShare {
-  /** At most this many deliveries of one endpoint held by the claimer, counting those it holds already. */
-  readonly max: number
-  /** The deliveries the claimer holds already (claimed, not yet recorded), by endpoint id; absent is none. */
-  readonly inFlight: ReadonlyMap<string, number>
 }
 
 /**
