@@ -431,6 +431,38 @@ describe("the console, served by tally serve", () => {
     await expect.poll(() => balanceShown(page, "Balance")).toBe("150")
   })
 
+  test("while a write is in flight its dialog neither goes back to the form nor closes, so it is written once", async () => {
+    const account = accountId("inflight")
+    await topUp(account, 1_000)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    // The top-up waits at the browser until the test lets it go: an answer that is slow to come.
+    let letGo = () => {}
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve
+    })
+    const keys: Array<string | undefined> = []
+    await page.route("**/top-ups", async (route) => {
+      keys.push(route.request().headers()["idempotency-key"])
+      await held
+      await route.continue()
+    })
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await review(dialog, { "Amount (credits)": "25" })
+    await dialog.getByRole("button", { name: "Confirm" }).click()
+    await dialog.getByRole("button", { name: "Working…" }).waitFor()
+    expect(await dialog.getByRole("button", { name: "Back" }).isDisabled()).toBe(true)
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("Escape")
+    await page.waitForTimeout(300)
+    expect(await dialog.isVisible()).toBe(true)
+    letGo()
+    expect(await dialog.getByRole("status").innerText()).toContain("the balance is now 1,025")
+    expect(keys).toHaveLength(1)
+    expect((await allEntries(account)).map((entry) => entry.amount)).toEqual([25, 1_000])
+  })
+
   test("the keyboard, the address and mistyped input: skip link, focus, a broken link, 2^53 + 1, a backwards range, a bad hold id", async () => {
     const account = accountId("keys")
     await topUp(account, 100)

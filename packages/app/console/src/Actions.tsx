@@ -60,7 +60,9 @@ const ConfirmFlow = ({
   }
   const unknown = error !== null && outcomeUnknown(error)
   return (
-    <Dialog title={title} onClose={onClose}>
+    // While a write is in flight the dialog neither closes nor goes back to the form: a second
+    // confirmation from the form would carry a new key and could write a second time.
+    <Dialog title={title} onClose={onClose} closable={!busy}>
       {step.at === "edit" ? (
         <form
           onSubmit={(event) => {
@@ -97,13 +99,14 @@ const ConfirmFlow = ({
               {busy ? "Working…" : "Confirm"}
             </button>
             {unknown ? (
-              <button type="button" class="secondary" onClick={onClose}>
+              <button type="button" class="secondary" disabled={busy} onClick={onClose}>
                 Close
               </button>
             ) : (
               <button
                 type="button"
                 class="secondary"
+                disabled={busy}
                 onClick={() => {
                   setError(null)
                   setStep({ at: "edit" })

@@ -33,14 +33,19 @@ export const Failure = ({ error, action }: { error: unknown; action?: string }) 
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>
 
-/** A modal dialog (the browser's own: focus stays inside, Escape closes it). */
+/**
+ * A modal dialog (the browser's own: focus stays inside, Escape closes it). While `closable` is false
+ * (a write is in flight) Escape does nothing: closing then would leave the write's answer unseen.
+ */
 export const Dialog = ({
   title,
   onClose,
+  closable = true,
   children,
 }: {
   title: string
   onClose: () => void
+  closable?: boolean
   children: ComponentChildren
 }) => {
   const ref = useRef<HTMLDialogElement>(null)
@@ -55,8 +60,25 @@ export const Dialog = ({
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
     }
   }, [])
+  useEffect(() => {
+    if (closable) return
+    // Escape's keydown is stopped, not only its cancel event: Chrome lets a second cancel in a row
+    // through. On the window, since focus may be on no control of the dialog.
+    const holdEscape = (event: KeyboardEvent) => {
+      if (event.key === "Escape") event.preventDefault()
+    }
+    window.addEventListener("keydown", holdEscape, true)
+    return () => window.removeEventListener("keydown", holdEscape, true)
+  }, [closable])
   return (
-    <dialog ref={ref} aria-labelledby="dialog-title" onClose={onClose}>
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onClose={onClose}
+      onCancel={(event) => {
+        if (!closable) event.preventDefault()
+      }}
+    >
       <h2 id="dialog-title">{title}</h2>
       {children}
     </dialog>
