@@ -463,6 +463,26 @@ describe("the console, served by tally serve", () => {
     expect((await allEntries(account)).map((entry) => entry.amount)).toEqual([25, 1_000])
   })
 
+  test("Enter pressed twice on an action's form shows the review and confirms nothing", async () => {
+    const account = accountId("enter")
+    await topUp(account, 100)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await dialog.getByLabel("Amount (credits)", { exact: true }).fill("40")
+    await page.keyboard.press("Enter")
+    await page.waitForTimeout(80)
+    await page.keyboard.press("Enter")
+    await page.waitForTimeout(1_000)
+    expect(await allEntries(account)).toHaveLength(1)
+    expect(await dialog.getByRole("status").count()).toBe(0)
+    expect(await dialog.locator(".confirmation").innerText()).toBe("Top up 40: balance 100 → 140.")
+    // Once seen, the review confirms.
+    expect(await confirm(dialog)).toContain("the balance is now 140")
+    expect(await allEntries(account)).toHaveLength(2)
+  })
+
   test("the keyboard, the address and mistyped input: skip link, focus, a broken link, 2^53 + 1, a backwards range, a bad hold id", async () => {
     const account = accountId("keys")
     await topUp(account, 100)

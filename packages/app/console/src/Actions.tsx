@@ -12,6 +12,12 @@ const outcomeUnknown = (failure: unknown) =>
   !(failure instanceof ApiError) || (failure.status >= 500 && failure.tag !== "LedgerUnavailable")
 
 /**
+ * How long Confirm ignores activation after the review appears: an Enter pressed twice on the form
+ * (~80 ms apart) would otherwise confirm what the operator never saw.
+ */
+const reviewPauseMs = 800
+
+/**
  * Every correction goes the same way: fill in, read what will happen (the amount and the balance
  * after), confirm. The confirmation carries one idempotency key, made when it is shown: confirming
  * again after a lost answer replays the write instead of making a second one. After such an answer
@@ -38,12 +44,21 @@ const ConfirmFlow = ({
   })
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
+  const [reviewSeen, setReviewSeen] = useState(false)
   const stepRef = useRef<HTMLDivElement>(null)
   useEffect(() => {
     // The control that moved the dialog on is gone: focus goes to the new step's first one.
     if (step.at !== "edit") stepRef.current?.querySelector("button")?.focus()
   }, [step.at])
+  useEffect(() => {
+    setReviewSeen(false)
+    if (step.at !== "confirm") return
+    const timer = setTimeout(() => setReviewSeen(true), reviewPauseMs)
+    return () => clearTimeout(timer)
+  }, [step])
   const confirm = async (key: string) => {
+    // Marked aria-disabled rather than disabled, so focus stays on it (a disabled button drops focus).
+    if (!reviewSeen || busy) return
     setBusy(true)
     setError(null)
     try {
@@ -95,7 +110,15 @@ const ConfirmFlow = ({
             />
           )}
           <div class="buttons">
-            <button type="button" disabled={busy} onClick={() => confirm(step.key)}>
+            <button
+              type="button"
+              aria-disabled={!reviewSeen || busy}
+              onClick={() => confirm(step.key)}
+              // A held Enter repeats: its repeats never confirm, however long it is held.
+              onKeyDown={(event) => {
+                if (event.key === "Enter" && event.repeat) event.preventDefault()
+              }}
+            >
               {busy ? "Working…" : "Confirm"}
             </button>
             {unknown ? (
