@@ -1,4 +1,4 @@
-import type { Browser, Locator, Page } from "playwright-core"
+import type { Browser, Locator, Page, Route } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest"
 import { accountId, request, type Service, startService } from "../e2e/TallyProcess.ts"
 import { createDatabase } from "../support/TestDatabase.ts"
@@ -536,6 +536,47 @@ describe("the console, served by tally serve", () => {
     expect(refused).toBe(3)
     // The browser logs the refused connections; they are the failure this test makes.
     expect(watched.errors.every((error) => /ERR_CONNECTION_REFUSED/.test(error))).toBe(true)
+    watched.errors.length = 0
+  })
+
+  test("while the ledger is unavailable the pages say so, not that the account is missing, and recover by themselves", async () => {
+    const account = accountId("outage")
+    await topUp(account, 100)
+    const page = await newWatchedPage()
+    // The list of accounts and this account's reads answer as during a database outage; the console's
+    // first check (limit=1) answers, as it does while the service itself runs.
+    const outage = (url: URL) =>
+      (url.pathname === "/v1/accounts" && url.searchParams.get("limit") === "20") ||
+      url.pathname.startsWith(`/v1/accounts/${account}/`)
+    const unavailable = (route: Route) =>
+      route.fulfill({
+        status: 503,
+        headers: { "retry-after": "1" },
+        contentType: "application/json",
+        body: JSON.stringify({ _tag: "LedgerUnavailable", message: "the ledger's storage is unavailable" }),
+      })
+    const retrying = page.getByText("The ledger is unavailable: trying again by itself").first()
+    await page.route(outage, unavailable)
+    await page.goto(`${service.url}/console`)
+    await retrying.waitFor()
+    await page.unroute(outage, unavailable)
+    await page.getByRole("region", { name: "Accounts" }).waitFor({ timeout: 20_000 })
+
+    await page.route(outage, unavailable)
+    await page.goto(`${service.url}/console#/accounts/${account}`)
+    await retrying.waitFor()
+    expect(await page.getByRole("main").innerText()).not.toContain("check the id")
+    await page.unroute(outage, unavailable)
+    await expect.poll(() => balanceShown(page, "Balance"), { timeout: 20_000 }).toBe("100")
+
+    // A panel whose read fails once the page is open recovers too.
+    await page.route(outage, unavailable)
+    await page.getByLabel("Range").selectOption({ label: "All time" })
+    await retrying.waitFor()
+    await page.unroute(outage, unavailable)
+    await page.getByRole("img", { name: /^Balance over time/ }).waitFor({ timeout: 20_000 })
+    // The browser logs the 503s; they are the outage this test makes.
+    expect(watched.errors.every((error) => /status of 503\b/.test(error))).toBe(true)
     watched.errors.length = 0
   })
 

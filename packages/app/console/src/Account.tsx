@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import {
   AdjustAction,
   CaptureAction,
@@ -10,6 +10,7 @@ import {
   TopUpAction,
 } from "./Actions.tsx"
 import {
+  ApiError,
   type AutoTopUpRequest,
   type AutoTopUpStatus,
   api,
@@ -22,7 +23,8 @@ import {
 } from "./api.ts"
 import { BalanceChart } from "./BalanceChart.tsx"
 import { credits, instantOf } from "./format.ts"
-import { ColumnHeads, Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { useLoad } from "./load.ts"
+import { ColumnHeads, Credits, Empty, Failure, ReadFailure, TableWrap, Time } from "./ui.tsx"
 
 /** Entries a page of the table shows. */
 const pageSize = 50
@@ -82,29 +84,6 @@ const refundableOf = async (accountId: string, entry: Entry) => {
   return undefined
 }
 
-/**
- * Loads when `deps` change. What was loaded shows while a reload of the same thing (`identity`, by
- * default all of `deps`) runs, so an action's refresh keeps the page in place; what was loaded for
- * another identity (another page of entries) never shows under the new one. A late answer to an
- * earlier load is dropped.
- */
-const useLoad = <A,>(load: () => Promise<A>, deps: ReadonlyArray<unknown>, identity: ReadonlyArray<unknown> = deps) => {
-  const key = JSON.stringify(identity)
-  const [state, setState] = useState<{ value?: A; error?: unknown; key?: string }>({})
-  const reload = useCallback(() => {
-    let current = true
-    load().then(
-      (value) => current && setState({ value, key }),
-      (error) => current && setState({ error, key }),
-    )
-    return () => {
-      current = false
-    }
-  }, deps)
-  useEffect(reload, [reload])
-  return state.key === key ? state : {}
-}
-
 const Summary = ({ balances }: { balances: Balances }) => (
   <ul class="balances" aria-label="Credits">
     {(
@@ -133,7 +112,7 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
     return () => window.removeEventListener("resize", resize)
   }, [])
   const chosen = chartRanges[range]!
-  const { value, error } = useLoad(
+  const chart = useLoad(
     async () => {
       const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
       const all: Array<Entry> = []
@@ -162,16 +141,16 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
           </select>
         </label>
       </div>
-      {error !== undefined ? (
-        <Failure error={error} />
-      ) : value === undefined ? (
+      {chart.error !== undefined ? (
+        <ReadFailure loaded={chart} />
+      ) : chart.value === undefined ? (
         <p aria-busy="true">Loading the chart…</p>
-      ) : value.entries.length === 0 ? (
+      ) : chart.value.entries.length === 0 ? (
         <Empty>No entries in this range: choose a longer range, or top up the account.</Empty>
       ) : (
         <>
-          <BalanceChart entries={value.entries} width={width} />
-          {value.complete ? null : (
+          <BalanceChart entries={chart.value.entries} width={width} />
+          {chart.value.complete ? null : (
             <p class="hint">The chart shows the newest {credits(chartEntriesMax)} entries of the range.</p>
           )}
         </>
@@ -268,7 +247,7 @@ const Entries = ({
           </div>
         </form>
         {page.error !== undefined ? (
-          <Failure error={page.error} />
+          <ReadFailure loaded={page} />
         ) : page.value === undefined ? (
           <p aria-busy="true">Loading entries…</p>
         ) : page.value.entries.length === 0 ? (
@@ -346,7 +325,7 @@ const Entries = ({
         <h2 id="totals-title">Totals per kind</h2>
         <p class="hint">Over the time range and reference of the filters.</p>
         {totals.error !== undefined ? (
-          <Failure error={totals.error} />
+          <ReadFailure loaded={totals} />
         ) : totals.value === undefined ? (
           <p aria-busy="true">Loading totals…</p>
         ) : totals.value.totals.length === 0 ? (
@@ -411,7 +390,7 @@ const Holds = ({
         Open holds reserve <Credits value={balances.held} /> credits of the balance.
       </p>
       {open.error !== undefined ? (
-        <Failure error={open.error} />
+        <ReadFailure loaded={open} />
       ) : open.value === undefined ? (
         <p aria-busy="true">Loading open holds…</p>
       ) : open.value.holds.length === 0 ? (
@@ -482,7 +461,7 @@ const Holds = ({
           Any hold, open or not: enter its id (numbered per account from 1), or follow a capture's link.
         </p>
       ) : hold.error !== undefined ? (
-        <Failure error={hold.error} action="Check the hold's id." />
+        <ReadFailure loaded={hold} action="Check the hold's id." />
       ) : hold.value === undefined || hold.value === null ? (
         <p aria-busy="true">Loading hold…</p>
       ) : (
@@ -545,7 +524,7 @@ const AutoTopUp = ({
     [accountId, version],
     [accountId],
   )
-  if (status.error !== undefined) return <Failure error={status.error} />
+  if (status.error !== undefined) return <ReadFailure loaded={status} />
   if (status.value === undefined) return <p aria-busy="true">Loading auto top-up…</p>
   const { settings, open } = status.value
   return (
@@ -601,7 +580,7 @@ const schedule = (refill: RefillStatus) => {
 
 const Refill = ({ accountId, version }: { accountId: string; version: number }) => {
   const refill = useLoad(() => api.refill(accountId), [accountId, version], [accountId])
-  if (refill.error !== undefined) return <Failure error={refill.error} />
+  if (refill.error !== undefined) return <ReadFailure loaded={refill} />
   if (refill.value === undefined) return <p aria-busy="true">Loading refill…</p>
   const r = refill.value
   if (r.amount === null) return <Empty>No periodic refill is set for this account.</Empty>
@@ -659,7 +638,12 @@ export const Account = ({ accountId }: { accountId: string }) => {
     return (
       <div class="page">
         <h1>Account {accountId}</h1>
-        <Failure error={balances.error} action="Go back to Accounts and check the id." />
+        <ReadFailure
+          loaded={balances}
+          {...(balances.error instanceof ApiError && balances.error.tag === "AccountNotFound"
+            ? { action: "Go back to Accounts and check the id." }
+            : {})}
+        />
       </div>
     )
   if (balances.value === undefined)

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { type AccountSummary, api } from "./api.ts"
-import { ColumnHeads, Credits, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { retryDelayMs, worthRetrying } from "./load.ts"
+import { ColumnHeads, Credits, Empty, ReadFailure, TableWrap, Time } from "./ui.tsx"
 
 const accountHref = (accountId: string) => `#/accounts/${encodeURIComponent(accountId)}`
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
@@ -10,22 +11,33 @@ export const Accounts = ({ prefix }: { prefix: string }) => {
   const [text, setText] = useState(prefix)
   const [accounts, setAccounts] = useState<ReadonlyArray<AccountSummary> | null>(null)
   const [next, setNext] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
+  // The read that failed (its cursor, to read it again) and how many failed in a row.
+  const [failed, setFailed] = useState<{ error: unknown; cursor: string | undefined } | null>(null)
+  const failures = useRef(0)
+  const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined)
   const load = async (cursor?: string) => {
-    setError(null)
+    clearTimeout(retryTimer.current)
     try {
       const page = await api.accounts({ prefix: prefix === "" ? undefined : prefix, cursor, limit: 20 })
-      setAccounts(cursor === undefined ? page.accounts : [...(accounts ?? []), ...page.accounts])
+      failures.current = 0
+      setFailed(null)
+      setAccounts((shown) => (cursor === undefined ? page.accounts : [...(shown ?? []), ...page.accounts]))
       setNext(page.nextCursor)
-    } catch (failure) {
-      setError(failure)
+    } catch (error) {
+      failures.current++
+      setFailed({ error, cursor })
+      // The ledger away: read again by itself until it answers.
+      if (worthRetrying(error))
+        retryTimer.current = setTimeout(() => load(cursor), retryDelayMs(error, failures.current))
     }
   }
   useEffect(() => {
     setText(prefix)
     setAccounts(null)
+    setFailed(null)
     document.title = "Accounts · Tally console"
     void load()
+    return () => clearTimeout(retryTimer.current)
   }, [prefix])
   const valid = text === "" || idPattern.test(text)
   return (
@@ -65,8 +77,10 @@ export const Accounts = ({ prefix }: { prefix: string }) => {
         </p>
       ) : null}
       <h2>{prefix === "" ? "Recently active" : `Accounts starting with “${prefix}”`}</h2>
-      {error !== null ? (
-        <Failure error={error} />
+      {failed !== null ? (
+        <ReadFailure
+          loaded={{ error: failed.error, retrying: worthRetrying(failed.error), retry: () => load(failed.cursor) }}
+        />
       ) : accounts === null ? (
         <p aria-busy="true">Loading accounts…</p>
       ) : accounts.length === 0 ? (

@@ -48,6 +48,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly tag: string,
     message: string,
+    /** The service's Retry-After (a 503's), in seconds: how long to wait before asking again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message)
   }
@@ -55,7 +57,13 @@ export class ApiError extends Error {
 
 const errorOf = async (response: Response) => {
   const body = (await response.json().catch(() => ({}))) as { _tag?: string; message?: string }
-  return new ApiError(response.status, body._tag ?? `HTTP ${response.status}`, body.message ?? response.statusText)
+  const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN)
+  return new ApiError(
+    response.status,
+    body._tag ?? `HTTP ${response.status}`,
+    body.message ?? response.statusText,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+  )
 }
 
 type Query = Record<string, string | number | undefined>

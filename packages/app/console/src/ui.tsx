@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact"
 import { useEffect, useRef } from "preact/hooks"
 import { ApiError } from "./api.ts"
 import { credits, localTime, signed, utcTime } from "./format.ts"
+import type { Loaded } from "./load.ts"
 
 /** A moment in the viewer's zone; hovering shows it in UTC. */
 export const Time = ({ iso }: { iso: string | null }) =>
@@ -17,8 +18,16 @@ export const Credits = ({ value, sign = false }: { value: number; sign?: boolean
   <span class={`num${sign && value < 0 ? " negative" : ""}`}>{sign ? signed(value) : credits(value)}</span>
 )
 
-/** What went wrong, as the API said it, and what to do about it. */
-export const Failure = ({ error, action }: { error: unknown; action?: string }) => {
+/** What went wrong, as the API said it, and what to do about it (`children`: a control that does it). */
+export const Failure = ({
+  error,
+  action,
+  children,
+}: {
+  error: unknown
+  action?: string | undefined
+  children?: ComponentChildren
+}) => {
   const text =
     error instanceof ApiError
       ? `${error.tag} (HTTP ${error.status}): ${error.message}`
@@ -27,9 +36,25 @@ export const Failure = ({ error, action }: { error: unknown; action?: string }) 
     <div class="error" role="alert">
       <p>{/[.!?]$/.test(text) ? text : `${text}.`}</p>
       {action === undefined ? null : <p>{action}</p>}
+      {children}
     </div>
   )
 }
+
+/**
+ * A read that failed, with a way to read again. When the ledger may answer later (unavailable, no
+ * answer) it is read again by itself and `action`, advice for a refusal, is not given.
+ */
+export const ReadFailure = ({ loaded, action }: { loaded: Omit<Loaded<unknown>, "value">; action?: string }) => (
+  <Failure
+    error={loaded.error}
+    action={loaded.retrying === true ? "The ledger is unavailable: trying again by itself every few seconds." : action}
+  >
+    <button type="button" class="small secondary" onClick={loaded.retry}>
+      Retry now
+    </button>
+  </Failure>
+)
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>
 
