@@ -483,6 +483,65 @@ describe("the console, served by tally serve", () => {
     expect(await allEntries(account)).toHaveLength(2)
   })
 
+  test("a preview is worked out from the balance read when Review is pressed, not when the dialog opened", async () => {
+    const account = accountId("fresh")
+    await topUp(account, 100)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await dialog.getByLabel("Amount (credits)", { exact: true }).fill("5")
+    // The app tops up while the operator fills in the form.
+    await topUp(account, 10)
+    // The balance read is held a moment, to see that the review waits for it.
+    let reads = 0
+    await page.route("**/balance", async (route) => {
+      reads++
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await route.continue()
+    })
+    await dialog.getByRole("button", { name: "Review" }).click()
+    await dialog.getByText("Reading the balance…").waitFor()
+    expect(await dialog.locator(".confirmation").innerText()).toBe("Top up 5: balance 110 → 115.")
+    expect(reads).toBe(1)
+    await page.unroute("**/balance")
+    expect(await confirm(dialog)).toContain("the balance is now 115")
+  })
+
+  test("a preview is exact past 2^53 - 1 and says when the service will refuse it: the largest balance, the floor", async () => {
+    const account = accountId("bounds")
+    await topUp(account, 1_000)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    expect(await review(dialog, { "Amount (credits)": "9007199254740991" })).toBe(
+      "Top up 9,007,199,254,740,991: balance 1,000 → 9,007,199,254,741,991. It would pass the largest balance the ledger holds, 9,007,199,254,740,991, so the service will refuse it (BalanceLimitExceeded).",
+    )
+    await dialog.getByRole("button", { name: "Back" }).click()
+    await dialog.getByRole("button", { name: "Cancel" }).click()
+
+    await page.getByRole("button", { name: "Adjust" }).click()
+    const adjust = page.getByRole("dialog", { name: `Adjust ${account}` })
+    expect(
+      await review(adjust, {
+        "Amount (credits, negative to remove)": "-1500",
+        Reason: "  chargeback ",
+        "Actor (who makes it)": "ops",
+      }),
+    ).toBe(
+      "Adjust by -1,500 (reason “chargeback”, by ops): balance 1,000 → -500. Available 1,000 → -500 would go below the account's floor 0, so the service will refuse it (InsufficientCredits).",
+    )
+    await adjust.getByRole("button", { name: "Back" }).click()
+    // Within an overdraft of 600 the same removal goes through, and the reason is recorded trimmed.
+    expect(
+      (await api(`/v1/accounts/${account}/settings`, { method: "PUT", body: { overdraftLimit: 600 } })).status,
+    ).toBe(200)
+    expect(await review(adjust, {})).toBe("Adjust by -1,500 (reason “chargeback”, by ops): balance 1,000 → -500.")
+    await confirm(adjust)
+    expect((await allEntries(account))[0]).toMatchObject({ amount: -1_500, reason: "chargeback", actor: "ops" })
+  })
+
   test("the keyboard, the address and mistyped input: skip link, focus, a broken link, 2^53 + 1, a backwards range, a bad hold id", async () => {
     const account = accountId("keys")
     await topUp(account, 100)

@@ -618,11 +618,10 @@ export const Account = ({ accountId }: { accountId: string }) => {
   const close = () => setDialog(null)
   // Why an action's dialog could not open (a refund's form reads the entry's refunds first).
   const [openFailure, setOpenFailure] = useState<unknown>(null)
-  // Every action's preview is worked out from the figures read again as its dialog opens.
+  // An action's preview reads the figures it needs itself, when Review is pressed: opening reads nothing.
   const open = (next: Dialog) => {
     setOpenFailure(null)
     setDialog(next)
-    done()
   }
   const refund = async (entry: Entry) => {
     try {
@@ -654,7 +653,7 @@ export const Account = ({ accountId }: { accountId: string }) => {
       </div>
     )
   const b = balances.value
-  const props = { accountId, balances: b, onClose: close, onDone: done }
+  const props = { accountId, onClose: close, onDone: done }
   return (
     <div class="page">
       <p>
@@ -708,9 +707,7 @@ export const Account = ({ accountId }: { accountId: string }) => {
       {dialog?.kind === "release" ? <ReleaseAction {...props} hold={dialog.hold} /> : null}
       {dialog?.kind === "capture" ? <CaptureAction {...props} hold={dialog.hold} /> : null}
       {dialog?.kind === "complete" ? <CompleteRequestAction {...props} request={dialog.request} /> : null}
-      {dialog?.kind === "fail" ? (
-        <FailRequestAction accountId={accountId} request={dialog.request} onClose={close} onDone={done} />
-      ) : null}
+      {dialog?.kind === "fail" ? <FailRequestAction {...props} request={dialog.request} /> : null}
     </div>
   )
 }

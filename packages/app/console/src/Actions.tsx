@@ -19,36 +19,40 @@ const reviewPauseMs = 800
 
 /**
  * Every correction goes the same way: fill in, read what will happen (the amount and the balance
- * after), confirm. The confirmation carries one idempotency key, made when it is shown: confirming
- * again after a lost answer replays the write instead of making a second one. After such an answer
- * the form is not offered again (a changed request would take a new key), only Confirm and Close.
+ * after, worked out from the account's figures read again when Review is pressed), confirm. The
+ * confirmation carries one idempotency key, made when it is shown: confirming again after a lost
+ * answer replays the write instead of making a second one. After such an answer the form is not
+ * offered again (a changed request would take a new key), only Confirm and Close.
  */
 const ConfirmFlow = ({
   title,
   onClose,
   onDone,
-  summary,
+  problem,
+  preview,
   submit,
   children,
 }: {
   title: string
   onClose: () => void
   onDone: () => void
-  /** What confirming will do, or why the form cannot be confirmed yet. */
-  summary: { ok: true; text: string } | { ok: false; text: string }
+  /** Why the form cannot be reviewed yet, or null when it can. */
+  problem: string | null
+  /** What confirming will do, worked out from figures read now. */
+  preview: () => Promise<string>
   submit: (idempotencyKey: string) => Promise<string>
   children: ComponentChildren
 }) => {
-  const [step, setStep] = useState<{ at: "edit" } | { at: "confirm"; key: string } | { at: "done"; text: string }>({
-    at: "edit",
-  })
+  const [step, setStep] = useState<
+    { at: "edit" } | { at: "reading" } | { at: "confirm"; key: string; text: string } | { at: "done"; text: string }
+  >({ at: "edit" })
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   const [reviewSeen, setReviewSeen] = useState(false)
   const stepRef = useRef<HTMLDivElement>(null)
   useEffect(() => {
     // The control that moved the dialog on is gone: focus goes to the new step's first one.
-    if (step.at !== "edit") stepRef.current?.querySelector("button")?.focus()
+    if (step.at === "confirm" || step.at === "done") stepRef.current?.querySelector("button")?.focus()
   }, [step.at])
   useEffect(() => {
     setReviewSeen(false)
@@ -56,6 +60,17 @@ const ConfirmFlow = ({
     const timer = setTimeout(() => setReviewSeen(true), reviewPauseMs)
     return () => clearTimeout(timer)
   }, [step])
+  const review = async () => {
+    setError(null)
+    setStep({ at: "reading" })
+    try {
+      const text = await preview()
+      setStep({ at: "confirm", key: newIdempotencyKey(), text })
+    } catch (failure) {
+      setError(failure)
+      setStep({ at: "edit" })
+    }
+  }
   const confirm = async (key: string) => {
     // Marked aria-disabled rather than disabled, so focus stays on it (a disabled button drops focus).
     if (!reviewSeen || busy) return
@@ -78,17 +93,21 @@ const ConfirmFlow = ({
     // While a write is in flight the dialog neither closes nor goes back to the form: a second
     // confirmation from the form would carry a new key and could write a second time.
     <Dialog title={title} onClose={onClose} closable={!busy}>
-      {step.at === "edit" ? (
+      {step.at === "edit" || step.at === "reading" ? (
         <form
           onSubmit={(event) => {
             event.preventDefault()
-            if (summary.ok) setStep({ at: "confirm", key: newIdempotencyKey() })
+            if (problem === null && step.at === "edit") void review()
           }}
         >
           {children}
-          {summary.ok ? null : <p class="hint">{summary.text}</p>}
+          {problem === null ? null : <p class="hint">{problem}</p>}
+          {step.at === "reading" ? <p aria-busy="true">Reading the balance…</p> : null}
+          {error === null ? null : (
+            <Failure error={error} action="The figures to preview were not read; nothing was written. Review again." />
+          )}
           <div class="buttons">
-            <button type="submit" disabled={!summary.ok}>
+            <button type="submit" disabled={problem !== null || step.at === "reading"}>
               Review
             </button>
             <button type="button" class="secondary" onClick={onClose}>
@@ -98,7 +117,7 @@ const ConfirmFlow = ({
         </form>
       ) : step.at === "confirm" ? (
         <div ref={stepRef}>
-          <p class="confirmation">{summary.text}</p>
+          <p class="confirmation">{step.text}</p>
           {error === null ? null : (
             <Failure
               error={error}
@@ -200,46 +219,70 @@ const TextField = (props: { label: string; value: string; onInput: (value: strin
 const posted = (what: string, entry: Entry, balance: number) =>
   `${what}: entry #${entry.sequence} (${entry.decision}, ${signed(entry.amount)}); the balance is now ${credits(balance)}.`
 
+/** The largest balance the ledger holds exactly, 2^53 - 1; below -(2^53 - 1) is refused too (`BalanceLimitExceeded`). */
+const balanceMax = BigInt(Number.MAX_SAFE_INTEGER)
+
+/** A figure after a change, worked out exactly: past 2^53 - 1 a JavaScript number would round it. */
+const plus = (figure: number, change: number) => BigInt(figure) + BigInt(change)
+
+const outOfBounds = (figure: bigint) => figure > balanceMax || figure < -balanceMax
+
+/** Why the service will refuse a change whose balance (or available) leaves what it holds exactly. */
+const pastLimit = (figure: bigint) =>
+  ` It would pass the ${figure > 0n ? "largest" : "smallest"} balance the ledger holds, ${credits(figure > 0n ? balanceMax : -balanceMax)}, so the service will refuse it (BalanceLimitExceeded).`
+
+/** The account's figures as they are now, and its floor (`-overdraftLimit`): what a preview is worked out from. */
+interface Figures extends Balances {
+  readonly floor: number
+}
+
+const figuresOf = async (accountId: string): Promise<Figures> => {
+  const [balances, settings] = await Promise.all([api.balance(accountId), api.settings(accountId)])
+  // 0 - limit, not -limit: a floor of -0 would read "-0".
+  return {
+    balance: balances.balance,
+    held: balances.held,
+    available: balances.available,
+    floor: 0 - settings.overdraftLimit,
+  }
+}
+
 interface AccountAction {
   accountId: string
-  balances: Balances
   onClose: () => void
   onDone: () => void
 }
 
-export const TopUpAction = ({ accountId, balances, onClose, onDone }: AccountAction) => {
+export const TopUpAction = ({ accountId, onClose, onDone }: AccountAction) => {
   const [amount, setAmount] = useState("")
   const [ceiling, setCeiling] = useState("")
   const value = integerOf(amount)
   const cap = ceiling.trim() === "" ? undefined : integerOf(ceiling)
-  const { balance } = balances
-  const summary = (() => {
-    if (value === undefined || value <= 0)
-      return { ok: false as const, text: "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." }
-    if (ceiling.trim() !== "" && (cap === undefined || cap < 0))
-      return {
-        ok: false as const,
-        text: "The ceiling is a whole number from 0 to 9,007,199,254,740,991, or empty for none.",
-      }
-    const after = cap === undefined ? balance + value : Math.min(balance + value, cap)
+  const problem =
+    value === undefined || value <= 0
+      ? "Enter an amount: a whole number from 1 to 9,007,199,254,740,991."
+      : ceiling.trim() !== "" && (cap === undefined || cap < 0)
+        ? "The ceiling is a whole number from 0 to 9,007,199,254,740,991, or empty for none."
+        : null
+  const preview = async () => {
+    const { balance } = await api.balance(accountId)
     const capText = cap === undefined ? "" : ` with ceiling ${credits(cap)}`
     if (cap !== undefined && balance >= cap)
-      return {
-        ok: true as const,
-        text: `Top up ${credits(value)}${capText}: the balance ${credits(balance)} is already at or above the ceiling, so the service will refuse it.`,
-      }
-    const clamp = after - balance < value ? ` (clamped to ${credits(after - balance)} by the ceiling)` : ""
-    return {
-      ok: true as const,
-      text: `Top up ${credits(value)}${capText}${clamp}: balance ${credits(balance)} → ${credits(after)}.`,
-    }
-  })()
+      return `Top up ${credits(value!)}${capText}: the balance ${credits(balance)} is already at or above the ceiling, so the service will refuse it.`
+    const uncapped = plus(balance, value!)
+    const after = cap === undefined || uncapped < BigInt(cap) ? uncapped : BigInt(cap)
+    const clamp =
+      after - BigInt(balance) < BigInt(value!) ? ` (clamped to ${credits(after - BigInt(balance))} by the ceiling)` : ""
+    const text = `Top up ${credits(value!)}${capText}${clamp}: balance ${credits(balance)} → ${credits(after)}.`
+    return outOfBounds(after) ? text + pastLimit(after) : text
+  }
   return (
     <ConfirmFlow
       title={`Top up ${accountId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={problem}
+      preview={preview}
       submit={async (key) => {
         const answer = await api.topUp(
           accountId,
@@ -260,29 +303,42 @@ export const TopUpAction = ({ accountId, balances, onClose, onDone }: AccountAct
   )
 }
 
-export const AdjustAction = ({ accountId, balances, onClose, onDone }: AccountAction) => {
+/** Why the service will refuse a debit that obeys the floor, or "" when it will not. */
+const belowFloor = (figures: Figures, debit: number) => {
+  const availableAfter = plus(figures.available, -debit)
+  return availableAfter < BigInt(figures.floor)
+    ? ` Available ${credits(figures.available)} → ${credits(availableAfter)} would go below the account's floor ${credits(figures.floor)}, so the service will refuse it (InsufficientCredits).`
+    : ""
+}
+
+export const AdjustAction = ({ accountId, onClose, onDone }: AccountAction) => {
   const [amount, setAmount] = useState("")
   const [reason, setReason] = useState("")
   const [actor, setActor] = useState("")
   const value = integerOf(amount)
-  const summary = (() => {
-    if (value === undefined || value === 0)
-      return { ok: false as const, text: "Enter an amount: above 0 adds credits, below 0 removes them." }
-    if (reason.trim() === "" || actor.trim() === "")
-      return { ok: false as const, text: "Say why (reason) and who you are (actor): both are recorded on the entry." }
-    return {
-      ok: true as const,
-      text: `Adjust by ${signed(value)} (reason “${reason}”, by ${actor}): balance ${credits(balances.balance)} → ${credits(balances.balance + value)}.`,
-    }
-  })()
+  const problem =
+    value === undefined || value === 0
+      ? "Enter an amount: above 0 adds credits, below 0 removes them."
+      : reason.trim() === "" || actor.trim() === ""
+        ? "Say why (reason) and who you are (actor): both are recorded on the entry."
+        : null
+  const preview = async () => {
+    const figures = await figuresOf(accountId)
+    const after = plus(figures.balance, value!)
+    const text = `Adjust by ${signed(value!)} (reason “${reason.trim()}”, by ${actor.trim()}): balance ${credits(figures.balance)} → ${credits(after)}.`
+    if (outOfBounds(after)) return text + pastLimit(after)
+    // A removal obeys the floor on the available balance, like a spend.
+    return value! < 0 ? text + belowFloor(figures, -value!) : text
+  }
   return (
     <ConfirmFlow
       title={`Adjust ${accountId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={problem}
+      preview={preview}
       submit={async (key) => {
-        const answer = await api.adjust(accountId, { amount: value!, reason, actor }, key)
+        const answer = await api.adjust(accountId, { amount: value!, reason: reason.trim(), actor: actor.trim() }, key)
         return posted("Adjusted", answer.entry, answer.balance)
       }}
     >
@@ -295,7 +351,6 @@ export const AdjustAction = ({ accountId, balances, onClose, onDone }: AccountAc
 
 export const RefundAction = ({
   accountId,
-  balances,
   entry,
   refundable,
   onClose,
@@ -305,24 +360,34 @@ export const RefundAction = ({
   const [reason, setReason] = useState("")
   const value = integerOf(amount)
   const most = refundable ?? entry.amount
-  const summary =
+  const problem =
     value === undefined || value <= 0 || value > most
-      ? { ok: false as const, text: `Enter an amount: a whole number from 1 to ${credits(most)}.` }
-      : {
-          ok: true as const,
-          text: `Refund ${credits(value)} of entry #${entry.sequence} (${entry.kind} ${signed(entry.amount)}): balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
-        }
+      ? `Enter an amount: a whole number from 1 to ${credits(most)}.`
+      : null
+  const preview = async () => {
+    const figures = await figuresOf(accountId)
+    const after = plus(figures.balance, -value!)
+    const availableAfter = plus(figures.available, -value!)
+    const text = `Refund ${credits(value!)} of entry #${entry.sequence} (${entry.kind} ${signed(entry.amount)}): balance ${credits(figures.balance)} → ${credits(after)}.`
+    if (outOfBounds(after)) return text + pastLimit(after)
+    if (outOfBounds(availableAfter)) return text + pastLimit(availableAfter)
+    // A refund ignores the floor: the money already went back to the customer.
+    return availableAfter < BigInt(figures.floor)
+      ? `${text} Available goes below the account's floor ${credits(figures.floor)}: the refund is made all the same, and its entry says overdrawn.`
+      : text
+  }
   return (
     <ConfirmFlow
       title={`Refund entry #${entry.sequence}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={problem}
+      preview={preview}
       submit={async (key) => {
         const answer = await api.refund(
           accountId,
           entry.sequence,
-          { amount: value!, ...(reason.trim() === "" ? {} : { reason }) },
+          { amount: value!, ...(reason.trim() === "" ? {} : { reason: reason.trim() }) },
           key,
         )
         return posted("Refunded", answer.entry, answer.balance)
@@ -344,16 +409,17 @@ export const RefundAction = ({
   )
 }
 
-export const ReleaseAction = ({ accountId, balances, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
+export const ReleaseAction = ({ accountId, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
   const remaining = hold.amount - hold.captured
   return (
     <ConfirmFlow
       title={`Release hold #${hold.holdId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={{
-        ok: true,
-        text: `Release hold #${hold.holdId}: frees ${credits(remaining)}; available ${credits(balances.available)} → ${credits(balances.available + remaining)}, the balance stays ${credits(balances.balance)}.`,
+      problem={null}
+      preview={async () => {
+        const { balance, available } = await api.balance(accountId)
+        return `Release hold #${hold.holdId}: frees ${credits(remaining)}; available ${credits(available)} → ${credits(plus(available, remaining))}, the balance stays ${credits(balance)}.`
       }}
       submit={async (key) => {
         const answer = await api.release(accountId, hold.holdId, key)
@@ -373,23 +439,27 @@ const whatIsLeft = (captured: number, remaining: number) =>
       ? "the whole hold"
       : `its ${credits(remaining)} and ${credits(captured - remaining)} beyond it, from the available balance`
 
-export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
+export const CaptureAction = ({ accountId, hold, onClose, onDone }: AccountAction & { hold: Hold }) => {
   const remaining = hold.amount - hold.captured
   const [amount, setAmount] = useState(String(remaining))
   const value = integerOf(amount)
-  const summary =
-    value === undefined || value <= 0
-      ? { ok: false as const, text: "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." }
-      : {
-          ok: true as const,
-          text: `Capture ${credits(value)} of hold #${hold.holdId} as usage, ${whatIsLeft(value, remaining)}: balance ${credits(balances.balance)} → ${credits(balances.balance - value)}.`,
-        }
+  const problem =
+    value === undefined || value <= 0 ? "Enter an amount: a whole number from 1 to 9,007,199,254,740,991." : null
+  const preview = async () => {
+    const figures = await figuresOf(accountId)
+    const after = plus(figures.balance, -value!)
+    const text = `Capture ${credits(value!)} of hold #${hold.holdId} as usage, ${whatIsLeft(value!, remaining)}: balance ${credits(figures.balance)} → ${credits(after)}.`
+    if (outOfBounds(after)) return text + pastLimit(after)
+    // What goes beyond the hold comes from the available balance and obeys the floor.
+    return value! > remaining ? text + belowFloor(figures, value! - remaining) : text
+  }
   return (
     <ConfirmFlow
       title={`Capture hold #${hold.holdId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={problem}
+      preview={preview}
       submit={async (key) => {
         const answer = await api.capture(accountId, hold.holdId, { amount: value! }, key)
         return answer.entry === null
@@ -404,25 +474,26 @@ export const CaptureAction = ({ accountId, balances, hold, onClose, onDone }: Ac
 
 export const CompleteRequestAction = ({
   accountId,
-  balances,
   request,
   onClose,
   onDone,
 }: AccountAction & { request: AutoTopUpRequest }) => {
   const [reference, setReference] = useState("")
-  const summary =
-    reference.trim() === ""
-      ? { ok: false as const, text: "Enter the payment's reference (your payment provider's id of the charge)." }
-      : {
-          ok: true as const,
-          text: `Complete auto top-up request #${request.requestId} with payment ${reference}: credits ${credits(request.amount)}, balance ${credits(balances.balance)} → ${credits(balances.balance + request.amount)}.`,
-        }
+  const preview = async () => {
+    const { balance } = await api.balance(accountId)
+    const after = plus(balance, request.amount)
+    const text = `Complete auto top-up request #${request.requestId} with payment ${reference.trim()}: credits ${credits(request.amount)}, balance ${credits(balance)} → ${credits(after)}.`
+    return outOfBounds(after) ? text + pastLimit(after) : text
+  }
   return (
     <ConfirmFlow
       title={`Complete auto top-up request #${request.requestId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={
+        reference.trim() === "" ? "Enter the payment's reference (your payment provider's id of the charge)." : null
+      }
+      preview={preview}
       // The payment reference is this write's idempotency key, as the API defines it.
       submit={async () => {
         const answer = await api.completeAutoTopUp(accountId, request.requestId, reference.trim())
@@ -441,21 +512,18 @@ export const FailRequestAction = ({
   request,
   onClose,
   onDone,
-}: Omit<AccountAction, "balances"> & { request: AutoTopUpRequest }) => {
+}: AccountAction & { request: AutoTopUpRequest }) => {
   const [reason, setReason] = useState("")
-  const summary =
-    reason.trim() === ""
-      ? { ok: false as const, text: "Say why the payment failed (the provider's code or a sentence)." }
-      : {
-          ok: true as const,
-          text: `Fail auto top-up request #${request.requestId} (“${reason}”): nothing is credited; after repeated failures in a row auto top-up switches off.`,
-        }
   return (
     <ConfirmFlow
       title={`Fail auto top-up request #${request.requestId}`}
       onClose={onClose}
       onDone={onDone}
-      summary={summary}
+      problem={reason.trim() === "" ? "Say why the payment failed (the provider's code or a sentence)." : null}
+      // Nothing is credited: the preview needs no figures.
+      preview={async () =>
+        `Fail auto top-up request #${request.requestId} (“${reason.trim()}”): nothing is credited; after repeated failures in a row auto top-up switches off.`
+      }
       submit={async (key) => {
         const answer = await api.failAutoTopUp(accountId, request.requestId, reason.trim(), key)
         return `Request #${answer.request.requestId} is ${answer.request.status}.`

@@ -179,6 +179,7 @@ export const api = {
     ),
   openHolds: (accountId: string) => request<{ holds: ReadonlyArray<Hold> }>("GET", `${account(accountId)}/holds`),
   hold: (accountId: string, holdId: number) => request<Hold>("GET", `${account(accountId)}/holds/${holdId}`),
+  settings: (accountId: string) => request<{ overdraftLimit: number }>("GET", `${account(accountId)}/settings`),
   autoTopUp: (accountId: string) => request<AutoTopUpStatus>("GET", `${account(accountId)}/auto-top-up`),
   autoTopUpRequest: (accountId: string, requestId: number) =>
     request<AutoTopUpRequest>("GET", `${account(accountId)}/auto-top-up/requests/${requestId}`),

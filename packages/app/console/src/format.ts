@@ -2,7 +2,7 @@
 
 const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 
-export const credits = (value: number) => integers.format(value)
+export const credits = (value: number | bigint) => integers.format(value)
 
 const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 })
 
