@@ -185,6 +185,32 @@ describe("the console, served by tally serve", () => {
     expect(await entries.getByRole("row").nth(1).innerText()).toContain("-1,234")
   })
 
+  test("the entries filter offers every kind of entry, the grant's expiry too", async () => {
+    const account = accountId("expiry")
+    await topUp(account, 100)
+    await topUp(account, 40, { kind: "grant", expiresAt: new Date(Date.now() + 1_500).toISOString() })
+    await expect
+      .poll(async () => (await allEntries(account)).map((entry) => entry.kind), { timeout: 20_000 })
+      .toContain("expiry")
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    const entries = page.getByRole("region", { name: "Entries" })
+    expect(await entries.getByLabel("Kind").locator("option").allInnerTexts()).toEqual([
+      "Any kind",
+      "top-up",
+      "grant",
+      "reversal",
+      "usage",
+      "refund",
+      "adjustment",
+      "expiry",
+    ])
+    await entries.getByLabel("Kind").selectOption("expiry")
+    await entries.getByRole("button", { name: "Apply filters" }).click()
+    await expect.poll(async () => (await entries.getByRole("row").allInnerTexts()).length).toBe(2)
+    expect(await entries.getByRole("row").nth(1).innerText()).toContain("-40")
+  })
+
   test("pages through 1,000 entries with the API's cursors, 50 at a time, without loading them all", async () => {
     const account = accountId("thousand")
     // Twenty at a time: the ledger numbers them in the order it takes them, whatever that order is.

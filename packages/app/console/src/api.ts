@@ -11,6 +11,7 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
 } from "@tally/domain"
+import { exactly } from "../../src/ExactList.ts"
 
 /**
  * The console's only way to the ledger: the public HTTP API on this origin, with the service's token
@@ -32,7 +33,16 @@ export type {
   WebhookEndpoint,
 }
 
-export const entryKinds: ReadonlyArray<EntryKind> = ["top-up", "grant", "reversal", "usage", "refund", "adjustment"]
+/** The domain's entry kinds, restated (importing them as a value would bundle the domain's schemas); the type holds it to every one. */
+export const entryKinds = exactly<EntryKind>()([
+  "top-up",
+  "grant",
+  "reversal",
+  "usage",
+  "refund",
+  "adjustment",
+  "expiry",
+])
 
 const tokenKey = "tally-api-token"
 
