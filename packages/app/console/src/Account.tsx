@@ -22,7 +22,7 @@ import {
   type RefillStatus,
 } from "./api.ts"
 import { BalanceChart } from "./BalanceChart.tsx"
-import { credits, instantOf } from "./format.ts"
+import { credits, instantOf, localInputOf } from "./format.ts"
 import { useLoad } from "./load.ts"
 import { ColumnHeads, Credits, Empty, Failure, ReadFailure, TableWrap, Time } from "./ui.tsx"
 
@@ -31,11 +31,55 @@ const pageSize = 50
 /** The chart reads at most this many entries of its range, newest first, a page of 500 at a time. */
 const chartEntriesMax = 2_000
 const chartRanges = [
-  { label: "Last 24 hours", ms: 86_400_000 },
-  { label: "Last 7 days", ms: 7 * 86_400_000 },
-  { label: "Last 30 days", ms: 30 * 86_400_000 },
-  { label: "All time", ms: null },
+  { id: "24h", label: "Last 24 hours", ms: 86_400_000 },
+  { id: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
+  { id: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
+  { id: "all", label: "All time", ms: null },
 ] as const
+type ChartRange = (typeof chartRanges)[number]
+const chartRangeShown = chartRanges[1]
+
+/**
+ * What the account's page shows, kept in its address (`#/accounts/<id>?kind=usage&page=<cursor>&range=30d`),
+ * so a reload, Back and Forward and a shared link show the same: the entries' filters, the cursors of
+ * the pages read to reach this one (`page`, one a page, oldest first: "Newer" goes back without reading
+ * from the start), the chart's range.
+ */
+interface View {
+  readonly filter: EntryFilter
+  readonly cursors: ReadonlyArray<string>
+  readonly range: ChartRange
+}
+
+/** An instant from the address, or undefined when it is not one. */
+const instantParam = (text: string | null) =>
+  text !== null && !Number.isNaN(Date.parse(text)) ? new Date(text).toISOString() : undefined
+
+const viewOf = (params: URLSearchParams): View => {
+  const kind = entryKinds.find((known) => known === params.get("kind"))
+  const reference = params.get("reference")?.trim()
+  return {
+    filter: {
+      kind,
+      from: instantParam(params.get("from")),
+      to: instantParam(params.get("to")),
+      reference: reference === "" ? undefined : reference,
+    },
+    cursors: params.getAll("page").filter((cursor) => cursor !== ""),
+    range: chartRanges.find((range) => range.id === params.get("range")) ?? chartRangeShown,
+  }
+}
+
+const hashOf = (accountId: string, view: View) => {
+  const params = new URLSearchParams()
+  for (const name of ["kind", "from", "to", "reference"] as const) {
+    const value = view.filter[name]
+    if (value !== undefined) params.set(name, value)
+  }
+  for (const cursor of view.cursors) params.append("page", cursor)
+  if (view.range !== chartRangeShown) params.set("range", view.range.id)
+  return `#/accounts/${encodeURIComponent(accountId)}${params.size === 0 ? "" : `?${params}`}`
+}
 /** Refunds of an entry read, to say what is left to refund of it, at most this many pages. */
 const refundPagesMax = 10
 
@@ -103,15 +147,23 @@ const Summary = ({ balances }: { balances: Balances }) => (
   </ul>
 )
 
-const Chart = ({ accountId, version }: { accountId: string; version: number }) => {
-  const [range, setRange] = useState(1)
+const Chart = ({
+  accountId,
+  version,
+  range: chosen,
+  onRange,
+}: {
+  accountId: string
+  version: number
+  range: ChartRange
+  onRange: (range: ChartRange) => void
+}) => {
   const [width, setWidth] = useState(() => Math.min(900, document.documentElement.clientWidth - 48))
   useEffect(() => {
     const resize = () => setWidth(Math.min(900, document.documentElement.clientWidth - 48))
     window.addEventListener("resize", resize)
     return () => window.removeEventListener("resize", resize)
   }, [])
-  const chosen = chartRanges[range]!
   const chart = useLoad(
     async () => {
       const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
@@ -125,8 +177,8 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
       }
       return { entries: all, complete: false }
     },
-    [accountId, range, version],
-    [accountId, range],
+    [accountId, chosen, version],
+    [accountId, chosen],
   )
   return (
     <section aria-labelledby="chart-title">
@@ -134,9 +186,12 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
         <h2 id="chart-title">Balance over time</h2>
         <label class="inline">
           Range
-          <select value={range} onChange={(event) => setRange(Number(event.currentTarget.value))}>
-            {chartRanges.map((option, i) => (
-              <option value={i}>{option.label}</option>
+          <select
+            value={chosen.id}
+            onChange={(event) => onRange(chartRanges.find((range) => range.id === event.currentTarget.value)!)}
+          >
+            {chartRanges.map((option) => (
+              <option value={option.id}>{option.label}</option>
             ))}
           </select>
         </label>
@@ -161,6 +216,14 @@ const Chart = ({ accountId, version }: { accountId: string; version: number }) =
 
 const emptyFilter = { kind: "", from: "", to: "", reference: "" }
 
+/** The filter form's fields for a filter (its instants in the viewer's zone). */
+const formOf = (filter: EntryFilter): typeof emptyFilter => ({
+  kind: filter.kind ?? "",
+  from: filter.from === undefined ? "" : localInputOf(filter.from),
+  to: filter.to === undefined ? "" : localInputOf(filter.to),
+  reference: filter.reference ?? "",
+})
+
 const filterOf = (form: typeof emptyFilter): EntryFilter => ({
   kind: form.kind === "" ? undefined : (form.kind as EntryFilter["kind"]),
   from: instantOf(form.from),
@@ -171,32 +234,40 @@ const filterOf = (form: typeof emptyFilter): EntryFilter => ({
 const Entries = ({
   accountId,
   version,
+  filter,
+  cursors,
+  onPage,
   onRefund,
   onHold,
 }: {
   accountId: string
   version: number
+  filter: EntryFilter
+  /** The cursors of the pages read to reach this one, oldest first; none on the first page. */
+  cursors: ReadonlyArray<string>
+  onPage: (page: { filter: EntryFilter; cursors: ReadonlyArray<string> }) => void
   onRefund: (entry: Entry) => void
   onHold: (holdId: number) => void
 }) => {
-  const [form, setForm] = useState(emptyFilter)
-  const [filter, setFilter] = useState<EntryFilter>({})
-  // The cursors of the pages before this one: "Newer" goes back without reading from the start.
-  const [cursors, setCursors] = useState<ReadonlyArray<string | undefined>>([undefined])
-  const cursor = cursors[cursors.length - 1]
+  const [form, setForm] = useState(() => formOf(filter))
+  const filterKey = JSON.stringify(filter)
+  // Back, Forward or a link may bring another filter: the form shows the one applied.
+  useEffect(() => setForm(formOf(filter)), [filterKey])
+  const cursor = cursors.at(-1)
   const page = useLoad(
     () => api.entries(accountId, { ...filter, limit: pageSize, cursor }),
-    [accountId, filter, cursor, version],
-    [accountId, filter, cursor],
+    [accountId, filterKey, cursor, version],
+    [accountId, filterKey, cursor],
   )
   const totals = useLoad(
     () => api.totals(accountId, { from: filter.from, to: filter.to, reference: filter.reference }),
-    [accountId, filter, version],
-    [accountId, filter],
+    [accountId, filterKey, version],
+    [accountId, filterKey],
   )
   const field = (name: keyof typeof emptyFilter) => (event: Event) =>
     setForm({ ...form, [name]: (event.currentTarget as HTMLInputElement).value })
-  const first = (cursors.length - 1) * pageSize + 1
+  const first = cursors.length * pageSize + 1
+  const older = page.value?.nextCursor ?? null
   return (
     <>
       <section aria-labelledby="entries-title">
@@ -206,8 +277,7 @@ const Entries = ({
           aria-label="Entry filters"
           onSubmit={(event) => {
             event.preventDefault()
-            setFilter(filterOf(form))
-            setCursors([undefined])
+            onPage({ filter: filterOf(form), cursors: [] })
           }}
         >
           <label>
@@ -238,8 +308,7 @@ const Entries = ({
               class="secondary"
               onClick={() => {
                 setForm(emptyFilter)
-                setFilter({})
-                setCursors([undefined])
+                onPage({ filter: {}, cursors: [] })
               }}
             >
               Clear
@@ -252,7 +321,7 @@ const Entries = ({
           <p aria-busy="true">Loading entries…</p>
         ) : page.value.entries.length === 0 ? (
           <Empty>
-            {cursors.length > 1
+            {cursors.length > 0
               ? "No more entries."
               : filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to
                 ? "No entries: From is not before To (the range takes From and leaves out To)."
@@ -309,13 +378,22 @@ const Entries = ({
           </TableWrap>
         )}
         <nav class="pager" aria-label="Entry pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          {/* aria-disabled, not disabled: a button disabled while its page loads would drop the keyboard's focus. */}
+          <button
+            type="button"
+            aria-disabled={cursors.length === 0}
+            onClick={() => {
+              if (cursors.length > 0) onPage({ filter, cursors: cursors.slice(0, -1) })
+            }}
+          >
             Newer entries
           </button>
           <button
             type="button"
-            disabled={page.value?.nextCursor == null}
-            onClick={() => setCursors([...cursors, page.value!.nextCursor!])}
+            aria-disabled={older === null}
+            onClick={() => {
+              if (older !== null) onPage({ filter, cursors: [...cursors, older] })
+            }}
           >
             Older entries
           </button>
@@ -608,7 +686,12 @@ const Refill = ({ accountId, version }: { accountId: string; version: number }) 
   )
 }
 
-export const Account = ({ accountId }: { accountId: string }) => {
+export const Account = ({ accountId, params }: { accountId: string; params: URLSearchParams }) => {
+  const view = viewOf(params)
+  // Each change of view is a new history entry: Back returns to the page before, within the console.
+  const show = (changes: Partial<View>) => {
+    location.hash = hashOf(accountId, { ...view, ...changes })
+  }
   // Bumped after every action, so every panel reads the ledger again.
   const [version, setVersion] = useState(0)
   const [dialog, setDialog] = useState<Dialog | null>(null)
@@ -678,10 +761,13 @@ export const Account = ({ accountId }: { accountId: string }) => {
           action="A refund's form needs what was refunded of the entry already: try again."
         />
       )}
-      <Chart accountId={accountId} version={version} />
+      <Chart accountId={accountId} version={version} range={view.range} onRange={(range) => show({ range })} />
       <Entries
         accountId={accountId}
         version={version}
+        filter={view.filter}
+        cursors={view.cursors}
+        onPage={show}
         onRefund={refund}
         onHold={(holdId) => {
           setHoldRequested(holdId)

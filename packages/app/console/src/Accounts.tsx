@@ -1,44 +1,78 @@
-import { useEffect, useRef, useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import { type AccountSummary, api } from "./api.ts"
+import { credits } from "./format.ts"
 import { retryDelayMs, worthRetrying } from "./load.ts"
 import { ColumnHeads, Credits, Empty, ReadFailure, TableWrap, Time } from "./ui.tsx"
 
 const accountHref = (accountId: string) => `#/accounts/${encodeURIComponent(accountId)}`
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
 
-/** Find an account by its id or the start of it; without one, the most recently active accounts. */
-export const Accounts = ({ prefix }: { prefix: string }) => {
+/** Accounts a page of the list holds; "More accounts" reads one more page. */
+const pageSize = 20
+/** The most pages an address asks for (`pages`): a link cannot make the page read without end. */
+const pagesMax = 50
+
+type AccountsPage = { readonly accounts: ReadonlyArray<AccountSummary>; readonly nextCursor: string | null }
+
+/**
+ * Find an account by its id or the start of it; without one, the most recently active accounts. How
+ * many pages are shown is in the address (`#/?prefix=a&pages=3`), so a reload, Back and a link show
+ * the same list.
+ */
+export const Accounts = ({ prefix, pages }: { prefix: string; pages: number }) => {
+  const wanted = Number.isSafeInteger(pages) && pages >= 1 ? Math.min(pages, pagesMax) : 1
   const [text, setText] = useState(prefix)
-  const [accounts, setAccounts] = useState<ReadonlyArray<AccountSummary> | null>(null)
-  const [next, setNext] = useState<string | null>(null)
-  // The read that failed (its cursor, to read it again) and how many failed in a row.
-  const [failed, setFailed] = useState<{ error: unknown; cursor: string | undefined } | null>(null)
-  const failures = useRef(0)
-  const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined)
-  const load = async (cursor?: string) => {
-    clearTimeout(retryTimer.current)
-    try {
-      const page = await api.accounts({ prefix: prefix === "" ? undefined : prefix, cursor, limit: 20 })
-      failures.current = 0
-      setFailed(null)
-      setAccounts((shown) => (cursor === undefined ? page.accounts : [...(shown ?? []), ...page.accounts]))
-      setNext(page.nextCursor)
-    } catch (error) {
-      failures.current++
-      setFailed({ error, cursor })
-      // The ledger away: read again by itself until it answers.
-      if (worthRetrying(error))
-        retryTimer.current = setTimeout(() => load(cursor), retryDelayMs(error, failures.current))
-    }
-  }
+  const [shown, setShown] = useState<{ prefix: string; pages: ReadonlyArray<AccountsPage> }>({ prefix, pages: [] })
+  const [failed, setFailed] = useState<unknown>(null)
+  // Bumped by "Retry now": the read starts again at once.
+  const [asked, setAsked] = useState(0)
   useEffect(() => {
     setText(prefix)
-    setAccounts(null)
-    setFailed(null)
     document.title = "Accounts · Tally console"
-    void load()
-    return () => clearTimeout(retryTimer.current)
   }, [prefix])
+  useEffect(() => {
+    let current = true
+    let failures = 0
+    let retryTimer: ReturnType<typeof setTimeout> | undefined
+    // The pages already read for this prefix are kept; Back to fewer pages shows fewer.
+    let read = shown.prefix === prefix ? shown.pages.slice(0, wanted) : []
+    setShown({ prefix, pages: read })
+    setFailed(null)
+    const readMore = async () => {
+      while (current && read.length < wanted && (read.length === 0 || read.at(-1)!.nextCursor !== null)) {
+        try {
+          const cursor = read.at(-1)?.nextCursor ?? undefined
+          const page = await api.accounts({ prefix: prefix === "" ? undefined : prefix, cursor, limit: pageSize })
+          if (!current) return
+          failures = 0
+          read = [...read, { accounts: page.accounts, nextCursor: page.nextCursor }]
+          setShown({ prefix, pages: read })
+          setFailed(null)
+        } catch (error) {
+          if (!current) return
+          failures++
+          setFailed(error)
+          // The ledger away: read again by itself until it answers.
+          if (worthRetrying(error)) retryTimer = setTimeout(readMore, retryDelayMs(error, failures))
+          return
+        }
+      }
+    }
+    void readMore()
+    return () => {
+      current = false
+      clearTimeout(retryTimer)
+    }
+  }, [prefix, wanted, asked])
+  const accounts =
+    shown.prefix === prefix && shown.pages.length > 0 ? shown.pages.flatMap((page) => page.accounts) : null
+  const last = shown.pages.at(-1)
+  const readingMore = last !== undefined && last.nextCursor !== null && shown.pages.length < wanted
+  const showMore = () => {
+    const params = new URLSearchParams({ prefix, pages: String(shown.pages.length + 1) })
+    if (prefix === "") params.delete("prefix")
+    location.hash = `#/?${params}`
+  }
   const valid = text === "" || idPattern.test(text)
   return (
     <div class="page">
@@ -78,9 +112,7 @@ export const Accounts = ({ prefix }: { prefix: string }) => {
       ) : null}
       <h2>{prefix === "" ? "Recently active" : `Accounts starting with “${prefix}”`}</h2>
       {failed !== null ? (
-        <ReadFailure
-          loaded={{ error: failed.error, retrying: worthRetrying(failed.error), retry: () => load(failed.cursor) }}
-        />
+        <ReadFailure loaded={{ error: failed, retrying: worthRetrying(failed), retry: () => setAsked((n) => n + 1) }} />
       ) : accounts === null ? (
         <p aria-busy="true">Loading accounts…</p>
       ) : accounts.length === 0 ? (
@@ -123,8 +155,19 @@ export const Accounts = ({ prefix }: { prefix: string }) => {
               </tbody>
             </table>
           </TableWrap>
-          {next === null ? null : (
-            <button type="button" onClick={() => load(next)}>
+          {last?.nextCursor == null ? null : shown.pages.length >= pagesMax ? (
+            <p class="hint">
+              The list stops at {credits(pagesMax * pageSize)} accounts: find the one you want by the start of its id.
+            </p>
+          ) : (
+            // aria-disabled while the page is read, not disabled: a disabled button would drop the keyboard's focus.
+            <button
+              type="button"
+              aria-disabled={readingMore}
+              onClick={() => {
+                if (!readingMore) showMore()
+              }}
+            >
               More accounts
             </button>
           )}

@@ -25,3 +25,11 @@ export const utcTime = (iso: string) =>
 
 /** A `datetime-local` input's value (the viewer's zone) as an ISO-8601 instant, or undefined when empty. */
 export const instantOf = (local: string) => (local === "" ? undefined : new Date(local).toISOString())
+
+const twoDigits = (value: number) => String(value).padStart(2, "0")
+
+/** An ISO-8601 instant as a `datetime-local` input's value, in the viewer's zone: `instantOf`'s inverse. */
+export const localInputOf = (iso: string) => {
+  const at = new Date(iso)
+  return `${at.getFullYear()}-${twoDigits(at.getMonth() + 1)}-${twoDigits(at.getDate())}T${twoDigits(at.getHours())}:${twoDigits(at.getMinutes())}:${twoDigits(at.getSeconds())}`
+}

@@ -32,12 +32,16 @@ const useRoute = () => {
   useEffect(() => {
     let routeHash = location.hash
     const change = () => {
+      const next = routeOf(location.hash)
+      // Another page takes the focus to its content; a change within the page (its filters, its
+      // entries' page) leaves it on the control that made it.
+      const samePage = location.hash !== skipTarget && next.path === routeOf(routeHash).path
       if (location.hash === skipTarget) history.replaceState(null, "", routeHash === "" ? "#/" : routeHash)
       else {
         routeHash = location.hash
-        setRoute(routeOf(location.hash))
+        setRoute(next)
       }
-      document.getElementById("main")?.focus()
+      if (!samePage) document.getElementById("main")?.focus()
     }
     window.addEventListener("hashchange", change)
     return () => window.removeEventListener("hashchange", change)
@@ -51,12 +55,12 @@ const Page = () => {
   if (account !== null) {
     const accountId = accountIdOf(account[1]!)
     if (accountId === undefined) return <NotAnAccount encoded={account[1]!} />
-    return <Account key={account[1]} accountId={accountId} />
+    return <Account key={accountId} accountId={accountId} params={params} />
   }
   if (path === "/events") return <Events account={params.get("account") ?? ""} type={params.get("type") ?? ""} />
   if (path === "/webhooks") return <Webhooks />
   if (path === "/audit") return <Audit />
-  return <Accounts prefix={params.get("prefix") ?? ""} />
+  return <Accounts prefix={params.get("prefix") ?? ""} pages={Number(params.get("pages") ?? 1)} />
 }
 
 const NotAnAccount = ({ encoded }: { encoded: string }) => (
