@@ -41,6 +41,19 @@ const allEntries = async (account: string) =>
     holdId: number | null
   }>
 
+/** WCAG's contrast ratio of two CSS colours as the browser computes them (`rgb(r, g, b)`). */
+const contrast = (first: string, second: string) => {
+  const luminance = (color: string) => {
+    const [r, g, b] = (color.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((channel) => {
+      const c = Number(channel) / 255
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+    })
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+  }
+  const [light, dark] = [luminance(first), luminance(second)].sort((a, b) => b - a)
+  return (light! + 0.05) / (dark! + 0.05)
+}
+
 const openAccount = async (page: Page, account: string) => {
   await page.goto(`${service.url}/console#/accounts/${account}`)
   await expect.poll(() => page.getByRole("heading", { name: `Account ${account}` }).isVisible()).toBe(true)
@@ -749,6 +762,59 @@ describe("the console, served by tally serve", () => {
     await page.getByText("Live: new events appear as they happen.").waitFor()
     await expect.poll(() => eventRow(page, "credit.pending", busy).count()).toBe(500)
     expect(await eventRow(page, "credit.pending", quiet).count()).toBe(0)
+  })
+
+  test("the focus outline stands out 3:1 on every background it is drawn on, and negative amounts read 7:1", async () => {
+    const account = accountId("contrast")
+    await topUp(account, 1_000)
+    await spend(account, 250)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("region", { name: "Entries" }).getByRole("row").nth(1).waitFor()
+    await page.getByLabel("Hold id").fill("-1")
+    await page.getByRole("button", { name: "Look up" }).click()
+    await page.getByRole("alert").waitFor()
+    // What is behind an element: the first background that is not transparent, out to the page's white.
+    const behind = `const behind = (element) => {
+      for (let at = element; at !== null; at = at.parentElement) {
+        const color = getComputedStyle(at).backgroundColor
+        if (color !== "rgba(0, 0, 0, 0)" && color !== "transparent") return color
+      }
+      return "rgb(255, 255, 255)"
+    };`
+    // The outline is drawn around the element, on its parent's background.
+    const focusedOutline = () =>
+      page.evaluate<{ name: string; outline: string; behind: string }>(`(() => { ${behind}
+        const element = document.activeElement
+        return { name: (element.getAttribute("aria-label") ?? element.textContent ?? "").trim().slice(0, 40),
+          outline: getComputedStyle(element).outlineColor, behind: behind(element.parentElement) } })()`)
+    const outlines: Array<{ name: string; outline: string; behind: string }> = []
+    await page.locator("body").focus()
+    for (let press = 0; press < 40; press++) {
+      await page.keyboard.press("Tab")
+      outlines.push(await focusedOutline())
+    }
+    await page.getByRole("button", { name: "Top up" }).focus()
+    await page.keyboard.press("Enter")
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await dialog.waitFor()
+    for (let press = 0; press < 4; press++) {
+      await page.keyboard.press("Tab")
+      outlines.push(await focusedOutline())
+    }
+    // The page's white, the dialog's and the menu's dark header.
+    expect(new Set(outlines.map((focused) => focused.behind))).toEqual(
+      new Set(["rgb(255, 255, 255)", "rgb(17, 24, 39)"]),
+    )
+    expect(outlines.filter((focused) => contrast(focused.outline, focused.behind) < 3)).toEqual([])
+    await page.keyboard.press("Escape")
+
+    const negatives = await page.evaluate<Array<{ text: string; color: string; behind: string }>>(`(() => { ${behind}
+      return [...document.querySelectorAll(".negative, .error")].map((element) => ({
+        text: element.textContent.slice(0, 40), color: getComputedStyle(element).color, behind: behind(element) })) })()`)
+    expect(negatives.map((negative) => negative.text)).toContain("-250")
+    expect(negatives.length).toBeGreaterThan(1)
+    expect(negatives.filter((negative) => contrast(negative.color, negative.behind) < 7)).toEqual([])
   })
 
   test("reads at 390 px wide: nothing but the tables scrolls sideways", async () => {
