@@ -764,6 +764,26 @@ describe("the console, served by tally serve", () => {
     expect(await eventRow(page, "credit.pending", quiet).count()).toBe(0)
   })
 
+  test("more open holds than the API lists: the page says how many it shows and what the others reserve", async () => {
+    const account = accountId("holds")
+    await topUp(account, 10_000)
+    for (let hold = 1; hold <= 201; hold++) {
+      const placed = await api(`/v1/accounts/${account}/holds`, {
+        body: { amount: hold === 201 ? 50 : 1 },
+        headers: { "idempotency-key": `hold-${hold}` },
+      })
+      expect(placed.status).toBe(200)
+    }
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    const note = page.getByRole("note")
+    await note.waitFor()
+    expect(await note.innerText()).toBe(
+      "Showing the oldest 200 open holds, the most the API lists; they reserve 200 of the 250 held. More open holds reserve the other 50: look one up by its id below.",
+    )
+    expect(await page.getByRole("region", { name: "Open holds" }).locator("tbody tr").count()).toBe(200)
+  })
+
   test("the focus outline stands out 3:1 on every background it is drawn on, and negative amounts read 7:1", async () => {
     const account = accountId("contrast")
     await topUp(account, 1_000)

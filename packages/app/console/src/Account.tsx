@@ -80,6 +80,8 @@ const hashOf = (accountId: string, view: View) => {
   if (view.range !== chartRangeShown) params.set("range", view.range.id)
   return `#/accounts/${encodeURIComponent(accountId)}${params.size === 0 ? "" : `?${params}`}`
 }
+/** The API lists an account's open holds up to this many, the oldest first (`Limits.openHoldsListedMax`). */
+const openHoldsListedMax = 200
 /** Refunds of an entry read, to say what is left to refund of it, at most this many pages. */
 const refundPagesMax = 10
 
@@ -433,6 +435,20 @@ const Entries = ({
   )
 }
 
+/** Said when the API's list of open holds is full: how much of what is held the listed ones reserve. */
+const OpenHoldsCapped = ({ holds, held }: { holds: ReadonlyArray<Hold>; held: number }) => {
+  const listed = holds.reduce((sum, hold) => sum + (hold.amount - hold.captured), 0)
+  return (
+    <p class="hint" role="note">
+      Showing the oldest {credits(holds.length)} open holds, the most the API lists; they reserve {credits(listed)} of
+      the {credits(held)} held.
+      {listed < held
+        ? ` More open holds reserve the other ${credits(held - listed)}: look one up by its id below.`
+        : " No other open hold reserves anything."}
+    </p>
+  )
+}
+
 const Holds = ({
   accountId,
   balances,
@@ -474,43 +490,48 @@ const Holds = ({
       ) : open.value.holds.length === 0 ? (
         <Empty>No open hold.</Empty>
       ) : (
-        <TableWrap label="Open holds">
-          <table>
-            <ColumnHeads columns={["Hold", "Reserves", "Reference", "Expires"]} numeric={["Reserves"]} actions />
-            <tbody>
-              {open.value.holds.map((openHold) => (
-                <tr key={openHold.holdId}>
-                  <th scope="row">#{openHold.holdId}</th>
-                  <td class="num">
-                    <Credits value={openHold.amount - openHold.captured} />
-                  </td>
-                  <td>{openHold.reference ?? ""}</td>
-                  <td>
-                    <Time iso={openHold.expiresAt} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      class="small"
-                      aria-label={`Capture hold #${openHold.holdId}`}
-                      onClick={() => onAction({ kind: "capture", hold: openHold })}
-                    >
-                      Capture
-                    </button>{" "}
-                    <button
-                      type="button"
-                      class="small secondary"
-                      aria-label={`Release hold #${openHold.holdId}`}
-                      onClick={() => onAction({ kind: "release", hold: openHold })}
-                    >
-                      Release
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <>
+          {open.value.holds.length < openHoldsListedMax ? null : (
+            <OpenHoldsCapped holds={open.value.holds} held={balances.held} />
+          )}
+          <TableWrap label="Open holds">
+            <table>
+              <ColumnHeads columns={["Hold", "Reserves", "Reference", "Expires"]} numeric={["Reserves"]} actions />
+              <tbody>
+                {open.value.holds.map((openHold) => (
+                  <tr key={openHold.holdId}>
+                    <th scope="row">#{openHold.holdId}</th>
+                    <td class="num">
+                      <Credits value={openHold.amount - openHold.captured} />
+                    </td>
+                    <td>{openHold.reference ?? ""}</td>
+                    <td>
+                      <Time iso={openHold.expiresAt} />
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        class="small"
+                        aria-label={`Capture hold #${openHold.holdId}`}
+                        onClick={() => onAction({ kind: "capture", hold: openHold })}
+                      >
+                        Capture
+                      </button>{" "}
+                      <button
+                        type="button"
+                        class="small secondary"
+                        aria-label={`Release hold #${openHold.holdId}`}
+                        onClick={() => onAction({ kind: "release", hold: openHold })}
+                      >
+                        Release
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
       )}
       <h3>A hold by its id</h3>
       <form
