@@ -784,6 +784,54 @@ describe("the console, served by tally serve", () => {
     expect(await page.getByRole("region", { name: "Open holds" }).locator("tbody tr").count()).toBe(200)
   })
 
+  test("long references, reasons and URLs wrap within the page, and a bidi override shows as such instead of reordering the text", async () => {
+    const account = accountId("long")
+    await topUp(account, 1_000, { reference: "r".repeat(255) })
+    const adjusted = await api(`/v1/accounts/${account}/adjustments`, {
+      body: { amount: -1, reason: `${"why ".repeat(125)}`.trim(), actor: "ops" },
+      headers: { "idempotency-key": "long-reason" },
+    })
+    expect(adjusted.status).toBe(200)
+    const override = await api(`/v1/accounts/${account}/adjustments`, {
+      body: { amount: 1, reason: "invoice-\u202Egnp.exe", actor: "ops" },
+      headers: { "idempotency-key": "override-reason" },
+    })
+    expect(override.status).toBe(200)
+    const hook = await api("/v1/webhooks", { body: { url: `http://127.0.0.1:9/${"segment".repeat(60)}` } })
+    expect(hook.status).toBe(200)
+    try {
+      for (const viewport of [
+        { width: 1280, height: 900 },
+        { width: 390, height: 844 },
+      ]) {
+        const page = await newWatchedPage(viewport)
+        await openAccount(page, account)
+        const entries = page.getByRole("region", { name: "Entries" })
+        await entries.getByRole("row").nth(3).waitFor()
+        // The table scrolls within its region on a narrow screen, as it does without long text; it is
+        // no wider than a wide screen (a 255-character reference made it 10,811 px).
+        expect(await entries.locator("table").evaluate((table) => table.scrollWidth)).toBeLessThanOrEqual(1_280)
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(viewport.width)
+        // The override is shown, not obeyed: the text reads in the order it was written.
+        const newest = await entries.getByRole("row").nth(1).innerText()
+        expect(newest).toContain("reason: invoice-⟨U+202E⟩gnp.exe")
+        expect(newest).not.toContain("\u202E")
+        await screenshot(page, `long-text-${viewport.width}`)
+        await page.goto(`${service.url}/console#/webhooks`)
+        await page.getByRole("heading", { name: /segmentsegment/ }).waitFor()
+        await expect.poll(() => page.locator("[aria-busy=true]").count()).toBe(0)
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(viewport.width)
+        if (viewport.width === 1280) {
+          // Each context's errors are checked before the next: afterEach checks the last one's.
+          expect(watched.errors).toEqual([])
+          await watched.context.close()
+        }
+      }
+    } finally {
+      await api(`/v1/webhooks/${hook.body.id}`, { method: "DELETE" })
+    }
+  })
+
   test("the focus outline stands out 3:1 on every background it is drawn on, and negative amounts read 7:1", async () => {
     const account = accountId("contrast")
     await topUp(account, 1_000)

@@ -24,7 +24,7 @@ import {
 import { BalanceChart } from "./BalanceChart.tsx"
 import { credits, instantOf, localInputOf } from "./format.ts"
 import { useLoad } from "./load.ts"
-import { ColumnHeads, Credits, Empty, Failure, ReadFailure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Credits, Empty, Failure, ReadFailure, TableWrap, Time, UserText } from "./ui.tsx"
 
 /** Entries a page of the table shows. */
 const pageSize = 50
@@ -107,9 +107,24 @@ const EntryLinks = ({ entry, onHold }: { entry: Entry; onHold: (holdId: number) 
   if (entry.refundOf !== null) links.push(<span>refunds entry #{entry.refundOf}</span>)
   const request = entry.reference === null ? null : autoTopUpReference.exec(entry.reference)
   if (request !== null) links.push(<span>completes auto top-up request #{request[1]}</span>)
-  if (entry.reason !== null) links.push(<span>reason: {entry.reason}</span>)
-  if (entry.actor !== null) links.push(<span>by {entry.actor}</span>)
-  if (entry.member !== undefined) links.push(<span>member {entry.member}</span>)
+  if (entry.reason !== null)
+    links.push(
+      <span>
+        reason: <UserText text={entry.reason} />
+      </span>,
+    )
+  if (entry.actor !== null)
+    links.push(
+      <span>
+        by <UserText text={entry.actor} />
+      </span>,
+    )
+  if (entry.member !== undefined)
+    links.push(
+      <span>
+        member <UserText text={entry.member} />
+      </span>,
+    )
   if (entry.overdrawn) links.push(<span class="negative">overdrawn</span>)
   return <span class="links">{links}</span>
 }
@@ -357,7 +372,7 @@ const Entries = ({
                     <td class="num">
                       <Credits value={entry.balanceAfter} />
                     </td>
-                    <td>{entry.reference ?? ""}</td>
+                    <td class="text">{entry.reference === null ? "" : <UserText text={entry.reference} />}</td>
                     <td>
                       <EntryLinks entry={entry} onHold={onHold} />
                     </td>
@@ -504,7 +519,7 @@ const Holds = ({
                     <td class="num">
                       <Credits value={openHold.amount - openHold.captured} />
                     </td>
-                    <td>{openHold.reference ?? ""}</td>
+                    <td class="text">{openHold.reference === null ? "" : <UserText text={openHold.reference} />}</td>
                     <td>
                       <Time iso={openHold.expiresAt} />
                     </td>
@@ -578,7 +593,7 @@ const Holds = ({
               <Credits value={hold.value.captured} />
             </dd>
             <dt>Reference</dt>
-            <dd>{hold.value.reference ?? "—"}</dd>
+            <dd>{hold.value.reference === null ? "—" : <UserText text={hold.value.reference} />}</dd>
             <dt>Placed</dt>
             <dd>
               <Time iso={hold.value.createdAt} />

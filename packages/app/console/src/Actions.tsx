@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact"
 import { useEffect, useId, useRef, useState } from "preact/hooks"
 import { ApiError, type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
-import { credits, signed } from "./format.ts"
+import { credits, signed, visibleText } from "./format.ts"
 import { Dialog, Failure } from "./ui.tsx"
 
 /**
@@ -325,7 +325,7 @@ export const AdjustAction = ({ accountId, onClose, onDone }: AccountAction) => {
   const preview = async () => {
     const figures = await figuresOf(accountId)
     const after = plus(figures.balance, value!)
-    const text = `Adjust by ${signed(value!)} (reason “${reason.trim()}”, by ${actor.trim()}): balance ${credits(figures.balance)} → ${credits(after)}.`
+    const text = `Adjust by ${signed(value!)} (reason “${visibleText(reason.trim())}”, by ${visibleText(actor.trim())}): balance ${credits(figures.balance)} → ${credits(after)}.`
     if (outOfBounds(after)) return text + pastLimit(after)
     // A removal obeys the floor on the available balance, like a spend.
     return value! < 0 ? text + belowFloor(figures, -value!) : text
@@ -482,7 +482,7 @@ export const CompleteRequestAction = ({
   const preview = async () => {
     const { balance } = await api.balance(accountId)
     const after = plus(balance, request.amount)
-    const text = `Complete auto top-up request #${request.requestId} with payment ${reference.trim()}: credits ${credits(request.amount)}, balance ${credits(balance)} → ${credits(after)}.`
+    const text = `Complete auto top-up request #${request.requestId} with payment ${visibleText(reference.trim())}: credits ${credits(request.amount)}, balance ${credits(balance)} → ${credits(after)}.`
     return outOfBounds(after) ? text + pastLimit(after) : text
   }
   return (
@@ -522,7 +522,7 @@ export const FailRequestAction = ({
       problem={reason.trim() === "" ? "Say why the payment failed (the provider's code or a sentence)." : null}
       // Nothing is credited: the preview needs no figures.
       preview={async () =>
-        `Fail auto top-up request #${request.requestId} (“${reason.trim()}”): nothing is credited; after repeated failures in a row auto top-up switches off.`
+        `Fail auto top-up request #${request.requestId} (“${visibleText(reason.trim())}”): nothing is credited; after repeated failures in a row auto top-up switches off.`
       }
       submit={async (key) => {
         const answer = await api.failAutoTopUp(accountId, request.requestId, reason.trim(), key)

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks"
 import { exactly } from "../../src/ExactList.ts"
 import { api, type EventType, type LedgerEvent } from "./api.ts"
-import { credits, signed } from "./format.ts"
+import { credits, signed, visibleText } from "./format.ts"
 import { ColumnHeads, Empty, Failure, TableWrap, Time } from "./ui.tsx"
 
 /** Events the page keeps (the newest that match its filters); older ones stay in the feed, readable through the API. */
@@ -35,7 +35,7 @@ const describe = (event: LedgerEvent) => {
     case "auto_top_up.completed":
       return `request #${event.data.request.requestId}: ${signed(event.data.request.amount)}, balance ${credits(event.data.balanceAfter)}`
     case "auto_top_up.failed":
-      return `request #${event.data.request.requestId} failed (${event.data.request.failureReason ?? ""}); ${event.data.consecutiveFailures} in a row`
+      return `request #${event.data.request.requestId} failed (${visibleText(event.data.request.failureReason ?? "")}); ${event.data.consecutiveFailures} in a row`
     case "auto_top_up.disabled":
       return `switched off after ${event.data.consecutiveFailures} failures in a row`
     case "refill.applied":

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, type WebhookDelivery, type WebhookEndpoint } from "./api.ts"
-import { ColumnHeads, Empty, Failure, TableWrap, Time } from "./ui.tsx"
+import { ColumnHeads, Empty, Failure, TableWrap, Time, UserText } from "./ui.tsx"
 
 const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
   const [deliveries, setDeliveries] = useState<ReadonlyArray<WebhookDelivery> | null>(null)
@@ -37,8 +37,12 @@ const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
                     {delivery.attempts.map((attempt) => (
                       <li key={attempt.attempt}>
                         <Time iso={attempt.attemptedAt} />:{" "}
-                        {attempt.statusCode === null ? (attempt.error ?? "no answer") : `HTTP ${attempt.statusCode}`} in{" "}
-                        {attempt.durationMs} ms
+                        {attempt.statusCode === null ? (
+                          <UserText text={attempt.error ?? "no answer"} />
+                        ) : (
+                          `HTTP ${attempt.statusCode}`
+                        )}{" "}
+                        in {attempt.durationMs} ms
                       </li>
                     ))}
                   </ol>
@@ -72,7 +76,9 @@ export const Webhooks = () => {
       ) : (
         endpoints.map((endpoint) => (
           <section key={endpoint.id} aria-label={`Endpoint ${endpoint.url}`}>
-            <h2>{endpoint.url}</h2>
+            <h2>
+              <UserText text={endpoint.url} />
+            </h2>
             <p class="hint">
               {endpoint.id}, added <Time iso={endpoint.createdAt} />
             </p>

@@ -33,3 +33,13 @@ export const localInputOf = (iso: string) => {
   const at = new Date(iso)
   return `${at.getFullYear()}-${twoDigits(at.getMonth() + 1)}-${twoDigits(at.getDate())}T${twoDigits(at.getHours())}:${twoDigits(at.getMinutes())}:${twoDigits(at.getSeconds())}`
 }
+
+/** Characters that reorder the text around them: bidi marks, embeddings, overrides and isolates. */
+const bidiControls = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g
+
+/**
+ * Text as it was stored, each bidi control shown as its code point (`⟨U+202E⟩`) instead of acting: a
+ * reason's right-to-left override would show "gnp.exe" as "exe.png".
+ */
+export const visibleText = (text: string) =>
+  text.replace(bidiControls, (control) => `⟨U+${control.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}⟩`)

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact"
 import { useEffect, useRef } from "preact/hooks"
 import { ApiError } from "./api.ts"
-import { credits, localTime, signed, utcTime } from "./format.ts"
+import { credits, localTime, signed, utcTime, visibleText } from "./format.ts"
 import type { Loaded } from "./load.ts"
 
 /** A moment in the viewer's zone; hovering shows it in UTC. */
@@ -55,6 +55,12 @@ export const ReadFailure = ({ loaded, action }: { loaded: Omit<Loaded<unknown>, 
     </button>
   </Failure>
 )
+
+/**
+ * Text someone else wrote (a reference, a reason, a URL): its bidi controls shown, not obeyed, and
+ * isolated from the text around it (`<bdi>`); a long one wraps rather than widening the page.
+ */
+export const UserText = ({ text }: { text: string }) => <bdi class="user-text">{visibleText(text)}</bdi>
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>
 
