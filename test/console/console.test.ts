@@ -1,4 +1,4 @@
-import type { Browser, Locator, Page, Route } from "playwright-core"
+import type { Browser, Locator, Page, Request, Route } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest"
 import { accountId, request, type Service, startService } from "../e2e/TallyProcess.ts"
 import { createDatabase } from "../support/TestDatabase.ts"
@@ -829,6 +829,78 @@ describe("the console, served by tally serve", () => {
       }
     } finally {
       await api(`/v1/webhooks/${hook.body.id}`, { method: "DELETE" })
+    }
+  })
+
+  test("light reads: opening an action reads nothing, the chart after it reads only what is new, and webhooks read the deliveries in view, a few at a time", async () => {
+    const account = accountId("light")
+    for (let batch = 0; batch < 6; batch++) await Promise.all(Array.from({ length: 100 }, () => topUp(account, 1)))
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("img", { name: /^Balance over time: 600 entries/ }).waitFor()
+    const reads = () => watched.requested.filter((url) => new URL(url).pathname.startsWith("/v1/"))
+    const before = reads().length
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await dialog.getByLabel("Amount (credits)", { exact: true }).fill("5")
+    await page.waitForTimeout(300)
+    expect(reads().slice(before)).toEqual([])
+    await dialog.getByRole("button", { name: "Review" }).click()
+    await dialog.locator(".confirmation").waitFor()
+    expect(
+      reads()
+        .slice(before)
+        .map((url) => new URL(url).pathname),
+    ).toEqual([`/v1/accounts/${account}/balance`])
+    const afterReview = reads().length
+    await confirm(dialog)
+    await page.getByRole("img", { name: /^Balance over time: 601 entries/ }).waitFor()
+    // The chart read the entries since its newest, one page, not its 600 again.
+    const chartReads = reads()
+      .slice(afterReview)
+      .filter((url) => url.includes("/entries") && url.includes("limit=500"))
+    expect(chartReads).toHaveLength(1)
+    expect(new URL(chartReads[0]!).searchParams.get("from")).not.toBeNull()
+
+    const hooks: Array<string> = []
+    try {
+      for (let hook = 0; hook < 12; hook++) {
+        const created = await api("/v1/webhooks", { body: { url: `http://127.0.0.1:9/light-${hook}` } })
+        expect(created.status).toBe(200)
+        hooks.push(created.body.id)
+      }
+      // Each deliveries read is held a moment (then goes on to the context's watch), to count how many run at once.
+      let running = 0
+      let mostAtOnce = 0
+      const isDeliveries = (request: Request) => request.url().includes("/deliveries")
+      page.on("request", (request) => {
+        if (isDeliveries(request)) mostAtOnce = Math.max(mostAtOnce, ++running)
+      })
+      const settled = (request: Request) => {
+        if (isDeliveries(request)) running--
+      }
+      page.on("requestfinished", settled)
+      page.on("requestfailed", settled)
+      await page.route("**/deliveries?*", async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await route.fallback()
+      })
+      const deliveryReads = () => reads().filter((url) => url.includes("/deliveries")).length
+      const start = deliveryReads()
+      await page.goto(`${service.url}/console#/webhooks`)
+      await page.getByRole("heading", { name: "http://127.0.0.1:9/light-0" }).waitFor()
+      await expect.poll(() => page.locator("[aria-busy=true]").count()).toBe(0)
+      const inView = deliveryReads() - start
+      const endpoints = await page.getByRole("region", { name: /^Endpoint / }).count()
+      expect(endpoints).toBeGreaterThanOrEqual(12)
+      expect(inView).toBeLessThan(endpoints)
+      expect(mostAtOnce).toBeLessThanOrEqual(4)
+      // Scrolled to, the last endpoint's deliveries are read.
+      const last = page.getByRole("region", { name: "Endpoint http://127.0.0.1:9/light-11" })
+      await last.scrollIntoViewIfNeeded()
+      await last.getByText("No delivery yet").waitFor()
+    } finally {
+      for (const id of hooks) await api(`/v1/webhooks/${id}`, { method: "DELETE" })
     }
   })
 

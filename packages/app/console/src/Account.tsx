@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import {
   AdjustAction,
   CaptureAction,
@@ -181,18 +181,43 @@ const Chart = ({
     window.addEventListener("resize", resize)
     return () => window.removeEventListener("resize", resize)
   }, [])
+  // What the chart shows, and of which account and range: after an action only the newer entries are read.
+  const shown = useRef<{ of: string; entries: ReadonlyArray<Entry>; complete: boolean } | null>(null)
   const chart = useLoad(
     async () => {
+      const of = JSON.stringify([accountId, chosen.id])
+      const before = shown.current?.of === of ? shown.current : null
+      const newest = before?.entries[0]
+      if (before !== null && newest !== undefined) {
+        // An action adds entries after the newest shown: those are read, not the range's 2,000 again.
+        // (An entry stamped before the newest, with a later number, shows once the range is read again.)
+        const page = await api.entries(accountId, { from: newest.createdAt, limit: 500 })
+        if (page.nextCursor === null) {
+          const added = page.entries.filter((entry) => entry.sequence > newest.sequence)
+          const entries = [...added, ...before.entries].slice(0, chartEntriesMax)
+          shown.current = {
+            of,
+            entries,
+            complete: before.complete && entries.length === before.entries.length + added.length,
+          }
+          return shown.current
+        }
+      }
       const from = chosen.ms === null ? undefined : new Date(Date.now() - chosen.ms).toISOString()
       const all: Array<Entry> = []
       let cursor: string | undefined
+      let complete = false
       while (all.length < chartEntriesMax) {
         const page = await api.entries(accountId, { from, limit: 500, cursor })
         all.push(...page.entries)
-        if (page.nextCursor === null) return { entries: all, complete: true }
+        if (page.nextCursor === null) {
+          complete = true
+          break
+        }
         cursor = page.nextCursor
       }
-      return { entries: all, complete: false }
+      shown.current = { of, entries: all, complete }
+      return shown.current
     },
     [accountId, chosen, version],
     [accountId, chosen],

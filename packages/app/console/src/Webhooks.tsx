@@ -1,15 +1,64 @@
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { api, type WebhookDelivery, type WebhookEndpoint } from "./api.ts"
-import { ColumnHeads, Empty, Failure, TableWrap, Time, UserText } from "./ui.tsx"
+import { type Loaded, useLoad } from "./load.ts"
+import { ColumnHeads, Empty, ReadFailure, TableWrap, Time, UserText } from "./ui.tsx"
+
+/**
+ * Deliveries are read for the endpoints in view (or near it), at most this many reads at once: read for
+ * every endpoint together, 61 endpoints made 63 requests at once and the page took 4.8 s.
+ */
+const deliveryReadsAtOnce = 4
+let deliveryReads = 0
+const deliveryReadsWaiting: Array<() => void> = []
+
+const inTurn = async <A,>(read: () => Promise<A>) => {
+  while (deliveryReads >= deliveryReadsAtOnce) await new Promise<void>((turn) => deliveryReadsWaiting.push(turn))
+  deliveryReads++
+  try {
+    return await read()
+  } finally {
+    deliveryReads--
+    deliveryReadsWaiting.shift()?.()
+  }
+}
 
 const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
-  const [deliveries, setDeliveries] = useState<ReadonlyArray<WebhookDelivery> | null>(null)
-  const [error, setError] = useState<unknown>(null)
+  const host = useRef<HTMLDivElement>(null)
+  const [inView, setInView] = useState(false)
   useEffect(() => {
-    api.deliveries(endpoint.id).then((answer) => setDeliveries(answer.deliveries), setError)
-  }, [endpoint.id])
-  if (error !== null) return <Failure error={error} />
-  if (deliveries === null) return <p aria-busy="true">Loading deliveries…</p>
+    const element = host.current
+    if (element === null || inView) return
+    const observer = new IntersectionObserver((seen) => seen.some((at) => at.isIntersecting) && setInView(true), {
+      rootMargin: "400px 0px",
+    })
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [inView])
+  const loaded = useLoad(
+    () => (inView ? inTurn(() => api.deliveries(endpoint.id)) : Promise.resolve(null)),
+    [endpoint.id, inView],
+  )
+  return (
+    <div ref={host}>
+      {!inView ? (
+        <p class="hint">Deliveries are read when this endpoint comes into view.</p>
+      ) : (
+        <DeliveryTable endpoint={endpoint} loaded={loaded} />
+      )}
+    </div>
+  )
+}
+
+const DeliveryTable = ({
+  endpoint,
+  loaded,
+}: {
+  endpoint: WebhookEndpoint
+  loaded: Loaded<{ deliveries: ReadonlyArray<WebhookDelivery> } | null>
+}) => {
+  if (loaded.error !== undefined) return <ReadFailure loaded={loaded} />
+  const deliveries = loaded.value?.deliveries
+  if (deliveries === undefined) return <p aria-busy="true">Loading deliveries…</p>
   if (deliveries.length === 0)
     return <Empty>No delivery yet: this endpoint gets the events that follow its creation.</Empty>
   return (
@@ -58,17 +107,16 @@ const Deliveries = ({ endpoint }: { endpoint: WebhookEndpoint }) => {
 
 /** The webhook endpoints, and what reached each one. */
 export const Webhooks = () => {
-  const [endpoints, setEndpoints] = useState<ReadonlyArray<WebhookEndpoint> | null>(null)
-  const [error, setError] = useState<unknown>(null)
   useEffect(() => {
     document.title = "Webhooks · Tally console"
-    api.webhooks().then((answer) => setEndpoints(answer.endpoints), setError)
   }, [])
+  const loaded = useLoad(() => api.webhooks(), [])
+  const endpoints = loaded.value?.endpoints ?? null
   return (
     <div class="page">
       <h1>Webhooks</h1>
-      {error !== null ? (
-        <Failure error={error} />
+      {loaded.error !== undefined ? (
+        <ReadFailure loaded={loaded} />
       ) : endpoints === null ? (
         <p aria-busy="true">Loading endpoints…</p>
       ) : endpoints.length === 0 ? (
