@@ -904,6 +904,30 @@ describe("the console, served by tally serve", () => {
     }
   })
 
+  test("an entry refunded in full offers no refund form, and an empty feed names every source of events", async () => {
+    const account = accountId("refunded")
+    await topUp(account, 100)
+    await topUp(account, 30)
+    const refunded = await api(`/v1/accounts/${account}/entries/2/refunds`, {
+      body: {},
+      headers: { "idempotency-key": "refund-all" },
+    })
+    expect(refunded.status).toBe(200)
+    const page = await newWatchedPage()
+    await openAccount(page, account)
+    await page.getByRole("button", { name: "Refund entry #2" }).click()
+    const dialog = page.getByRole("dialog", { name: "Refund entry #2" })
+    expect(await dialog.innerText()).toContain("Entry #2 (top-up +30) is refunded in full: nothing is left to refund.")
+    expect(await dialog.getByRole("button", { name: "Review" }).count()).toBe(0)
+    await dialog.getByRole("button", { name: "Close" }).click()
+
+    await page.goto(`${service.url}/console#/events?account=${account}`)
+    await page.getByText("Live: new events appear as they happen.").waitFor()
+    expect(await page.getByRole("main").innerText()).toContain(
+      "Events come from auto top-up, low balances, refills, pending credits and grants that expire",
+    )
+  })
+
   test("the focus outline stands out 3:1 on every background it is drawn on, and negative amounts read 7:1", async () => {
     const account = accountId("contrast")
     await topUp(account, 1_000)

@@ -5,6 +5,7 @@ import {
   CompleteRequestAction,
   FailRequestAction,
   integerOf,
+  NothingToRefund,
   RefundAction,
   ReleaseAction,
   TopUpAction,
@@ -849,7 +850,11 @@ export const Account = ({ accountId, params }: { accountId: string; params: URLS
       {dialog?.kind === "top-up" ? <TopUpAction {...props} /> : null}
       {dialog?.kind === "adjust" ? <AdjustAction {...props} /> : null}
       {dialog?.kind === "refund" ? (
-        <RefundAction {...props} entry={dialog.entry} refundable={dialog.refundable} />
+        dialog.refundable === 0 ? (
+          <NothingToRefund entry={dialog.entry} onClose={close} />
+        ) : (
+          <RefundAction {...props} entry={dialog.entry} refundable={dialog.refundable} />
+        )
       ) : null}
       {dialog?.kind === "release" ? <ReleaseAction {...props} hold={dialog.hold} /> : null}
       {dialog?.kind === "capture" ? <CaptureAction {...props} hold={dialog.hold} /> : null}

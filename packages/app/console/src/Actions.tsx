@@ -349,6 +349,20 @@ export const AdjustAction = ({ accountId, onClose, onDone }: AccountAction) => {
   )
 }
 
+/** An entry with nothing left to refund: said so, with no form (whose amount would be "from 1 to 0"). */
+export const NothingToRefund = ({ entry, onClose }: { entry: Entry; onClose: () => void }) => (
+  <Dialog title={`Refund entry #${entry.sequence}`} onClose={onClose}>
+    <p>
+      Entry #{entry.sequence} ({entry.kind} {signed(entry.amount)}) is refunded in full: nothing is left to refund.
+    </p>
+    <div class="buttons">
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
+    </div>
+  </Dialog>
+)
+
 export const RefundAction = ({
   accountId,
   entry,

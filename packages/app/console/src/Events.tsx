@@ -143,7 +143,7 @@ export const Events = ({ account, type }: { account: string; type: string }) => 
       {events.length === 0 ? (
         <Empty>
           {caughtUp
-            ? "No events match yet. Events come from auto top-up, low balances and refills; they appear here live."
+            ? "No events match yet. Events come from auto top-up, low balances, refills, pending credits and grants that expire; they appear here live."
             : "Loading…"}
         </Empty>
       ) : (

@@ -4,7 +4,8 @@ const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 
 export const credits = (value: number | bigint) => integers.format(value)
 
-const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 })
+// Grouped always: by default a compact figure groups only from five digits, and an axis read "10,000T" over "8000T".
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2, useGrouping: true })
 
 /** A chart axis's tick: exact below a million, shortened above it (`4.9M`), so it fits the axis. */
 export const tickCredits = (value: number) => (Math.abs(value) < 1_000_000 ? credits(value) : compact.format(value))
@@ -15,6 +16,25 @@ export const signed = (value: number) => (value > 0 ? `+${integers.format(value)
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" })
 
 export const localTime = (iso: string) => dateTime.format(new Date(iso))
+
+const clockTime = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" })
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+})
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" })
+
+/**
+ * A chart's time ticks (epoch seconds) in the viewer's zone, all in one form chosen by how far apart they
+ * are: the time of day within a day, the day and time within a few weeks, the day beyond.
+ */
+export const tickTimes = (ticks: ReadonlyArray<number>) => {
+  const stepSeconds = ticks.length < 2 ? 0 : ticks[1]! - ticks[0]!
+  const format = stepSeconds < 3_600 ? clockTime : stepSeconds < 86_400 ? dayAndTime : day
+  return ticks.map((tick) => format.format(new Date(tick * 1_000)))
+}
 
 /** How the same moment reads in UTC, for the hover text. */
 export const utcTime = (iso: string) =>
