@@ -48,7 +48,13 @@ export const Failure = ({
 export const ReadFailure = ({ loaded, action }: { loaded: Omit<Loaded<unknown>, "value">; action?: string }) => (
   <Failure
     error={loaded.error}
-    action={loaded.retrying === true ? "The ledger is unavailable: trying again by itself every few seconds." : action}
+    action={
+      loaded.retrying !== true
+        ? action
+        : loaded.error instanceof ApiError && loaded.error.status === 503
+          ? "The ledger is unavailable: trying again by itself every few seconds."
+          : "No answer from the ledger: trying again by itself every few seconds."
+    }
   >
     <button type="button" class="small secondary" onClick={loaded.retry}>
       Retry now
