@@ -571,6 +571,39 @@ describe("the console, served by tally serve", () => {
     expect((await allEntries(account)).map((entry) => entry.amount)).toEqual([25, 1_000])
   })
 
+  test("while a write is in flight the browser's Back does not take the page, and its dialog, away", async () => {
+    const account = accountId("inflightback")
+    await topUp(account, 1_000)
+    const page = await newWatchedPage()
+    await page.goto(`${service.url}/console#/`)
+    await page.getByRole("heading", { name: "Accounts" }).waitFor()
+    await openAccount(page, account)
+    let letGo = () => {}
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve
+    })
+    await page.route("**/top-ups", async (route) => {
+      await held
+      await route.continue()
+    })
+    await page.getByRole("button", { name: "Top up" }).click()
+    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+    await review(dialog, { "Amount (credits)": "25" })
+    await dialog.getByRole("button", { name: "Confirm" }).click()
+    await dialog.getByRole("button", { name: "Working…" }).waitFor()
+    await page.goBack()
+    await page.waitForTimeout(300)
+    expect(await dialog.isVisible()).toBe(true)
+    expect(page.url()).toBe(`${service.url}/console#/accounts/${account}`)
+    letGo()
+    expect(await dialog.getByRole("status").innerText()).toContain("the balance is now 1,025")
+    await dialog.getByRole("button", { name: "Close" }).click()
+    // Once answered, Back goes back again.
+    await page.goBack()
+    await page.getByRole("heading", { name: "Accounts" }).waitFor()
+    expect((await allEntries(account)).map((entry) => entry.amount)).toEqual([25, 1_000])
+  })
+
   test("Enter pressed twice on an action's form shows the review and confirms nothing", async () => {
     const account = accountId("enter")
     await topUp(account, 100)

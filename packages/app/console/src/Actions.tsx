@@ -1,6 +1,15 @@
 import type { ComponentChildren } from "preact"
 import { useEffect, useId, useRef, useState } from "preact/hooks"
-import { ApiError, type AutoTopUpRequest, api, type Balances, type Entry, type Hold, newIdempotencyKey } from "./api.ts"
+import {
+  ApiError,
+  type AutoTopUpRequest,
+  api,
+  type Balances,
+  type Entry,
+  type Hold,
+  inFlight,
+  newIdempotencyKey,
+} from "./api.ts"
 import { credits, signed, visibleText } from "./format.ts"
 import { Dialog, Failure } from "./ui.tsx"
 
@@ -77,7 +86,7 @@ const ConfirmFlow = ({
     setBusy(true)
     setError(null)
     try {
-      const text = await submit(key)
+      const text = await inFlight(() => submit(key))
       setStep({ at: "done", text })
       onDone()
     } catch (failure) {

@@ -118,6 +118,25 @@ export const request = async <A>(
   return (await response.json()) as A
 }
 
+/**
+ * How many writes are waiting for their answer. While one is, the page neither changes (Back, Forward, an
+ * address typed) nor unloads without the browser asking: its answer would be lost, and the operator,
+ * not knowing, could make the write again under a new key.
+ */
+export const writesInFlight = { count: 0 }
+
+const holdTheTab = (event: BeforeUnloadEvent) => event.preventDefault()
+
+/** Runs a write, counted in `writesInFlight` until it answers. */
+export const inFlight = async <A>(write: () => Promise<A>) => {
+  if (writesInFlight.count++ === 0) window.addEventListener("beforeunload", holdTheTab)
+  try {
+    return await write()
+  } finally {
+    if (--writesInFlight.count === 0) window.removeEventListener("beforeunload", holdTheTab)
+  }
+}
+
 /** A fresh key per action: a retry of the same confirmation replays, a new action never does. */
 export const newIdempotencyKey = () => `console-${crypto.randomUUID()}`
 

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks"
 import { Account } from "./Account.tsx"
 import { Accounts } from "./Accounts.tsx"
 import { Audit } from "./Audit.tsx"
-import { ApiError, api, onUnauthorized, token } from "./api.ts"
+import { ApiError, api, onUnauthorized, token, writesInFlight } from "./api.ts"
 import { Events } from "./Events.tsx"
 import "./console.css"
 import { Failure } from "./ui.tsx"
@@ -27,11 +27,25 @@ const accountIdOf = (encoded: string) => {
 /** The skip link's address. The fragment is the route, so following it puts the route back and stays. */
 const skipTarget = "#main"
 
+/** How long a Back undone during a write is given to go forward again before the address is pushed back. */
+const forwardWaitMs = 200
+
 const useRoute = () => {
   const [route, setRoute] = useState(() => routeOf(location.hash))
   useEffect(() => {
     let routeHash = location.hash
     const change = () => {
+      // Back to the page's own address (undone below): nothing changes.
+      if (location.hash === routeHash) return
+      // A write waits for its answer: the page stays. A Back is undone by going forward again, which
+      // leaves the history as it was; an address typed, with nothing forward, by pushing the page's back.
+      if (writesInFlight.count > 0) {
+        history.forward()
+        setTimeout(() => {
+          if (location.hash !== routeHash) history.pushState(null, "", routeHash === "" ? "#/" : routeHash)
+        }, forwardWaitMs)
+        return
+      }
       const next = routeOf(location.hash)
       // Another page takes the focus to its content; a change within the page (its filters, its
       // entries' page) leaves it on the control that made it.
