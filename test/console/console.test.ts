@@ -72,6 +72,29 @@ const review = async (dialog: Locator, fields: Record<string, string>) => {
   return dialog.locator(".confirmation").innerText()
 }
 
+/**
+ * A top-up of 25 confirmed whose request the browser holds until `letGo`: a write in flight, its dialog
+ * showing "Working…". `keys` are the idempotency keys of the requests sent.
+ */
+const topUpHeldInFlight = async (page: Page, account: string) => {
+  let letGo = () => {}
+  const held = new Promise<void>((resolve) => {
+    letGo = resolve
+  })
+  const keys: Array<string | undefined> = []
+  await page.route("**/top-ups", async (route) => {
+    keys.push(route.request().headers()["idempotency-key"])
+    await held
+    await route.continue()
+  })
+  await page.getByRole("button", { name: "Top up" }).click()
+  const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
+  await review(dialog, { "Amount (credits)": "25" })
+  await dialog.getByRole("button", { name: "Confirm" }).click()
+  await dialog.getByRole("button", { name: "Working…" }).waitFor()
+  return { dialog, keys, letGo: () => letGo() }
+}
+
 const confirm = async (dialog: Locator) => {
   await dialog.getByRole("button", { name: "Confirm" }).click()
   const done = dialog.getByRole("status")
@@ -545,21 +568,7 @@ describe("the console, served by tally serve", () => {
     const page = await newWatchedPage()
     await openAccount(page, account)
     // The top-up waits at the browser until the test lets it go: an answer that is slow to come.
-    let letGo = () => {}
-    const held = new Promise<void>((resolve) => {
-      letGo = resolve
-    })
-    const keys: Array<string | undefined> = []
-    await page.route("**/top-ups", async (route) => {
-      keys.push(route.request().headers()["idempotency-key"])
-      await held
-      await route.continue()
-    })
-    await page.getByRole("button", { name: "Top up" }).click()
-    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
-    await review(dialog, { "Amount (credits)": "25" })
-    await dialog.getByRole("button", { name: "Confirm" }).click()
-    await dialog.getByRole("button", { name: "Working…" }).waitFor()
+    const { dialog, keys, letGo } = await topUpHeldInFlight(page, account)
     expect(await dialog.getByRole("button", { name: "Back" }).isDisabled()).toBe(true)
     await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
@@ -578,19 +587,7 @@ describe("the console, served by tally serve", () => {
     await page.goto(`${service.url}/console#/`)
     await page.getByRole("heading", { name: "Accounts" }).waitFor()
     await openAccount(page, account)
-    let letGo = () => {}
-    const held = new Promise<void>((resolve) => {
-      letGo = resolve
-    })
-    await page.route("**/top-ups", async (route) => {
-      await held
-      await route.continue()
-    })
-    await page.getByRole("button", { name: "Top up" }).click()
-    const dialog = page.getByRole("dialog", { name: `Top up ${account}` })
-    await review(dialog, { "Amount (credits)": "25" })
-    await dialog.getByRole("button", { name: "Confirm" }).click()
-    await dialog.getByRole("button", { name: "Working…" }).waitFor()
+    const { dialog, letGo } = await topUpHeldInFlight(page, account)
     await page.goBack()
     await page.waitForTimeout(300)
     expect(await dialog.isVisible()).toBe(true)

@@ -173,11 +173,7 @@ const ConfirmFlow = ({
           <p class="done" role="status">
             {step.text}
           </p>
-          <div class="buttons">
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
+          <CloseButtons onClose={onClose} />
         </div>
       )}
     </Dialog>
@@ -359,16 +355,21 @@ export const AdjustAction = ({ accountId, onClose, onDone }: AccountAction) => {
 }
 
 /** An entry with nothing left to refund: said so, with no form (whose amount would be "from 1 to 0"). */
+/** An action's last step: nothing left but to close it. */
+const CloseButtons = ({ onClose }: { onClose: () => void }) => (
+  <div class="buttons">
+    <button type="button" onClick={onClose}>
+      Close
+    </button>
+  </div>
+)
+
 export const NothingToRefund = ({ entry, onClose }: { entry: Entry; onClose: () => void }) => (
   <Dialog title={`Refund entry #${entry.sequence}`} onClose={onClose}>
     <p>
       Entry #{entry.sequence} ({entry.kind} {signed(entry.amount)}) is refunded in full: nothing is left to refund.
     </p>
-    <div class="buttons">
-      <button type="button" onClick={onClose}>
-        Close
-      </button>
-    </div>
+    <CloseButtons onClose={onClose} />
   </Dialog>
 )
 
