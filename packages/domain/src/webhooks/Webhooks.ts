@@ -33,12 +33,16 @@ const endpointIdKey = Mac.key(Mac.hmacSha256, utf8.encode("tally webhook endpoin
  * The id of the endpoint a keyed request creates: 128 bits of an HMAC-SHA256 of the key, so a retry
  * names the same endpoint and two keys never share one; without a key, random.
  */
-const endpointIdOf = (idempotencyKey: string | undefined) =>
+const endpointIdOf = (
+  idempotencyKey: string | undefined,
+  random: SecureRandom.SecureRandom["Service"],
+  mac: Mac.Mac["Service"],
+) =>
   Effect.gen(function* () {
-    if (idempotencyKey === undefined) return `we_${hex(yield* (yield* SecureRandom.SecureRandom).randomBytes(16))}`
-    const digest = yield* (yield* Mac.Mac).sign(yield* endpointIdKey, utf8.encode(idempotencyKey))
+    if (idempotencyKey === undefined) return `we_${hex(yield* random.randomBytes(16))}`
+    const digest = yield* mac.sign(yield* endpointIdKey, utf8.encode(idempotencyKey))
     return `we_${hex(digest.subarray(0, 16))}`
-  })
+  }).pipe(Effect.orDie)
 
 /** Whether an endpoint found under a request's id is what the request asks for: its retry. */
 const sameRequest = (stored: CreatedWebhookEndpoint, request: CreateWebhookRequest) =>
@@ -46,7 +50,8 @@ const sameRequest = (stored: CreatedWebhookEndpoint, request: CreateWebhookReque
 
 /**
  * Webhook endpoints: configured by URL, each with a secret that signs its deliveries, and the
- * deliveries with their attempts. Ids and secrets come from `SecureRandom`, times from `Clock`.
+ * deliveries with their attempts. Ids and secrets come from `SecureRandom` (a keyed creation's id from
+ * `Mac`), times from `Clock`.
  */
 export class Webhooks extends Context.Service<
   Webhooks,
@@ -74,11 +79,7 @@ export class Webhooks extends Context.Service<
 
     const create = Effect.fn("Webhooks.create")(function* (input: typeof CreateWebhookRequest.Encoded) {
       const request = yield* validate(CreateWebhookRequest)(input)
-      const id = yield* endpointIdOf(request.idempotencyKey).pipe(
-        Effect.provideService(SecureRandom.SecureRandom, random),
-        Effect.provideService(Mac.Mac, mac),
-        Effect.orDie,
-      )
+      const id = yield* endpointIdOf(request.idempotencyKey, random, mac)
       const secret = request.secret ?? `whsec_${hex(yield* random.randomBytes(secretBytes))}`
       const createdAt = new Date(yield* Clock.currentTimeMillis).toISOString()
       const stored = yield* store.create({ id, url: request.url, secret, createdAt }, Limits.webhookEndpointsMax)
