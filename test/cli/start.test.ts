@@ -4,7 +4,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { EntryKind, ExportFormat, TopUpKind } from "@tally/domain"
 import { describe, expect, it } from "vitest"
-import { entryKinds, exportFormats, topUpKinds } from "../../packages/app/src/cli/CommandFlags.ts"
+import { entryKinds, exportFormats, topUpKinds } from "../../packages/app/src/DomainChoices.ts"
 import { repoRoot } from "../e2e/TallyProcess.ts"
 
 /**

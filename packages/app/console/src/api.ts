@@ -11,7 +11,7 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
 } from "@tally/domain"
-import { exactly } from "../../src/ExactList.ts"
+import { entryKinds } from "../../src/DomainChoices.ts"
 
 /**
  * The console's only way to the ledger: the public HTTP API on this origin, with the service's token
@@ -33,16 +33,7 @@ export type {
   WebhookEndpoint,
 }
 
-/** The domain's entry kinds, restated (importing them as a value would bundle the domain's schemas); the type holds it to every one. */
-export const entryKinds = exactly<EntryKind>()([
-  "top-up",
-  "grant",
-  "reversal",
-  "usage",
-  "refund",
-  "adjustment",
-  "expiry",
-])
+export { entryKinds }
 
 const tokenKey = "tally-api-token"
 

@@ -1,7 +1,8 @@
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import { topUpKinds } from "../DomainChoices.ts"
 import { runAction } from "./CommandAction.ts"
-import { account, amount, json, member, memory, topUpKinds, writeFlags } from "./CommandFlags.ts"
+import { account, amount, json, member, memory, writeFlags } from "./CommandFlags.ts"
 import { grantTermsFlags } from "./GrantCommands.ts"
 
 const actions = () => import("./BalanceActions.ts")

@@ -1,26 +1,8 @@
-import type { EntryKind, ExportFormat, TopUpKind } from "@tally/domain/core"
 import * as Argument from "effect/cli/Argument"
 import * as Flag from "effect/cli/Flag"
-import { exactly } from "../ExactList.ts"
+import { entryKinds } from "../DomainChoices.ts"
 
 /** The flags and arguments several commands share. */
-
-/*
- * The domain's lists of choices, restated: importing `@tally/domain` to parse the command line loaded
- * more modules than everything else `tally --version` needs. The types hold each list to the domain's
- * members, and test/cli/start.test.ts to their order.
- */
-export const entryKinds = exactly<EntryKind>()([
-  "top-up",
-  "grant",
-  "reversal",
-  "usage",
-  "refund",
-  "adjustment",
-  "expiry",
-])
-export const topUpKinds = exactly<TopUpKind>()(["top-up", "grant", "reversal"])
-export const exportFormats = exactly<ExportFormat>()(["csv", "ndjson"])
 
 export const memory = Flag.Boolean("memory").pipe(
   Flag.withDescription("Keep the ledger in process memory (lost on exit), like TALLY_STORAGE=memory"),

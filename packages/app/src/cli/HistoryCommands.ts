@@ -1,7 +1,8 @@
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import { exportFormats } from "../DomainChoices.ts"
 import { runAction } from "./CommandAction.ts"
-import { account, exportFormats, historyFilters, json, memory, reference } from "./CommandFlags.ts"
+import { account, historyFilters, json, memory, reference } from "./CommandFlags.ts"
 
 const actions = () => import("./HistoryActions.ts")
 
